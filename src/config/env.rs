@@ -1,0 +1,1 @@
+//! Environment variables (`DNSSHIM_*`, `LOCALDOMAIN`, `RES_OPTIONS`), ignored in secure mode.

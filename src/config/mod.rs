@@ -1,0 +1,33 @@
+//! Configuration: resolv.conf (+ `LOCALDOMAIN`, `RES_OPTIONS`), hosts, services, environment.
+//!
+//! Each file is parsed once and re-read only when it changes (`stat`: dev, inode, size, mtime);
+//! the accessors below hand out a shared snapshot. Nothing here is read at load time.
+
+pub mod env;
+pub mod hosts;
+pub mod resolv_conf;
+pub mod services;
+
+mod cache;
+
+pub use hosts::{HostEntry, Hosts};
+pub use resolv_conf::ResolvConf;
+pub use services::{Proto, ServiceEntry, Services};
+
+use std::sync::Arc;
+
+/// The effective resolver configuration: `/etc/resolv.conf`, then `LOCALDOMAIN` and
+/// `RES_OPTIONS` (unless in secure-execution mode).
+pub fn resolv_conf() -> Arc<ResolvConf> {
+    cache::resolv_conf()
+}
+
+/// `/etc/hosts`, parsed.
+pub fn hosts() -> Arc<Hosts> {
+    cache::hosts()
+}
+
+/// `/etc/services`, parsed.
+pub fn services() -> Arc<Services> {
+    cache::services()
+}

@@ -1,0 +1,21 @@
+//! dnsshim: a drop-in replacement for the C library's resolver functions.
+//!
+//! Module map (data flows down and back up; nothing below `abi` knows a C type):
+//! - [`abi`]: the exported C functions, panic boundary, errno/h_errno mapping.
+//! - [`lookup`]: names to addresses (numeric, hosts file, search list, DNS), sorting.
+//! - [`config`]: resolv.conf, hosts, services, environment; cached, re-read on change.
+//! - [`transport`]: UDP to all nameservers, TCP fallback on truncation, deadlines.
+//! - [`wire`]: DNS message building, response validation, CNAME-chain record collection.
+//! - [`numeric`]: textual IPv4/IPv6 address parsing as the C library does it.
+//! - [`trace`]: `DNSSHIM_LOG` output.
+
+pub mod abi;
+pub mod config;
+pub mod error;
+pub mod lookup;
+pub mod numeric;
+pub mod trace;
+pub mod transport;
+pub mod wire;
+
+pub use error::{Error, Result};

@@ -1,0 +1,1 @@
+//! `DNSSHIM_LOG=1`: one line per DNS exchange on stderr.
