@@ -1,14 +1,444 @@
 //! Parsed files, re-read only when their `stat` changes.
+//!
+//! A [`FileCache`] holds the last parse of one file with the `stat` it was read under (device,
+//! inode, size, mtime and ctime with nanoseconds: glibc's `file_change_detection` compares the
+//! same). Each [`FileCache::get`] costs one `stat`; only a changed stamp re-reads and re-parses.
+//!
+//! Locking: the mutex guards only the comparison and the `Arc` clone/store; the file is read
+//! and parsed outside it. It is never held across a call that can block or panic, so it is
+//! never poisoned by us; a poisoned one is used anyway (`into_inner`). A child forked while
+//! another thread held the lock would wait forever on it, so we only `try_lock`, briefly retry,
+//! and then parse the file without the cache: always an answer, never a deadlock.
+//!
+//! Missing, unreadable or non-regular files read as empty; files are read up to a size cap.
 
-use super::{Hosts, ResolvConf, Services};
-use std::sync::Arc;
+use super::env;
+use super::resolv_conf::{self, ResolvConf};
+use super::{Hosts, Services};
+use std::fs::File;
+use std::io::Read;
+use std::os::unix::fs::MetadataExt;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard, TryLockError};
+
+/// The resolver configuration file (glibc `_PATH_RESCONF`, musl).
+pub const RESOLV_CONF_PATH: &str = "/etc/resolv.conf";
+/// The hosts file (glibc `_PATH_HOSTS`, musl).
+pub const HOSTS_PATH: &str = "/etc/hosts";
+/// The services file (glibc `_PATH_SERVICES`, musl).
+pub const SERVICES_PATH: &str = "/etc/services";
+
+/// How much of resolv.conf we read (ours: real files are a few hundred bytes; neither libc
+/// has a limit, musl ignores lines longer than 255 bytes).
+pub const RESOLV_CONF_MAX_BYTES: u64 = 1 << 20;
+/// How much of the hosts file we read (ours: ad-blocking hosts files reach tens of MiB).
+pub const HOSTS_MAX_BYTES: u64 = 64 << 20;
+/// How much of the services file we read (ours, as for hosts).
+pub const SERVICES_MAX_BYTES: u64 = 64 << 20;
+
+/// `try_lock` attempts spent spinning, then yielding, before parsing without the cache.
+/// The lock is held for a pointer comparison and an `Arc` clone, so contention clears within
+/// a few attempts unless the holder is descheduled or gone (a `fork` child).
+const LOCK_SPINS: u32 = 64;
+const LOCK_YIELDS: u32 = 64;
+
+/// What `stat` said about the file: changes when the file is replaced or written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Stamp {
+    dev: u64,
+    ino: u64,
+    size: u64,
+    mtime: (i64, i64),
+    ctime: (i64, i64),
+    regular: bool,
+}
+
+#[derive(Debug)]
+enum FilePath {
+    Static(&'static str),
+    Owned(PathBuf),
+}
+
+impl FilePath {
+    fn as_path(&self) -> &Path {
+        match self {
+            FilePath::Static(s) => Path::new(s),
+            FilePath::Owned(p) => p,
+        }
+    }
+}
+
+/// One file, parsed with `parse`, cached until its [`Stamp`] changes.
+#[derive(Debug)]
+pub struct FileCache<T> {
+    path: FilePath,
+    parse: fn(&[u8]) -> T,
+    max_bytes: u64,
+    /// `None` when the file's stat failed (missing, no permission on a directory, …).
+    #[allow(clippy::type_complexity)]
+    state: Mutex<Option<(Option<Stamp>, Arc<T>)>>,
+}
+
+impl<T> FileCache<T> {
+    /// A cache for a fixed path, usable in a `static` (nothing happens until the first
+    /// [`FileCache::get`]).
+    pub const fn new_static(path: &'static str, parse: fn(&[u8]) -> T, max_bytes: u64) -> Self {
+        FileCache {
+            path: FilePath::Static(path),
+            parse,
+            max_bytes,
+            state: Mutex::new(None),
+        }
+    }
+
+    /// A cache for any path (tests, tools).
+    pub fn new(path: impl Into<PathBuf>, parse: fn(&[u8]) -> T, max_bytes: u64) -> Self {
+        FileCache {
+            path: FilePath::Owned(path.into()),
+            parse,
+            max_bytes,
+            state: Mutex::new(None),
+        }
+    }
+
+    /// The path this cache reads.
+    pub fn path(&self) -> &Path {
+        self.path.as_path()
+    }
+
+    /// The current parse of the file: the cached one if the file's stamp is unchanged, else a
+    /// fresh read (stored for the next call).
+    pub fn get(&self) -> Arc<T> {
+        let path = self.path.as_path();
+        let stamp = stat(path);
+        if let Some(guard) = self.lock() {
+            if let Some((s, v)) = guard.as_ref() {
+                if *s == stamp {
+                    return Arc::clone(v);
+                }
+            }
+        }
+        // Read with the stamp taken before reading: if the file changes meanwhile, the next
+        // call sees a different stamp and reads again.
+        let text = read_capped(path, stamp, self.max_bytes);
+        let value = Arc::new((self.parse)(&text));
+        if let Some(mut guard) = self.lock() {
+            *guard = Some((stamp, Arc::clone(&value)));
+        }
+        value
+    }
+
+    /// The state lock, recovered if poisoned; `None` if it stays busy (see module docs).
+    #[allow(clippy::type_complexity)]
+    fn lock(&self) -> Option<MutexGuard<'_, Option<(Option<Stamp>, Arc<T>)>>> {
+        for i in 0..LOCK_SPINS + LOCK_YIELDS {
+            match self.state.try_lock() {
+                Ok(g) => return Some(g),
+                Err(TryLockError::Poisoned(p)) => return Some(p.into_inner()),
+                Err(TryLockError::WouldBlock) => {
+                    if i < LOCK_SPINS {
+                        std::hint::spin_loop();
+                    } else {
+                        std::thread::yield_now();
+                    }
+                }
+            }
+        }
+        None
+    }
+}
+
+fn stat(path: &Path) -> Option<Stamp> {
+    let m = std::fs::metadata(path).ok()?;
+    Some(Stamp {
+        dev: m.dev(),
+        ino: m.ino(),
+        size: m.size(),
+        mtime: (m.mtime(), m.mtime_nsec()),
+        ctime: (m.ctime(), m.ctime_nsec()),
+        regular: m.file_type().is_file(),
+    })
+}
+
+/// The file's first `max` bytes; empty when it is missing, unreadable or not a regular file
+/// (a FIFO or device could block or never end).
+fn read_capped(path: &Path, stamp: Option<Stamp>, max: u64) -> Vec<u8> {
+    match stamp {
+        Some(s) if s.regular => {}
+        _ => return Vec::new(),
+    }
+    let Ok(f) = File::open(path) else {
+        return Vec::new();
+    };
+    let mut buf = Vec::new();
+    match f.take(max).read_to_end(&mut buf) {
+        Ok(_) => buf,
+        Err(_) => Vec::new(),
+    }
+}
+
+/// The cached form of resolv.conf: the parse, shared as is when no variable changes it.
+#[derive(Debug)]
+struct ResolvFile {
+    conf: Arc<ResolvConf>,
+    has_search_line: bool,
+}
+
+fn parse_resolv(text: &[u8]) -> ResolvFile {
+    let p = resolv_conf::parse_full(text);
+    ResolvFile {
+        conf: Arc::new(p.conf),
+        has_search_line: p.has_search_line,
+    }
+}
+
+static RESOLV_CONF: FileCache<ResolvFile> =
+    FileCache::new_static(RESOLV_CONF_PATH, parse_resolv, RESOLV_CONF_MAX_BYTES);
+static HOSTS: FileCache<Hosts> = FileCache::new_static(HOSTS_PATH, Hosts::parse, HOSTS_MAX_BYTES);
+static SERVICES: FileCache<Services> =
+    FileCache::new_static(SERVICES_PATH, Services::parse, SERVICES_MAX_BYTES);
+
+/// The file's configuration with the environment applied, in glibc's order: `LOCALDOMAIN`
+/// replaces the search list; without it and without a `search`/`domain` line, the host name's
+/// domain (glibc only, `hostname_domain` is called only then); then `RES_OPTIONS`.
+fn effective(
+    file: &ResolvFile,
+    localdomain: Option<String>,
+    res_options: Option<String>,
+    hostname_domain: impl FnOnce() -> Option<String>,
+) -> Arc<ResolvConf> {
+    let host_domain = if localdomain.is_none() && !file.has_search_line {
+        hostname_domain()
+    } else {
+        None
+    };
+    if localdomain.is_none() && res_options.is_none() && host_domain.is_none() {
+        return Arc::clone(&file.conf);
+    }
+    let mut conf = ResolvConf::clone(&file.conf);
+    if let Some(d) = host_domain {
+        conf.search = vec![d];
+    }
+    conf.apply_env(localdomain.as_deref(), res_options.as_deref());
+    Arc::new(conf)
+}
 
 pub(super) fn resolv_conf() -> Arc<ResolvConf> {
-    unimplemented!()
+    let file = RESOLV_CONF.get();
+    effective(
+        &file,
+        env::var("LOCALDOMAIN"),
+        env::var("RES_OPTIONS"),
+        || {
+            if env::compat_glibc() {
+                resolv_conf::hostname_domain()
+            } else {
+                None
+            }
+        },
+    )
 }
+
 pub(super) fn hosts() -> Arc<Hosts> {
-    unimplemented!()
+    HOSTS.get()
 }
+
 pub(super) fn services() -> Arc<Services> {
-    unimplemented!()
+    SERVICES.get()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicU32, Ordering};
+
+    /// A fresh path under the temp directory, removed on drop.
+    struct TempPath(PathBuf);
+
+    impl TempPath {
+        fn new(tag: &str) -> TempPath {
+            static N: AtomicU32 = AtomicU32::new(0);
+            let n = N.fetch_add(1, Ordering::Relaxed);
+            let p = std::env::temp_dir().join(format!(
+                "dnsshim-config-{}-{}-{}",
+                std::process::id(),
+                tag,
+                n
+            ));
+            let _ = std::fs::remove_file(&p);
+            let _ = std::fs::remove_dir(&p);
+            TempPath(p)
+        }
+    }
+
+    impl Drop for TempPath {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_file(&self.0);
+            let _ = std::fs::remove_dir(&self.0);
+        }
+    }
+
+    fn text(b: &[u8]) -> String {
+        String::from_utf8_lossy(b).into_owned()
+    }
+
+    #[test]
+    fn rereads_on_change_only() {
+        let t = TempPath::new("change");
+        std::fs::write(&t.0, "one").unwrap();
+        let c = FileCache::new(&t.0, text, 1024);
+        let a = c.get();
+        assert_eq!(*a, "one");
+        let b = c.get();
+        assert!(Arc::ptr_eq(&a, &b), "unchanged file must not be re-parsed");
+
+        std::fs::write(&t.0, "second").unwrap();
+        assert_eq!(*c.get(), "second");
+
+        // Replaced by rename (new inode), same size.
+        let t2 = TempPath::new("change-new");
+        std::fs::write(&t2.0, "thirds").unwrap();
+        std::fs::rename(&t2.0, &t.0).unwrap();
+        assert_eq!(*c.get(), "thirds");
+
+        std::fs::remove_file(&t.0).unwrap();
+        assert_eq!(*c.get(), "");
+        let e1 = c.get();
+        let e2 = c.get();
+        assert!(Arc::ptr_eq(&e1, &e2), "a missing file is cached too");
+
+        std::fs::write(&t.0, "back").unwrap();
+        assert_eq!(*c.get(), "back");
+    }
+
+    #[test]
+    fn missing_directory_and_dir() {
+        let c = FileCache::new(
+            "/nonexistent-dir-dnsshim/resolv.conf",
+            resolv_conf::parse,
+            1024,
+        );
+        assert_eq!(*c.get(), ResolvConf::default());
+        let t = TempPath::new("dir");
+        std::fs::create_dir(&t.0).unwrap();
+        let c = FileCache::new(&t.0, resolv_conf::parse, 1024);
+        assert_eq!(c.get().nameservers, ResolvConf::default().nameservers);
+        let c = FileCache::new(t.0.join("x"), Hosts::parse, 1024);
+        assert!(c.get().entries.is_empty());
+    }
+
+    #[test]
+    fn size_cap() {
+        let t = TempPath::new("cap");
+        std::fs::write(&t.0, "0123456789").unwrap();
+        let c = FileCache::new(&t.0, text, 4);
+        assert_eq!(*c.get(), "0123");
+    }
+
+    #[test]
+    fn resolv_file_through_cache() {
+        let t = TempPath::new("resolv");
+        std::fs::write(&t.0, "nameserver 192.0.2.1\nsearch a.example\n").unwrap();
+        let c = FileCache::new(&t.0, parse_resolv, RESOLV_CONF_MAX_BYTES);
+        let f = c.get();
+        assert!(f.has_search_line);
+        assert_eq!(f.conf.nameservers, vec!["192.0.2.1:53".parse().unwrap()]);
+        std::fs::write(&t.0, "nameserver 192.0.2.2\n").unwrap();
+        let f = c.get();
+        assert!(!f.has_search_line);
+        assert_eq!(f.conf.nameservers, vec!["192.0.2.2:53".parse().unwrap()]);
+    }
+
+    #[test]
+    fn poisoned_lock_recovers() {
+        let t = TempPath::new("poison");
+        std::fs::write(&t.0, "v1").unwrap();
+        let c = Arc::new(FileCache::new(&t.0, text, 1024));
+        assert_eq!(*c.get(), "v1");
+        let c2 = Arc::clone(&c);
+        let _ = std::thread::spawn(move || {
+            let _g = c2.state.lock();
+            panic!("poison the lock");
+        })
+        .join();
+        assert!(c.state.is_poisoned());
+        assert_eq!(*c.get(), "v1");
+        std::fs::write(&t.0, "v22").unwrap();
+        assert_eq!(*c.get(), "v22");
+    }
+
+    #[test]
+    fn held_lock_does_not_block() {
+        // What a fork child sees when another thread held the lock at fork time.
+        let t = TempPath::new("held");
+        std::fs::write(&t.0, "x").unwrap();
+        let c = FileCache::new(&t.0, text, 1024);
+        let _held = c.state.lock().unwrap();
+        assert_eq!(*c.get(), "x");
+        assert_eq!(*c.get(), "x");
+    }
+
+    #[test]
+    fn concurrent_gets() {
+        let t = TempPath::new("threads");
+        std::fs::write(&t.0, "127.0.0.1 localhost\n").unwrap();
+        let c = Arc::new(FileCache::new(&t.0, Hosts::parse, HOSTS_MAX_BYTES));
+        let threads: Vec<_> = (0..4)
+            .map(|_| {
+                let c = Arc::clone(&c);
+                std::thread::spawn(move || {
+                    for _ in 0..200 {
+                        assert_eq!(c.get().entries.len(), 1);
+                    }
+                })
+            })
+            .collect();
+        for th in threads {
+            th.join().unwrap();
+        }
+    }
+
+    fn file(text: &[u8]) -> ResolvFile {
+        parse_resolv(text)
+    }
+
+    #[test]
+    fn environment_on_top() {
+        let f = file(b"nameserver 192.0.2.1\nsearch a.example\noptions ndots:2\n");
+        let unchanged = effective(&f, None, None, || panic!("not consulted"));
+        assert!(Arc::ptr_eq(&unchanged, &f.conf));
+
+        let c = effective(&f, Some("x.example y.example".into()), None, || panic!());
+        assert_eq!(c.search, vec!["x.example", "y.example"]);
+        assert_eq!(c.ndots, 2);
+
+        let c = effective(&f, None, Some("ndots:4 use-vc".into()), || panic!());
+        assert_eq!(c.search, vec!["a.example"]);
+        assert_eq!(c.ndots, 4);
+        assert!(c.use_vc);
+    }
+
+    #[test]
+    fn hostname_domain_only_without_search() {
+        let f = file(b"nameserver 192.0.2.1\n");
+        let c = effective(&f, None, None, || Some("corp.example".into()));
+        assert_eq!(c.search, vec!["corp.example"]);
+        let c = effective(&f, None, None, || None);
+        assert!(Arc::ptr_eq(&c, &f.conf));
+        // LOCALDOMAIN, even empty, wins.
+        let c = effective(&f, Some(String::new()), None, || panic!());
+        assert!(c.search.is_empty());
+        // `search .` is a search line: no host-name domain.
+        let f = file(b"search .\n");
+        let c = effective(&f, None, None, || panic!());
+        assert!(c.search.is_empty());
+    }
+
+    #[test]
+    fn system_accessors_do_not_panic() {
+        let r = resolv_conf();
+        assert!(!r.nameservers.is_empty() && r.nameservers.len() <= resolv_conf::MAXNS);
+        let _ = hosts();
+        let _ = services();
+    }
 }

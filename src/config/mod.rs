@@ -1,6 +1,6 @@
 //! Configuration: resolv.conf (+ `LOCALDOMAIN`, `RES_OPTIONS`), hosts, services, environment.
 //!
-//! Each file is parsed once and re-read only when it changes (`stat`: dev, inode, size, mtime);
+//! Each file is parsed once and re-read only when it changes (`stat`: dev, inode, size, mtime, ctime);
 //! the accessors below hand out a shared snapshot. Nothing here is read at load time.
 
 pub mod env;
@@ -10,6 +10,7 @@ pub mod services;
 
 mod cache;
 
+pub use cache::{FileCache, Stamp};
 pub use hosts::{HostEntry, Hosts};
 pub use resolv_conf::ResolvConf;
 pub use services::{Proto, ServiceEntry, Services};
@@ -17,7 +18,11 @@ pub use services::{Proto, ServiceEntry, Services};
 use std::sync::Arc;
 
 /// The effective resolver configuration: `/etc/resolv.conf`, then `LOCALDOMAIN` and
-/// `RES_OPTIONS` (unless in secure-execution mode).
+/// `RES_OPTIONS` (unless in secure-execution mode). When glibc behaviour applies
+/// ([`env::compat_glibc`]) and neither the file (`search`/`domain`) nor `LOCALDOMAIN` gives a
+/// search list, the host name's domain is the search list, as glibc does.
+///
+/// Costs one `stat` and a few `getenv`s per call; the file is re-parsed only when it changed.
 pub fn resolv_conf() -> Arc<ResolvConf> {
     cache::resolv_conf()
 }
