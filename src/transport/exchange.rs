@@ -1,0 +1,341 @@
+//! One question to one server: the state machine of a slot (UDP, then maybe TCP), and the
+//! per-question bookkeeping on top of it.
+
+use std::net::SocketAddr;
+use std::time::Instant;
+
+use super::sys::{self, Fd};
+use super::tcp::{Progress, TcpConn, TcpError};
+use crate::trace::{self, Outcome, Proto};
+use crate::wire::{self, rcode, Response, EDNS_PAYLOAD};
+use crate::{Error, Result};
+
+/// Datagrams read from one socket per wake-up at most (a flood of unrelated packets must not
+/// keep us from the other sockets and the clock).
+const MAX_DATAGRAMS_PER_WAKEUP: usize = 64;
+
+/// Why a server is done with a question without having answered it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Failure {
+    /// SERVFAIL, REFUSED, unreachable, connection refused or reset: `Error::TryAgain`.
+    Temporary,
+    /// FORMERR, NOTIMP, other rcodes, a malformed or mismatched TCP response: `Error::Fail`.
+    Permanent,
+    /// The socket could not be created: `Error::System(errno)`.
+    System(i32),
+}
+
+/// The transport a slot is on.
+#[derive(Debug)]
+pub(super) enum Link {
+    Udp(Fd),
+    Tcp(TcpConn),
+    Failed(Failure),
+}
+
+/// One question to one server.
+#[derive(Debug)]
+pub(super) struct Slot {
+    pub(super) server: SocketAddr,
+    /// The current query carries an OPT record.
+    edns: bool,
+    /// The query in flight on this slot (its ID is what answers must match).
+    query: Vec<u8>,
+    pub(super) link: Link,
+    /// When this exchange started (reset when it moves to TCP), for the log.
+    started: Instant,
+}
+
+/// What the log and the queries need to know about the question.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Tag<'a> {
+    pub(super) name: &'a str,
+    pub(super) qtype: u16,
+    pub(super) log: bool,
+}
+
+impl Tag<'_> {
+    fn query(&self, edns: bool) -> Result<Vec<u8>> {
+        wire::build_query(
+            sys::random_id(),
+            self.name,
+            self.qtype,
+            edns.then_some(EDNS_PAYLOAD),
+        )
+    }
+
+    fn trace(&self, slot: &Slot, proto: Proto, outcome: Outcome) {
+        if self.log {
+            trace::exchange(&trace::Exchange {
+                name: self.name,
+                qtype: self.qtype,
+                server: slot.server,
+                proto,
+                outcome,
+                elapsed: slot.started.elapsed(),
+            });
+        }
+    }
+}
+
+fn os_outcome(errno: i32) -> Outcome {
+    if errno == libc::ECONNREFUSED {
+        Outcome::Refused
+    } else {
+        Outcome::Error(errno)
+    }
+}
+
+fn response_outcome(packet: &[u8], r: &Response) -> Outcome {
+    if r.malformed {
+        return Outcome::Malformed { bytes: r.len };
+    }
+    Outcome::Response {
+        truncated: r.truncated,
+        rcode: r.rcode,
+        answers: packet
+            .get(6..8)
+            .map_or(0, |b| u16::from_be_bytes([b[0], b[1]])),
+        bytes: r.len,
+    }
+}
+
+impl Slot {
+    /// Starts asking `tag`'s question to `server`: over TCP when `use_vc`, else over UDP.
+    pub(super) fn open(
+        tag: &Tag<'_>,
+        server: SocketAddr,
+        edns: bool,
+        use_vc: bool,
+    ) -> Result<Slot> {
+        let mut slot = Slot {
+            server,
+            edns,
+            query: tag.query(edns)?,
+            link: Link::Failed(Failure::Temporary),
+            started: Instant::now(),
+        };
+        if use_vc {
+            slot.start_tcp(tag);
+        } else {
+            slot.start_udp(tag);
+        }
+        Ok(slot)
+    }
+
+    pub(super) fn failure(&self) -> Option<Failure> {
+        match self.link {
+            Link::Failed(f) => Some(f),
+            _ => None,
+        }
+    }
+
+    /// The descriptor and events to poll for, if the slot is live.
+    pub(super) fn poll_entry(&self) -> Option<libc::pollfd> {
+        let (fd, events) = match &self.link {
+            Link::Udp(fd) => (fd.raw(), libc::POLLIN),
+            Link::Tcp(conn) => (conn.fd().raw(), conn.events()),
+            Link::Failed(_) => return None,
+        };
+        Some(libc::pollfd {
+            fd,
+            events,
+            revents: 0,
+        })
+    }
+
+    fn fail(&mut self, f: Failure) {
+        self.link = Link::Failed(f);
+    }
+
+    fn start_udp(&mut self, tag: &Tag<'_>) {
+        let fd = match sys::socket(&self.server, libc::SOCK_DGRAM) {
+            Ok(fd) => fd,
+            Err(e) => {
+                tag.trace(self, Proto::Udp, Outcome::Error(e));
+                return self.fail(Failure::System(e));
+            }
+        };
+        if let Err(e) = sys::connect(&fd, &self.server) {
+            tag.trace(self, Proto::Udp, os_outcome(e));
+            return self.fail(Failure::Temporary);
+        }
+        self.link = Link::Udp(fd);
+        self.send_udp(tag);
+    }
+
+    /// Sends (again) the current query on the UDP socket. A full socket buffer is not an
+    /// error: the next retransmission will do.
+    pub(super) fn send_udp(&mut self, tag: &Tag<'_>) {
+        let Link::Udp(fd) = &self.link else { return };
+        match sys::send(fd, &self.query) {
+            Ok(_) => {}
+            Err(e) if e == libc::EAGAIN || e == libc::EWOULDBLOCK || e == libc::ENOBUFS => {}
+            Err(e) => {
+                tag.trace(self, Proto::Udp, os_outcome(e));
+                self.fail(Failure::Temporary);
+            }
+        }
+    }
+
+    fn start_tcp(&mut self, tag: &Tag<'_>) {
+        self.started = Instant::now();
+        match TcpConn::start(&self.server, &self.query) {
+            Ok(conn) => self.link = Link::Tcp(conn),
+            Err(Ok(errno)) => {
+                tag.trace(self, Proto::Tcp, Outcome::Error(errno));
+                self.fail(Failure::System(errno));
+            }
+            Err(Err(e)) => {
+                self.trace_tcp_error(tag, e);
+                self.fail(Failure::Temporary);
+            }
+        }
+    }
+
+    fn trace_tcp_error(&self, tag: &Tag<'_>, e: TcpError) {
+        let outcome = match e {
+            TcpError::Os(errno) => os_outcome(errno),
+            TcpError::Closed => Outcome::Closed,
+            TcpError::BadLength => Outcome::Malformed { bytes: 0 },
+        };
+        tag.trace(self, Proto::Tcp, outcome);
+    }
+
+    /// Handles readiness of the slot's socket; `Some` when the question has its answer.
+    pub(super) fn on_ready(&mut self, tag: &Tag<'_>, buf: &mut [u8]) -> Option<Response> {
+        match &mut self.link {
+            Link::Udp(_) => self.on_udp_readable(tag, buf),
+            Link::Tcp(conn) => match conn.on_ready() {
+                Progress::Waiting => None,
+                Progress::Failed(e) => {
+                    self.trace_tcp_error(tag, e);
+                    self.fail(match e {
+                        TcpError::BadLength => Failure::Permanent,
+                        _ => Failure::Temporary,
+                    });
+                    None
+                }
+                Progress::Done(packet) => match wire::check_response(&self.query, &packet) {
+                    // One query on the connection: anything else in reply is a broken server.
+                    None => {
+                        tag.trace(
+                            self,
+                            Proto::Tcp,
+                            Outcome::Ignored {
+                                bytes: packet.len(),
+                            },
+                        );
+                        self.fail(Failure::Permanent);
+                        None
+                    }
+                    Some(r) => {
+                        tag.trace(self, Proto::Tcp, response_outcome(&packet, &r));
+                        self.on_response(tag, r, Proto::Tcp)
+                    }
+                },
+            },
+            Link::Failed(_) => None,
+        }
+    }
+
+    fn on_udp_readable(&mut self, tag: &Tag<'_>, buf: &mut [u8]) -> Option<Response> {
+        for _ in 0..MAX_DATAGRAMS_PER_WAKEUP {
+            let Link::Udp(fd) = &self.link else {
+                return None;
+            };
+            match sys::recv_from(fd, buf) {
+                Err(e) if e == libc::EAGAIN || e == libc::EWOULDBLOCK => return None,
+                Err(e) => {
+                    // ECONNREFUSED: ICMP port unreachable from the server.
+                    tag.trace(self, Proto::Udp, os_outcome(e));
+                    self.fail(Failure::Temporary);
+                    return None;
+                }
+                Ok((n, from)) => {
+                    let packet = buf.get(..n).unwrap_or(buf);
+                    let from_server = from.is_none_or(|a| sys::same_endpoint(&a, &self.server));
+                    match wire::check_response(&self.query, packet).filter(|_| from_server) {
+                        None => tag.trace(self, Proto::Udp, Outcome::Ignored { bytes: n }),
+                        Some(r) => {
+                            tag.trace(self, Proto::Udp, response_outcome(packet, &r));
+                            return self.on_response(tag, r, Proto::Udp);
+                        }
+                    }
+                }
+            }
+        }
+        None
+    }
+
+    /// A response that matches the query: an answer, a reason to go on (TCP, no EDNS) or the
+    /// end of this server for this question.
+    fn on_response(&mut self, tag: &Tag<'_>, r: Response, proto: Proto) -> Option<Response> {
+        if r.malformed {
+            self.fail(Failure::Permanent);
+            return None;
+        }
+        if r.truncated {
+            // Never use the records of a truncated answer.
+            match proto {
+                Proto::Udp => self.start_tcp(tag),
+                // Truncated even over TCP (over 64 KiB): nothing usable.
+                Proto::Tcp => self.fail(Failure::Permanent),
+            }
+            return None;
+        }
+        match r.rcode {
+            rcode::NOERROR | rcode::NXDOMAIN => Some(r),
+            rcode::FORMERR if self.edns => {
+                // RFC 6891 7: a server that does not know EDNS0 may answer FORMERR; ask again
+                // without the OPT record.
+                self.edns = false;
+                match tag.query(false) {
+                    Ok(q) => self.query = q,
+                    Err(_) => {
+                        self.fail(Failure::Permanent);
+                        return None;
+                    }
+                }
+                match proto {
+                    Proto::Udp => self.send_udp(tag),
+                    Proto::Tcp => self.start_tcp(tag),
+                }
+                None
+            }
+            rcode::SERVFAIL | rcode::REFUSED => {
+                self.fail(Failure::Temporary);
+                None
+            }
+            _ => {
+                self.fail(Failure::Permanent);
+                None
+            }
+        }
+    }
+
+    /// Logs that this slot got nothing before the deadline (if it was still waiting).
+    pub(super) fn trace_timeout(&self, tag: &Tag<'_>) {
+        let proto = match self.link {
+            Link::Udp(_) => Proto::Udp,
+            Link::Tcp(_) => Proto::Tcp,
+            Link::Failed(_) => return,
+        };
+        tag.trace(self, proto, Outcome::Timeout);
+    }
+}
+
+/// The error of a question every server failed: TryAgain if any failure was temporary, else
+/// Fail if any was permanent, else the system error.
+pub(super) fn aggregate(failures: impl Iterator<Item = Failure>) -> Error {
+    let mut err = None;
+    for f in failures {
+        err = Some(match (err, f) {
+            (_, Failure::Temporary) | (Some(Error::TryAgain), _) => Error::TryAgain,
+            (_, Failure::Permanent) | (Some(Error::Fail), _) => Error::Fail,
+            (Some(e), Failure::System(_)) => e,
+            (None, Failure::System(errno)) => Error::System(errno),
+        });
+    }
+    err.unwrap_or(Error::TryAgain)
+}

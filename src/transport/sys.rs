@@ -1,0 +1,268 @@
+//! The few system calls the transport makes, as safe functions. Errors are errno values.
+
+use std::mem::{size_of, zeroed};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV6};
+use std::sync::atomic::{AtomicU32, Ordering};
+
+/// The calling thread's `errno`.
+pub(super) fn errno() -> i32 {
+    std::io::Error::last_os_error()
+        .raw_os_error()
+        .unwrap_or(libc::EIO)
+}
+
+/// An owned descriptor, closed exactly once on drop.
+#[derive(Debug)]
+pub(super) struct Fd(libc::c_int);
+
+impl Fd {
+    pub(super) fn raw(&self) -> libc::c_int {
+        self.0
+    }
+}
+
+impl Drop for Fd {
+    fn drop(&mut self) {
+        // SAFETY: self.0 came from socket(2), is owned by this value alone and is closed only
+        // here. close is not retried on EINTR (on Linux the descriptor is released anyway).
+        unsafe { libc::close(self.0) };
+    }
+}
+
+/// A non-blocking, close-on-exec socket of `kind` (`SOCK_DGRAM`/`SOCK_STREAM`) for `addr`'s
+/// family.
+pub(super) fn socket(addr: &SocketAddr, kind: libc::c_int) -> Result<Fd, i32> {
+    let family = match addr {
+        SocketAddr::V4(_) => libc::AF_INET,
+        SocketAddr::V6(_) => libc::AF_INET6,
+    };
+    // SAFETY: socket(2) takes no pointers; the result is checked before being owned.
+    let fd = unsafe { libc::socket(family, kind | libc::SOCK_NONBLOCK | libc::SOCK_CLOEXEC, 0) };
+    if fd < 0 {
+        Err(errno())
+    } else {
+        Ok(Fd(fd))
+    }
+}
+
+/// The C form of `addr` (IPv6 flow info and scope id included) and its length.
+fn to_raw(addr: &SocketAddr) -> (libc::sockaddr_storage, libc::socklen_t) {
+    // SAFETY: sockaddr_storage is plain old data for which all-zero bytes are a valid value.
+    let mut ss: libc::sockaddr_storage = unsafe { zeroed() };
+    let len = match addr {
+        SocketAddr::V4(a) => {
+            // SAFETY: sockaddr_storage is larger than and suitably aligned for sockaddr_in
+            // (that is its purpose); the reference does not outlive `ss`.
+            let sin = unsafe {
+                &mut *(&mut ss as *mut libc::sockaddr_storage).cast::<libc::sockaddr_in>()
+            };
+            sin.sin_family = libc::AF_INET as libc::sa_family_t;
+            sin.sin_port = a.port().to_be();
+            sin.sin_addr.s_addr = u32::from_ne_bytes(a.ip().octets());
+            size_of::<libc::sockaddr_in>()
+        }
+        SocketAddr::V6(a) => {
+            // SAFETY: as above, for sockaddr_in6.
+            let sin6 = unsafe {
+                &mut *(&mut ss as *mut libc::sockaddr_storage).cast::<libc::sockaddr_in6>()
+            };
+            sin6.sin6_family = libc::AF_INET6 as libc::sa_family_t;
+            sin6.sin6_port = a.port().to_be();
+            sin6.sin6_flowinfo = a.flowinfo();
+            sin6.sin6_addr.s6_addr = a.ip().octets();
+            sin6.sin6_scope_id = a.scope_id();
+            size_of::<libc::sockaddr_in6>()
+        }
+    };
+    (ss, len as libc::socklen_t)
+}
+
+/// Back from the C form; `None` for other families or short lengths.
+fn from_raw(ss: &libc::sockaddr_storage, len: libc::socklen_t) -> Option<SocketAddr> {
+    let len = len as usize;
+    match libc::c_int::from(ss.ss_family) {
+        libc::AF_INET if len >= size_of::<libc::sockaddr_in>() => {
+            // SAFETY: the family says the kernel stored a sockaddr_in, and sockaddr_storage is
+            // large and aligned enough for it.
+            let sin =
+                unsafe { &*(ss as *const libc::sockaddr_storage).cast::<libc::sockaddr_in>() };
+            let ip = Ipv4Addr::from(sin.sin_addr.s_addr.to_ne_bytes());
+            Some(SocketAddr::new(IpAddr::V4(ip), u16::from_be(sin.sin_port)))
+        }
+        libc::AF_INET6 if len >= size_of::<libc::sockaddr_in6>() => {
+            // SAFETY: as above, for sockaddr_in6.
+            let sin6 =
+                unsafe { &*(ss as *const libc::sockaddr_storage).cast::<libc::sockaddr_in6>() };
+            Some(SocketAddr::V6(SocketAddrV6::new(
+                Ipv6Addr::from(sin6.sin6_addr.s6_addr),
+                u16::from_be(sin6.sin6_port),
+                sin6.sin6_flowinfo,
+                sin6.sin6_scope_id,
+            )))
+        }
+        _ => None,
+    }
+}
+
+/// `connect(2)`. For a non-blocking TCP socket `EINPROGRESS` (and `EINTR`, after which the
+/// connection goes on in the background) come back as errors: the caller decides.
+pub(super) fn connect(fd: &Fd, addr: &SocketAddr) -> Result<(), i32> {
+    let (ss, len) = to_raw(addr);
+    // SAFETY: ss holds a valid socket address of len bytes and outlives the call.
+    let r = unsafe { libc::connect(fd.0, (&ss as *const libc::sockaddr_storage).cast(), len) };
+    if r == 0 {
+        Ok(())
+    } else {
+        Err(errno())
+    }
+}
+
+/// `send(2)` with `MSG_NOSIGNAL` (no SIGPIPE on a reset TCP connection), retried on EINTR.
+pub(super) fn send(fd: &Fd, data: &[u8]) -> Result<usize, i32> {
+    loop {
+        // SAFETY: data points to data.len() initialised bytes that outlive the call.
+        let r = unsafe { libc::send(fd.0, data.as_ptr().cast(), data.len(), libc::MSG_NOSIGNAL) };
+        if r >= 0 {
+            return Ok(r as usize);
+        }
+        match errno() {
+            libc::EINTR => continue,
+            e => return Err(e),
+        }
+    }
+}
+
+/// `recvfrom(2)`, retried on EINTR: the byte count and the sender's address (if the kernel
+/// reported one of a known family).
+pub(super) fn recv_from(fd: &Fd, buf: &mut [u8]) -> Result<(usize, Option<SocketAddr>), i32> {
+    loop {
+        // SAFETY: all-zero is a valid sockaddr_storage.
+        let mut ss: libc::sockaddr_storage = unsafe { zeroed() };
+        let mut len = size_of::<libc::sockaddr_storage>() as libc::socklen_t;
+        // SAFETY: buf is writable for buf.len() bytes, ss for len bytes; both outlive the call
+        // and the kernel writes no more than those sizes.
+        let r = unsafe {
+            libc::recvfrom(
+                fd.0,
+                buf.as_mut_ptr().cast(),
+                buf.len(),
+                0,
+                (&mut ss as *mut libc::sockaddr_storage).cast(),
+                &mut len,
+            )
+        };
+        if r >= 0 {
+            return Ok((r as usize, from_raw(&ss, len)));
+        }
+        match errno() {
+            libc::EINTR => continue,
+            e => return Err(e),
+        }
+    }
+}
+
+/// `recv(2)`, retried on EINTR.
+pub(super) fn recv(fd: &Fd, buf: &mut [u8]) -> Result<usize, i32> {
+    loop {
+        // SAFETY: buf is writable for buf.len() bytes and outlives the call.
+        let r = unsafe { libc::recv(fd.0, buf.as_mut_ptr().cast(), buf.len(), 0) };
+        if r >= 0 {
+            return Ok(r as usize);
+        }
+        match errno() {
+            libc::EINTR => continue,
+            e => return Err(e),
+        }
+    }
+}
+
+/// The pending error of a socket (`SO_ERROR`): 0 when a non-blocking connect succeeded.
+pub(super) fn so_error(fd: &Fd) -> i32 {
+    let mut err: libc::c_int = 0;
+    let mut len = size_of::<libc::c_int>() as libc::socklen_t;
+    // SAFETY: err and len are valid for writes of their sizes and outlive the call.
+    let r = unsafe {
+        libc::getsockopt(
+            fd.0,
+            libc::SOL_SOCKET,
+            libc::SO_ERROR,
+            (&mut err as *mut libc::c_int).cast(),
+            &mut len,
+        )
+    };
+    if r < 0 {
+        errno()
+    } else {
+        err
+    }
+}
+
+/// `poll(2)` once (EINTR is returned to the caller, which recomputes its timeout).
+pub(super) fn poll(fds: &mut [libc::pollfd], timeout_ms: libc::c_int) -> Result<usize, i32> {
+    // SAFETY: fds is a valid, writable array of fds.len() pollfd structures for the call.
+    let r = unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, timeout_ms) };
+    if r < 0 {
+        Err(errno())
+    } else {
+        Ok(r as usize)
+    }
+}
+
+/// A query ID: `getrandom(2)` (the raw system call, so it works with C libraries that predate
+/// the wrapper); if that fails, a mix of the clock, the process id and a counter.
+pub(super) fn random_id() -> u16 {
+    let mut b = [0u8; 2];
+    // SAFETY: b is writable for 2 bytes; GRND_NONBLOCK never blocks (fails before the entropy
+    // pool is initialised, handled below).
+    let r = unsafe {
+        libc::syscall(
+            libc::SYS_getrandom,
+            b.as_mut_ptr(),
+            2usize,
+            libc::GRND_NONBLOCK,
+        )
+    };
+    if r == 2 {
+        return u16::from_ne_bytes(b);
+    }
+    static COUNTER: AtomicU32 = AtomicU32::new(0);
+    let count = COUNTER.fetch_add(0x9e37, Ordering::Relaxed);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos() ^ (d.as_secs() as u32))
+        .unwrap_or(0);
+    let mut x = nanos ^ std::process::id().rotate_left(16) ^ count;
+    // Finalizer of a 32-bit hash (murmur3 fmix32) to spread the bits.
+    x ^= x >> 16;
+    x = x.wrapping_mul(0x85eb_ca6b);
+    x ^= x >> 13;
+    x = x.wrapping_mul(0xc2b2_ae35);
+    x ^= x >> 16;
+    (x ^ (x >> 16)) as u16
+}
+
+/// Whether a datagram from `from` comes from `server` (address and port; the IPv6 scope id is
+/// not compared, the kernel fills it in for link-local senders).
+pub(super) fn same_endpoint(from: &SocketAddr, server: &SocketAddr) -> bool {
+    from.ip() == server.ip() && from.port() == server.port()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn raw_roundtrip() {
+        for s in ["192.0.2.1:53", "[2001:db8::1]:5353", "[fe80::1%3]:53"] {
+            let a: SocketAddr = s.parse().unwrap();
+            let (ss, len) = to_raw(&a);
+            assert_eq!(from_raw(&ss, len), Some(a));
+        }
+    }
+
+    #[test]
+    fn ids_vary() {
+        let ids: std::collections::HashSet<u16> = (0..64).map(|_| random_id()).collect();
+        assert!(ids.len() > 32);
+    }
+}

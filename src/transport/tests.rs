@@ -1,0 +1,537 @@
+//! Transport against tiny servers on 127.0.0.1 (threads in the tests only).
+
+use std::io::{Read, Write};
+use std::net::{Ipv4Addr, SocketAddr, TcpListener, UdpSocket};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use super::*;
+use crate::wire::testutil::{a_record, aaaa_record, respond, Reply};
+use crate::wire::{self, rcode, RecordType};
+
+/// Called with (index of the packet, query) → datagrams to send back (may sleep).
+type UdpHandler = Box<dyn Fn(usize, &[u8]) -> Vec<Vec<u8>> + Send>;
+/// Called with the query → raw bytes to write on the connection (length prefix included).
+type TcpHandler = Box<dyn Fn(&[u8]) -> Vec<u8> + Send>;
+
+struct Server {
+    addr: SocketAddr,
+    stop: Arc<AtomicBool>,
+    threads: Vec<JoinHandle<()>>,
+    udp_packets: Arc<AtomicUsize>,
+    tcp_conns: Arc<AtomicUsize>,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        for t in self.threads.drain(..) {
+            let _ = t.join();
+        }
+    }
+}
+
+const LOCAL: SocketAddr = SocketAddr::new(std::net::IpAddr::V4(Ipv4Addr::LOCALHOST), 0);
+
+fn server(udp: Option<UdpHandler>, tcp: Option<TcpHandler>) -> Server {
+    // UDP and TCP on the same port (a real server's address is both).
+    let (usock, listener) = loop {
+        let u = UdpSocket::bind(LOCAL).unwrap();
+        let addr = u.local_addr().unwrap();
+        match tcp.is_some() {
+            false => break (u, None),
+            true => {
+                if let Ok(l) = TcpListener::bind(addr) {
+                    break (u, Some(l));
+                }
+            }
+        }
+    };
+    let addr = usock.local_addr().unwrap();
+    let stop = Arc::new(AtomicBool::new(false));
+    let udp_packets = Arc::new(AtomicUsize::new(0));
+    let tcp_conns = Arc::new(AtomicUsize::new(0));
+    let mut threads = Vec::new();
+    if let Some(h) = udp {
+        let (stop, count) = (stop.clone(), udp_packets.clone());
+        usock
+            .set_read_timeout(Some(Duration::from_millis(20)))
+            .unwrap();
+        threads.push(std::thread::spawn(move || {
+            let mut buf = [0u8; 4096];
+            while !stop.load(Ordering::SeqCst) {
+                if let Ok((n, from)) = usock.recv_from(&mut buf) {
+                    let i = count.fetch_add(1, Ordering::SeqCst);
+                    for reply in h(i, &buf[..n]) {
+                        let _ = usock.send_to(&reply, from);
+                    }
+                }
+            }
+        }));
+    } else {
+        drop(usock); // closed port: ICMP port unreachable
+    }
+    if let (Some(h), Some(listener)) = (tcp, listener) {
+        let (stop, count) = (stop.clone(), tcp_conns.clone());
+        listener.set_nonblocking(true).unwrap();
+        threads.push(std::thread::spawn(move || {
+            while !stop.load(Ordering::SeqCst) {
+                let Ok((mut conn, _)) = listener.accept() else {
+                    std::thread::sleep(Duration::from_millis(5));
+                    continue;
+                };
+                count.fetch_add(1, Ordering::SeqCst);
+                conn.set_nonblocking(false).unwrap();
+                conn.set_read_timeout(Some(Duration::from_secs(3))).unwrap();
+                let mut len = [0u8; 2];
+                if conn.read_exact(&mut len).is_err() {
+                    continue;
+                }
+                let mut q = vec![0u8; usize::from(u16::from_be_bytes(len))];
+                if conn.read_exact(&mut q).is_err() {
+                    continue;
+                }
+                let out = h(&q);
+                // Dribble the answer out in pieces to exercise partial reads.
+                for chunk in out.chunks(700) {
+                    if conn.write_all(chunk).is_err() {
+                        break;
+                    }
+                    std::thread::sleep(Duration::from_millis(2));
+                }
+                // Wait for the client to close.
+                let _ = conn.read(&mut len);
+            }
+        }));
+    }
+    Server {
+        addr,
+        stop,
+        threads,
+        udp_packets,
+        tcp_conns,
+    }
+}
+
+fn framed(msg: Vec<u8>) -> Vec<u8> {
+    let mut out = (msg.len() as u16).to_be_bytes().to_vec();
+    out.extend(msg);
+    out
+}
+
+fn policy(servers: &[&Server], timeout_ms: u64, attempts: u32) -> Policy {
+    Policy {
+        servers: servers.iter().map(|s| s.addr).collect(),
+        timeout: Duration::from_millis(timeout_ms),
+        attempts,
+        use_vc: false,
+        edns0: false,
+    }
+}
+
+fn q(name: &str, t: RecordType) -> Question {
+    Question {
+        name: name.to_string(),
+        qtype: u16::from(t),
+    }
+}
+
+fn many_a(owner: &str, n: u8) -> Vec<hickory_proto::rr::Record> {
+    (0..n).map(|i| a_record(owner, [10, 0, 0, i])).collect()
+}
+
+fn addrs(r: &Response, name: &str, t: RecordType) -> usize {
+    wire::addresses(&wire::collect(&r.message, name, t)).len()
+}
+
+fn answer_a(_: usize, query: &[u8]) -> Vec<Vec<u8>> {
+    vec![respond(
+        query,
+        &Reply::records(vec![a_record("host.test.", [192, 0, 2, 1])]),
+    )]
+}
+
+#[test]
+fn normal_answer() {
+    let s = server(Some(Box::new(answer_a)), None);
+    let r = resolve(&[q("host.test", RecordType::A)], &policy(&[&s], 2000, 2));
+    let r = r.into_iter().next().unwrap().unwrap();
+    assert_eq!(r.rcode, rcode::NOERROR);
+    assert!(!r.truncated && !r.malformed);
+    let c = wire::collect(&r.message, "host.test", RecordType::A);
+    assert_eq!(
+        wire::addresses(&c),
+        vec![std::net::IpAddr::from([192, 0, 2, 1])]
+    );
+}
+
+#[test]
+fn nxdomain_is_an_answer() {
+    let s = server(
+        Some(Box::new(|_, q: &[u8]| {
+            vec![respond(q, &Reply::rcode(rcode::NXDOMAIN))]
+        })),
+        None,
+    );
+    let r = resolve(&[q("nope.test", RecordType::A)], &policy(&[&s], 2000, 1));
+    assert_eq!(r[0].as_ref().unwrap().rcode, rcode::NXDOMAIN);
+}
+
+#[test]
+fn truncated_goes_to_tcp_and_gets_60_records() {
+    let s = server(
+        Some(Box::new(|_, query: &[u8]| {
+            let m = wire::Message::from_vec(query).unwrap();
+            if m.queries[0].query_type == RecordType::A {
+                vec![respond(query, &Reply::truncated(many_a("big.test.", 3)))]
+            } else {
+                let ip = "2001:db8::1".parse().unwrap();
+                vec![respond(
+                    query,
+                    &Reply::records(vec![aaaa_record("big.test.", ip)]),
+                )]
+            }
+        })),
+        Some(Box::new(|query: &[u8]| {
+            framed(respond(query, &Reply::records(many_a("big.test.", 60))))
+        })),
+    );
+    let t0 = Instant::now();
+    let r = resolve(
+        &[
+            q("big.test", RecordType::A),
+            q("big.test", RecordType::AAAA),
+        ],
+        &policy(&[&s], 3000, 1),
+    );
+    assert!(t0.elapsed() < Duration::from_secs(2));
+    let a = r[0].as_ref().unwrap();
+    assert!(!a.truncated);
+    assert!(a.len > 512);
+    assert_eq!(addrs(a, "big.test", RecordType::A), 60);
+    assert_eq!(
+        addrs(r[1].as_ref().unwrap(), "big.test", RecordType::AAAA),
+        1
+    );
+    assert_eq!(s.tcp_conns.load(Ordering::SeqCst), 1);
+}
+
+#[test]
+fn unparsable_truncated_answer_still_goes_to_tcp() {
+    let s = server(
+        Some(Box::new(|_, query: &[u8]| {
+            let mut p = respond(query, &Reply::truncated(many_a("cut.test.", 5)));
+            p.truncate(p.len() - 7);
+            vec![p]
+        })),
+        Some(Box::new(|query: &[u8]| {
+            framed(respond(query, &Reply::records(many_a("cut.test.", 40))))
+        })),
+    );
+    let r = resolve(&[q("cut.test", RecordType::A)], &policy(&[&s], 3000, 1));
+    assert_eq!(addrs(r[0].as_ref().unwrap(), "cut.test", RecordType::A), 40);
+}
+
+#[test]
+fn truncated_then_tcp_refused_fails_fast() {
+    // No TCP listener on the port: the connection is refused.
+    let s = server(
+        Some(Box::new(|_, query: &[u8]| {
+            vec![respond(query, &Reply::truncated(many_a("x.test.", 2)))]
+        })),
+        None,
+    );
+    let t0 = Instant::now();
+    let r = resolve(&[q("x.test", RecordType::A)], &policy(&[&s], 2000, 1));
+    assert!(
+        matches!(r[0], Err(Error::TryAgain) | Err(Error::Fail)),
+        "{:?}",
+        r[0]
+    );
+    assert!(t0.elapsed() < Duration::from_secs(1));
+}
+
+#[test]
+fn truncated_then_tcp_garbage_fails() {
+    let s = server(
+        Some(Box::new(|_, query: &[u8]| {
+            vec![respond(query, &Reply::truncated(vec![]))]
+        })),
+        Some(Box::new(|_: &[u8]| framed(vec![0xde; 40]))),
+    );
+    let r = resolve(&[q("x.test", RecordType::A)], &policy(&[&s], 2000, 1));
+    assert_eq!(r[0].as_ref().unwrap_err(), &Error::Fail);
+}
+
+#[test]
+fn silence_times_out() {
+    let s = server(Some(Box::new(|_, _: &[u8]| vec![])), None);
+    let t0 = Instant::now();
+    let r = resolve(&[q("quiet.test", RecordType::A)], &policy(&[&s], 1000, 1));
+    let e = t0.elapsed();
+    assert_eq!(r[0].as_ref().unwrap_err(), &Error::TryAgain);
+    assert!(e >= Duration::from_millis(1000), "{e:?}");
+    assert!(e < Duration::from_millis(1500), "{e:?}");
+}
+
+#[test]
+fn retransmits_each_period() {
+    // The first packet is lost; the retransmission after one period is answered.
+    let s = server(
+        Some(Box::new(
+            |i, query: &[u8]| if i == 0 { vec![] } else { answer_a(i, query) },
+        )),
+        None,
+    );
+    let t0 = Instant::now();
+    let r = resolve(&[q("host.test", RecordType::A)], &policy(&[&s], 300, 3));
+    assert!(r[0].is_ok());
+    let e = t0.elapsed();
+    assert!(
+        e >= Duration::from_millis(300) && e < Duration::from_millis(600),
+        "{e:?}"
+    );
+    assert_eq!(s.udp_packets.load(Ordering::SeqCst), 2);
+}
+
+#[test]
+fn servfail_then_other_server_answers() {
+    let bad = server(
+        Some(Box::new(|_, query: &[u8]| {
+            vec![respond(query, &Reply::rcode(rcode::SERVFAIL))]
+        })),
+        None,
+    );
+    let good = server(
+        Some(Box::new(|i, query: &[u8]| {
+            std::thread::sleep(Duration::from_millis(100));
+            answer_a(i, query)
+        })),
+        None,
+    );
+    let r = resolve(
+        &[q("host.test", RecordType::A)],
+        &policy(&[&bad, &good], 2000, 1),
+    );
+    assert_eq!(addrs(r[0].as_ref().unwrap(), "host.test", RecordType::A), 1);
+}
+
+#[test]
+fn all_servers_failing() {
+    let servfail = server(
+        Some(Box::new(|_, query: &[u8]| {
+            vec![respond(query, &Reply::rcode(rcode::SERVFAIL))]
+        })),
+        None,
+    );
+    let refused = server(
+        Some(Box::new(|_, query: &[u8]| {
+            vec![respond(query, &Reply::rcode(rcode::REFUSED))]
+        })),
+        None,
+    );
+    let notimp = server(
+        Some(Box::new(|_, query: &[u8]| {
+            vec![respond(query, &Reply::rcode(rcode::NOTIMP))]
+        })),
+        None,
+    );
+    let formerr = server(
+        Some(Box::new(|_, query: &[u8]| {
+            vec![respond(query, &Reply::rcode(rcode::FORMERR))]
+        })),
+        None,
+    );
+    let t0 = Instant::now();
+    let r = resolve(
+        &[q("h.test", RecordType::A)],
+        &policy(&[&servfail, &refused], 3000, 2),
+    );
+    assert_eq!(r[0].as_ref().unwrap_err(), &Error::TryAgain);
+    let r = resolve(
+        &[q("h.test", RecordType::A)],
+        &policy(&[&notimp, &formerr], 3000, 2),
+    );
+    assert_eq!(r[0].as_ref().unwrap_err(), &Error::Fail);
+    let r = resolve(
+        &[q("h.test", RecordType::A)],
+        &policy(&[&notimp, &servfail], 3000, 2),
+    );
+    assert_eq!(r[0].as_ref().unwrap_err(), &Error::TryAgain);
+    // Every server said something: no waiting for the deadline.
+    assert!(t0.elapsed() < Duration::from_secs(1));
+}
+
+#[test]
+fn malformed_answer_is_a_failure() {
+    let s = server(
+        Some(Box::new(|_, query: &[u8]| {
+            let mut p = respond(query, &Reply::records(many_a("m.test.", 2)));
+            p.truncate(p.len() - 2);
+            vec![p]
+        })),
+        None,
+    );
+    let r = resolve(&[q("m.test", RecordType::A)], &policy(&[&s], 3000, 1));
+    assert_eq!(r[0].as_ref().unwrap_err(), &Error::Fail);
+}
+
+#[test]
+fn wrong_id_ignored_then_right_one_accepted() {
+    let s = server(
+        Some(Box::new(|i, query: &[u8]| {
+            let mut wrong = answer_a(i, query).remove(0);
+            wrong[0] ^= 0x5a; // another ID
+            let mut other_type = respond(query, &Reply::rcode(rcode::SERVFAIL));
+            other_type[12 + 12] = 28; // question type AAAA ("host.test" is 11 bytes): not ours
+            vec![wrong, other_type, answer_a(i, query).remove(0)]
+        })),
+        None,
+    );
+    let r = resolve(&[q("host.test", RecordType::A)], &policy(&[&s], 2000, 1));
+    assert_eq!(addrs(r[0].as_ref().unwrap(), "host.test", RecordType::A), 1);
+}
+
+#[test]
+fn closed_port_is_refused() {
+    let s = server(None, None);
+    let t0 = Instant::now();
+    let r = resolve(&[q("h.test", RecordType::A)], &policy(&[&s], 3000, 1));
+    assert_eq!(r[0].as_ref().unwrap_err(), &Error::TryAgain);
+    assert!(t0.elapsed() < Duration::from_secs(1));
+}
+
+#[test]
+fn edns_formerr_retries_without_opt() {
+    let s = server(
+        Some(Box::new(|i, query: &[u8]| {
+            let has_opt = query[11] == 1;
+            if has_opt {
+                vec![respond(query, &Reply::rcode(rcode::FORMERR))]
+            } else {
+                answer_a(i, query)
+            }
+        })),
+        None,
+    );
+    let mut p = policy(&[&s], 2000, 1);
+    p.edns0 = true;
+    let t0 = Instant::now();
+    let r = resolve(&[q("host.test", RecordType::A)], &p);
+    assert!(r[0].is_ok(), "{:?}", r[0]);
+    assert!(t0.elapsed() < Duration::from_secs(1));
+    assert_eq!(s.udp_packets.load(Ordering::SeqCst), 2);
+}
+
+#[test]
+fn edns_query_advertises_payload() {
+    let s = server(
+        Some(Box::new(|i, query: &[u8]| {
+            let m = wire::Message::from_vec(query).unwrap();
+            if m.edns.as_ref().map(|e| e.max_payload()) == Some(wire::EDNS_PAYLOAD) {
+                answer_a(i, query)
+            } else {
+                vec![respond(query, &Reply::rcode(rcode::REFUSED))]
+            }
+        })),
+        None,
+    );
+    let mut p = policy(&[&s], 2000, 1);
+    p.edns0 = true;
+    assert!(resolve(&[q("host.test", RecordType::A)], &p)[0].is_ok());
+}
+
+#[test]
+fn use_vc_goes_straight_to_tcp() {
+    let s = server(
+        Some(Box::new(|_, query: &[u8]| {
+            vec![respond(query, &Reply::rcode(rcode::REFUSED))]
+        })),
+        Some(Box::new(|query: &[u8]| {
+            framed(respond(query, &Reply::records(many_a("v.test.", 4))))
+        })),
+    );
+    let mut p = policy(&[&s], 2000, 1);
+    p.use_vc = true;
+    let r = resolve(
+        &[q("v.test", RecordType::A), q("v.test", RecordType::A)],
+        &p,
+    );
+    assert_eq!(addrs(r[0].as_ref().unwrap(), "v.test", RecordType::A), 4);
+    assert_eq!(addrs(r[1].as_ref().unwrap(), "v.test", RecordType::A), 4);
+    assert_eq!(s.udp_packets.load(Ordering::SeqCst), 0);
+    assert_eq!(s.tcp_conns.load(Ordering::SeqCst), 2);
+}
+
+#[test]
+fn invalid_names_send_nothing() {
+    let s = server(Some(Box::new(answer_a)), None);
+    let r = resolve(
+        &[
+            q("a..b", RecordType::A),
+            q(&"x".repeat(64), RecordType::A),
+            q("host.test", RecordType::A),
+        ],
+        &policy(&[&s], 2000, 1),
+    );
+    assert_eq!(r[0].as_ref().unwrap_err(), &Error::NotFound);
+    assert_eq!(r[1].as_ref().unwrap_err(), &Error::NotFound);
+    assert!(r[2].is_ok());
+    assert_eq!(s.udp_packets.load(Ordering::SeqCst), 1);
+}
+
+#[test]
+fn no_questions_no_servers() {
+    assert!(resolve(&[], &policy(&[], 1000, 1)).is_empty());
+    let r = resolve(&[q("h.test", RecordType::A)], &policy(&[], 1000, 1));
+    assert_eq!(r[0].as_ref().unwrap_err(), &Error::TryAgain);
+}
+
+#[test]
+fn policy_from_conf() {
+    let mut conf = crate::config::ResolvConf::parse(b"");
+    conf.nameservers = vec![
+        "192.0.2.53:53".parse().unwrap(),
+        "[fe80::1%2]:53".parse().unwrap(),
+    ];
+    conf.timeout = 0;
+    conf.attempts = 0;
+    conf.edns0 = true;
+    conf.use_vc = true;
+    let p = Policy::from_conf(&conf);
+    assert_eq!(p.servers, conf.nameservers);
+    assert_eq!(p.timeout, Duration::from_secs(1));
+    assert_eq!(p.attempts, 1);
+    assert!(p.use_vc && p.edns0);
+}
+
+#[test]
+fn no_descriptor_leaks() {
+    fn open_fds() -> usize {
+        std::fs::read_dir("/proc/self/fd")
+            .map(|d| d.count())
+            .unwrap_or(0)
+    }
+    let s = server(
+        Some(Box::new(|_, query: &[u8]| {
+            vec![respond(query, &Reply::truncated(vec![]))]
+        })),
+        Some(Box::new(|query: &[u8]| {
+            framed(respond(query, &Reply::records(many_a("l.test.", 3))))
+        })),
+    );
+    let p = policy(&[&s, &s, &s], 2000, 1);
+    let _ = resolve(&[q("l.test", RecordType::A)], &p);
+    let before = open_fds();
+    for _ in 0..20 {
+        let r = resolve(
+            &[q("l.test", RecordType::A), q("l.test", RecordType::AAAA)],
+            &p,
+        );
+        assert!(r[0].is_ok());
+    }
+    // Other tests run in parallel threads and open sockets too: allow some slack.
+    assert!(open_fds() < before + 20, "{} -> {}", before, open_fds());
+}
