@@ -7,6 +7,7 @@
 //! - [`transport`]: UDP to all nameservers, TCP fallback on truncation, deadlines.
 //! - [`wire`]: DNS message building, response validation, CNAME-chain record collection.
 //! - [`numeric`]: textual IPv4/IPv6 address parsing as the C library does it.
+//! - [`sys`]: socket addresses and descriptors over libc.
 //! - [`trace`]: `DNSSHIM_LOG` output.
 
 pub mod abi;
@@ -14,6 +15,7 @@ pub mod config;
 pub mod error;
 pub mod lookup;
 pub mod numeric;
+pub mod sys;
 pub mod trace;
 pub mod transport;
 pub mod wire;

@@ -23,13 +23,14 @@ fn aton_part(s: &str) -> Option<(u64, &str)> {
     if b.is_empty() || !b[0].is_ascii_digit() {
         return None;
     }
-    let (radix, start) = if b.len() > 2 && b[0] == b'0' && (b[1] | 0x20) == b'x' && b[2].is_ascii_hexdigit() {
-        (16, 2)
-    } else if b[0] == b'0' {
-        (8, 0)
-    } else {
-        (10, 0)
-    };
+    let (radix, start) =
+        if b.len() > 2 && b[0] == b'0' && (b[1] | 0x20) == b'x' && b[2].is_ascii_hexdigit() {
+            (16, 2)
+        } else if b[0] == b'0' {
+            (8, 0)
+        } else {
+            (10, 0)
+        };
     let mut v: u64 = 0;
     let mut i = start;
     while i < b.len() {
@@ -150,16 +151,39 @@ mod tests {
         assert_eq!(inet_aton("010.0.0.1"), Some(Ipv4Addr::new(8, 0, 0, 1)));
         assert_eq!(inet_aton("2130706433"), Some(Ipv4Addr::new(127, 0, 0, 1)));
         assert_eq!(inet_aton("0"), Some(Ipv4Addr::new(0, 0, 0, 0)));
-        for bad in ["", "1.2.3.4.5", "256.1.1.1", "1.2.3.256", "08", "1..2", "1.2.", " 1", "+1", "0x", "a.b.c.d", "4294967296", "1.2.3.4 "] {
+        for bad in [
+            "",
+            "1.2.3.4.5",
+            "256.1.1.1",
+            "1.2.3.256",
+            "08",
+            "1..2",
+            "1.2.",
+            " 1",
+            "+1",
+            "0x",
+            "a.b.c.d",
+            "4294967296",
+            "1.2.3.4 ",
+        ] {
             assert_eq!(inet_aton(bad), None, "{bad:?}");
         }
     }
 
     #[test]
     fn literals() {
-        assert_eq!(parse_literal("::1"), Literal::Addr("::1".parse().unwrap(), 0));
-        assert_eq!(parse_literal("fe80::1%7"), Literal::Addr("fe80::1".parse().unwrap(), 7));
-        assert_eq!(parse_literal("fe80::1%lo"), Literal::Addr("fe80::1".parse().unwrap(), 1));
+        assert_eq!(
+            parse_literal("::1"),
+            Literal::Addr("::1".parse().unwrap(), 0)
+        );
+        assert_eq!(
+            parse_literal("fe80::1%7"),
+            Literal::Addr("fe80::1".parse().unwrap(), 7)
+        );
+        assert_eq!(
+            parse_literal("fe80::1%lo"),
+            Literal::Addr("fe80::1".parse().unwrap(), 1)
+        );
         assert_eq!(parse_literal("2001:db8::1%nosuchif"), Literal::BadScope);
         assert_eq!(parse_literal("example.com"), Literal::NotLiteral);
         assert_eq!(parse_literal("1.2.3.4%1"), Literal::NotLiteral);

@@ -1,1 +1,142 @@
-//! The C surface.
+//! The C surface: one file per libc family. Every exported function runs inside
+//! [`boundary`], which catches panics and returns the function's error value; C pointers are
+//! turned into Rust values here and nowhere else; [`Error`] becomes `EAI_*`, `h_errno` and
+//! `errno` here and nowhere else.
+
+pub mod addrinfo;
+pub mod ext;
+pub mod hostent;
+
+use crate::Error;
+use std::ffi::{c_char, c_int, c_void, CStr};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::{AtomicPtr, Ordering};
+
+/// `EAI_*` codes: the same values in musl's and glibc's `<netdb.h>`.
+pub mod eai {
+    use std::ffi::c_int;
+    pub const BADFLAGS: c_int = -1;
+    pub const NONAME: c_int = -2;
+    pub const AGAIN: c_int = -3;
+    pub const FAIL: c_int = -4;
+    pub const NODATA: c_int = -5;
+    pub const FAMILY: c_int = -6;
+    pub const SOCKTYPE: c_int = -7;
+    pub const SERVICE: c_int = -8;
+    pub const MEMORY: c_int = -10;
+    pub const SYSTEM: c_int = -11;
+    pub const OVERFLOW: c_int = -12;
+}
+
+/// `h_errno` values (both libcs).
+pub mod herr {
+    use std::ffi::c_int;
+    pub const NETDB_INTERNAL: c_int = -1;
+    pub const HOST_NOT_FOUND: c_int = 1;
+    pub const TRY_AGAIN: c_int = 2;
+    pub const NO_RECOVERY: c_int = 3;
+    pub const NO_DATA: c_int = 4;
+}
+
+/// Run `f`, turning a panic into `on_panic`: no unwinding ever crosses into C.
+pub fn boundary<T>(on_panic: T, f: impl FnOnce() -> T) -> T {
+    catch_unwind(AssertUnwindSafe(f)).unwrap_or(on_panic)
+}
+
+/// `getaddrinfo`-style code for an error; sets `errno` for `EAI_SYSTEM`.
+pub fn eai_code(e: Error) -> c_int {
+    match e {
+        Error::NotFound => eai::NONAME,
+        Error::NoData => eai::NODATA,
+        Error::TryAgain => eai::AGAIN,
+        Error::Fail => eai::FAIL,
+        Error::BadService => eai::SERVICE,
+        Error::BadFamily => eai::FAMILY,
+        Error::BadSocktype => eai::SOCKTYPE,
+        Error::BadFlags => eai::BADFLAGS,
+        Error::Memory => eai::MEMORY,
+        Error::Overflow => eai::OVERFLOW,
+        Error::System(errno) => {
+            set_errno(errno);
+            eai::SYSTEM
+        }
+    }
+}
+
+/// `h_errno` value for an error.
+pub fn h_errno_code(e: Error) -> c_int {
+    match e {
+        Error::NotFound => herr::HOST_NOT_FOUND,
+        Error::NoData => herr::NO_DATA,
+        Error::TryAgain => herr::TRY_AGAIN,
+        Error::Overflow | Error::BadFamily => herr::NETDB_INTERNAL,
+        _ => herr::NO_RECOVERY,
+    }
+}
+
+extern "C" {
+    /// The host libc's thread-local `h_errno` (musl and glibc both export it).
+    fn __h_errno_location() -> *mut c_int;
+}
+
+/// Set the calling thread's `h_errno` in the host libc.
+pub fn set_h_errno(v: c_int) {
+    // SAFETY: __h_errno_location returns a valid pointer to the calling thread's h_errno.
+    unsafe { *__h_errno_location() = v };
+}
+
+/// Set the calling thread's `errno`.
+pub fn set_errno(v: c_int) {
+    // SAFETY: __errno_location returns a valid pointer to the calling thread's errno.
+    unsafe { *libc::__errno_location() = v };
+}
+
+/// A C string argument: `None` for NULL; invalid UTF-8 is passed on lossily (such a name
+/// cannot match anything valid and is rejected further down).
+///
+/// # Safety
+/// `p` is NULL or points to a NUL-terminated string that outlives the returned value.
+pub unsafe fn c_str<'a>(p: *const c_char) -> Option<std::borrow::Cow<'a, str>> {
+    if p.is_null() {
+        return None;
+    }
+    // SAFETY: guaranteed by the caller.
+    Some(unsafe { CStr::from_ptr(p) }.to_string_lossy())
+}
+
+/// The next definition of a symbol after this library (`dlsym(RTLD_NEXT, name)`), looked up
+/// once and cached in `slot`. `name` is NUL-terminated.
+pub fn next_symbol(slot: &AtomicPtr<c_void>, name: &CStr) -> Option<*mut c_void> {
+    let p = slot.load(Ordering::Acquire);
+    if !p.is_null() {
+        return Some(p);
+    }
+    // SAFETY: dlsym with RTLD_NEXT and a NUL-terminated name; the result is only stored.
+    let p = unsafe { libc::dlsym(libc::RTLD_NEXT, name.as_ptr()) };
+    if p.is_null() {
+        return None;
+    }
+    slot.store(p, Ordering::Release);
+    Some(p)
+}
+
+/// `DNSSHIM_DISABLE`: forward every call to the next definition.
+pub fn disabled() -> bool {
+    crate::config::env::disabled()
+}
+
+/// Declare a cached `RTLD_NEXT` lookup of a libc function: `next_fn!(name, type)` defines
+/// `fn name() -> Option<type>`.
+#[macro_export]
+macro_rules! next_fn {
+    ($vis:vis fn $fname:ident = $sym:literal as $ty:ty) => {
+        $vis fn $fname() -> Option<$ty> {
+            static SLOT: std::sync::atomic::AtomicPtr<std::ffi::c_void> =
+                std::sync::atomic::AtomicPtr::new(std::ptr::null_mut());
+            let c = std::ffi::CStr::from_bytes_with_nul(concat!($sym, "\0").as_bytes()).ok()?;
+            // SAFETY: the symbol named `$sym` in the C library has exactly the C signature
+            // `$ty` (the libc's own prototype), so the pointer may be called as one.
+            $crate::abi::next_symbol(&SLOT, c).map(|p| unsafe { std::mem::transmute::<*mut std::ffi::c_void, $ty>(p) })
+        }
+    };
+}

@@ -1,0 +1,379 @@
+//! `gethostbyname`, `gethostbyname2`, `gethostbyname_r`, `gethostbyname2_r`,
+//! `gethostbyaddr`, `gethostbyaddr_r`.
+//!
+//! The `_r` functions lay the result out in the caller's buffer and never write past
+//! `buflen`: too small is `ERANGE`, so the caller can retry with more. The non-reentrant ones
+//! use a per-thread buffer that grows as needed; their result stays valid until the same
+//! thread calls one of them again.
+
+use super::{boundary, c_str, disabled, h_errno_code, herr, set_errno, set_h_errno};
+use crate::lookup::hostent::{
+    gethostbyaddr as lookup_addr, gethostbyname2 as lookup_name, HostEnt,
+};
+use crate::lookup::Semantics;
+use crate::{Error, Result};
+use std::cell::RefCell;
+use std::ffi::{c_char, c_int, c_void};
+use std::mem::size_of;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::ptr;
+
+type Ghbn2rFn = unsafe extern "C" fn(
+    *const c_char,
+    c_int,
+    *mut libc::hostent,
+    *mut c_char,
+    libc::size_t,
+    *mut *mut libc::hostent,
+    *mut c_int,
+) -> c_int;
+type GhbarFn = unsafe extern "C" fn(
+    *const c_void,
+    libc::socklen_t,
+    c_int,
+    *mut libc::hostent,
+    *mut c_char,
+    libc::size_t,
+    *mut *mut libc::hostent,
+    *mut c_int,
+) -> c_int;
+type Ghbn2Fn = unsafe extern "C" fn(*const c_char, c_int) -> *mut libc::hostent;
+type GhbaFn = unsafe extern "C" fn(*const c_void, libc::socklen_t, c_int) -> *mut libc::hostent;
+
+crate::next_fn!(fn next_ghbn2_r = "gethostbyname2_r" as Ghbn2rFn);
+crate::next_fn!(fn next_ghba_r = "gethostbyaddr_r" as GhbarFn);
+crate::next_fn!(fn next_ghbn2 = "gethostbyname2" as Ghbn2Fn);
+crate::next_fn!(fn next_ghba = "gethostbyaddr" as GhbaFn);
+
+/// Bytes needed to lay `h` out in a buffer starting at `buf`.
+fn needed(h: &HostEnt, buf: usize) -> usize {
+    let ptr = size_of::<*mut c_char>();
+    let align = buf.wrapping_neg() & (ptr - 1);
+    let addr_len = if h.addrtype == libc::AF_INET6 { 16 } else { 4 };
+    align
+        + (h.aliases.len() + 1 + h.addrs.len() + 1) * ptr
+        + h.addrs.len() * addr_len
+        + h.name.len()
+        + 1
+        + h.aliases.iter().map(|a| a.len() + 1).sum::<usize>()
+}
+
+/// Lay `h` out: `Err(())` if `buflen` is too small (nothing written past it).
+///
+/// # Safety
+/// `ret` is writable; `buf` is writable for `buflen` bytes.
+unsafe fn fill(
+    h: &HostEnt,
+    ret: *mut libc::hostent,
+    buf: *mut c_char,
+    buflen: usize,
+) -> std::result::Result<(), ()> {
+    if buf.is_null() || needed(h, buf as usize) > buflen {
+        return Err(());
+    }
+    let ptr_size = size_of::<*mut c_char>();
+    let addr_len = if h.addrtype == libc::AF_INET6 { 16 } else { 4 };
+    // SAFETY: `needed` counted every byte written below, starting at the aligned position, and
+    // it fits in `buflen`; pointer arrays are written at pointer-aligned addresses.
+    unsafe {
+        let mut p = (buf as *mut u8).add((buf as usize).wrapping_neg() & (ptr_size - 1));
+        let aliases = p as *mut *mut c_char;
+        p = p.add((h.aliases.len() + 1) * ptr_size);
+        let addr_list = p as *mut *mut c_char;
+        p = p.add((h.addrs.len() + 1) * ptr_size);
+        for (i, a) in h.addrs.iter().enumerate() {
+            let bytes: Vec<u8> = match a {
+                IpAddr::V4(v4) if addr_len == 4 => v4.octets().to_vec(),
+                IpAddr::V6(v6) => v6.octets().to_vec(),
+                IpAddr::V4(v4) => v4.to_ipv6_mapped().octets().to_vec(),
+            };
+            ptr::copy_nonoverlapping(bytes.as_ptr(), p, addr_len);
+            *addr_list.add(i) = p as *mut c_char;
+            p = p.add(addr_len);
+        }
+        *addr_list.add(h.addrs.len()) = ptr::null_mut();
+        let mut put = |s: &str| {
+            let at = p;
+            ptr::copy_nonoverlapping(s.as_ptr(), p, s.len());
+            *p.add(s.len()) = 0;
+            p = p.add(s.len() + 1);
+            at as *mut c_char
+        };
+        let name = put(&h.name);
+        for (i, a) in h.aliases.iter().enumerate() {
+            *aliases.add(i) = put(a);
+        }
+        *aliases.add(h.aliases.len()) = ptr::null_mut();
+        (*ret).h_name = name;
+        (*ret).h_aliases = aliases;
+        (*ret).h_addrtype = h.addrtype;
+        (*ret).h_length = addr_len as c_int;
+        (*ret).h_addr_list = addr_list;
+    }
+    Ok(())
+}
+
+/// The `_r` return convention for a failed lookup: musl returns an errno value for every
+/// failure; glibc returns 0 (with `*result = NULL`) for "not found", an errno otherwise.
+fn r_failure(e: Error, err: *mut c_int) -> c_int {
+    if !err.is_null() {
+        // SAFETY: err is non-NULL and points to the caller's int.
+        unsafe { *err = h_errno_code(e) };
+    }
+    let glibc = Semantics::current() == Semantics::Glibc;
+    match e {
+        Error::NotFound | Error::NoData if glibc => 0,
+        Error::NotFound | Error::NoData => libc::ENOENT,
+        Error::TryAgain => libc::EAGAIN,
+        Error::BadFamily => libc::EAFNOSUPPORT,
+        Error::System(errno) => errno,
+        _ if glibc => libc::EBADMSG,
+        _ => libc::EBADMSG,
+    }
+}
+
+/// Shared body of the `_r` functions.
+///
+/// # Safety
+/// As for `gethostbyname2_r`.
+unsafe fn finish_r(
+    found: Result<HostEnt>,
+    ret: *mut libc::hostent,
+    buf: *mut c_char,
+    buflen: usize,
+    result: *mut *mut libc::hostent,
+    err: *mut c_int,
+) -> c_int {
+    if result.is_null() || ret.is_null() {
+        return libc::EINVAL;
+    }
+    // SAFETY: result is non-NULL and writable (contract).
+    unsafe { *result = ptr::null_mut() };
+    match found {
+        Err(e) => r_failure(e, err),
+        // SAFETY: ret/buf/buflen as given by the caller (contract).
+        Ok(h) => match unsafe { fill(&h, ret, buf, buflen) } {
+            Ok(()) => {
+                // SAFETY: result is non-NULL and writable.
+                unsafe { *result = ret };
+                0
+            }
+            Err(()) => {
+                if !err.is_null() && Semantics::current() == Semantics::Glibc {
+                    // SAFETY: err is non-NULL.
+                    unsafe { *err = herr::NETDB_INTERNAL };
+                }
+                set_errno(libc::ERANGE);
+                libc::ERANGE
+            }
+        },
+    }
+}
+
+/// # Safety
+/// As for the C library's `gethostbyname2_r`.
+#[no_mangle]
+pub unsafe extern "C" fn gethostbyname2_r(
+    name: *const c_char,
+    af: c_int,
+    ret: *mut libc::hostent,
+    buf: *mut c_char,
+    buflen: libc::size_t,
+    result: *mut *mut libc::hostent,
+    err: *mut c_int,
+) -> c_int {
+    boundary(libc::EINVAL, || {
+        if disabled() {
+            if let Some(f) = next_ghbn2_r() {
+                // SAFETY: the caller's arguments, unchanged, to the libc's function.
+                return unsafe { f(name, af, ret, buf, buflen, result, err) };
+            }
+        }
+        // SAFETY: name is NULL or a C string (contract).
+        let found = match unsafe { c_str(name) } {
+            Some(n) => lookup_name(&n, af, Semantics::current()),
+            None => Err(Error::NotFound),
+        };
+        // SAFETY: the caller's buffers (contract).
+        unsafe { finish_r(found, ret, buf, buflen, result, err) }
+    })
+}
+
+/// # Safety
+/// As for the C library's `gethostbyname_r`.
+#[no_mangle]
+pub unsafe extern "C" fn gethostbyname_r(
+    name: *const c_char,
+    ret: *mut libc::hostent,
+    buf: *mut c_char,
+    buflen: libc::size_t,
+    result: *mut *mut libc::hostent,
+    err: *mut c_int,
+) -> c_int {
+    // SAFETY: same contract, IPv4.
+    unsafe { gethostbyname2_r(name, libc::AF_INET, ret, buf, buflen, result, err) }
+}
+
+/// The address argument of `gethostbyaddr`: `Err(EINVAL)` for a bad family/length pair.
+///
+/// # Safety
+/// `a` is readable for `len` bytes when non-NULL.
+unsafe fn read_addr(a: *const c_void, len: libc::socklen_t, af: c_int) -> Option<IpAddr> {
+    if a.is_null() {
+        return None;
+    }
+    // SAFETY: `a` is readable for `len` bytes (contract) and len is checked against the size.
+    unsafe {
+        match (af, len) {
+            (libc::AF_INET, 4) => Some(IpAddr::V4(Ipv4Addr::from(*(a as *const [u8; 4])))),
+            (libc::AF_INET6, 16) => Some(IpAddr::V6(Ipv6Addr::from(*(a as *const [u8; 16])))),
+            _ => None,
+        }
+    }
+}
+
+/// # Safety
+/// As for the C library's `gethostbyaddr_r`.
+#[no_mangle]
+pub unsafe extern "C" fn gethostbyaddr_r(
+    addr: *const c_void,
+    len: libc::socklen_t,
+    af: c_int,
+    ret: *mut libc::hostent,
+    buf: *mut c_char,
+    buflen: libc::size_t,
+    result: *mut *mut libc::hostent,
+    err: *mut c_int,
+) -> c_int {
+    boundary(libc::EINVAL, || {
+        if disabled() {
+            if let Some(f) = next_ghba_r() {
+                // SAFETY: the caller's arguments, unchanged, to the libc's function.
+                return unsafe { f(addr, len, af, ret, buf, buflen, result, err) };
+            }
+        }
+        // SAFETY: addr readable for len bytes (contract).
+        let Some(ip) = (unsafe { read_addr(addr, len, af) }) else {
+            if !result.is_null() {
+                // SAFETY: non-NULL result pointer.
+                unsafe { *result = ptr::null_mut() };
+            }
+            if !err.is_null() {
+                // SAFETY: non-NULL err pointer.
+                unsafe { *err = herr::NO_RECOVERY };
+            }
+            return libc::EINVAL;
+        };
+        let found = lookup_addr(ip, Semantics::current());
+        // SAFETY: the caller's buffers (contract).
+        unsafe { finish_r(found, ret, buf, buflen, result, err) }
+    })
+}
+
+/// Per-thread storage of the non-reentrant functions.
+struct Static {
+    ent: libc::hostent,
+    buf: Vec<u64>,
+}
+
+thread_local! {
+    static STATIC: RefCell<Static> = const {
+        RefCell::new(Static {
+            ent: libc::hostent {
+                h_name: ptr::null_mut(),
+                h_aliases: ptr::null_mut(),
+                h_addrtype: 0,
+                h_length: 0,
+                h_addr_list: ptr::null_mut(),
+            },
+            buf: Vec::new(),
+        })
+    };
+}
+
+/// Run a lookup and lay it out in this thread's storage; sets `h_errno` on failure.
+fn non_reentrant(found: Result<HostEnt>) -> *mut libc::hostent {
+    match found {
+        Err(e) => {
+            set_h_errno(h_errno_code(e));
+            ptr::null_mut()
+        }
+        Ok(h) => STATIC
+            .try_with(|s| {
+                let mut s = s.borrow_mut();
+                let need = needed(&h, 0) + size_of::<u64>();
+                if s.buf.len() * 8 < need {
+                    s.buf.resize(need.div_ceil(8), 0);
+                }
+                let Static { ent, buf } = &mut *s;
+                // SAFETY: ent is this thread's hostent; buf is writable for len*8 bytes and
+                // 8-aligned, so `needed` for it equals needed(.., 0) which fits.
+                match unsafe { fill(&h, ent, buf.as_mut_ptr().cast(), buf.len() * 8) } {
+                    Ok(()) => ent as *mut libc::hostent,
+                    Err(()) => {
+                        set_h_errno(herr::NO_RECOVERY);
+                        ptr::null_mut()
+                    }
+                }
+            })
+            .unwrap_or_else(|_| {
+                set_h_errno(herr::NO_RECOVERY);
+                ptr::null_mut()
+            }),
+    }
+}
+
+/// # Safety
+/// As for the C library's `gethostbyname2`.
+#[no_mangle]
+pub unsafe extern "C" fn gethostbyname2(name: *const c_char, af: c_int) -> *mut libc::hostent {
+    boundary(ptr::null_mut(), || {
+        if disabled() {
+            if let Some(f) = next_ghbn2() {
+                // SAFETY: the caller's arguments, unchanged, to the libc's function.
+                return unsafe { f(name, af) };
+            }
+        }
+        // SAFETY: name is NULL or a C string (contract).
+        let found = match unsafe { c_str(name) } {
+            Some(n) => lookup_name(&n, af, Semantics::current()),
+            None => Err(Error::NotFound),
+        };
+        non_reentrant(found)
+    })
+}
+
+/// # Safety
+/// As for the C library's `gethostbyname`.
+#[no_mangle]
+pub unsafe extern "C" fn gethostbyname(name: *const c_char) -> *mut libc::hostent {
+    // SAFETY: same contract, IPv4.
+    unsafe { gethostbyname2(name, libc::AF_INET) }
+}
+
+/// # Safety
+/// As for the C library's `gethostbyaddr`.
+#[no_mangle]
+pub unsafe extern "C" fn gethostbyaddr(
+    addr: *const c_void,
+    len: libc::socklen_t,
+    af: c_int,
+) -> *mut libc::hostent {
+    boundary(ptr::null_mut(), || {
+        if disabled() {
+            if let Some(f) = next_ghba() {
+                // SAFETY: the caller's arguments, unchanged, to the libc's function.
+                return unsafe { f(addr, len, af) };
+            }
+        }
+        // SAFETY: addr readable for len bytes (contract).
+        match unsafe { read_addr(addr, len, af) } {
+            Some(ip) => non_reentrant(lookup_addr(ip, Semantics::current())),
+            None => {
+                set_h_errno(herr::NO_RECOVERY);
+                set_errno(libc::EINVAL);
+                ptr::null_mut()
+            }
+        }
+    })
+}

@@ -1,0 +1,393 @@
+//! One name to its addresses: NULL name, numeric host, hosts file, DNS with the search list.
+//! The flow is musl's `__lookup_name`; the glibc differences are marked where they branch.
+
+use super::{ai, Address, Family, Names, Semantics};
+use crate::config::{self, Hosts, ResolvConf};
+use crate::numeric::{parse_literal, Literal};
+use crate::transport::{self, Policy, Question};
+use crate::wire::{self, RecordType};
+use crate::{Error, Result};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
+/// Longest name accepted (musl: `strnlen(name, 255) - 1 >= 254` rejects 255 and more).
+pub const MAX_HOST_LEN: usize = 254;
+
+/// DNS response codes used here.
+const RCODE_NXDOMAIN: u16 = 3;
+
+/// Resolve `name` (`None`: the loopback or wildcard address) to addresses of `family`.
+/// `flags` are `AI_*` flags; only PASSIVE, NUMERICHOST, V4MAPPED and ALL matter here.
+/// The addresses come in answer order: callers sort them ([`super::sort`]) where the libc does.
+pub fn lookup_name(
+    name: Option<&str>,
+    family: Family,
+    flags: i32,
+    sem: Semantics,
+) -> Result<Names> {
+    let mut family = family;
+    let mut flags = flags;
+    if let Some(n) = name {
+        if n.is_empty() || n.len() > MAX_HOST_LEN {
+            return Err(Error::NotFound);
+        }
+    }
+    // A v6 request with AI_V4MAPPED is an unspecified-family request, filtered afterwards.
+    if flags & ai::V4MAPPED != 0 {
+        if family == Family::Inet6 {
+            family = Family::Unspec;
+        } else {
+            flags &= !ai::V4MAPPED;
+        }
+    }
+
+    let mut names = match name {
+        None => from_null(family, flags),
+        Some(n) => match from_numeric(n, family)? {
+            Some(found) => found,
+            None if flags & ai::NUMERICHOST != 0 => return Err(Error::NotFound),
+            None => match from_hosts(&config::hosts(), n, family, sem)? {
+                Some(found) => found,
+                None => from_dns_search(&config::resolv_conf(), n, family, sem)?,
+            },
+        },
+    };
+
+    if flags & ai::V4MAPPED != 0 {
+        v4mapped(&mut names.addrs, flags & ai::ALL != 0);
+    }
+    Ok(names)
+}
+
+fn from_null(family: Family, flags: i32) -> Names {
+    let passive = flags & ai::PASSIVE != 0;
+    let (v4, v6) = if passive {
+        (Ipv4Addr::UNSPECIFIED, Ipv6Addr::UNSPECIFIED)
+    } else {
+        (Ipv4Addr::LOCALHOST, Ipv6Addr::LOCALHOST)
+    };
+    let mut addrs = Vec::with_capacity(2);
+    if family != Family::Inet6 {
+        addrs.push(Address::new(IpAddr::V4(v4)));
+    }
+    if family != Family::Inet {
+        addrs.push(Address::new(IpAddr::V6(v6)));
+    }
+    Names {
+        addrs,
+        ..Names::default()
+    }
+}
+
+/// A numeric host: `Ok(None)` if `name` is not an address literal; an address of the wrong
+/// family is `EAI_NONAME` (both libcs).
+fn from_numeric(name: &str, family: Family) -> Result<Option<Names>> {
+    match parse_literal(name) {
+        Literal::NotLiteral => Ok(None),
+        Literal::BadScope => Err(Error::NotFound),
+        Literal::Addr(ip, scope_id) => {
+            if !family.admits(&ip) {
+                return Err(Error::NotFound);
+            }
+            Ok(Some(Names {
+                addrs: vec![Address { ip, scope_id }],
+                canon: name.to_string(),
+                aliases: Vec::new(),
+            }))
+        }
+    }
+}
+
+/// musl's `is_valid_hostname`: what may become a canonical name.
+fn is_valid_hostname(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() < 255
+        && s.bytes()
+            .all(|b| b >= 0x80 || b == b'.' || b == b'-' || b.is_ascii_alphanumeric())
+}
+
+/// The hosts file. `Ok(None)`: not there, go on to DNS.
+///
+/// musl: names match case-sensitively; a line for the name with an address of the other
+/// family ends the lookup with `EAI_NONAME` when no line of the asked family matched.
+/// glibc: names match case-insensitively and such lines are simply skipped.
+pub fn from_hosts(
+    hosts: &Hosts,
+    name: &str,
+    family: Family,
+    sem: Semantics,
+) -> Result<Option<Names>> {
+    let mut out = Names::default();
+    let mut badfam = false;
+    let mut have_canon = false;
+    for e in hosts.by_name(name, sem == Semantics::Glibc) {
+        if family.admits(&e.addr) {
+            out.addrs.push(Address {
+                ip: e.addr,
+                scope_id: e.scope_id,
+            });
+        } else {
+            badfam = true;
+            if sem == Semantics::Glibc {
+                continue;
+            }
+        }
+        if !have_canon && is_valid_hostname(&e.names[0]) {
+            have_canon = true;
+            out.canon = e.names[0].clone();
+            out.aliases = e.names[1..].to_vec();
+        }
+    }
+    if !out.addrs.is_empty() {
+        if !have_canon {
+            out.canon = name.to_string();
+        }
+        return Ok(Some(out));
+    }
+    if badfam && sem == Semantics::Musl {
+        return Err(Error::NotFound);
+    }
+    Ok(None)
+}
+
+/// The names to try, in order, for `name` with the search list (`name` has no trailing dot
+/// any more; `rooted` says whether it had one).
+fn candidates(conf: &ResolvConf, name: &str, rooted: bool, sem: Semantics) -> Vec<String> {
+    let dots = name.bytes().filter(|&b| b == b'.').count() as u32;
+    let fqdn = |d: &String| {
+        // musl: the search domain must fit the 256-byte name buffer.
+        (name.len() + 1 + d.len() < 256).then(|| format!("{name}.{d}"))
+    };
+    if rooted {
+        return vec![name.to_string()];
+    }
+    let searched = conf.search.iter().filter_map(fqdn);
+    match sem {
+        // musl: the search list only below ndots, then the name as given.
+        Semantics::Musl => {
+            let mut v: Vec<String> = if dots >= conf.ndots {
+                Vec::new()
+            } else {
+                searched.collect()
+            };
+            v.push(name.to_string());
+            v
+        }
+        // glibc res_search: the name as given first when it has ndots dots, then the search
+        // list, then the name as given if not tried yet (not for single labels with
+        // no-tld-query).
+        Semantics::Glibc => {
+            let mut v = Vec::new();
+            let as_is_first = dots >= conf.ndots;
+            if as_is_first {
+                v.push(name.to_string());
+            }
+            v.extend(searched);
+            let single_label_blocked = dots == 0 && conf.no_tld_query;
+            if !as_is_first && !single_label_blocked {
+                v.push(name.to_string());
+            }
+            v
+        }
+    }
+}
+
+/// DNS with the search list.
+pub fn from_dns_search(
+    conf: &ResolvConf,
+    name: &str,
+    family: Family,
+    sem: Semantics,
+) -> Result<Names> {
+    let (base, rooted) = match name.strip_suffix('.') {
+        Some(b) => (b, true),
+        None => (name, false),
+    };
+    if base.is_empty() || base.ends_with('.') {
+        return Err(Error::NotFound);
+    }
+    let policy = Policy::from_conf(conf);
+    let mut nodata = false;
+    for fqdn in candidates(conf, base, rooted, sem) {
+        match from_dns(&policy, conf, &fqdn, family, sem) {
+            Ok(n) => return Ok(n),
+            Err(Error::NotFound) => continue,
+            // glibc goes on down the search list after NODATA, and reports it at the end.
+            Err(Error::NoData) if sem == Semantics::Glibc => nodata = true,
+            Err(e) => return Err(e),
+        }
+    }
+    Err(if nodata {
+        Error::NoData
+    } else {
+        Error::NotFound
+    })
+}
+
+/// One fully qualified name over DNS: A and AAAA in parallel.
+fn from_dns(
+    policy: &Policy,
+    conf: &ResolvConf,
+    fqdn: &str,
+    family: Family,
+    sem: Semantics,
+) -> Result<Names> {
+    let mut types = Vec::with_capacity(2);
+    if family != Family::Inet6 {
+        types.push(RecordType::A);
+    }
+    if family != Family::Inet
+        && !(conf.no_aaaa && sem == Semantics::Glibc && family == Family::Unspec)
+    {
+        types.push(RecordType::AAAA);
+    }
+    let questions: Vec<Question> = types
+        .iter()
+        .map(|t| Question {
+            name: fqdn.to_string(),
+            qtype: u16::from(*t),
+        })
+        .collect();
+    let answers = transport::resolve(&questions, policy);
+
+    let mut responses = Vec::with_capacity(answers.len());
+    for a in answers {
+        let r = a?;
+        if r.rcode == RCODE_NXDOMAIN {
+            return Err(Error::NotFound);
+        }
+        responses.push(r);
+    }
+    let mut out = Names {
+        canon: fqdn.to_string(),
+        ..Names::default()
+    };
+    let mut have_canon = false;
+    for (r, t) in responses.iter().zip(&types) {
+        let c = wire::collect(&r.message, fqdn, *t);
+        let addrs = wire::addresses(&c);
+        if !have_canon && !addrs.is_empty() {
+            have_canon = true;
+            if !c.canonical.eq_ignore_ascii_case(fqdn) && is_valid_hostname(&c.canonical) {
+                out.aliases.push(fqdn.to_string());
+                out.canon = c.canonical.clone();
+            }
+        }
+        out.addrs.extend(addrs.into_iter().map(Address::new));
+    }
+    if out.addrs.is_empty() {
+        return Err(Error::NoData);
+    }
+    Ok(out)
+}
+
+/// `AI_V4MAPPED` (with family AF_INET6): without `AI_ALL`, IPv4 results only when there is no
+/// IPv6 result; the IPv4 results become `::ffff:a.b.c.d`.
+fn v4mapped(addrs: &mut Vec<Address>, all: bool) {
+    if !all && addrs.iter().any(|a| a.ip.is_ipv6()) {
+        addrs.retain(|a| a.ip.is_ipv6());
+    }
+    for a in addrs.iter_mut() {
+        if let IpAddr::V4(v4) = a.ip {
+            a.ip = IpAddr::V6(v4.to_ipv6_mapped());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn conf(search: &[&str], ndots: u32) -> ResolvConf {
+        let mut c = ResolvConf::parse(b"");
+        c.search = search.iter().map(|s| s.to_string()).collect();
+        c.ndots = ndots;
+        c
+    }
+
+    #[test]
+    fn musl_search_order() {
+        let c = conf(&["a.test", "b.test"], 1);
+        assert_eq!(
+            candidates(&c, "web", false, Semantics::Musl),
+            ["web.a.test", "web.b.test", "web"]
+        );
+        assert_eq!(candidates(&c, "web.x", false, Semantics::Musl), ["web.x"]);
+        assert_eq!(candidates(&c, "web", true, Semantics::Musl), ["web"]);
+    }
+
+    #[test]
+    fn glibc_search_order() {
+        let c = conf(&["a.test"], 1);
+        assert_eq!(
+            candidates(&c, "web", false, Semantics::Glibc),
+            ["web.a.test", "web"]
+        );
+        assert_eq!(
+            candidates(&c, "web.x", false, Semantics::Glibc),
+            ["web.x", "web.x.a.test"]
+        );
+    }
+
+    #[test]
+    fn search_domain_too_long_is_skipped() {
+        let long = "d".repeat(252);
+        let c = conf(&[&long, "ok.test"], 1);
+        assert_eq!(
+            candidates(&c, "web", false, Semantics::Musl),
+            ["web.ok.test", "web"]
+        );
+    }
+
+    #[test]
+    fn numeric_family_mismatch_is_noname() {
+        assert_eq!(
+            from_numeric("127.0.0.1", Family::Inet6),
+            Err(Error::NotFound)
+        );
+        assert_eq!(from_numeric("::1", Family::Inet), Err(Error::NotFound));
+        assert!(from_numeric("host", Family::Inet).unwrap().is_none());
+        let n = from_numeric("127.1", Family::Unspec).unwrap().unwrap();
+        assert_eq!(n.addrs[0].ip, IpAddr::V4(Ipv4Addr::LOCALHOST));
+        assert_eq!(n.canon, "127.1");
+    }
+
+    #[test]
+    fn hosts_rules() {
+        let h = Hosts::parse(b"10.0.0.1 Web web.alias\n::1 six\n10.0.0.2 web\n");
+        let n = from_hosts(&h, "web", Family::Unspec, Semantics::Musl)
+            .unwrap()
+            .unwrap();
+        assert_eq!(n.addrs.len(), 1);
+        assert_eq!(n.canon, "web");
+        let n = from_hosts(&h, "web", Family::Unspec, Semantics::Glibc)
+            .unwrap()
+            .unwrap();
+        assert_eq!(n.addrs.len(), 2);
+        assert_eq!(n.canon, "Web");
+        assert_eq!(
+            from_hosts(&h, "six", Family::Inet, Semantics::Musl),
+            Err(Error::NotFound)
+        );
+        assert_eq!(
+            from_hosts(&h, "six", Family::Inet, Semantics::Glibc),
+            Ok(None)
+        );
+        assert_eq!(
+            from_hosts(&h, "none", Family::Unspec, Semantics::Musl),
+            Ok(None)
+        );
+    }
+
+    #[test]
+    fn mapped() {
+        let mut a = vec![
+            Address::new("10.0.0.1".parse().unwrap()),
+            Address::new("::2".parse().unwrap()),
+        ];
+        v4mapped(&mut a, false);
+        assert_eq!(a, [Address::new("::2".parse().unwrap())]);
+        let mut a = vec![Address::new("10.0.0.1".parse().unwrap())];
+        v4mapped(&mut a, false);
+        assert_eq!(a[0].ip, "::ffff:10.0.0.1".parse::<IpAddr>().unwrap());
+    }
+}

@@ -1,0 +1,105 @@
+//! Done-when 7: the musl build's only NEEDED entry is `libc.so`, the unwinder is linked in,
+//! and both builds export exactly the resolver API plus the library's own additions.
+
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+use std::process::Command;
+
+const EXPORTS: &[&str] = &[
+    "dnsshim_libc",
+    "dnsshim_version",
+    "freeaddrinfo",
+    "gai_strerror",
+    "getaddrinfo",
+    "gethostbyaddr",
+    "gethostbyaddr_r",
+    "gethostbyname",
+    "gethostbyname2",
+    "gethostbyname2_r",
+    "gethostbyname_r",
+];
+
+fn lib(var: &str, rel: &str) -> PathBuf {
+    let p = std::env::var_os(var)
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(rel));
+    assert!(
+        p.exists(),
+        "{} is missing: run `make test`, which builds both libraries",
+        p.display()
+    );
+    p
+}
+
+fn run(cmd: &str, args: &[&str]) -> String {
+    let out = Command::new(cmd)
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("{cmd}: {e}"));
+    assert!(
+        out.status.success(),
+        "{cmd} {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Defined, global dynamic symbols of kind T (functions).
+fn exported_functions(so: &PathBuf) -> BTreeSet<String> {
+    run("nm", &["-D", "--defined-only", so.to_str().unwrap()])
+        .lines()
+        .filter_map(|l| {
+            let f: Vec<&str> = l.split_whitespace().collect();
+            (f.len() == 3 && f[1] == "T").then(|| f[2].to_string())
+        })
+        .collect()
+}
+
+fn undefined(so: &PathBuf) -> BTreeSet<String> {
+    run("nm", &["-D", "--undefined-only", so.to_str().unwrap()])
+        .lines()
+        .filter_map(|l| {
+            l.split_whitespace()
+                .last()
+                .map(|s| s.split('@').next().unwrap_or(s).to_string())
+        })
+        .collect()
+}
+
+#[test]
+fn musl_build_needs_only_libc_so() {
+    let so = lib(
+        "DNSSHIM_MUSL_SO",
+        "target/x86_64-unknown-linux-musl/release/libdnsshim.so",
+    );
+    let dynamic = run("readelf", &["-d", so.to_str().unwrap()]);
+    let needed: Vec<&str> = dynamic.lines().filter(|l| l.contains("(NEEDED)")).collect();
+    assert_eq!(needed.len(), 1, "NEEDED entries: {needed:?}");
+    assert!(
+        needed[0].contains("[libc.so]"),
+        "NEEDED entries: {needed:?}"
+    );
+    // The unwinder is inside (no libgcc_s), and h_errno comes from the host libc.
+    let undef = undefined(&so);
+    assert!(
+        undef.iter().all(|s| !s.starts_with("_Unwind_")),
+        "unwinder not static: {undef:?}"
+    );
+    assert!(undef.contains("__h_errno_location"), "{undef:?}");
+}
+
+#[test]
+fn both_builds_export_the_resolver_api() {
+    let want: BTreeSet<String> = EXPORTS.iter().map(|s| s.to_string()).collect();
+    for (var, rel) in [
+        (
+            "DNSSHIM_MUSL_SO",
+            "target/x86_64-unknown-linux-musl/release/libdnsshim.so",
+        ),
+        ("DNSSHIM_GLIBC_SO", "target/release/libdnsshim.so"),
+    ] {
+        let so = lib(var, rel);
+        let got = exported_functions(&so);
+        assert_eq!(got, want, "exports of {}", so.display());
+    }
+}
