@@ -2,7 +2,7 @@
 //! and both builds export exactly the resolver API plus the library's own additions.
 
 use std::collections::BTreeSet;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 const EXPORTS: &[&str] = &[
@@ -45,7 +45,7 @@ fn run(cmd: &str, args: &[&str]) -> String {
 }
 
 /// Defined, global dynamic symbols of kind T (functions).
-fn exported_functions(so: &PathBuf) -> BTreeSet<String> {
+fn exported_functions(so: &Path) -> BTreeSet<String> {
     run("nm", &["-D", "--defined-only", so.to_str().unwrap()])
         .lines()
         .filter_map(|l| {
@@ -55,7 +55,7 @@ fn exported_functions(so: &PathBuf) -> BTreeSet<String> {
         .collect()
 }
 
-fn undefined(so: &PathBuf) -> BTreeSet<String> {
+fn undefined(so: &Path) -> BTreeSet<String> {
     run("nm", &["-D", "--undefined-only", so.to_str().unwrap()])
         .lines()
         .filter_map(|l| {
