@@ -1,0 +1,641 @@
+//! Namespace harness for the integration tests.
+//!
+//! A [`Scenario`] is data: the test server's config, `/etc/resolv.conf`, `/etc/hosts`, and a
+//! list of [`Probe`] invocations. [`Scenario::run`] writes them to a temporary directory and
+//! runs one shell script inside a private network + mount namespace (`unshare`): loopback up,
+//! the files bind-mounted over `/etc`, `dnsshim-testsrv` started on loopback, every probe run,
+//! the server killed. Each probe's stdout, stderr, exit status and wall time come back as an
+//! [`Outcome`].
+//!
+//! Environment read here:
+//! - `DNSSHIM_MUSL_SO`, `DNSSHIM_GLIBC_SO`: the two builds of the library (default: the cargo
+//!   target paths); a missing one fails the test, it is never skipped.
+//! - `DNSSHIM_TESTSRV`: the test server binary (default: target/{release,debug}/dnsshim-testsrv).
+//! - `DNSSHIM_TEST_KEEP=1`: keep each scenario's temporary directory.
+#![allow(dead_code)]
+
+use std::collections::BTreeSet;
+use std::fmt::Write as _;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Condvar, Mutex, OnceLock};
+use std::time::SystemTime;
+
+/// Which C library the probe was linked against.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Libc {
+    Musl,
+    Glibc,
+}
+
+/// A probe binary, with or without `LD_PRELOAD` of the matching build of the shim.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Variant {
+    pub libc: Libc,
+    pub shim: bool,
+}
+
+pub const MUSL: Variant = Variant {
+    libc: Libc::Musl,
+    shim: false,
+};
+pub const MUSL_SHIM: Variant = Variant {
+    libc: Libc::Musl,
+    shim: true,
+};
+pub const GLIBC: Variant = Variant {
+    libc: Libc::Glibc,
+    shim: false,
+};
+pub const GLIBC_SHIM: Variant = Variant {
+    libc: Libc::Glibc,
+    shim: true,
+};
+/// Every combination, in the order tests report them.
+pub const ALL: [Variant; 4] = [MUSL, MUSL_SHIM, GLIBC, GLIBC_SHIM];
+
+impl std::fmt::Display for Variant {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let libc = match self.libc {
+            Libc::Musl => "musl",
+            Libc::Glibc => "glibc",
+        };
+        write!(f, "{libc}{}", if self.shim { "+shim" } else { "" })
+    }
+}
+
+/// Which program a probe runs.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Program {
+    /// tests/c/probe.c
+    Probe,
+    /// examples/lookup.c
+    Lookup,
+}
+
+/// One program invocation inside the scenario's namespace.
+#[derive(Clone, Debug)]
+pub struct Probe {
+    pub variant: Variant,
+    pub program: Program,
+    pub args: Vec<String>,
+    /// Extra environment (the probe otherwise gets only PATH, and LD_PRELOAD for the shim).
+    pub env: Vec<(String, String)>,
+}
+
+impl Probe {
+    pub fn new(variant: Variant, args: &[&str]) -> Probe {
+        Probe {
+            variant,
+            program: Program::Probe,
+            args: args.iter().map(|s| s.to_string()).collect(),
+            env: Vec::new(),
+        }
+    }
+
+    pub fn lookup(variant: Variant, args: &[&str]) -> Probe {
+        Probe {
+            program: Program::Lookup,
+            ..Probe::new(variant, args)
+        }
+    }
+
+    pub fn env(mut self, key: &str, value: &str) -> Probe {
+        self.env.push((key.into(), value.into()));
+        self
+    }
+
+    /// How the probe is shown in assertion messages.
+    pub fn label(&self) -> String {
+        let prog = match self.program {
+            Program::Probe => "probe",
+            Program::Lookup => "lookup",
+        };
+        let env: String = self.env.iter().map(|(k, v)| format!("{k}={v} ")).collect();
+        format!("[{}] {env}{prog} {}", self.variant, self.args.join(" "))
+    }
+}
+
+/// What one probe did.
+#[derive(Clone, Debug)]
+pub struct Outcome {
+    pub variant: Variant,
+    pub label: String,
+    pub stdout: String,
+    pub stderr: String,
+    pub status: i32,
+    /// Wall time around the probe process, measured inside the namespace.
+    pub elapsed_ms: u64,
+}
+
+impl Outcome {
+    /// First line of stdout (`gai OK`, `gai EAI_NONAME`, `h_errno=...`, `name ...`).
+    pub fn head(&self) -> &str {
+        self.stdout.lines().next().unwrap_or("")
+    }
+
+    /// `gai` result lines after the status line, parsed.
+    pub fn gai(&self) -> Vec<GaiLine> {
+        assert!(
+            self.head().starts_with("gai "),
+            "{}: not a gai result:\n{}",
+            self.label,
+            self.dump()
+        );
+        self.stdout.lines().skip(1).map(GaiLine::parse).collect()
+    }
+
+    /// The set of addresses a `gai` probe printed.
+    pub fn gai_addrs(&self) -> BTreeSet<String> {
+        self.gai().into_iter().map(|l| l.addr).collect()
+    }
+
+    /// Values of `key value` lines (`addr`, `alias`, `name`) of a hostent probe.
+    pub fn host_field(&self, key: &str) -> Vec<String> {
+        self.stdout
+            .lines()
+            .filter_map(|l| l.strip_prefix(key)?.strip_prefix(' '))
+            .map(str::to_string)
+            .collect()
+    }
+
+    /// Everything, for assertion messages.
+    pub fn dump(&self) -> String {
+        format!(
+            "--- {} (exit {}, {} ms)\n--- stdout:\n{}--- stderr:\n{}",
+            self.label, self.status, self.elapsed_ms, self.stdout, self.stderr
+        )
+    }
+}
+
+/// One `gai` result line: `<family> <socktype> <protocol> <address> <port> <canonname|->`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GaiLine {
+    pub family: String,
+    pub socktype: String,
+    pub protocol: String,
+    pub addr: String,
+    pub port: String,
+    pub canon: Option<String>,
+    pub rest: String,
+}
+
+impl GaiLine {
+    fn parse(line: &str) -> GaiLine {
+        let f: Vec<&str> = line.split(' ').collect();
+        assert!(f.len() >= 6, "malformed gai line {line:?}");
+        GaiLine {
+            family: f[0].into(),
+            socktype: f[1].into(),
+            protocol: f[2].into(),
+            addr: f[3].into(),
+            port: f[4].into(),
+            canon: (f[5] != "-").then(|| f[5].to_string()),
+            rest: f[6..].join(" "),
+        }
+    }
+}
+
+/// Server behaviour + system files + probes: one namespace, one script.
+#[derive(Clone, Debug)]
+pub struct Scenario {
+    pub server: String,
+    pub resolv: String,
+    pub hosts: String,
+    pub nsswitch: String,
+    /// Addresses the test server listens on (UDP and TCP).
+    pub listen: Vec<String>,
+    pub probes: Vec<Probe>,
+}
+
+pub const DEFAULT_HOSTS: &str = "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n";
+
+impl Scenario {
+    /// A server with `server` config on 127.0.0.1:53, resolv.conf pointing at it, a minimal
+    /// hosts file, and no probes yet.
+    pub fn new(server: &str) -> Scenario {
+        Scenario {
+            server: server.into(),
+            resolv: "nameserver 127.0.0.1\n".into(),
+            hosts: DEFAULT_HOSTS.into(),
+            nsswitch: "hosts: files dns\n".into(),
+            listen: vec!["127.0.0.1:53".into()],
+            probes: Vec::new(),
+        }
+    }
+
+    pub fn resolv(mut self, text: &str) -> Scenario {
+        self.resolv = text.into();
+        self
+    }
+
+    pub fn hosts(mut self, text: &str) -> Scenario {
+        self.hosts = text.into();
+        self
+    }
+
+    pub fn probe(mut self, p: Probe) -> Scenario {
+        self.probes.push(p);
+        self
+    }
+
+    /// Adds `args` once for each variant.
+    pub fn probe_each(mut self, variants: &[Variant], args: &[&str]) -> Scenario {
+        for v in variants {
+            self.probes.push(Probe::new(*v, args));
+        }
+        self
+    }
+
+    /// Runs every probe in one fresh namespace; outcomes in probe order. Panics (failing the
+    /// test) when the namespace, the server or a needed binary cannot be set up.
+    pub fn run(&self) -> Vec<Outcome> {
+        // Missing libraries or binaries fail here, before anything is set up.
+        for p in &self.probes {
+            if p.variant.shim {
+                shim_library(p.variant.libc);
+            }
+        }
+        let _slot = Slot::take();
+        let ns = namespace();
+        let ip = ip_binary();
+        let server = testsrv();
+        let dir = temp_dir();
+        fs::write(dir.join("server.conf"), &self.server).unwrap();
+        fs::write(dir.join("resolv.conf"), &self.resolv).unwrap();
+        fs::write(dir.join("hosts"), &self.hosts).unwrap();
+        fs::write(dir.join("nsswitch.conf"), &self.nsswitch).unwrap();
+
+        let mut s = String::new();
+        let path = |p: &Path| q(p.to_str().expect("paths are UTF-8"));
+        let _ = writeln!(s, "D={}", path(&dir));
+        let _ = writeln!(s, "IP={}", q(&ip));
+        let _ = writeln!(s, "SERVER={}", path(&server));
+        let mut listen = String::new();
+        let mut extra_addrs = String::new();
+        for addr in &self.listen {
+            let host = addr.rsplit_once(':').map_or(addr.as_str(), |(h, _)| h);
+            let host = host.trim_start_matches('[').trim_end_matches(']');
+            let ok = host.starts_with("127.") || host == "::1";
+            assert!(
+                ok,
+                "scenario listens on {addr}: only loopback addresses allowed"
+            );
+            if host.starts_with("127.") && host != "127.0.0.1" {
+                let _ = writeln!(extra_addrs, "\"$IP\" addr add {host}/8 dev lo 2>/dev/null");
+            }
+            assert!(
+                !addr.contains(|c: char| c.is_whitespace() || c == '\'' || c == '"'),
+                "bad listen address {addr:?}"
+            );
+            let _ = write!(listen, " --listen {addr}");
+        }
+        let _ = writeln!(s, "LISTEN={}", q(listen.trim()));
+        s.push_str(SETUP);
+        s.push_str(&extra_addrs);
+        s.push_str(START_SERVER);
+        for (i, p) in self.probes.iter().enumerate() {
+            let bin = match p.program {
+                Program::Probe => probe_binary(p.variant.libc),
+                Program::Lookup => lookup_binary(p.variant.libc),
+            };
+            // A hung probe must not hang the suite: 124 from `timeout` shows up as its status.
+            let mut cmd =
+                format!("timeout -k 5 {PROBE_TIMEOUT_S} env -i PATH=/usr/local/bin:/usr/bin:/bin");
+            if p.variant.shim {
+                let so = shim_library(p.variant.libc);
+                let _ = write!(cmd, " LD_PRELOAD={}", q(so.to_str().unwrap()));
+            }
+            for (k, v) in &p.env {
+                let _ = write!(cmd, " {}", q(&format!("{k}={v}")));
+            }
+            let _ = write!(cmd, " {}", q(bin.to_str().unwrap()));
+            for a in &p.args {
+                let _ = write!(cmd, " {}", q(a));
+            }
+            let _ = writeln!(s, "run {i} {} {cmd}", q(&p.label()));
+        }
+        s.push_str("kill $SRV 2>/dev/null; wait $SRV 2>/dev/null\necho '=== done'\n");
+        fs::write(dir.join("run.sh"), &s).unwrap();
+
+        let out = Command::new(&ns[0])
+            .args(&ns[1..])
+            .arg("sh")
+            .arg(dir.join("run.sh"))
+            .output()
+            .unwrap_or_else(|e| panic!("cannot run {}: {e}", ns[0]));
+        let log = || {
+            format!(
+                "script {}\nexit: {}\nstdout:\n{}\nstderr:\n{}\nserver log:\n{}",
+                dir.join("run.sh").display(),
+                out.status,
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr),
+                fs::read_to_string(dir.join("server.log")).unwrap_or_default()
+            )
+        };
+        assert!(out.status.success(), "scenario failed to run:\n{}", log());
+
+        let read = |name: String| {
+            fs::read(dir.join(&name))
+                .map(|b| String::from_utf8_lossy(&b).into_owned())
+                .unwrap_or_else(|e| panic!("{name}: {e}\n{}", log()))
+        };
+        let outcomes = self
+            .probes
+            .iter()
+            .enumerate()
+            .map(|(i, p)| Outcome {
+                variant: p.variant,
+                label: p.label(),
+                stdout: read(format!("{i}.out")),
+                stderr: read(format!("{i}.err")),
+                status: read(format!("{i}.rc")).trim().parse().unwrap(),
+                elapsed_ms: read(format!("{i}.ms")).trim().parse().unwrap(),
+            })
+            .collect();
+        if std::env::var_os("DNSSHIM_TEST_KEEP").is_none() {
+            let _ = fs::remove_dir_all(&dir);
+        }
+        outcomes
+    }
+}
+
+/// Namespace set-up: loopback up, our files over /etc. Variables: D (the scenario's
+/// directory), IP.
+const SETUP: &str = r#"set -u
+fail() { echo "harness: $*" >&2; exit 90; }
+mount --make-rprivate / || fail 'mount --make-rprivate / failed'
+"$IP" link set lo up || fail 'ip link set lo up failed'
+for f in resolv.conf hosts nsswitch.conf; do
+  if [ -e "/etc/$f" ] || [ -L "/etc/$f" ]; then
+    mount --bind "$D/$f" "/etc/$f" || fail "cannot bind-mount /etc/$f"
+  fi
+done
+cmp -s /etc/resolv.conf "$D/resolv.conf" || fail 'the bind-mounted /etc/resolv.conf does not read back'
+"#;
+
+/// Starts the test server and waits for its ready file. Variables: D, SERVER, LISTEN.
+const START_SERVER: &str = r#""$SERVER" --config "$D/server.conf" $LISTEN --ready-file "$D/ready" \
+  2>"$D/server.log" &
+SRV=$!
+trap 'kill $SRV 2>/dev/null' EXIT
+i=0
+while [ ! -s "$D/ready" ]; do
+  kill -0 $SRV 2>/dev/null || { cat "$D/server.log" >&2; fail 'test server exited'; }
+  i=$((i+1)); [ $i -lt 1000 ] || fail 'test server not ready after 10 s'
+  sleep 0.01
+done
+# run N LABEL COMMAND...: N.out, N.err, N.rc (exit status), N.ms (wall time) in $D.
+run() {
+  n=$1; echo "=== probe $n: $2"; shift 2
+  t0=$(date +%s%N)
+  "$@" >"$D/$n.out" 2>"$D/$n.err" </dev/null
+  echo $? >"$D/$n.rc"
+  t1=$(date +%s%N)
+  echo $(( (t1 - t0) / 1000000 )) >"$D/$n.ms"
+  cat "$D/$n.out" "$D/$n.err"
+}
+"#;
+
+/// Single-quotes a word for sh.
+fn q(s: &str) -> String {
+    format!("'{}'", s.replace('\'', "'\\''"))
+}
+
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn temp_dir() -> PathBuf {
+    static N: AtomicUsize = AtomicUsize::new(0);
+    let n = N.fetch_add(1, Ordering::SeqCst);
+    let dir = std::env::temp_dir().join(format!("dnsshim-test-{}-{n}", std::process::id()));
+    let _ = fs::remove_dir_all(&dir);
+    fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
+    dir
+}
+
+/// Longest any single probe may run before it is killed.
+const PROBE_TIMEOUT_S: u32 = 60;
+
+/// At most this many namespaces at once, whatever --test-threads says (2-core machines).
+const MAX_PARALLEL: usize = 3;
+
+struct Slot;
+
+static SLOTS: (Mutex<usize>, Condvar) = (Mutex::new(0), Condvar::new());
+
+impl Slot {
+    fn take() -> Slot {
+        let mut n = SLOTS.0.lock().unwrap_or_else(|e| e.into_inner());
+        while *n >= MAX_PARALLEL {
+            n = SLOTS.1.wait(n).unwrap_or_else(|e| e.into_inner());
+        }
+        *n += 1;
+        Slot
+    }
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        *SLOTS.0.lock().unwrap_or_else(|e| e.into_inner()) -= 1;
+        SLOTS.1.notify_one();
+    }
+}
+
+/// The `unshare` command line that gives a private network + mount namespace: directly as
+/// root, otherwise through a user namespace. Neither → the test fails with one line.
+fn namespace() -> Vec<String> {
+    static NS: OnceLock<Result<Vec<String>, String>> = OnceLock::new();
+    let ns = NS.get_or_init(|| {
+        let candidates: [&[&str]; 2] = [
+            &["unshare", "--net", "--mount"],
+            &["unshare", "--user", "--map-root-user", "--net", "--mount"],
+        ];
+        let mut errors = Vec::new();
+        for c in candidates {
+            match Command::new(c[0])
+                .args(&c[1..])
+                .args(["sh", "-c", "mount --make-rprivate / && exit 0"])
+                .output()
+            {
+                Ok(o) if o.status.success() => {
+                    return Ok(c.iter().map(|s| s.to_string()).collect());
+                }
+                Ok(o) => errors.push(format!(
+                    "`{}`: {}",
+                    c.join(" "),
+                    String::from_utf8_lossy(&o.stderr).trim()
+                )),
+                Err(e) => errors.push(format!("`{}`: {e}", c.join(" "))),
+            }
+        }
+        Err(errors.join("; "))
+    });
+    match ns {
+        Ok(v) => v.clone(),
+        Err(e) => panic!(
+            "cannot create a network+mount namespace (run as root, or enable unprivileged user namespaces): {e}"
+        ),
+    }
+}
+
+/// Absolute path of `ip` (iproute2): /sbin is often not on a user's PATH.
+fn ip_binary() -> String {
+    static IP: OnceLock<Option<String>> = OnceLock::new();
+    IP.get_or_init(|| {
+        let path = std::env::var("PATH").unwrap_or_default();
+        let found = path
+            .split(':')
+            .chain(["/usr/sbin", "/sbin", "/usr/bin", "/bin"])
+            .map(|d| Path::new(d).join("ip"))
+            .find(|p| p.is_file());
+        found.map(|p| p.to_string_lossy().into_owned())
+    })
+    .clone()
+    .unwrap_or_else(|| panic!("`ip` not found: install iproute2 (apt-get install iproute2)"))
+}
+
+fn testsrv() -> PathBuf {
+    if let Some(p) = std::env::var_os("DNSSHIM_TESTSRV") {
+        let p = PathBuf::from(p);
+        assert!(
+            p.is_file(),
+            "DNSSHIM_TESTSRV={} does not exist",
+            p.display()
+        );
+        return p;
+    }
+    let candidates =
+        ["release", "debug"].map(|p| root().join("target").join(p).join("dnsshim-testsrv"));
+    candidates
+        .iter()
+        .filter_map(|p| Some((fs::metadata(p).ok()?.modified().ok()?, p)))
+        .max()
+        .map(|(_, p)| p.clone())
+        .unwrap_or_else(|| {
+            panic!(
+                "dnsshim-testsrv not built: run `make test`, or `cargo build -p dnsshim-testsrv` \
+                 first (or set DNSSHIM_TESTSRV)"
+            )
+        })
+}
+
+/// The shim built for `libc`; missing → the test fails (never skipped).
+pub fn shim_library(libc: Libc) -> PathBuf {
+    let (var, default) = match libc {
+        Libc::Musl => (
+            "DNSSHIM_MUSL_SO",
+            "target/x86_64-unknown-linux-musl/release/libdnsshim.so",
+        ),
+        Libc::Glibc => ("DNSSHIM_GLIBC_SO", "target/release/libdnsshim.so"),
+    };
+    let p = std::env::var_os(var).map_or_else(|| root().join(default), PathBuf::from);
+    assert!(
+        p.is_file(),
+        "{} not found ({var}): run `make test`, which builds both libraries",
+        p.display()
+    );
+    p
+}
+
+fn mtime(p: &Path) -> Option<SystemTime> {
+    fs::metadata(p).ok()?.modified().ok()
+}
+
+/// Compiles `src` with `cc` into target/probes/`out` unless an up-to-date binary exists.
+fn compile(cc: &str, src: &str, out: &str) -> PathBuf {
+    let src = root().join(src);
+    let dir = root().join("target").join("probes");
+    fs::create_dir_all(&dir).unwrap();
+    let bin = dir.join(out);
+    let src_time = mtime(&src).unwrap_or_else(|| panic!("{} missing", src.display()));
+    if mtime(&bin).is_some_and(|t| t >= src_time) {
+        return bin;
+    }
+    // Build under a private name, then rename: other test binaries may be looking.
+    let tmp = dir.join(format!("{out}.tmp{}", std::process::id()));
+    let res = Command::new(cc)
+        .args(["-O1", "-Wall", "-Wextra", "-Werror", "-o"])
+        .arg(&tmp)
+        .arg(&src)
+        .output();
+    match res {
+        Ok(o) if o.status.success() => {}
+        Ok(o) => panic!(
+            "{cc} {} failed:\n{}",
+            src.display(),
+            String::from_utf8_lossy(&o.stderr)
+        ),
+        Err(e) => panic!(
+            "cannot run {cc} ({e}): install {}",
+            if cc == "musl-gcc" {
+                "musl-tools"
+            } else {
+                "gcc"
+            }
+        ),
+    }
+    fs::rename(&tmp, &bin).unwrap();
+    bin
+}
+
+fn cc(libc: Libc) -> &'static str {
+    match libc {
+        Libc::Musl => "musl-gcc",
+        Libc::Glibc => "gcc",
+    }
+}
+
+fn suffix(libc: Libc) -> &'static str {
+    match libc {
+        Libc::Musl => "musl",
+        Libc::Glibc => "glibc",
+    }
+}
+
+/// tests/c/probe.c built for `libc` (once per test process).
+pub fn probe_binary(libc: Libc) -> PathBuf {
+    static BUILT: [OnceLock<PathBuf>; 2] = [OnceLock::new(), OnceLock::new()];
+    BUILT[libc as usize]
+        .get_or_init(|| {
+            compile(
+                cc(libc),
+                "tests/c/probe.c",
+                &format!("probe-{}", suffix(libc)),
+            )
+        })
+        .clone()
+}
+
+/// examples/lookup.c built for `libc`.
+pub fn lookup_binary(libc: Libc) -> PathBuf {
+    static BUILT: [OnceLock<PathBuf>; 2] = [OnceLock::new(), OnceLock::new()];
+    BUILT[libc as usize]
+        .get_or_init(|| {
+            compile(
+                cc(libc),
+                "examples/lookup.c",
+                &format!("lookup-{}", suffix(libc)),
+            )
+        })
+        .clone()
+}
+
+/// Addresses `START..COUNT` the way the test server's config expands them, for expectations.
+pub fn v4_range(start: &str, count: u32) -> BTreeSet<String> {
+    let s: std::net::Ipv4Addr = start.parse().unwrap();
+    (0..count)
+        .map(|i| std::net::Ipv4Addr::from(u32::from(s) + i).to_string())
+        .collect()
+}
+
+pub fn v6_range(start: &str, count: u32) -> BTreeSet<String> {
+    let s: std::net::Ipv6Addr = start.parse().unwrap();
+    (0..count)
+        .map(|i| std::net::Ipv6Addr::from(u128::from(s) + u128::from(i)).to_string())
+        .collect()
+}

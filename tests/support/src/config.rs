@@ -1,0 +1,512 @@
+//! The scenario file: records plus behaviour rules. Format documented in ../README.md.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::net::{Ipv4Addr, Ipv6Addr};
+
+/// Record data as written in the scenario file; turned into hickory records per answer.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Data {
+    A(Ipv4Addr),
+    Aaaa(Ipv6Addr),
+    Cname(String),
+    Ptr(String),
+    Ns(String),
+    Mx(u16, String),
+    Srv(u16, u16, u16, String),
+    Txt(Vec<String>),
+}
+
+impl Data {
+    /// The DNS type code (RFC 1035 / 3596 / 2782).
+    pub fn type_code(&self) -> u16 {
+        match self {
+            Data::A(_) => 1,
+            Data::Ns(_) => 2,
+            Data::Cname(_) => 5,
+            Data::Ptr(_) => 12,
+            Data::Mx(..) => 15,
+            Data::Txt(_) => 16,
+            Data::Aaaa(_) => 28,
+            Data::Srv(..) => 33,
+        }
+    }
+}
+
+/// One owner name's records, in file order. A node with no records is a NODATA name.
+#[derive(Clone, Debug, Default)]
+pub struct Node {
+    pub records: Vec<(u32, Data)>,
+}
+
+impl Node {
+    pub fn cname(&self) -> Option<&str> {
+        self.records.iter().find_map(|(_, d)| match d {
+            Data::Cname(t) => Some(t.as_str()),
+            _ => None,
+        })
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum UdpMode {
+    /// Answers that fit are sent; larger ones get TC=1 and no records (CoreDNS).
+    TruncateEmpty,
+    /// Larger answers get TC=1 and as many whole answer records as fit (BIND).
+    TruncateFit,
+    /// The whole answer is sent whatever its size (no TC).
+    Oversize,
+    /// Every UDP answer gets TC=1 and no records, even small ones.
+    TcAlways,
+    /// No UDP answer at all.
+    Silent,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TcpMode {
+    /// Full answer, any size up to 65535 bytes.
+    Normal,
+    /// Read the query, then close the connection without answering.
+    Close,
+    /// Read the query, never answer, keep the connection open.
+    Silent,
+}
+
+/// A value that may be set globally, per name, or per name and type; the most specific wins.
+#[derive(Clone, Debug)]
+pub struct Rules<T> {
+    default: T,
+    rules: Vec<(Option<String>, Option<u16>, T)>,
+}
+
+impl<T: Copy> Rules<T> {
+    fn new(default: T) -> Self {
+        Rules {
+            default,
+            rules: Vec::new(),
+        }
+    }
+
+    fn push(&mut self, name: Option<String>, qtype: Option<u16>, value: T) {
+        self.rules.push((name, qtype, value));
+    }
+
+    /// The value for a question; later lines win among equally specific ones.
+    pub fn get(&self, name: &str, qtype: u16) -> T {
+        let mut best: Option<(u8, T)> = None;
+        for (n, t, v) in &self.rules {
+            if n.as_deref().is_some_and(|n| n != name) || t.is_some_and(|t| t != qtype) {
+                continue;
+            }
+            let score = u8::from(n.is_some()) * 2 + u8::from(t.is_some());
+            if best.is_none_or(|(s, _)| score >= s) {
+                best = Some((score, *v));
+            }
+        }
+        best.map_or(self.default, |(_, v)| v)
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// Lower-case fully qualified owner name → node.
+    pub zone: HashMap<String, Node>,
+    pub udp: Rules<UdpMode>,
+    pub tcp: Rules<TcpMode>,
+    /// Response code forced for a question (RFC 1035 / 6895 numeric value).
+    pub rcode: Rules<Option<u16>>,
+    /// Milliseconds to wait before answering.
+    pub delay: Rules<u64>,
+    /// Global `tcp refuse`: the TCP port is not bound at all.
+    pub tcp_refuse: bool,
+    /// Cap on UDP answers whatever EDNS0 payload the query offers (`udp-size`).
+    pub udp_size: Option<usize>,
+    /// Drop OPT from queries before answering, as a server without EDNS0 would (`edns off`).
+    pub edns: bool,
+}
+
+#[derive(Debug)]
+pub struct ConfigError {
+    pub line: usize,
+    pub msg: String,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "line {}: {}", self.line, self.msg)
+    }
+}
+
+/// Lower-case, with the trailing dot.
+pub fn fqdn(name: &str) -> String {
+    let mut n = name.to_ascii_lowercase();
+    if !n.ends_with('.') {
+        n.push('.');
+    }
+    n
+}
+
+/// DNS type mnemonic → code, for rules and record lines.
+pub fn type_code(name: &str) -> Option<u16> {
+    Some(match name.to_ascii_uppercase().as_str() {
+        "A" => 1,
+        "NS" => 2,
+        "CNAME" => 5,
+        "SOA" => 6,
+        "PTR" => 12,
+        "MX" => 15,
+        "TXT" => 16,
+        "AAAA" => 28,
+        "SRV" => 33,
+        "ANY" => 255,
+        _ => return None,
+    })
+}
+
+pub fn rcode_code(name: &str) -> Option<u16> {
+    Some(match name.to_ascii_uppercase().as_str() {
+        "NOERROR" => 0,
+        "FORMERR" => 1,
+        "SERVFAIL" => 2,
+        "NXDOMAIN" => 3,
+        "NOTIMP" => 4,
+        "REFUSED" => 5,
+        _ => return None,
+    })
+}
+
+/// Splits a line into words; `"..."` is one word (quotes kept, `\"` and `\\` escapes), `#`
+/// outside quotes starts a comment.
+fn tokenize(line: &str) -> Result<Vec<String>, String> {
+    let mut out = Vec::new();
+    let mut chars = line.chars().peekable();
+    while let Some(&c) = chars.peek() {
+        if c.is_whitespace() {
+            chars.next();
+        } else if c == '#' {
+            break;
+        } else if c == '"' {
+            chars.next();
+            let mut s = String::from('"');
+            loop {
+                match chars.next() {
+                    None => return Err("unterminated quoted string".into()),
+                    Some('"') => break,
+                    Some('\\') => match chars.next() {
+                        Some(e) => s.push(e),
+                        None => return Err("unterminated quoted string".into()),
+                    },
+                    Some(ch) => s.push(ch),
+                }
+            }
+            s.push('"');
+            out.push(s);
+        } else {
+            let mut s = String::new();
+            while let Some(&ch) = chars.peek() {
+                if ch.is_whitespace() || ch == '#' {
+                    break;
+                }
+                s.push(ch);
+                chars.next();
+            }
+            out.push(s);
+        }
+    }
+    Ok(out)
+}
+
+/// `START..COUNT`: COUNT addresses counting up from START as an integer; or one address.
+fn expand<T: Copy>(
+    word: &str,
+    parse: impl Fn(&str) -> Option<T>,
+    step: impl Fn(T, u64) -> Option<T>,
+) -> Result<Vec<T>, String> {
+    let (start, count) = match word.split_once("..") {
+        Some((s, c)) => (
+            s,
+            c.parse::<u64>()
+                .map_err(|_| format!("bad count in range {word:?}"))?,
+        ),
+        None => (word, 1),
+    };
+    let start = parse(start).ok_or_else(|| format!("bad address {start:?}"))?;
+    (0..count)
+        .map(|i| step(start, i).ok_or_else(|| format!("range {word:?} overflows")))
+        .collect()
+}
+
+fn num<T: std::str::FromStr>(word: Option<&String>, what: &str) -> Result<T, String> {
+    let word = word.ok_or_else(|| format!("missing {what}"))?;
+    word.parse().map_err(|_| format!("bad {what} {word:?}"))
+}
+
+/// A domain name hickory can encode (labels up to 63 bytes, 255 in all), as [`fqdn`].
+fn checked_name(word: &str) -> Result<String, String> {
+    let n = fqdn(word);
+    hickory_proto::rr::Name::from_ascii(&n).map_err(|e| format!("bad name {word:?}: {e}"))?;
+    Ok(n)
+}
+
+fn target(word: Option<&String>) -> Result<String, String> {
+    checked_name(word.ok_or("missing target name")?)
+}
+
+/// `[NAME [TYPE]]` after a directive.
+fn scope(words: &[String]) -> Result<(Option<String>, Option<u16>), String> {
+    match words {
+        [] => Ok((None, None)),
+        [n] => Ok((Some(fqdn(n)), None)),
+        [n, t] => {
+            let t = type_code(t).ok_or_else(|| format!("unknown type {t:?}"))?;
+            Ok((Some(fqdn(n)), Some(t)))
+        }
+        _ => Err("too many words".into()),
+    }
+}
+
+impl Config {
+    pub fn parse(text: &str) -> Result<Config, ConfigError> {
+        let mut cfg = Config {
+            zone: HashMap::new(),
+            udp: Rules::new(UdpMode::TruncateEmpty),
+            tcp: Rules::new(TcpMode::Normal),
+            rcode: Rules::new(None),
+            delay: Rules::new(0),
+            tcp_refuse: false,
+            udp_size: None,
+            edns: true,
+        };
+        let mut ttl = 300u32;
+        for (i, line) in text.lines().enumerate() {
+            let err = |msg: String| ConfigError { line: i + 1, msg };
+            let words = tokenize(line).map_err(err)?;
+            if words.is_empty() {
+                continue;
+            }
+            cfg.line(&words, &mut ttl).map_err(err)?;
+        }
+        // A CNAME owner holds nothing else (RFC 1034 3.6.2).
+        for (name, node) in &cfg.zone {
+            if node.cname().is_some() && node.records.len() > 1 {
+                return Err(ConfigError {
+                    line: 0,
+                    msg: format!("{name} has a CNAME and other records"),
+                });
+            }
+        }
+        Ok(cfg)
+    }
+
+    fn line(&mut self, w: &[String], ttl: &mut u32) -> Result<(), String> {
+        match w[0].as_str() {
+            "udp" => {
+                let mode = match w.get(1).map(String::as_str) {
+                    Some("normal" | "truncate-empty") => UdpMode::TruncateEmpty,
+                    Some("truncate-fit") => UdpMode::TruncateFit,
+                    Some("oversize") => UdpMode::Oversize,
+                    Some("tc-always") => UdpMode::TcAlways,
+                    Some("silent") => UdpMode::Silent,
+                    m => return Err(format!("unknown udp mode {m:?}")),
+                };
+                let (n, t) = scope(&w[2..])?;
+                self.udp.push(n, t, mode);
+            }
+            "tcp" => {
+                let mode = match w.get(1).map(String::as_str) {
+                    Some("normal") => TcpMode::Normal,
+                    Some("refuse") if w.len() == 2 => {
+                        self.tcp_refuse = true;
+                        return Ok(());
+                    }
+                    Some("close" | "refuse") => TcpMode::Close,
+                    Some("silent") => TcpMode::Silent,
+                    m => return Err(format!("unknown tcp mode {m:?}")),
+                };
+                let (n, t) = scope(&w[2..])?;
+                self.tcp.push(n, t, mode);
+            }
+            "silent" => {
+                let (n, t) = scope(&w[1..])?;
+                self.udp.push(n.clone(), t, UdpMode::Silent);
+                self.tcp.push(n, t, TcpMode::Silent);
+            }
+            "rcode" => {
+                let (name, code) = match w {
+                    [_, c] => (None, c),
+                    [_, n, c, ..] => (Some(n), c),
+                    _ => return Err("usage: rcode [NAME] CODE [TYPE]".into()),
+                };
+                let code = rcode_code(code).ok_or_else(|| format!("unknown rcode {code:?}"))?;
+                let qtype = match w.get(3) {
+                    Some(t) => Some(type_code(t).ok_or_else(|| format!("unknown type {t:?}"))?),
+                    None => None,
+                };
+                if w.len() > 4 {
+                    return Err("too many words".into());
+                }
+                self.rcode.push(name.map(|n| fqdn(n)), qtype, Some(code));
+            }
+            "delay" => {
+                let ms = num(w.get(1), "milliseconds")?;
+                let (n, t) = scope(&w[2..])?;
+                self.delay.push(n, t, ms);
+            }
+            "udp-size" => self.udp_size = Some(num(w.get(1), "size")?),
+            "edns" => match w.get(1).map(String::as_str) {
+                Some("on") => self.edns = true,
+                Some("off") => self.edns = false,
+                m => return Err(format!("edns on|off, not {m:?}")),
+            },
+            "ttl" => *ttl = num(w.get(1), "ttl")?,
+            _ => self.record(w, *ttl)?,
+        }
+        Ok(())
+    }
+
+    fn record(&mut self, w: &[String], ttl: u32) -> Result<(), String> {
+        let owner = checked_name(&w[0])?;
+        let ty = w
+            .get(1)
+            .ok_or_else(|| format!("unknown directive {:?}", w[0]))?;
+        let rest = &w[2..];
+        let data: Vec<Data> = match ty.to_ascii_uppercase().as_str() {
+            "NODATA" => Vec::new(),
+            "A" => rest
+                .iter()
+                .map(|a| {
+                    expand(
+                        a,
+                        |s| s.parse::<Ipv4Addr>().ok(),
+                        |s, i| {
+                            u32::try_from(i)
+                                .ok()
+                                .and_then(|i| u32::from(s).checked_add(i))
+                                .map(Ipv4Addr::from)
+                        },
+                    )
+                })
+                .collect::<Result<Vec<_>, _>>()?
+                .into_iter()
+                .flatten()
+                .map(Data::A)
+                .collect(),
+            "AAAA" => rest
+                .iter()
+                .map(|a| {
+                    expand(
+                        a,
+                        |s| s.parse::<Ipv6Addr>().ok(),
+                        |s, i| u128::from(s).checked_add(i.into()).map(Ipv6Addr::from),
+                    )
+                })
+                .collect::<Result<Vec<_>, _>>()?
+                .into_iter()
+                .flatten()
+                .map(Data::Aaaa)
+                .collect(),
+            "CNAME" => vec![Data::Cname(target(rest.first())?)],
+            "PTR" => vec![Data::Ptr(target(rest.first())?)],
+            "NS" => vec![Data::Ns(target(rest.first())?)],
+            "MX" => vec![Data::Mx(
+                num(rest.first(), "preference")?,
+                target(rest.get(1))?,
+            )],
+            "SRV" => vec![Data::Srv(
+                num(rest.first(), "priority")?,
+                num(rest.get(1), "weight")?,
+                num(rest.get(2), "port")?,
+                target(rest.get(3))?,
+            )],
+            "TXT" => {
+                let mut strings = Vec::new();
+                for s in rest {
+                    let s = s.strip_prefix('"').and_then(|s| s.strip_suffix('"'));
+                    let s = s.ok_or("TXT strings must be quoted")?;
+                    strings.push(s.to_string());
+                }
+                vec![Data::Txt(strings)]
+            }
+            other => return Err(format!("unknown directive or type {other:?}")),
+        };
+        if ty.eq_ignore_ascii_case("NODATA") && !rest.is_empty() {
+            return Err("NODATA takes no data".into());
+        }
+        if data.is_empty() && !ty.eq_ignore_ascii_case("NODATA") {
+            return Err(format!("{ty} record without data"));
+        }
+        let node = self.zone.entry(owner).or_default();
+        node.records.extend(data.into_iter().map(|d| (ttl, d)));
+        Ok(())
+    }
+
+    /// True when `name` has no node of its own but a descendant has one (an empty
+    /// non-terminal: NODATA, not NXDOMAIN).
+    pub fn is_empty_nonterminal(&self, name: &str) -> bool {
+        let suffix = if name == "." {
+            String::new()
+        } else {
+            format!(".{name}")
+        };
+        self.zone
+            .keys()
+            .any(|k| k.ends_with(&suffix) && k.len() > suffix.len())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ranges_expand_as_integers() {
+        let c =
+            Config::parse("big.test A 10.0.0.250..10\nv6.test. AAAA 2001:db8::1..30\n").unwrap();
+        let big = &c.zone["big.test."].records;
+        assert_eq!(big.len(), 10);
+        assert_eq!(big[0].1, Data::A("10.0.0.250".parse().unwrap()));
+        assert_eq!(big[9].1, Data::A("10.0.1.3".parse().unwrap()));
+        let v6 = &c.zone["v6.test."].records;
+        assert_eq!(v6.len(), 30);
+        assert_eq!(v6[29].1, Data::Aaaa("2001:db8::1e".parse().unwrap()));
+    }
+
+    #[test]
+    fn rules_most_specific_wins() {
+        let c = Config::parse(
+            "udp truncate-fit\nudp silent quiet.test\nudp oversize quiet.test AAAA\n\
+             rcode bad.test SERVFAIL\n",
+        )
+        .unwrap();
+        assert_eq!(c.udp.get("other.test.", 1), UdpMode::TruncateFit);
+        assert_eq!(c.udp.get("quiet.test.", 1), UdpMode::Silent);
+        assert_eq!(c.udp.get("quiet.test.", 28), UdpMode::Oversize);
+        assert_eq!(c.rcode.get("bad.test.", 28), Some(2));
+        assert_eq!(c.rcode.get("good.test.", 28), None);
+    }
+
+    #[test]
+    fn comments_quotes_and_errors() {
+        let c =
+            Config::parse("t.test TXT \"a # b\" \"c\\\"d\" # trailing\nn.test NODATA\n").unwrap();
+        assert_eq!(
+            c.zone["t.test."].records[0].1,
+            Data::Txt(vec!["a # b".into(), "c\"d".into()])
+        );
+        assert!(c.zone["n.test."].records.is_empty());
+        let e = Config::parse("ok.test A 1.2.3.4\nbad.test A nope\n").unwrap_err();
+        assert_eq!(e.line, 2);
+        assert!(Config::parse("udp sideways\n").is_err());
+        assert!(Config::parse(&format!("{}.test A 1.2.3.4\n", "x".repeat(64))).is_err());
+        assert!(Config::parse("x.test CNAME y.test\nx.test A 1.2.3.4\n").is_err());
+    }
+
+    #[test]
+    fn empty_nonterminals() {
+        let c = Config::parse("web.corp.test A 10.1.1.1\n").unwrap();
+        assert!(c.is_empty_nonterminal("corp.test."));
+        assert!(c.is_empty_nonterminal("test."));
+        assert!(!c.is_empty_nonterminal("web.corp.test."));
+        assert!(!c.is_empty_nonterminal("other.test."));
+    }
+}
