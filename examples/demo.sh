@@ -14,6 +14,7 @@ cat >"$work/server.conf" <<'CONF'
 vis.company.test  A  10.20.0.1..60
 small.company.test A 10.20.1.1
 udp truncate-empty
+udp-size 512
 CONF
 printf 'nameserver 127.0.0.1\noptions timeout:2 attempts:1\n' >"$work/resolv.conf"
 printf '127.0.0.1 localhost\n' >"$work/hosts"
