@@ -9,6 +9,11 @@ GLIBC_SO     := target/release/libdnsshim.so
 TESTSRV      := target/release/dnsshim-testsrv
 PREFIX       ?= /usr/local
 DESTDIR      ?=
+LIBDIR       ?= $(PREFIX)/lib
+INCLUDEDIR   ?= $(PREFIX)/include
+PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+SONAME       := libdnsshim.so.0
+VERSION      := $(shell sed -n 's/^version *= *"\(.*\)"/\1/p' Cargo.toml | head -n1)
 # Which build `make install` installs: musl or glibc (default: the host's C library).
 LIBC         ?= $(shell if ldd --version 2>&1 | grep -qi musl; then echo musl; else echo glibc; fi)
 export CARGO_BUILD_JOBS ?= 2
@@ -17,7 +22,9 @@ export CARGO_BUILD_JOBS ?= 2
 
 all: build
 
-## deps: install the toolchain pieces a fresh Debian/Ubuntu machine lacks.
+## deps: install the toolchain pieces a fresh Debian/Ubuntu machine lacks. bind9, unbound and
+## dnsmasq are for the interop tests, which start their own copies inside a namespace: a
+## policy-rc.d (when none exists) keeps the packages from starting system services on install.
 deps:
 	@missing=""; \
 	command -v musl-gcc >/dev/null || missing="$$missing musl-tools"; \
@@ -25,10 +32,21 @@ deps:
 	command -v unshare >/dev/null  || missing="$$missing util-linux"; \
 	command -v gcc >/dev/null      || missing="$$missing gcc"; \
 	command -v readelf >/dev/null  || missing="$$missing binutils"; \
+	command -v pkg-config >/dev/null || missing="$$missing pkgconf"; \
+	command -v chroot >/dev/null   || missing="$$missing coreutils"; \
+	PATH="$$PATH:/usr/sbin:/sbin"; \
+	command -v named >/dev/null    || missing="$$missing bind9"; \
+	command -v unbound >/dev/null  || missing="$$missing unbound"; \
+	command -v dnsmasq >/dev/null  || missing="$$missing dnsmasq-base"; \
+	/usr/bin/python3 -c 'import yaml' 2>/dev/null || python3 -c 'import yaml' 2>/dev/null \
+	  || missing="$$missing python3-yaml"; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing:$$missing"; \
 	  export DEBIAN_FRONTEND=noninteractive; \
-	  apt-get update -qq && apt-get install -y -qq $$missing >/dev/null; \
+	  rcd=; [ -e /usr/sbin/policy-rc.d ] || { rcd=1; printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d; chmod 755 /usr/sbin/policy-rc.d; }; \
+	  apt-get update -qq && apt-get install -y -qq --no-install-recommends $$missing >/dev/null; rc=$$?; \
+	  [ -z "$$rcd" ] || rm -f /usr/sbin/policy-rc.d; \
+	  [ $$rc = 0 ] || exit $$rc; \
 	fi
 	@rustup target list --installed 2>/dev/null | grep -qx $(MUSL_TARGET) || rustup target add $(MUSL_TARGET)
 
@@ -63,16 +81,31 @@ demo: build
 bench: build
 	@bash benches/run.sh $(CURDIR)/$(MUSL_SO) $(CURDIR)/$(GLIBC_SO) $(CURDIR)/$(TESTSRV)
 
-## install: the library for LIBC (musl or glibc) and its header.
+## install: the library for LIBC (musl or glibc), its header and pkg-config file:
+##   $(LIBDIR)/libdnsshim.so.0 (SONAME libdnsshim.so.0), $(LIBDIR)/libdnsshim.so -> libdnsshim.so.0,
+##   $(INCLUDEDIR)/dnsshim.h, $(PKGCONFIGDIR)/dnsshim.pc. Builds the library when it is missing.
 install:
-	@so=$$([ "$(LIBC)" = musl ] && echo $(MUSL_SO) || echo $(GLIBC_SO)); \
-	[ -f "$$so" ] || $(MAKE) $(LIBC); \
-	install -D -m 0755 "$$so" "$(DESTDIR)$(PREFIX)/lib/libdnsshim.so"; \
-	install -D -m 0644 include/dnsshim.h "$(DESTDIR)$(PREFIX)/include/dnsshim.h"; \
-	echo "installed $(DESTDIR)$(PREFIX)/lib/libdnsshim.so ($(LIBC) build)"
+	@case "$(LIBC)" in musl|glibc) ;; *) echo "install: LIBC must be musl or glibc, not '$(LIBC)'" >&2; exit 2;; esac
+	@so=$(if $(filter musl,$(LIBC)),$(MUSL_SO),$(GLIBC_SO)); \
+	if [ ! -f "$$so" ]; then $(MAKE) --no-print-directory $(LIBC) || exit 1; fi; \
+	soname=$$(readelf -d "$$so" | sed -n 's/.*(SONAME).*\[\(.*\)\].*/\1/p'); \
+	if [ "$$soname" != $(SONAME) ]; then \
+	  echo "install: $$so has SONAME '$$soname', not $(SONAME): rebuild it (make $(LIBC))" >&2; exit 1; \
+	fi; \
+	set -e; \
+	install -d "$(DESTDIR)$(LIBDIR)" "$(DESTDIR)$(INCLUDEDIR)" "$(DESTDIR)$(PKGCONFIGDIR)"; \
+	install -m 0755 "$$so" "$(DESTDIR)$(LIBDIR)/$(SONAME)"; \
+	ln -sfn $(SONAME) "$(DESTDIR)$(LIBDIR)/libdnsshim.so"; \
+	install -m 0644 include/dnsshim.h "$(DESTDIR)$(INCLUDEDIR)/dnsshim.h"; \
+	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|g' \
+	    -e 's|@VERSION@|$(VERSION)|g' -e 's|@LIBC@|$(LIBC)|g' dnsshim.pc.in >"$(DESTDIR)$(PKGCONFIGDIR)/dnsshim.pc"; \
+	chmod 0644 "$(DESTDIR)$(PKGCONFIGDIR)/dnsshim.pc"; \
+	echo "installed the $(LIBC) build: $(DESTDIR)$(LIBDIR)/$(SONAME), libdnsshim.so, $(DESTDIR)$(INCLUDEDIR)/dnsshim.h, $(DESTDIR)$(PKGCONFIGDIR)/dnsshim.pc"
 
+## uninstall: removes exactly the files `make install` installs (same PREFIX/DESTDIR), nothing else.
 uninstall:
-	rm -f "$(DESTDIR)$(PREFIX)/lib/libdnsshim.so" "$(DESTDIR)$(PREFIX)/include/dnsshim.h"
+	rm -f "$(DESTDIR)$(LIBDIR)/$(SONAME)" "$(DESTDIR)$(LIBDIR)/libdnsshim.so" \
+	      "$(DESTDIR)$(INCLUDEDIR)/dnsshim.h" "$(DESTDIR)$(PKGCONFIGDIR)/dnsshim.pc"
 
 clean:
 	$(CARGO) clean
