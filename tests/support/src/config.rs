@@ -70,6 +70,58 @@ pub enum TcpMode {
     Close,
     /// Read the query, never answer, keep the connection open.
     Silent,
+    /// Write the two-byte length prefix of the answer, then close.
+    CloseAfterLength,
+    /// Write the length prefix and half of the answer, then close.
+    CloseMidBody,
+    /// Write a zero length prefix, then close.
+    ZeroLength,
+    /// Write the answer one byte at a time, `drip-ms` apart.
+    Drip,
+}
+
+/// A bad packet sent over UDP just before the real answer (which then follows 30 ms later).
+/// Its records are poisoned (every A is 192.0.2.66, every AAAA 2001:db8::66), so a client that
+/// accepted it shows the poisoned address.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Decoy {
+    /// Another query ID.
+    WrongId,
+    /// Another question name (`decoy.` prepended).
+    WrongName,
+    /// Another question type (A and AAAA swapped; anything else becomes A).
+    WrongType,
+    /// Question class CH instead of IN.
+    WrongClass,
+    /// QR bit clear (a query, not a response).
+    QrClear,
+    /// Everything right, sent from another port of the server's address.
+    OtherPort,
+    /// Everything right, sent from port 53 of another loopback address (127.0.0.66).
+    OtherAddr,
+}
+
+/// A change to the answer's bytes, after it is built and truncated (UDP and TCP).
+/// "First answer record" is the first record of the answer section; without one the kinds
+/// that need it change nothing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mangle {
+    /// The first answer record's owner is a compression pointer to itself.
+    PtrLoop,
+    /// The first answer record's owner is a compression pointer past the end of the message.
+    PtrPastEnd,
+    /// The first answer record's owner is one 64-byte label (length byte 0x40).
+    Label64,
+    /// The first answer record's owner is five 63-byte labels: 321 bytes on the wire.
+    Name256,
+    /// The first answer record's RDLENGTH runs 100 bytes past the end of the message.
+    RdlengthPastEnd,
+    /// ANCOUNT is 5 more than the records present.
+    CountsHigh,
+    /// The first A record has RDLENGTH 3 (its last address byte removed).
+    ARdlength3,
+    /// Nothing at all: a 0-byte datagram, or a zero length prefix over TCP.
+    Empty,
 }
 
 /// A value that may be set globally, per name, or per name and type; the most specific wins.
@@ -107,6 +159,9 @@ impl<T: Copy> Rules<T> {
     }
 }
 
+/// One record of a verbatim answer: TTL, owner (as [`fqdn`]), data.
+pub type VerbatimRecord = (u32, String, Data);
+
 #[derive(Clone, Debug)]
 pub struct Config {
     /// Lower-case fully qualified owner name → node.
@@ -117,6 +172,17 @@ pub struct Config {
     pub rcode: Rules<Option<u16>>,
     /// Milliseconds to wait before answering.
     pub delay: Rules<u64>,
+    /// A bad packet to send over UDP before the answer.
+    pub decoy: Rules<Option<Decoy>>,
+    /// A change to the answer's bytes.
+    pub mangle: Rules<Option<Mangle>>,
+    /// Verbatim answer sections: (lower-case question name, type) → records (TTL, owner,
+    /// data) in file order, sent as they are (NOERROR, no CNAME following, no SOA).
+    pub verbatim: HashMap<(String, u16), Vec<VerbatimRecord>>,
+    /// Milliseconds between two bytes in `tcp drip` mode.
+    pub drip_ms: u64,
+    /// Directory where every response sent is also written, one file each (`dump DIR`).
+    pub dump: Option<String>,
     /// Global `tcp refuse`: the TCP port is not bound at all.
     pub tcp_refuse: bool,
     /// Cap on UDP answers whatever EDNS0 payload the query offers (`udp-size`).
@@ -265,6 +331,81 @@ fn scope(words: &[String]) -> Result<(Option<String>, Option<u16>), String> {
     }
 }
 
+/// `OWNER TYPE DATA...`: the owner (as [`fqdn`]) and its records (none for `NODATA`).
+fn parse_record(w: &[String]) -> Result<(String, Vec<Data>), String> {
+    let owner = checked_name(&w[0])?;
+    let ty = w
+        .get(1)
+        .ok_or_else(|| format!("unknown directive {:?}", w[0]))?;
+    let rest = &w[2..];
+    let data: Vec<Data> = match ty.to_ascii_uppercase().as_str() {
+        "NODATA" => Vec::new(),
+        "A" => rest
+            .iter()
+            .map(|a| {
+                expand(
+                    a,
+                    |s| s.parse::<Ipv4Addr>().ok(),
+                    |s, i| {
+                        u32::try_from(i)
+                            .ok()
+                            .and_then(|i| u32::from(s).checked_add(i))
+                            .map(Ipv4Addr::from)
+                    },
+                )
+            })
+            .collect::<Result<Vec<_>, _>>()?
+            .into_iter()
+            .flatten()
+            .map(Data::A)
+            .collect(),
+        "AAAA" => rest
+            .iter()
+            .map(|a| {
+                expand(
+                    a,
+                    |s| s.parse::<Ipv6Addr>().ok(),
+                    |s, i| u128::from(s).checked_add(i.into()).map(Ipv6Addr::from),
+                )
+            })
+            .collect::<Result<Vec<_>, _>>()?
+            .into_iter()
+            .flatten()
+            .map(Data::Aaaa)
+            .collect(),
+        "CNAME" => vec![Data::Cname(target(rest.first())?)],
+        "PTR" => vec![Data::Ptr(target(rest.first())?)],
+        "NS" => vec![Data::Ns(target(rest.first())?)],
+        "MX" => vec![Data::Mx(
+            num(rest.first(), "preference")?,
+            target(rest.get(1))?,
+        )],
+        "SRV" => vec![Data::Srv(
+            num(rest.first(), "priority")?,
+            num(rest.get(1), "weight")?,
+            num(rest.get(2), "port")?,
+            target(rest.get(3))?,
+        )],
+        "TXT" => {
+            let mut strings = Vec::new();
+            for s in rest {
+                let s = s.strip_prefix('"').and_then(|s| s.strip_suffix('"'));
+                let s = s.ok_or("TXT strings must be quoted")?;
+                strings.push(s.to_string());
+            }
+            vec![Data::Txt(strings)]
+        }
+        other => return Err(format!("unknown directive or type {other:?}")),
+    };
+    if ty.eq_ignore_ascii_case("NODATA") && !rest.is_empty() {
+        return Err("NODATA takes no data".into());
+    }
+    if data.is_empty() && !ty.eq_ignore_ascii_case("NODATA") {
+        return Err(format!("{ty} record without data"));
+    }
+    Ok((owner, data))
+}
+
 impl Config {
     pub fn parse(text: &str) -> Result<Config, ConfigError> {
         let mut cfg = Config {
@@ -273,6 +414,11 @@ impl Config {
             tcp: Rules::new(TcpMode::Normal),
             rcode: Rules::new(None),
             delay: Rules::new(0),
+            decoy: Rules::new(None),
+            mangle: Rules::new(None),
+            verbatim: HashMap::new(),
+            drip_ms: 100,
+            dump: None,
             tcp_refuse: false,
             udp_size: None,
             edns: true,
@@ -321,6 +467,10 @@ impl Config {
                     }
                     Some("close" | "refuse") => TcpMode::Close,
                     Some("silent") => TcpMode::Silent,
+                    Some("close-after-length") => TcpMode::CloseAfterLength,
+                    Some("close-mid-body") => TcpMode::CloseMidBody,
+                    Some("zero-length") => TcpMode::ZeroLength,
+                    Some("drip") => TcpMode::Drip,
                     m => return Err(format!("unknown tcp mode {m:?}")),
                 };
                 let (n, t) = scope(&w[2..])?;
@@ -352,6 +502,49 @@ impl Config {
                 let (n, t) = scope(&w[2..])?;
                 self.delay.push(n, t, ms);
             }
+            "decoy" => {
+                let kind = match w.get(1).map(String::as_str) {
+                    Some("wrong-id") => Decoy::WrongId,
+                    Some("wrong-name") => Decoy::WrongName,
+                    Some("wrong-type") => Decoy::WrongType,
+                    Some("wrong-class") => Decoy::WrongClass,
+                    Some("qr-clear") => Decoy::QrClear,
+                    Some("other-port") => Decoy::OtherPort,
+                    Some("other-addr") => Decoy::OtherAddr,
+                    m => return Err(format!("unknown decoy {m:?}")),
+                };
+                let (n, t) = scope(&w[2..])?;
+                self.decoy.push(n, t, Some(kind));
+            }
+            "mangle" => {
+                let kind = match w.get(1).map(String::as_str) {
+                    Some("ptr-loop") => Mangle::PtrLoop,
+                    Some("ptr-past-end") => Mangle::PtrPastEnd,
+                    Some("label-64") => Mangle::Label64,
+                    Some("name-256") => Mangle::Name256,
+                    Some("rdlength-past-end") => Mangle::RdlengthPastEnd,
+                    Some("counts-high") => Mangle::CountsHigh,
+                    Some("a-rdlength-3") => Mangle::ARdlength3,
+                    Some("empty") => Mangle::Empty,
+                    m => return Err(format!("unknown mangle {m:?}")),
+                };
+                let (n, t) = scope(&w[2..])?;
+                self.mangle.push(n, t, Some(kind));
+            }
+            "answer" => {
+                // answer QNAME QTYPE OWNER TYPE DATA...
+                let qname = checked_name(w.get(1).ok_or("usage: answer QNAME QTYPE RECORD")?)?;
+                let qt = w.get(2).ok_or("usage: answer QNAME QTYPE RECORD")?;
+                let qtype = type_code(qt).ok_or_else(|| format!("unknown type {qt:?}"))?;
+                if w.len() < 5 {
+                    return Err("usage: answer QNAME QTYPE OWNER TYPE DATA...".into());
+                }
+                let (owner, data) = parse_record(&w[3..])?;
+                let list = self.verbatim.entry((qname, qtype)).or_default();
+                list.extend(data.into_iter().map(|d| (*ttl, owner.clone(), d)));
+            }
+            "drip-ms" => self.drip_ms = num(w.get(1), "milliseconds")?,
+            "dump" => self.dump = Some(w.get(1).ok_or("usage: dump DIR")?.clone()),
             "udp-size" => self.udp_size = Some(num(w.get(1), "size")?),
             "edns" => match w.get(1).map(String::as_str) {
                 Some("on") => self.edns = true,
@@ -365,76 +558,7 @@ impl Config {
     }
 
     fn record(&mut self, w: &[String], ttl: u32) -> Result<(), String> {
-        let owner = checked_name(&w[0])?;
-        let ty = w
-            .get(1)
-            .ok_or_else(|| format!("unknown directive {:?}", w[0]))?;
-        let rest = &w[2..];
-        let data: Vec<Data> = match ty.to_ascii_uppercase().as_str() {
-            "NODATA" => Vec::new(),
-            "A" => rest
-                .iter()
-                .map(|a| {
-                    expand(
-                        a,
-                        |s| s.parse::<Ipv4Addr>().ok(),
-                        |s, i| {
-                            u32::try_from(i)
-                                .ok()
-                                .and_then(|i| u32::from(s).checked_add(i))
-                                .map(Ipv4Addr::from)
-                        },
-                    )
-                })
-                .collect::<Result<Vec<_>, _>>()?
-                .into_iter()
-                .flatten()
-                .map(Data::A)
-                .collect(),
-            "AAAA" => rest
-                .iter()
-                .map(|a| {
-                    expand(
-                        a,
-                        |s| s.parse::<Ipv6Addr>().ok(),
-                        |s, i| u128::from(s).checked_add(i.into()).map(Ipv6Addr::from),
-                    )
-                })
-                .collect::<Result<Vec<_>, _>>()?
-                .into_iter()
-                .flatten()
-                .map(Data::Aaaa)
-                .collect(),
-            "CNAME" => vec![Data::Cname(target(rest.first())?)],
-            "PTR" => vec![Data::Ptr(target(rest.first())?)],
-            "NS" => vec![Data::Ns(target(rest.first())?)],
-            "MX" => vec![Data::Mx(
-                num(rest.first(), "preference")?,
-                target(rest.get(1))?,
-            )],
-            "SRV" => vec![Data::Srv(
-                num(rest.first(), "priority")?,
-                num(rest.get(1), "weight")?,
-                num(rest.get(2), "port")?,
-                target(rest.get(3))?,
-            )],
-            "TXT" => {
-                let mut strings = Vec::new();
-                for s in rest {
-                    let s = s.strip_prefix('"').and_then(|s| s.strip_suffix('"'));
-                    let s = s.ok_or("TXT strings must be quoted")?;
-                    strings.push(s.to_string());
-                }
-                vec![Data::Txt(strings)]
-            }
-            other => return Err(format!("unknown directive or type {other:?}")),
-        };
-        if ty.eq_ignore_ascii_case("NODATA") && !rest.is_empty() {
-            return Err("NODATA takes no data".into());
-        }
-        if data.is_empty() && !ty.eq_ignore_ascii_case("NODATA") {
-            return Err(format!("{ty} record without data"));
-        }
+        let (owner, data) = parse_record(w)?;
         let node = self.zone.entry(owner).or_default();
         node.records.extend(data.into_iter().map(|d| (ttl, d)));
         Ok(())

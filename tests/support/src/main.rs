@@ -19,14 +19,18 @@ use hickory_proto::op::{Edns, Message, MessageType, Metadata, OpCode, Query, Res
 use hickory_proto::rr::rdata::{self, A, AAAA, MX, SOA, SRV, TXT};
 use hickory_proto::rr::{Name, RData, Record, RecordType};
 
-use config::{Config, Data, TcpMode, UdpMode};
+use config::{Config, Data, Decoy, Mangle, TcpMode, UdpMode};
 
 /// RFC 1035 4.2.1: UDP messages without EDNS0 are limited to 512 bytes.
 const UDP_PLAIN_LIMIT: usize = 512;
 /// Largest UDP payload we ever send (IPv4 maximum datagram minus headers).
 const UDP_MAX: usize = 65507;
 /// Longest CNAME chain followed before giving up (loops in the scenario file).
-const MAX_CHAIN: usize = 16;
+const MAX_CHAIN: usize = 64;
+/// How long the real answer waits after a decoy, so that the decoy surely arrives first.
+const DECOY_LEAD: Duration = Duration::from_millis(30);
+/// Where `decoy other-addr` packets come from.
+const OTHER_ADDR: std::net::Ipv4Addr = std::net::Ipv4Addr::new(127, 0, 0, 66);
 
 struct Server {
     cfg: Config,
@@ -113,6 +117,12 @@ impl Server {
         let qtype = u16::from(q.query_type());
         if let Some(code) = self.cfg.rcode.get(&qname, qtype) {
             resp.metadata.response_code = ResponseCode::from_low(code as u8);
+            return resp;
+        }
+        if let Some(records) = self.cfg.verbatim.get(&(qname.clone(), qtype)) {
+            for (ttl, owner, d) in records {
+                resp.add_answer(Record::from_rdata(name(owner), *ttl, to_rdata(d)));
+            }
             return resp;
         }
 
@@ -204,6 +214,25 @@ impl Server {
         Self::encode(&resp)
     }
 
+    /// `dump DIR`: every response sent, one file each, for the fuzzers' seed corpus.
+    fn dump(&self, qn: &str, qt: u16, proto: &str, bytes: &[u8]) {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        static N: AtomicUsize = AtomicUsize::new(0);
+        if let Some(dir) = &self.cfg.dump {
+            let n = N.fetch_add(1, Ordering::Relaxed);
+            let file = format!(
+                "{dir}/{}-{n}-{}{}-{}.bin",
+                std::process::id(),
+                qn.trim_end_matches('.'),
+                RecordType::from(qt),
+                proto
+            );
+            if let Err(e) = std::fs::write(&file, bytes) {
+                eprintln!("dnsshim-testsrv: {file}: {e}");
+            }
+        }
+    }
+
     fn log(&self, msg: impl FnOnce() -> String) {
         if self.verbose {
             eprintln!("dnsshim-testsrv: {}", msg());
@@ -229,18 +258,32 @@ impl Server {
                 self.log(|| format!("udp {peer} {qn} {}: silent", RecordType::from(qt)));
                 continue;
             }
-            let Some(bytes) = self.udp_bytes(&query, resp, mode) else {
+            let decoy = self.cfg.decoy.get(&qn, qt).and_then(|d| {
+                let msg = decoy_message(&resp, d);
+                Some((d, Self::encode(&msg)?))
+            });
+            let Some(mut bytes) = self.udp_bytes(&query, resp, mode) else {
                 continue;
             };
+            if let Some(m) = self.cfg.mangle.get(&qn, qt) {
+                mangle(&mut bytes, m);
+            }
+            self.dump(&qn, qt, "udp", &bytes);
             self.log(|| {
                 format!(
-                    "udp {peer} {}: {} bytes tc={}",
+                    "udp {peer} {} id={}: {} bytes tc={}",
                     query.queries.first().map(describe).unwrap_or_default(),
+                    query.metadata.id,
                     bytes.len(),
-                    (bytes[2] >> 1) & 1
+                    bytes.get(2).map_or(0, |b| (b >> 1) & 1)
                 )
             });
-            let delay = self.cfg.delay.get(&qn, qt);
+            let mut delay = self.cfg.delay.get(&qn, qt);
+            if let Some((kind, d)) = decoy {
+                self.log(|| format!("udp {peer} {qn}: decoy {kind:?} first"));
+                send_decoy(&sock, kind, &d, peer);
+                delay = delay.max(DECOY_LEAD.as_millis() as u64);
+            }
             if delay == 0 {
                 let _ = sock.send_to(&bytes, peer);
             } else if let Ok(s) = sock.try_clone() {
@@ -290,7 +333,8 @@ impl Server {
                 continue;
             };
             let (qn, qt) = key(&query);
-            match self.cfg.tcp.get(&qn, qt) {
+            let mode = self.cfg.tcp.get(&qn, qt);
+            match mode {
                 TcpMode::Close => {
                     self.log(|| format!("tcp {peer} {qn} {}: close", RecordType::from(qt)));
                     return;
@@ -299,7 +343,7 @@ impl Server {
                     self.log(|| format!("tcp {peer} {qn} {}: silent", RecordType::from(qt)));
                     continue;
                 }
-                TcpMode::Normal => {}
+                _ => {}
             }
             let Some(mut bytes) = Self::encode(&resp) else {
                 return;
@@ -311,21 +355,53 @@ impl Server {
                 let Some(b) = Self::encode(&resp) else { return };
                 bytes = b;
             }
+            if let Some(m) = self.cfg.mangle.get(&qn, qt) {
+                mangle(&mut bytes, m);
+            }
+            self.dump(&qn, qt, "tcp", &bytes);
             self.log(|| {
                 format!(
-                    "tcp {peer} {qn} {}: {} bytes",
+                    "tcp {peer} {qn} {} id={}: {} bytes{}",
                     RecordType::from(qt),
-                    bytes.len()
+                    query.metadata.id,
+                    bytes.len(),
+                    match mode {
+                        TcpMode::Normal => String::new(),
+                        m => format!(" ({m:?})"),
+                    }
                 )
             });
             let delay = self.cfg.delay.get(&qn, qt);
             if delay > 0 {
                 thread::sleep(Duration::from_millis(delay));
             }
+            // A message can be at most 65535 bytes; a mangled one is cut there.
+            bytes.truncate(65535);
             let mut out = Vec::with_capacity(bytes.len() + 2);
             out.extend_from_slice(&(bytes.len() as u16).to_be_bytes());
             out.extend_from_slice(&bytes);
-            if conn.write_all(&out).is_err() {
+            let out: &[u8] = match mode {
+                TcpMode::CloseAfterLength => &out[..2],
+                TcpMode::CloseMidBody => &out[..2 + bytes.len() / 2],
+                TcpMode::ZeroLength => &[0, 0],
+                _ => &out,
+            };
+            if mode == TcpMode::Drip {
+                for b in out.chunks(1) {
+                    if conn.write_all(b).is_err() {
+                        return;
+                    }
+                    thread::sleep(Duration::from_millis(self.cfg.drip_ms));
+                }
+                continue;
+            }
+            if conn.write_all(out).is_err() {
+                return;
+            }
+            if matches!(
+                mode,
+                TcpMode::CloseAfterLength | TcpMode::CloseMidBody | TcpMode::ZeroLength
+            ) {
                 return;
             }
         }
@@ -342,6 +418,175 @@ impl Server {
             }
         }
     }
+}
+
+/// The decoy of `kind` for the answer `resp`: its records poisoned (every A 192.0.2.66, every
+/// AAAA 2001:db8::66), then the header or question spoiled as `kind` says.
+fn decoy_message(resp: &Message, kind: Decoy) -> Message {
+    let mut m = resp.clone();
+    for r in m.answers.iter_mut() {
+        match r.data {
+            RData::A(_) => r.data = RData::A(A::new(192, 0, 2, 66)),
+            RData::AAAA(_) => r.data = RData::AAAA(AAAA::new(0x2001, 0xdb8, 0, 0, 0, 0, 0, 0x66)),
+            _ => {}
+        }
+    }
+    if m.answers.is_empty() {
+        // Something to poison with even when the real answer is empty.
+        if let Some(q) = m.queries.first() {
+            let owner = q.name().clone();
+            m.add_answer(Record::from_rdata(
+                owner,
+                300,
+                RData::A(A::new(192, 0, 2, 66)),
+            ));
+        }
+    }
+    match kind {
+        Decoy::WrongId => m.metadata.id ^= 0x5a5a,
+        Decoy::WrongName => {
+            if let Some(q) = m.queries.first_mut() {
+                let n = q
+                    .name()
+                    .prepend_label("decoy")
+                    .unwrap_or_else(|_| name("decoy."));
+                q.set_name(n);
+            }
+        }
+        Decoy::WrongType => {
+            if let Some(q) = m.queries.first_mut() {
+                let t = match q.query_type() {
+                    RecordType::A => RecordType::AAAA,
+                    _ => RecordType::A,
+                };
+                q.set_query_type(t);
+            }
+        }
+        Decoy::WrongClass => {
+            if let Some(q) = m.queries.first_mut() {
+                q.set_query_class(hickory_proto::rr::DNSClass::CH);
+            }
+        }
+        Decoy::QrClear => m.metadata.message_type = MessageType::Query,
+        Decoy::OtherPort | Decoy::OtherAddr => {}
+    }
+    m
+}
+
+/// Sends a decoy to `peer`: from the serving socket, or from another port or address.
+fn send_decoy(sock: &UdpSocket, kind: Decoy, bytes: &[u8], peer: SocketAddr) {
+    let from = match (kind, sock.local_addr()) {
+        (Decoy::OtherPort, Ok(local)) => SocketAddr::new(local.ip(), 0),
+        (Decoy::OtherAddr, Ok(local)) => SocketAddr::new(OTHER_ADDR.into(), local.port()),
+        _ => {
+            let _ = sock.send_to(bytes, peer);
+            return;
+        }
+    };
+    match UdpSocket::bind(from) {
+        Ok(s) => {
+            let _ = s.send_to(bytes, peer);
+        }
+        Err(e) => eprintln!("dnsshim-testsrv: decoy from {from}: {e}"),
+    }
+}
+
+/// The positions in `msg` of the first answer record: (start of its owner name, end of the
+/// owner name). `None` when there is no answer record or the message cannot be walked.
+fn first_answer(msg: &[u8]) -> Option<(usize, usize)> {
+    let count = |at: usize| Some(u16::from_be_bytes([*msg.get(at)?, *msg.get(at + 1)?]));
+    let qd = count(4)?;
+    if count(6)? == 0 {
+        return None;
+    }
+    let mut pos = 12;
+    for _ in 0..qd {
+        pos = skip_name(msg, pos)? + 4;
+    }
+    Some((pos, skip_name(msg, pos)?))
+}
+
+/// The position right after the (possibly compressed) name at `pos`.
+fn skip_name(msg: &[u8], mut pos: usize) -> Option<usize> {
+    loop {
+        let len = usize::from(*msg.get(pos)?);
+        match len {
+            0 => return Some(pos + 1),
+            l if l & 0xc0 == 0xc0 => return Some(pos + 2),
+            l if l < 64 => pos += 1 + l,
+            _ => return None,
+        }
+    }
+}
+
+/// Applies `kind` to an encoded answer (see [`Mangle`]).
+fn mangle(msg: &mut Vec<u8>, kind: Mangle) {
+    if kind == Mangle::Empty {
+        msg.clear();
+        return;
+    }
+    if kind == Mangle::CountsHigh {
+        if msg.len() >= 12 {
+            let an = u16::from_be_bytes([msg[6], msg[7]]).saturating_add(5);
+            msg[6..8].copy_from_slice(&an.to_be_bytes());
+        }
+        return;
+    }
+    let Some((start, end)) = first_answer(msg) else {
+        return;
+    };
+    let pointer = |to: usize| {
+        let to = to.min(0x3fff) as u16;
+        (0xc000 | to).to_be_bytes().to_vec()
+    };
+    let owner: Vec<u8> = match kind {
+        Mangle::PtrLoop => pointer(start),
+        Mangle::PtrPastEnd => pointer(msg.len() + 16),
+        Mangle::Label64 => {
+            let mut v = vec![64];
+            v.extend([b'a'; 64]);
+            v.push(0);
+            v
+        }
+        Mangle::Name256 => {
+            let mut v = Vec::new();
+            for _ in 0..5 {
+                v.push(63);
+                v.extend([b'a'; 63]);
+            }
+            v.push(0);
+            v
+        }
+        Mangle::RdlengthPastEnd => {
+            let past = (msg.len().saturating_sub(end + 10) + 100).min(0xffff) as u16;
+            if let Some(rdlen) = msg.get_mut(end + 8..end + 10) {
+                rdlen.copy_from_slice(&past.to_be_bytes());
+            }
+            return;
+        }
+        Mangle::ARdlength3 => {
+            // Walk the answer records to the first A record with RDLENGTH 4.
+            let an = u16::from_be_bytes([msg[6], msg[7]]);
+            let mut pos = start;
+            for _ in 0..an {
+                let Some(e) = skip_name(msg, pos) else { return };
+                let Some(h) = msg.get(e..e + 10) else { return };
+                let (rtype, rdlen) = (
+                    u16::from_be_bytes([h[0], h[1]]),
+                    usize::from(u16::from_be_bytes([h[8], h[9]])),
+                );
+                if rtype == 1 && rdlen == 4 {
+                    msg[e + 8..e + 10].copy_from_slice(&3u16.to_be_bytes());
+                    msg.remove(e + 10 + 3);
+                    return;
+                }
+                pos = e + 10 + rdlen;
+            }
+            return;
+        }
+        Mangle::Empty | Mangle::CountsHigh => return,
+    };
+    msg.splice(start..end, owner);
 }
 
 /// Lower-case question name and type code, for rule lookups.
@@ -508,6 +753,81 @@ mod tests {
         let s = server("small.test A 1.2.3.4\nudp tc-always\n");
         let r = udp(&s, &query("small.test.", RecordType::A, None));
         assert!(r.metadata.truncation && r.answers.is_empty());
+    }
+
+    #[test]
+    fn verbatim_answers_and_long_chains() {
+        let s = server(
+            "answer loop.test A loop.test CNAME l2.test\nanswer loop.test A l2.test CNAME loop.test\n\
+             answer dup.test A dup.test A 10.0.0.1 10.0.0.1\n",
+        );
+        let r = s.answer(&query("loop.test.", RecordType::A, None));
+        assert_eq!(r.metadata.response_code, ResponseCode::NoError);
+        assert_eq!(r.answers.len(), 2);
+        assert_eq!(r.answers[1].name.to_ascii(), "l2.test.");
+        let r = s.answer(&query("dup.test.", RecordType::A, None));
+        assert_eq!(r.answers.len(), 2);
+        let mut chain = String::new();
+        for i in 0..20 {
+            chain += &format!("c{i}.test CNAME c{}.test\n", i + 1);
+        }
+        chain += "c20.test A 10.0.0.20\n";
+        let r = server(&chain).answer(&query("c0.test.", RecordType::A, None));
+        assert_eq!(r.answers.len(), 21);
+    }
+
+    fn mangled(kind: Mangle) -> Vec<u8> {
+        let s = server("m.test A 10.0.0.1 10.0.0.2\n");
+        let mut b = Server::encode(&s.answer(&query("m.test.", RecordType::A, None))).unwrap();
+        mangle(&mut b, kind);
+        b
+    }
+
+    #[test]
+    fn mangles() {
+        let good = mangled(Mangle::Empty);
+        assert!(good.is_empty());
+        let s = server("m.test A 10.0.0.1 10.0.0.2\n");
+        let plain = Server::encode(&s.answer(&query("m.test.", RecordType::A, None))).unwrap();
+        assert!(Message::from_vec(&plain).is_ok());
+        // Header 12, question "m.test." 8 + 4: the first answer's owner is at 24.
+        assert_eq!(first_answer(&plain), Some((24, 26)));
+        for kind in [
+            Mangle::PtrLoop,
+            Mangle::PtrPastEnd,
+            Mangle::Label64,
+            Mangle::Name256,
+            Mangle::RdlengthPastEnd,
+            Mangle::CountsHigh,
+            Mangle::ARdlength3,
+        ] {
+            let b = mangled(kind);
+            assert!(Message::from_vec(&b).is_err(), "{kind:?} still parses");
+            assert_eq!(&b[..6], &plain[..6], "{kind:?}: header");
+            assert_eq!(&b[8..24], &plain[8..24], "{kind:?}: question");
+        }
+        assert_eq!(&mangled(Mangle::PtrLoop)[24..26], &[0xc0, 24]);
+        assert_eq!(mangled(Mangle::Name256).len(), plain.len() - 2 + 321);
+        assert_eq!(mangled(Mangle::ARdlength3).len(), plain.len() - 1);
+        assert_eq!(mangled(Mangle::CountsHigh)[7], 7);
+    }
+
+    #[test]
+    fn decoys_are_poisoned_and_spoiled() {
+        let s = server("d.test A 10.0.0.1\n");
+        let r = s.answer(&query("d.test.", RecordType::A, None));
+        let d = decoy_message(&r, Decoy::WrongId);
+        assert_ne!(d.metadata.id, r.metadata.id);
+        assert_eq!(d.answers[0].data, RData::A(A::new(192, 0, 2, 66)));
+        let d = decoy_message(&r, Decoy::WrongName);
+        assert_eq!(d.queries[0].name().to_ascii(), "decoy.d.test.");
+        let d = decoy_message(&r, Decoy::WrongType);
+        assert_eq!(d.queries[0].query_type(), RecordType::AAAA);
+        let d = decoy_message(&r, Decoy::QrClear);
+        assert_eq!(d.metadata.message_type, MessageType::Query);
+        let d = decoy_message(&r, Decoy::OtherPort);
+        assert_eq!(d.metadata.id, r.metadata.id);
+        assert_eq!(d.queries, r.queries);
     }
 
     #[test]
