@@ -77,8 +77,12 @@ lint:
 demo: build
 	@bash examples/demo.sh $(CURDIR)/$(MUSL_SO) $(CURDIR)/$(TESTSRV)
 
-## bench: per-lookup latency of musl, musl+shim, glibc, glibc+shim in one run.
+## bench: musl, musl+shim, glibc, glibc+shim side by side in one run (latency, throughput,
+## process start, size, callgrind instructions; benches/run.sh); rewrites BENCHMARKS.md.
 bench: build
+	@command -v valgrind >/dev/null || { echo "installing: valgrind"; \
+	  DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends valgrind >/dev/null; }
 	@bash benches/run.sh $(CURDIR)/$(MUSL_SO) $(CURDIR)/$(GLIBC_SO) $(CURDIR)/$(TESTSRV)
 
 ## install: the library for LIBC (musl or glibc), its header and pkg-config file:

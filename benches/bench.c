@@ -1,0 +1,276 @@
+/*
+ * bench: the measuring half of `make bench` (benches/run.sh is the driving half).
+ * One source, built with gcc (glibc) and musl-gcc (musl); each build runs with and without
+ * LD_PRELOAD=libdnsshim.so, so the four contenders execute the same code.
+ *
+ *   bench lat NAME WARMUP N      N timed getaddrinfo(NAME, AF_UNSPEC, SOCK_STREAM) calls after
+ *                                WARMUP untimed ones. Prints "result R" (R: the address count of
+ *                                the first call, or EAI_xxx), then N lines of nanoseconds.
+ *   bench tput NAME THREADS MS   THREADS threads call getaddrinfo(NAME) in a loop for MS
+ *                                milliseconds. Prints "<ok calls> <failed calls> <elapsed ns>
+ *                                <process CPU µs>" (CPU of the whole process, threads included).
+ *   bench loop NAME N            N calls, nothing printed but "result R" (for callgrind).
+ *   bench spawn N PROG [VAR=VAL...]
+ *                                posix_spawn PROG N times with exactly that environment, waiting
+ *                                for each; prints N lines of nanoseconds (spawn to reaped).
+ *   bench stats                  reads numbers (one per line, '#'/"result" lines skipped) on
+ *                                stdin; prints "n median p99 mean min max".
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <netdb.h>
+#include <pthread.h>
+#include <spawn.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#ifndef EAI_NODATA
+#define EAI_NODATA -5
+#endif
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static const char *eai_name(int rc)
+{
+	switch (rc) {
+	case EAI_NONAME: return "EAI_NONAME";
+	case EAI_NODATA: return "EAI_NODATA";
+	case EAI_AGAIN: return "EAI_AGAIN";
+	case EAI_FAIL: return "EAI_FAIL";
+	case EAI_MEMORY: return "EAI_MEMORY";
+	case EAI_SYSTEM: return "EAI_SYSTEM";
+	default: return "EAI_OTHER";
+	}
+}
+
+/* One lookup as a typical client makes it; returns the address count or an EAI_* code. */
+static int lookup(const char *name)
+{
+	struct addrinfo hints, *res = NULL, *p;
+	int n = 0, rc;
+	memset(&hints, 0, sizeof hints);
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	rc = getaddrinfo(name, NULL, &hints, &res);
+	if (rc != 0)
+		return rc;
+	for (p = res; p; p = p->ai_next)
+		n++;
+	freeaddrinfo(res);
+	return n;
+}
+
+static void print_result(int r)
+{
+	if (r > 0)
+		printf("result %d\n", r);
+	else
+		printf("result %s\n", eai_name(r));
+}
+
+static int cmd_lat(const char *name, long warmup, long n)
+{
+	uint64_t *t = calloc((size_t)n, sizeof *t);
+	int first = 0;
+	if (!t)
+		return 1;
+	for (long i = 0; i < warmup; i++) {
+		int r = lookup(name);
+		if (i == 0)
+			first = r;
+	}
+	for (long i = 0; i < n; i++) {
+		uint64_t a = now_ns();
+		int r = lookup(name);
+		t[i] = now_ns() - a;
+		if (warmup == 0 && i == 0)
+			first = r;
+	}
+	print_result(first);
+	for (long i = 0; i < n; i++)
+		printf("%llu\n", (unsigned long long)t[i]);
+	free(t);
+	return 0;
+}
+
+static int cmd_loop(const char *name, long n)
+{
+	int first = 0;
+	for (long i = 0; i < n; i++) {
+		int r = lookup(name);
+		if (i == 0)
+			first = r;
+	}
+	print_result(first);
+	return 0;
+}
+
+struct worker {
+	pthread_t th;
+	const char *name;
+	volatile int *stop;
+	pthread_barrier_t *go;
+	long ok, failed;
+};
+
+static void *work(void *arg)
+{
+	struct worker *w = arg;
+	pthread_barrier_wait(w->go);
+	while (!*w->stop) {
+		if (lookup(w->name) > 0)
+			w->ok++;
+		else
+			w->failed++;
+	}
+	return NULL;
+}
+
+static int cmd_tput(const char *name, int threads, long ms)
+{
+	static volatile int stop;
+	struct worker *w = calloc((size_t)threads, sizeof *w);
+	pthread_barrier_t go;
+	long ok = 0, failed = 0;
+	if (!w || pthread_barrier_init(&go, NULL, (unsigned)threads + 1))
+		return 1;
+	for (int i = 0; i < threads; i++) {
+		w[i].name = name;
+		w[i].stop = &stop;
+		w[i].go = &go;
+		if (pthread_create(&w[i].th, NULL, work, &w[i])) {
+			fprintf(stderr, "bench: pthread_create failed\n");
+			return 1;
+		}
+	}
+	pthread_barrier_wait(&go);
+	uint64_t a = now_ns();
+	struct timespec d = { ms / 1000, (ms % 1000) * 1000000L };
+	while (nanosleep(&d, &d) == -1 && errno == EINTR)
+		;
+	stop = 1;
+	for (int i = 0; i < threads; i++) {
+		pthread_join(w[i].th, NULL);
+		ok += w[i].ok;
+		failed += w[i].failed;
+	}
+	uint64_t el = now_ns() - a;
+	struct rusage ru;
+	getrusage(RUSAGE_SELF, &ru);
+	unsigned long long cpu = (unsigned long long)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000u +
+				 (unsigned long long)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec);
+	printf("%ld %ld %llu %llu\n", ok, failed, (unsigned long long)el, cpu);
+	free(w);
+	return 0;
+}
+
+static int cmd_spawn(long n, char **argv_env, int nenv, const char *prog)
+{
+	char *args[] = { (char *)prog, NULL };
+	char **env = calloc((size_t)nenv + 1, sizeof *env);
+	uint64_t *t = calloc((size_t)n, sizeof *t);
+	if (!env || !t)
+		return 1;
+	for (int i = 0; i < nenv; i++)
+		env[i] = argv_env[i];
+	for (long i = 0; i < n; i++) {
+		pid_t pid;
+		int st;
+		uint64_t a = now_ns();
+		int rc = posix_spawn(&pid, prog, NULL, NULL, args, env);
+		if (rc != 0) {
+			fprintf(stderr, "bench: posix_spawn %s: %s\n", prog, strerror(rc));
+			return 1;
+		}
+		while (waitpid(pid, &st, 0) == -1 && errno == EINTR)
+			;
+		t[i] = now_ns() - a;
+		if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+			fprintf(stderr, "bench: %s exited abnormally (status %d)\n", prog, st);
+			return 1;
+		}
+	}
+	for (long i = 0; i < n; i++)
+		printf("%llu\n", (unsigned long long)t[i]);
+	return 0;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+static int cmd_stats(void)
+{
+	size_t cap = 1 << 16, n = 0;
+	uint64_t *v = malloc(cap * sizeof *v);
+	char line[128];
+	long double sum = 0;
+	if (!v)
+		return 1;
+	while (fgets(line, sizeof line, stdin)) {
+		char *end;
+		if (line[0] < '0' || line[0] > '9')
+			continue;
+		unsigned long long x = strtoull(line, &end, 10);
+		if (n == cap) {
+			uint64_t *nv = realloc(v, 2 * cap * sizeof *v);
+			if (!nv)
+				return 1;
+			v = nv;
+			cap *= 2;
+		}
+		v[n++] = x;
+		sum += x;
+	}
+	if (n == 0) {
+		printf("0 0 0 0 0 0\n");
+		return 0;
+	}
+	qsort(v, n, sizeof *v, cmp_u64);
+	/* Nearest-rank percentiles. */
+	size_t med = (n + 1) / 2 - 1, p99 = (99 * n + 99) / 100 - 1;
+	printf("%zu %llu %llu %.0Lf %llu %llu\n", n, (unsigned long long)v[med],
+	       (unsigned long long)v[p99], sum / n, (unsigned long long)v[0],
+	       (unsigned long long)v[n - 1]);
+	free(v);
+	return 0;
+}
+
+static int usage(void)
+{
+	fprintf(stderr, "usage: bench lat NAME WARMUP N | tput NAME THREADS MS | loop NAME N |\n"
+			"       spawn N PROG [VAR=VAL...] | stats\n");
+	return 1;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2)
+		return usage();
+	const char *cmd = argv[1];
+	if (!strcmp(cmd, "lat") && argc == 5)
+		return cmd_lat(argv[2], atol(argv[3]), atol(argv[4]));
+	if (!strcmp(cmd, "loop") && argc == 4)
+		return cmd_loop(argv[2], atol(argv[3]));
+	if (!strcmp(cmd, "tput") && argc == 5)
+		return cmd_tput(argv[2], atoi(argv[3]), atol(argv[4]));
+	if (!strcmp(cmd, "spawn") && argc >= 4)
+		return cmd_spawn(atol(argv[2]), argv + 4, argc - 4, argv[3]);
+	if (!strcmp(cmd, "stats") && argc == 2)
+		return cmd_stats();
+	return usage();
+}

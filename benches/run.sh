@@ -1,0 +1,124 @@
+#!/usr/bin/env bash
+# make bench: musl, musl + shim, glibc and glibc + shim measured side by side in one run.
+#
+#   bash benches/run.sh MUSL_SO GLIBC_SO TESTSRV
+#
+# Everything runs in a private network + mount namespace (as `make test` and `make demo` do):
+# loopback only, /etc/resolv.conf, /etc/hosts and /etc/nsswitch.conf bind-mounted, the
+# embedded test server on 127.0.0.1:53 and BIND 9 (`named`, a generated zone) on 127.0.0.2:53.
+# The measuring program is benches/bench.c, built with gcc and with musl-gcc; the shell only
+# orders the runs (contenders interleaved, round by round, in a rotating order) and turns the
+# raw samples into the table printed at the end and written to BENCHMARKS.md.
+#
+# Knobs (environment): BENCH_ROUNDS (latency rounds, 8), BENCH_BATCH (calls per contender per
+# round, 250), BENCH_TPUT_MS (ms per throughput run, 400), BENCH_TPUT_ROUNDS (3),
+# BENCH_SPAWN_ROUNDS (20), BENCH_SPAWN_BATCH (100), BENCH_OUT (BENCHMARKS.md path),
+# BENCH_KEEP=1 (keep the raw samples).
+set -euo pipefail
+musl_so=$(realpath "${1:?usage: run.sh MUSL_SO GLIBC_SO TESTSRV}")
+glibc_so=$(realpath "${2:?usage: run.sh MUSL_SO GLIBC_SO TESTSRV}")
+srv=$(realpath "${3:?usage: run.sh MUSL_SO GLIBC_SO TESTSRV}")
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/.." && pwd)
+out_md=${BENCH_OUT:-$root/BENCHMARKS.md}
+t_start=$(date +%s)
+
+for tool in musl-gcc gcc named valgrind readelf strip nm unshare ip; do
+  command -v "$tool" >/dev/null || PATH=$PATH:/usr/sbin:/sbin
+  command -v "$tool" >/dev/null || { echo "bench: $tool not found (make bench installs it)" >&2; exit 1; }
+done
+
+W=$(mktemp -d /tmp/dnsshim-bench.XXXXXX)
+chmod 755 "$W"
+if [ "${BENCH_KEEP:-0}" = 1 ]; then
+  echo "bench: raw samples kept in $W" >&2
+else
+  trap 'rm -rf "$W"' EXIT
+fi
+
+# --- programs ---------------------------------------------------------------------------
+cflags=(-O2 -Wall -Wextra -Werror -pthread)
+gcc "${cflags[@]}" -o "$W/bench-glibc" "$here/bench.c"
+musl-gcc "${cflags[@]}" -o "$W/bench-musl" "$here/bench.c"
+printf 'int main(void) { return 0; }\n' >"$W/trivial.c"
+musl-gcc -O2 -o "$W/trivial-musl" "$W/trivial.c"
+printf 'void dnsshim_bench_empty(void) {}\n' >"$W/empty.c"
+musl-gcc -O2 -shared -fPIC -o "$W/empty-musl.so" "$W/empty.c"
+
+# --- data -------------------------------------------------------------------------------
+# small: one A and one AAAA (one UDP exchange each); large: 60 A records, 994 bytes: over
+# 512 it is truncated (the test server like CoreDNS: TC and no records; BIND: TC and the 29
+# records that fit), so a resolver that retries over TCP gets all 60; with `options edns0` it
+# fits one UDP answer.
+large_a=$(for i in $(seq 1 60); do printf ' 10.1.0.%d' "$i"; done)
+cat >"$W/server.conf" <<EOF
+small.bench.test A 10.0.0.1
+small.bench.test AAAA 2001:db8::1
+large.bench.test A$large_a
+EOF
+{
+  printf '$TTL 300\n@ IN SOA ns.bench.test. hostmaster.bench.test. 1 3600 600 86400 300\n'
+  printf '@ IN NS ns.bench.test.\nns IN A 127.0.0.2\n'
+  printf 'small IN A 10.0.0.1\nsmall IN AAAA 2001:db8::1\n'
+  for i in $(seq 1 60); do printf 'large IN A 10.1.0.%d\n' "$i"; done
+} >"$W/bench.test.zone"
+mkdir -p "$W/named"
+cat >"$W/named.conf" <<EOF
+options {
+  directory "$W/named";
+  pid-file "$W/named/named.pid";
+  listen-on port 53 { 127.0.0.2; };
+  listen-on-v6 { none; };
+  recursion no;
+  dnssec-validation no;
+  notify no;
+};
+controls { };
+zone "bench.test" { type primary; file "$W/bench.test.zone"; };
+EOF
+printf '127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n10.2.0.1\tfiles.bench.test\n' >"$W/hosts"
+printf 'hosts: files dns\n' >"$W/nsswitch.conf"
+printf 'nameserver 127.0.0.1\n' >"$W/resolv.conf"
+mkdir -p "$W/raw"
+
+# --- measure (inside the namespace) --------------------------------------------------------
+if [ "$(id -u)" = 0 ]; then ns=(unshare --net --mount); else ns=(unshare --user --map-root-user --net --mount); fi
+echo "bench: measuring (about 4 minutes)..." >&2
+"${ns[@]}" env W="$W" MUSL_SO="$musl_so" GLIBC_SO="$glibc_so" SRV="$srv" PATH="$PATH" \
+  ROUNDS="${BENCH_ROUNDS:-8}" BATCH="${BENCH_BATCH:-250}" TPUT_MS="${BENCH_TPUT_MS:-400}" \
+  TPUT_ROUNDS="${BENCH_TPUT_ROUNDS:-3}" SPAWN_ROUNDS="${BENCH_SPAWN_ROUNDS:-20}" \
+  SPAWN_BATCH="${BENCH_SPAWN_BATCH:-100}" bash "$here/measure.sh"
+
+# --- static figures ---------------------------------------------------------------------
+for b in musl glibc; do
+  so=$musl_so; [ $b = glibc ] && so=$glibc_so
+  strip --strip-all -o "$W/stripped-$b.so" "$so"
+  stat -c %s "$W/stripped-$b.so" >"$W/raw/size.$b"
+  readelf -rW "$so" | grep -c ' R_X86_64_' >"$W/raw/relocs.$b" || true
+  readelf -rW "$so" | grep -c ' R_X86_64_RELATIVE' >"$W/raw/relocs-relative.$b" || true
+  nm -D --defined-only "$so" | grep -c ' [TtWDdBbVvi] ' >"$W/raw/exports.$b" || true
+done
+strip --strip-all -o "$W/stripped-empty.so" "$W/empty-musl.so"
+stat -c %s "$W/stripped-empty.so" >"$W/raw/size.empty"
+readelf -rW "$W/empty-musl.so" | grep -c ' R_X86_64_' >"$W/raw/relocs.empty" || true
+
+# --- report -----------------------------------------------------------------------------
+elapsed=$(($(date +%s) - t_start))
+cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')
+machine="$(nproc) × ${cpu:-unknown CPU}, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo) RAM, Linux $(uname -r)"
+musl_v=$(/lib/ld-musl-x86_64.so.1 2>&1 | awk '/Version/ {print $2}' || true)
+glibc_v=$(getconf GNU_LIBC_VERSION 2>/dev/null | awk '{print $2}' || true)
+named_v=$(named -v 2>/dev/null | awk '{print $2}' || true)
+W="$W" MACHINE="$machine" DATE="$(date -u '+%Y-%m-%d %H:%M UTC')" ELAPSED="$elapsed" \
+  MUSL_V="$musl_v" GLIBC_V="$glibc_v" NAMED_V="$named_v" \
+  COMMIT="$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)$(git -C "$root" diff --quiet HEAD -- src Cargo.toml 2>/dev/null || echo '+changes')" \
+  RUSTC="$(rustc --version 2>/dev/null || echo unknown)" \
+  ROUNDS="${BENCH_ROUNDS:-8}" BATCH="${BENCH_BATCH:-250}" \
+  bash "$here/report.sh" >"$W/report.md"
+cat "$W/report.md"
+if [ -f "$here/notes.md" ]; then
+  { cat "$W/report.md"; printf '\n'; cat "$here/notes.md"; } >"$out_md"
+else
+  cp "$W/report.md" "$out_md"
+fi
+echo "bench: wrote $out_md (${elapsed}s)" >&2
