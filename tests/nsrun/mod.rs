@@ -1,0 +1,404 @@
+//! A free-form namespace script for the drop-in and interop tests (tests/dropin.rs,
+//! tests/interop.rs), beside the data-driven [`Scenario`](../common) harness: these tests start
+//! real DNS servers, enter a chroot, or run programs that are not the C probes, so they need
+//! their own shell lines.
+//!
+//! [`Ns`] collects shell lines and program runs; [`Ns::exec`] runs them as one script inside a
+//! private network + mount namespace (`unshare`, as common/mod.rs does): loopback up,
+//! `resolv.conf`/`hosts` from the script's directory bind-mounted over `/etc`, every run's
+//! stdout, stderr and exit status captured, every background server killed at the end.
+//! Traffic stays on the namespace's loopback interface.
+#![allow(dead_code)]
+
+use std::fmt::Write as _;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::OnceLock;
+
+/// Longest a single run may take before `timeout` kills it (status 124).
+const RUN_TIMEOUT_S: u32 = 60;
+
+/// What one run did.
+#[derive(Clone, Debug)]
+pub struct Run {
+    pub label: String,
+    pub stdout: String,
+    pub stderr: String,
+    pub status: i32,
+}
+
+impl Run {
+    /// Everything, for assertion messages.
+    pub fn dump(&self) -> String {
+        format!(
+            "--- {} (exit {})\n--- stdout:\n{}--- stderr:\n{}",
+            self.label,
+            self.status,
+            truncate(&self.stdout),
+            truncate(&self.stderr)
+        )
+    }
+
+    /// First line of stdout.
+    pub fn head(&self) -> &str {
+        self.stdout.lines().next().unwrap_or("")
+    }
+
+    /// Addresses of a probe's `gai` output (4th field of every line after the status line).
+    pub fn gai_addrs(&self) -> Vec<String> {
+        self.stdout
+            .lines()
+            .skip(1)
+            .filter_map(|l| l.split(' ').nth(3).map(str::to_string))
+            .collect()
+    }
+
+    /// `dnsshim:` trace lines on stderr (DNSSHIM_LOG=1).
+    pub fn trace(&self) -> Vec<&str> {
+        self.stderr
+            .lines()
+            .filter(|l| l.starts_with("dnsshim:"))
+            .collect()
+    }
+}
+
+fn truncate(s: &str) -> String {
+    const MAX: usize = 6000;
+    if s.len() <= MAX {
+        return s.to_string();
+    }
+    let mut cut = MAX;
+    while !s.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    format!("{}\n[... {} more bytes]\n", &s[..cut], s.len() - cut)
+}
+
+/// One namespace script under construction.
+pub struct Ns {
+    dir: PathBuf,
+    body: String,
+    labels: Vec<String>,
+    keep: bool,
+}
+
+impl Ns {
+    /// A fresh temporary directory with a default `resolv.conf` (127.0.0.1) and `hosts`.
+    pub fn new(tag: &str) -> Ns {
+        let dir = temp_dir(tag);
+        let ns = Ns {
+            dir,
+            body: String::new(),
+            labels: Vec::new(),
+            keep: std::env::var_os("DNSSHIM_TEST_KEEP").is_some(),
+        };
+        ns.file(
+            "resolv.conf",
+            "nameserver 127.0.0.1\noptions timeout:2 attempts:2\n",
+        );
+        ns.file("hosts", "127.0.0.1\tlocalhost\n");
+        ns
+    }
+
+    /// The script's directory (`$D` inside the script).
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Writes `name` (relative to the directory) and returns its path.
+    pub fn file(&self, name: &str, contents: &str) -> PathBuf {
+        let p = self.dir.join(name);
+        if let Some(parent) = p.parent() {
+            fs::create_dir_all(parent).unwrap();
+        }
+        fs::write(&p, contents).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+        p
+    }
+
+    /// Appends shell text (one or more lines) to the script. `$D` is the directory, `fail MSG`
+    /// ends the script with status 90, `bg NAME CMD...` starts a background server whose
+    /// stdout+stderr go to `$D/NAME.log` and which is killed at the end.
+    pub fn sh(&mut self, text: &str) -> &mut Ns {
+        self.body.push_str(text);
+        if !text.ends_with('\n') {
+            self.body.push('\n');
+        }
+        self
+    }
+
+    /// Starts dnsshim-testsrv with `config` on 127.0.0.1:53 and waits until it is ready.
+    pub fn testsrv(&mut self, config: &str) -> &mut Ns {
+        self.file("testsrv.conf", config);
+        let srv = q(testsrv().to_str().unwrap());
+        self.sh(&format!(
+            "bg testsrv {srv} --config \"$D/testsrv.conf\" --listen 127.0.0.1:53 --ready-file \"$D/testsrv.ready\"\n\
+             i=0; until [ -s \"$D/testsrv.ready\" ]; do i=$((i+1)); [ $i -lt 1000 ] || fail 'test server not ready after 10 s'; sleep 0.01; done"
+        ))
+    }
+
+    /// Runs `argv` with exactly the environment `env` (plus a PATH), stdin from /dev/null;
+    /// returns the index of its [`Run`] in [`Ns::exec`]'s result.
+    pub fn run(&mut self, label: &str, env: &[(&str, &str)], argv: &[&str]) -> usize {
+        let n = self.labels.len();
+        self.labels.push(label.to_string());
+        let mut cmd =
+            format!("timeout -k 5 {RUN_TIMEOUT_S} env -i PATH=/usr/local/bin:/usr/bin:/bin");
+        for (k, v) in env {
+            let _ = write!(cmd, " {}", q(&format!("{k}={v}")));
+        }
+        for a in argv {
+            let _ = write!(cmd, " {}", q(a));
+        }
+        let _ = writeln!(self.body, "run {n} {cmd}");
+        n
+    }
+
+    /// Runs the script in a fresh namespace; the runs in order. Panics (failing the test) when
+    /// the namespace cannot be created or the script itself fails (`fail`, a dead server).
+    pub fn exec(self) -> Vec<Run> {
+        let mut s = String::new();
+        let _ = writeln!(s, "D={}", q(self.dir.to_str().expect("UTF-8 paths")));
+        let _ = writeln!(s, "IP={}", q(&ip_binary()));
+        s.push_str(PREAMBLE);
+        s.push_str(&self.body);
+        s.push_str("echo '=== done'\n");
+        let script = self.dir.join("run.sh");
+        fs::write(&script, &s).unwrap();
+
+        let ns = namespace();
+        let out = Command::new(&ns[0])
+            .args(&ns[1..])
+            .arg("bash")
+            .arg(&script)
+            .output()
+            .unwrap_or_else(|e| panic!("cannot run {}: {e}", ns[0]));
+        let logs = || {
+            let mut l = String::new();
+            if let Ok(rd) = fs::read_dir(&self.dir) {
+                let mut names: Vec<_> = rd.flatten().map(|e| e.path()).collect();
+                names.sort();
+                for p in names
+                    .iter()
+                    .filter(|p| p.extension().is_some_and(|x| x == "log"))
+                {
+                    let text = fs::read_to_string(p).unwrap_or_default();
+                    let tail: Vec<&str> = text.lines().rev().take(30).collect();
+                    let tail: Vec<&str> = tail.into_iter().rev().collect();
+                    let _ = writeln!(
+                        l,
+                        "--- {} (last 30 lines):\n{}",
+                        p.display(),
+                        tail.join("\n")
+                    );
+                }
+            }
+            format!(
+                "script {}\nexit: {}\nstdout:\n{}\nstderr:\n{}\n{l}",
+                script.display(),
+                out.status,
+                truncate(&String::from_utf8_lossy(&out.stdout)),
+                truncate(&String::from_utf8_lossy(&out.stderr)),
+            )
+        };
+        assert!(
+            out.status.success() && String::from_utf8_lossy(&out.stdout).contains("=== done"),
+            "namespace script failed:\n{}",
+            logs()
+        );
+        let read = |name: String| {
+            fs::read(self.dir.join(&name))
+                .map(|b| String::from_utf8_lossy(&b).into_owned())
+                .unwrap_or_else(|e| panic!("{name}: {e}\n{}", logs()))
+        };
+        let runs = self
+            .labels
+            .iter()
+            .enumerate()
+            .map(|(i, label)| Run {
+                label: label.clone(),
+                stdout: read(format!("{i}.out")),
+                stderr: read(format!("{i}.err")),
+                status: read(format!("{i}.rc")).trim().parse().unwrap(),
+            })
+            .collect();
+        if !self.keep {
+            let _ = fs::remove_dir_all(&self.dir);
+        }
+        runs
+    }
+}
+
+/// Set-up inside the namespace. Variables: D, IP.
+const PREAMBLE: &str = r#"set -u
+fail() { echo "nsrun: $*" >&2; exit 90; }
+BG=
+cleanup() { # TERM every background server, KILL what is left after 5 s
+  [ -n "$BG" ] || return 0
+  kill $BG 2>/dev/null
+  for _ in $(seq 100); do
+    alive=; for p in $BG; do kill -0 "$p" 2>/dev/null && alive=1; done
+    [ -n "$alive" ] || return 0
+    sleep 0.05
+  done
+  kill -9 $BG 2>/dev/null
+}
+trap cleanup EXIT
+bg() { # NAME CMD...: a background server, killed at exit
+  name=$1; shift
+  "$@" >"$D/$name.log" 2>&1 </dev/null &
+  BG="$BG $!"
+}
+mount --make-rprivate / || fail 'mount --make-rprivate / failed'
+"$IP" link set lo up || fail 'ip link set lo up failed'
+for f in resolv.conf hosts; do
+  if [ -e "/etc/$f" ] || [ -L "/etc/$f" ]; then
+    mount --bind "$D/$f" "/etc/$f" || fail "cannot bind-mount /etc/$f"
+  fi
+done
+cmp -s /etc/resolv.conf "$D/resolv.conf" || fail 'the bind-mounted /etc/resolv.conf does not read back'
+# run N COMMAND...: N.out, N.err, N.rc in $D.
+run() {
+  n=$1; shift
+  "$@" >"$D/$n.out" 2>"$D/$n.err" </dev/null
+  echo $? >"$D/$n.rc"
+}
+"#;
+
+/// Single-quotes a word for sh.
+pub fn q(s: &str) -> String {
+    format!("'{}'", s.replace('\'', "'\\''"))
+}
+
+pub fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A new empty directory under the system temp dir, readable by everyone (the setuid test
+/// runs programs from it as another user).
+pub fn temp_dir(tag: &str) -> PathBuf {
+    static N: AtomicUsize = AtomicUsize::new(0);
+    let n = N.fetch_add(1, Ordering::SeqCst);
+    let dir = std::env::temp_dir().join(format!("dnsshim-{tag}-{}-{n}", std::process::id()));
+    let _ = fs::remove_dir_all(&dir);
+    fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
+    dir
+}
+
+/// The `unshare` command line for a private network + mount namespace: directly as root,
+/// otherwise through a user namespace (the same rule as tests/common/mod.rs).
+pub fn namespace() -> Vec<String> {
+    static NS: OnceLock<Result<Vec<String>, String>> = OnceLock::new();
+    let ns = NS.get_or_init(|| {
+        let candidates: [&[&str]; 2] = [
+            &["unshare", "--net", "--mount"],
+            &["unshare", "--user", "--map-root-user", "--net", "--mount"],
+        ];
+        let mut errors = Vec::new();
+        for c in candidates {
+            match Command::new(c[0])
+                .args(&c[1..])
+                .args(["sh", "-c", "mount --make-rprivate / && exit 0"])
+                .output()
+            {
+                Ok(o) if o.status.success() => {
+                    return Ok(c.iter().map(|s| s.to_string()).collect());
+                }
+                Ok(o) => errors.push(format!(
+                    "`{}`: {}",
+                    c.join(" "),
+                    String::from_utf8_lossy(&o.stderr).trim()
+                )),
+                Err(e) => errors.push(format!("`{}`: {e}", c.join(" "))),
+            }
+        }
+        Err(errors.join("; "))
+    });
+    match ns {
+        Ok(v) => v.clone(),
+        Err(e) => panic!(
+            "cannot create a network+mount namespace (run as root, or enable unprivileged user namespaces): {e}"
+        ),
+    }
+}
+
+/// Absolute path of a program that may live in an sbin directory not on PATH.
+pub fn sbin(name: &str, package: &str) -> String {
+    let path = std::env::var("PATH").unwrap_or_default();
+    let found = path
+        .split(':')
+        .chain(["/usr/sbin", "/sbin", "/usr/bin", "/bin"])
+        .map(|d| Path::new(d).join(name))
+        .find(|p| p.is_file());
+    match found {
+        Some(p) => p.to_string_lossy().into_owned(),
+        None => panic!(
+            "`{name}` not found: install {package} (`make deps` does: apt-get install {package})"
+        ),
+    }
+}
+
+fn ip_binary() -> String {
+    sbin("ip", "iproute2")
+}
+
+/// dnsshim-testsrv: DNSSHIM_TESTSRV, else target/release (what `make test` builds).
+pub fn testsrv() -> PathBuf {
+    let p = std::env::var_os("DNSSHIM_TESTSRV")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join("target/release/dnsshim-testsrv"));
+    assert!(
+        p.is_file(),
+        "{} not found: run `make test` (or set DNSSHIM_TESTSRV)",
+        p.display()
+    );
+    p
+}
+
+/// Runs a host command (outside any namespace); panics with its output unless it succeeds.
+pub fn host(cmd: &str, args: &[&str]) -> String {
+    host_env(cmd, args, &[])
+}
+
+pub fn host_env(cmd: &str, args: &[&str], env: &[(&str, &str)]) -> String {
+    let out = Command::new(cmd)
+        .args(args)
+        .envs(env.iter().copied())
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {cmd}: {e}"));
+    assert!(
+        out.status.success(),
+        "`{cmd} {}` failed ({}):\n{}{}",
+        args.join(" "),
+        out.status,
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// `readelf -d` entries of one kind (`NEEDED`, `SONAME`), the bracketed values.
+pub fn dynamic(file: &Path, kind: &str) -> Vec<String> {
+    let tag = format!("({kind})");
+    host("readelf", &["-d", file.to_str().unwrap()])
+        .lines()
+        .filter(|l| l.contains(&tag))
+        .filter_map(|l| {
+            let a = l.find('[')?;
+            let b = l.rfind(']')?;
+            Some(l[a + 1..b].to_string())
+        })
+        .collect()
+}
+
+/// The program interpreter (PT_INTERP) of an ELF executable.
+pub fn interpreter(file: &Path) -> String {
+    host("readelf", &["-l", file.to_str().unwrap()])
+        .lines()
+        .find_map(|l| {
+            let rest = l.split("Requesting program interpreter: ").nth(1)?;
+            Some(rest.trim_end_matches(']').to_string())
+        })
+        .unwrap_or_else(|| panic!("{} has no program interpreter", file.display()))
+}
