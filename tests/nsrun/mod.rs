@@ -85,7 +85,8 @@ pub struct Ns {
 }
 
 impl Ns {
-    /// A fresh temporary directory with a default `resolv.conf` (127.0.0.1) and `hosts`.
+    /// A fresh temporary directory with a default `resolv.conf` (127.0.0.1), `hosts` and
+    /// `nsswitch.conf` (`hosts: files dns`, for the glibc programs).
     pub fn new(tag: &str) -> Ns {
         let dir = temp_dir(tag);
         let ns = Ns {
@@ -99,6 +100,7 @@ impl Ns {
             "nameserver 127.0.0.1\noptions timeout:2 attempts:2\n",
         );
         ns.file("hosts", "127.0.0.1\tlocalhost\n");
+        ns.file("nsswitch.conf", "hosts: files dns\n");
         ns
     }
 
@@ -252,7 +254,7 @@ bg() { # NAME CMD...: a background server, killed at exit
 }
 mount --make-rprivate / || fail 'mount --make-rprivate / failed'
 "$IP" link set lo up || fail 'ip link set lo up failed'
-for f in resolv.conf hosts; do
+for f in resolv.conf hosts nsswitch.conf; do
   if [ -e "/etc/$f" ] || [ -L "/etc/$f" ]; then
     mount --bind "$D/$f" "/etc/$f" || fail "cannot bind-mount /etc/$f"
   fi
