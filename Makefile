@@ -33,7 +33,6 @@ deps:
 	command -v gcc >/dev/null      || missing="$$missing gcc"; \
 	command -v readelf >/dev/null  || missing="$$missing binutils"; \
 	command -v pkg-config >/dev/null || missing="$$missing pkgconf"; \
-	command -v chroot >/dev/null   || missing="$$missing coreutils"; \
 	PATH="$$PATH:/usr/sbin:/sbin"; \
 	command -v named >/dev/null    || missing="$$missing bind9"; \
 	command -v unbound >/dev/null  || missing="$$missing unbound"; \
