@@ -626,6 +626,13 @@ fn static_and_setuid_programs_ignore_ld_preload() {
     let ns = Ns::new("limits");
     let d = ns.dir().to_path_buf();
     fs::set_permissions(&d, fs::Permissions::from_mode(0o755)).unwrap();
+    let opts = host("findmnt", &["-no", "OPTIONS", "-T", path_str(&d)]);
+    assert!(
+        !opts.split(',').any(|o| o.trim() == "nosuid"),
+        "{} is on a nosuid filesystem ({}): point TMPDIR elsewhere",
+        d.display(),
+        opts.trim()
+    );
     let src = root().join("tests/c/probe.c");
     let stat = d.join("probe-static");
     compile("musl-gcc", &stat, &src, &["-static".to_string()]);
