@@ -6,15 +6,26 @@
  *   probe gai NAME [--family inet|inet6|unspec|N] [--socktype stream|dgram|raw|0|N]
  *                  [--protocol tcp|udp|0|N] [--flags canonname,passive,numerichost,
  *                  numericserv,v4mapped,all,addrconfig] [--service SVC] [--nullhints]
+ *                  [--show-flags] [--nullres]
  *       NAME "-" passes a NULL node.  Prints "gai OK" or "gai EAI_xxx", then per addrinfo:
  *       <family> <socktype> <protocol> <address> <port> <canonname or ->
- *   probe ghbn NAME | ghbn2 NAME inet|inet6 | ghbn_r NAME [BUFLEN] | ghba ADDR
+ *       --show-flags appends " flags=0xN" (ai_flags) to each line; --nullres passes NULL as
+ *       the result pointer (only meaningful with the shim: the C libraries crash).
+ *   probe ghbn NAME | ghbn2 NAME inet|inet6|N | ghbn_r NAME [BUFLEN] | ghba ADDR
+ *         | ghba_r ADDR [BUFLEN]
  *       On success: "name X", "alias X"..., "addrtype inet|inet6", "length N", "addr X"...
- *       On failure: "h_errno=NAME" (ghbn_r: "h_errno=NAME ret=ERRNO").
+ *       On failure: "h_errno=NAME" (ghbn_r, ghba_r: "h_errno=NAME ret=ERRNO").
+ *   probe ghbn_r_retry NAME BUFLEN
+ *       gethostbyname_r with BUFLEN bytes followed by a canary, doubling BUFLEN after ERANGE:
+ *       one line per call, "buflen N ret=ERRNO h_errno=NAME result=NULL|set canary=ok|BAD",
+ *       then the hostent of the successful call.
+ *   probe freeaddrinfo_null
+ *       freeaddrinfo(NULL); prints "freeaddrinfo(NULL) returned".
  *   --time (anywhere): prints "time_ms=N" on stderr, the time spent in the libc call.
+ *   --nullname (anywhere): ghbn, ghbn2 and ghbn_r pass NULL instead of NAME.
  *
  * Exit status: 0 success, 2 not found (EAI_NONAME, EAI_NODATA, HOST_NOT_FOUND, NO_DATA),
- * 3 any other resolver error, 1 usage error.
+ * 3 any other resolver error, 1 usage error, 4 a write past the caller's buffer (ghbn_r_retry).
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -54,6 +65,7 @@
 #endif
 
 static int want_time;
+static int null_name;
 static struct timespec t0;
 
 static void start_clock(void) { clock_gettime(CLOCK_MONOTONIC, &t0); }
@@ -165,8 +177,11 @@ static int usage(void)
 	fprintf(stderr,
 		"usage: probe [--time] gai NAME|- [--family F] [--socktype T] [--protocol P]\n"
 		"             [--flags a,b,...] [--service SVC] [--nullhints]\n"
-		"       probe [--time] ghbn NAME | ghbn2 NAME inet|inet6 | ghbn_r NAME [BUFLEN]"
-		" | ghba ADDR\n");
+		"             [--show-flags] [--nullres]\n"
+		"       probe [--time] [--nullname] ghbn NAME | ghbn2 NAME inet|inet6|N"
+		" | ghbn_r NAME [BUFLEN]\n"
+		"             | ghba ADDR | ghba_r ADDR [BUFLEN]\n"
+		"       probe ghbn_r_retry NAME BUFLEN | freeaddrinfo_null\n");
 	return 1;
 }
 
@@ -239,7 +254,7 @@ static int cmd_gai(int argc, char **argv)
 {
 	const char *node, *service = NULL;
 	struct addrinfo hints, *res = NULL, *ai;
-	int nullhints = 0, rc, i;
+	int nullhints = 0, show_flags = 0, null_res = 0, rc, i;
 
 	if (argc < 1)
 		return usage();
@@ -250,6 +265,14 @@ static int cmd_gai(int argc, char **argv)
 		const char *opt = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
 		if (!strcmp(opt, "--nullhints")) {
 			nullhints = 1;
+			continue;
+		}
+		if (!strcmp(opt, "--show-flags")) {
+			show_flags = 1;
+			continue;
+		}
+		if (!strcmp(opt, "--nullres")) {
+			null_res = 1;
 			continue;
 		}
 		if (!val)
@@ -276,7 +299,7 @@ static int cmd_gai(int argc, char **argv)
 	}
 
 	start_clock();
-	rc = getaddrinfo(node, service, nullhints ? NULL : &hints, &res);
+	rc = getaddrinfo(node, service, nullhints ? NULL : &hints, null_res ? NULL : &res);
 	stop_clock();
 	printf("gai %s\n", eai_name(rc));
 	if (rc) {
@@ -305,6 +328,8 @@ static int cmd_gai(int argc, char **argv)
 			printf(" addrlen=%u", (unsigned)ai->ai_addrlen);
 		if (ai->ai_addr->sa_family != ai->ai_family)
 			printf(" sa_family=%d", ai->ai_addr->sa_family);
+		if (show_flags)
+			printf(" flags=0x%x", (unsigned)ai->ai_flags);
 		printf("\n");
 	}
 	freeaddrinfo(res);
@@ -337,6 +362,7 @@ static int herr_status(int e)
 static int cmd_ghbn(const char *cmd, int argc, char **argv)
 {
 	struct hostent *h;
+	const char *name;
 	int family = AF_INET;
 
 	if (argc < 1)
@@ -349,7 +375,8 @@ static int cmd_ghbn(const char *cmd, int argc, char **argv)
 	}
 	h_errno = 0;
 	start_clock();
-	h = !strcmp(cmd, "ghbn") ? gethostbyname(argv[0]) : gethostbyname2(argv[0], family);
+	name = null_name ? NULL : argv[0];
+	h = !strcmp(cmd, "ghbn") ? gethostbyname(name) : gethostbyname2(name, family);
 	stop_clock();
 	if (!h) {
 		printf("h_errno=%s\n", herr_name(h_errno));
@@ -371,7 +398,7 @@ static int cmd_ghbn_r(int argc, char **argv)
 	if (!buf)
 		return 1;
 	start_clock();
-	ret = gethostbyname_r(argv[0], &he, buf, buflen, &res, &herr);
+	ret = gethostbyname_r(null_name ? NULL : argv[0], &he, buf, buflen, &res, &herr);
 	stop_clock();
 	if (ret || !res) {
 		printf("h_errno=%s ret=%s\n", herr_name(herr), errno_name(ret));
@@ -410,6 +437,92 @@ static int cmd_ghba(int argc, char **argv)
 	return 0;
 }
 
+/* Bytes after the caller's buffer that must stay untouched. */
+#define CANARY_LEN 64
+#define CANARY_BYTE 0xa5
+
+static int cmd_ghbn_r_retry(int argc, char **argv)
+{
+	struct hostent he, *res;
+	int herr, ret, buflen, i, ok;
+	unsigned char *buf;
+
+	if (argc != 2 || parse_int(argv[1], &buflen) || buflen < 0)
+		return usage();
+	for (;;) {
+		buf = malloc(buflen + CANARY_LEN);
+		if (!buf)
+			return 1;
+		memset(buf + buflen, CANARY_BYTE, CANARY_LEN);
+		herr = 0;
+		res = NULL;
+		ret = gethostbyname_r(argv[0], &he, (char *)buf, buflen, &res, &herr);
+		for (ok = 1, i = 0; i < CANARY_LEN; i++)
+			if (buf[buflen + i] != CANARY_BYTE)
+				ok = 0;
+		printf("buflen %d ret=%s h_errno=%s result=%s canary=%s\n", buflen,
+		       errno_name(ret), herr_name(herr), res ? "set" : "NULL", ok ? "ok" : "BAD");
+		if (ret == ERANGE && buflen < (1 << 20)) {
+			free(buf);
+			buflen = buflen ? 2 * buflen : 1;
+			continue;
+		}
+		if (!ret && res)
+			print_hostent(res);
+		free(buf);
+		if (!ok)
+			return 4;
+		if (ret || !res)
+			return ret == ERANGE ? 3 : herr_status(herr);
+		return 0;
+	}
+}
+
+static int parse_addr(const char *s, unsigned char *addr, int *family, socklen_t *len)
+{
+	*family = AF_INET;
+	*len = 4;
+	if (inet_pton(AF_INET, s, addr) == 1)
+		return 0;
+	*family = AF_INET6;
+	*len = 16;
+	return inet_pton(AF_INET6, s, addr) == 1 ? 0 : -1;
+}
+
+static int cmd_ghba_r(int argc, char **argv)
+{
+	unsigned char addr[16];
+	struct hostent he, *res = NULL;
+	int family, herr = 0, ret, buflen = 65536;
+	socklen_t len;
+	char *buf;
+
+	if (argc < 1 || argc > 2 || parse_addr(argv[0], addr, &family, &len)
+	    || (argc == 2 && (parse_int(argv[1], &buflen) || buflen < 0)))
+		return usage();
+	buf = malloc(buflen ? buflen : 1);
+	if (!buf)
+		return 1;
+	start_clock();
+	ret = gethostbyaddr_r(addr, len, family, &he, buf, buflen, &res, &herr);
+	stop_clock();
+	if (ret || !res) {
+		printf("h_errno=%s ret=%s\n", herr_name(herr), errno_name(ret));
+		free(buf);
+		return ret == ERANGE ? 3 : herr_status(herr);
+	}
+	print_hostent(res);
+	free(buf);
+	return 0;
+}
+
+static int cmd_freeaddrinfo_null(void)
+{
+	freeaddrinfo(NULL);
+	printf("freeaddrinfo(NULL) returned\n");
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	char *args[64];
@@ -419,6 +532,8 @@ int main(int argc, char **argv)
 	for (i = 1; i < argc && n < 63; i++) {
 		if (!strcmp(argv[i], "--time"))
 			want_time = 1;
+		else if (!strcmp(argv[i], "--nullname"))
+			null_name = 1;
 		else
 			args[n++] = argv[i];
 	}
@@ -433,6 +548,12 @@ int main(int argc, char **argv)
 		rc = cmd_ghbn_r(n - 1, args + 1);
 	else if (!strcmp(args[0], "ghba"))
 		rc = cmd_ghba(n - 1, args + 1);
+	else if (!strcmp(args[0], "ghba_r"))
+		rc = cmd_ghba_r(n - 1, args + 1);
+	else if (!strcmp(args[0], "ghbn_r_retry"))
+		rc = cmd_ghbn_r_retry(n - 1, args + 1);
+	else if (!strcmp(args[0], "freeaddrinfo_null"))
+		rc = cmd_freeaddrinfo_null();
 	else
 		rc = usage();
 	fflush(stdout);

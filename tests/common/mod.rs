@@ -73,6 +73,8 @@ pub enum Program {
     Probe,
     /// examples/lookup.c
     Lookup,
+    /// Any program, by path (the `dnsshim` command in tests/cli.rs).
+    Command(PathBuf),
 }
 
 /// One program invocation inside the scenario's namespace.
@@ -102,6 +104,14 @@ impl Probe {
         }
     }
 
+    /// Runs the program at `path` (no LD_PRELOAD: the variant's `shim` is false).
+    pub fn command(path: &Path, args: &[&str]) -> Probe {
+        Probe {
+            program: Program::Command(path.to_path_buf()),
+            ..Probe::new(MUSL, args)
+        }
+    }
+
     pub fn env(mut self, key: &str, value: &str) -> Probe {
         self.env.push((key.into(), value.into()));
         self
@@ -112,6 +122,7 @@ impl Probe {
         let prog = match self.program {
             Program::Probe => "probe",
             Program::Lookup => "lookup",
+            Program::Command(ref p) => p.to_str().unwrap_or("command"),
         };
         let env: String = self.env.iter().map(|(k, v)| format!("{k}={v} ")).collect();
         format!("[{}] {env}{prog} {}", self.variant, self.args.join(" "))
@@ -128,6 +139,8 @@ pub struct Outcome {
     pub status: i32,
     /// Wall time around the probe process, measured inside the namespace.
     pub elapsed_ms: u64,
+    /// What the test servers logged (`--verbose`: one line per query) while this probe ran.
+    pub server_log: String,
 }
 
 impl Outcome {
@@ -164,9 +177,17 @@ impl Outcome {
     /// Everything, for assertion messages.
     pub fn dump(&self) -> String {
         format!(
-            "--- {} (exit {}, {} ms)\n--- stdout:\n{}--- stderr:\n{}",
-            self.label, self.status, self.elapsed_ms, self.stdout, self.stderr
+            "--- {} (exit {}, {} ms)\n--- stdout:\n{}--- stderr:\n{}--- server log:\n{}",
+            self.label, self.status, self.elapsed_ms, self.stdout, self.stderr, self.server_log
         )
+    }
+
+    /// Queries the test servers received while this probe ran (their `udp`/`tcp` log lines).
+    pub fn queries(&self) -> Vec<&str> {
+        self.server_log
+            .lines()
+            .filter(|l| l.contains(": udp ") || l.contains(": tcp "))
+            .collect()
     }
 }
 
@@ -207,6 +228,11 @@ pub struct Scenario {
     pub nsswitch: String,
     /// Addresses the test server listens on (UDP and TCP).
     pub listen: Vec<String>,
+    /// More test servers, each with its own config: (config, listen addresses).
+    pub extra_servers: Vec<(String, Vec<String>)>,
+    /// Extra addresses (`ADDR/PREFIX`) put on the namespace's loopback interface, so that
+    /// destinations in those prefixes are reachable (address sorting, `AI_ADDRCONFIG`).
+    pub lo_addrs: Vec<String>,
     pub probes: Vec<Probe>,
 }
 
@@ -222,6 +248,8 @@ impl Scenario {
             hosts: DEFAULT_HOSTS.into(),
             nsswitch: "hosts: files dns\n".into(),
             listen: vec!["127.0.0.1:53".into()],
+            extra_servers: Vec::new(),
+            lo_addrs: Vec::new(),
             probes: Vec::new(),
         }
     }
@@ -233,6 +261,26 @@ impl Scenario {
 
     pub fn hosts(mut self, text: &str) -> Scenario {
         self.hosts = text.into();
+        self
+    }
+
+    /// Adds a second (third, ...) test server with its own `config` on `listen` (loopback
+    /// addresses, e.g. `127.0.0.2:53`).
+    pub fn extra_server(mut self, config: &str, listen: &[&str]) -> Scenario {
+        self.extra_servers.push((
+            config.into(),
+            listen.iter().map(|s| s.to_string()).collect(),
+        ));
+        self
+    }
+
+    /// Puts `addr` (`ADDR/PREFIX`) on the namespace's loopback interface.
+    pub fn lo_addr(mut self, addr: &str) -> Scenario {
+        assert!(
+            addr.contains('/') && addr.parse::<std::net::IpAddr>().is_err(),
+            "lo_addr wants ADDR/PREFIX, got {addr:?}"
+        );
+        self.lo_addrs.push(addr.into());
         self
     }
 
@@ -275,31 +323,56 @@ impl Scenario {
         let _ = writeln!(s, "SERVER={}", path(&server));
         let mut listen = String::new();
         let mut extra_addrs = String::new();
-        for addr in &self.listen {
-            let host = addr.rsplit_once(':').map_or(addr.as_str(), |(h, _)| h);
-            let host = host.trim_start_matches('[').trim_end_matches(']');
-            let ok = host.starts_with("127.") || host == "::1";
-            assert!(
-                ok,
-                "scenario listens on {addr}: only loopback addresses allowed"
-            );
-            if host.starts_with("127.") && host != "127.0.0.1" {
-                let _ = writeln!(extra_addrs, "\"$IP\" addr add {host}/8 dev lo 2>/dev/null");
+        let mut servers = vec![("server.conf".to_string(), self.listen.clone())];
+        for (i, (conf, l)) in self.extra_servers.iter().enumerate() {
+            let name = format!("server{}.conf", i + 1);
+            fs::write(dir.join(&name), conf).unwrap();
+            servers.push((name, l.clone()));
+        }
+        let mut extra_starts = String::new();
+        for (n, (conf, addrs)) in servers.iter().enumerate() {
+            let mut l = String::new();
+            for addr in addrs {
+                let host = addr.rsplit_once(':').map_or(addr.as_str(), |(h, _)| h);
+                let host = host.trim_start_matches('[').trim_end_matches(']');
+                let ok = host.starts_with("127.") || host == "::1";
+                assert!(
+                    ok,
+                    "scenario listens on {addr}: only loopback addresses allowed"
+                );
+                if host.starts_with("127.") && host != "127.0.0.1" {
+                    let _ = writeln!(extra_addrs, "\"$IP\" addr add {host}/8 dev lo 2>/dev/null");
+                }
+                assert!(
+                    !addr.contains(|c: char| c.is_whitespace() || c == '\'' || c == '"'),
+                    "bad listen address {addr:?}"
+                );
+                let _ = write!(l, " --listen {addr}");
             }
-            assert!(
-                !addr.contains(|c: char| c.is_whitespace() || c == '\'' || c == '"'),
-                "bad listen address {addr:?}"
+            if n == 0 {
+                listen = l;
+            } else {
+                let _ = writeln!(extra_starts, "start_server {n} {conf} {}", q(l.trim()));
+            }
+        }
+        for a in &self.lo_addrs {
+            let nodad = if a.contains(':') { " nodad" } else { "" };
+            let _ = writeln!(
+                extra_addrs,
+                "\"$IP\" addr add {} dev lo{nodad} || fail 'cannot add {a} to lo'",
+                q(a)
             );
-            let _ = write!(listen, " --listen {addr}");
         }
         let _ = writeln!(s, "LISTEN={}", q(listen.trim()));
         s.push_str(SETUP);
         s.push_str(&extra_addrs);
         s.push_str(START_SERVER);
+        s.push_str(&extra_starts);
         for (i, p) in self.probes.iter().enumerate() {
             let bin = match p.program {
                 Program::Probe => probe_binary(p.variant.libc),
                 Program::Lookup => lookup_binary(p.variant.libc),
+                Program::Command(ref path) => path.clone(),
             };
             // A hung probe must not hang the suite: 124 from `timeout` shows up as its status.
             let mut cmd =
@@ -317,7 +390,9 @@ impl Scenario {
             }
             let _ = writeln!(s, "run {i} {} {cmd}", q(&p.label()));
         }
-        s.push_str("kill $SRV 2>/dev/null; wait $SRV 2>/dev/null\necho '=== done'\n");
+        s.push_str(
+            "kill $SRV $EXTRA_SRV 2>/dev/null; wait $SRV $EXTRA_SRV 2>/dev/null\necho '=== done'\n",
+        );
         fs::write(dir.join("run.sh"), &s).unwrap();
 
         let out = Command::new(&ns[0])
@@ -343,6 +418,16 @@ impl Scenario {
                 .map(|b| String::from_utf8_lossy(&b).into_owned())
                 .unwrap_or_else(|e| panic!("{name}: {e}\n{}", log()))
         };
+        let server_log = fs::read_to_string(dir.join("server.log")).unwrap_or_default();
+        let log_of = |i: usize| {
+            let start = format!("=== probe {i}\n");
+            let from = match server_log.find(&start) {
+                Some(at) => at + start.len(),
+                None => return String::new(),
+            };
+            let rest = &server_log[from..];
+            rest[..rest.find("=== probe ").unwrap_or(rest.len())].to_string()
+        };
         let outcomes = self
             .probes
             .iter()
@@ -354,6 +439,7 @@ impl Scenario {
                 stderr: read(format!("{i}.err")),
                 status: read(format!("{i}.rc")).trim().parse().unwrap(),
                 elapsed_ms: read(format!("{i}.ms")).trim().parse().unwrap(),
+                server_log: log_of(i),
             })
             .collect();
         if std::env::var_os("DNSSHIM_TEST_KEEP").is_none() {
@@ -378,19 +464,31 @@ cmp -s /etc/resolv.conf "$D/resolv.conf" || fail 'the bind-mounted /etc/resolv.c
 "#;
 
 /// Starts the test server and waits for its ready file. Variables: D, SERVER, LISTEN.
-const START_SERVER: &str = r#""$SERVER" --config "$D/server.conf" $LISTEN --ready-file "$D/ready" \
-  2>"$D/server.log" &
+/// `start_server N CONF LISTEN` starts one more (extra servers). Every server logs each query
+/// (`--verbose`) to server.log, appending, so that `run` can mark where each probe starts.
+const START_SERVER: &str = r#"SRV= EXTRA_SRV=
+trap 'kill $SRV $EXTRA_SRV 2>/dev/null' EXIT
+await_ready() { # PID READY-FILE
+  i=0
+  while [ ! -s "$2" ]; do
+    kill -0 $1 2>/dev/null || { cat "$D/server.log" >&2; fail 'test server exited'; }
+    i=$((i+1)); [ $i -lt 1000 ] || fail 'test server not ready after 10 s'
+    sleep 0.01
+  done
+}
+"$SERVER" --config "$D/server.conf" $LISTEN --ready-file "$D/ready" --verbose \
+  2>>"$D/server.log" &
 SRV=$!
-trap 'kill $SRV 2>/dev/null' EXIT
-i=0
-while [ ! -s "$D/ready" ]; do
-  kill -0 $SRV 2>/dev/null || { cat "$D/server.log" >&2; fail 'test server exited'; }
-  i=$((i+1)); [ $i -lt 1000 ] || fail 'test server not ready after 10 s'
-  sleep 0.01
-done
+await_ready $SRV "$D/ready"
+start_server() { # N CONF LISTEN
+  "$SERVER" --config "$D/$2" $3 --ready-file "$D/ready$1" --verbose 2>>"$D/server.log" &
+  EXTRA_SRV="$EXTRA_SRV $!"
+  await_ready $! "$D/ready$1"
+}
 # run N LABEL COMMAND...: N.out, N.err, N.rc (exit status), N.ms (wall time) in $D.
 run() {
   n=$1; echo "=== probe $n: $2"; shift 2
+  echo "=== probe $n" >>"$D/server.log"
   t0=$(date +%s%N)
   "$@" >"$D/$n.out" 2>"$D/$n.err" </dev/null
   echo $? >"$D/$n.rc"
