@@ -6,6 +6,12 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 const EXPORTS: &[&str] = &[
+    "__res_init",
+    "__res_mkquery",
+    "__res_query",
+    "__res_querydomain",
+    "__res_search",
+    "__res_send",
     "dnsshim_libc",
     "dnsshim_version",
     "freeaddrinfo",
@@ -17,6 +23,13 @@ const EXPORTS: &[&str] = &[
     "gethostbyname2",
     "gethostbyname2_r",
     "gethostbyname_r",
+    "getnameinfo",
+    "res_init",
+    "res_mkquery",
+    "res_query",
+    "res_querydomain",
+    "res_search",
+    "res_send",
 ];
 
 fn lib(var: &str, rel: &str) -> PathBuf {

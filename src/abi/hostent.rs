@@ -8,7 +8,8 @@
 
 use super::{boundary, c_str, disabled, h_errno_code, herr, set_errno, set_h_errno};
 use crate::lookup::hostent::{
-    gethostbyaddr as lookup_addr, gethostbyname2 as lookup_name, HostEnt,
+    gethostbyaddr as lookup_addr, gethostbyname as lookup_name1, gethostbyname2 as lookup_name,
+    HostEnt,
 };
 use crate::lookup::Semantics;
 use crate::{Error, Result};
@@ -210,8 +211,20 @@ pub unsafe extern "C" fn gethostbyname_r(
     result: *mut *mut libc::hostent,
     err: *mut c_int,
 ) -> c_int {
-    // SAFETY: same contract, IPv4.
-    unsafe { gethostbyname2_r(name, libc::AF_INET, ret, buf, buflen, result, err) }
+    boundary(libc::EINVAL, || {
+        if disabled() || !crate::config::resolv_conf().inet6 {
+            // SAFETY: same contract, IPv4.
+            return unsafe { gethostbyname2_r(name, libc::AF_INET, ret, buf, buflen, result, err) };
+        }
+        // `options inet6`: IPv6 first, then IPv4 as v4-mapped IPv6.
+        // SAFETY: name is NULL or a C string (contract).
+        let found = match unsafe { c_str(name) } {
+            Some(n) => lookup_name1(&n, Semantics::current()),
+            None => Err(Error::NotFound),
+        };
+        // SAFETY: the caller's buffers (contract).
+        unsafe { finish_r(found, ret, buf, buflen, result, err) }
+    })
 }
 
 /// The address argument of `gethostbyaddr`: `Err(EINVAL)` for a bad family/length pair.
@@ -347,8 +360,19 @@ pub unsafe extern "C" fn gethostbyname2(name: *const c_char, af: c_int) -> *mut 
 /// As for the C library's `gethostbyname`.
 #[no_mangle]
 pub unsafe extern "C" fn gethostbyname(name: *const c_char) -> *mut libc::hostent {
-    // SAFETY: same contract, IPv4.
-    unsafe { gethostbyname2(name, libc::AF_INET) }
+    boundary(ptr::null_mut(), || {
+        if disabled() || !crate::config::resolv_conf().inet6 {
+            // SAFETY: same contract, IPv4.
+            return unsafe { gethostbyname2(name, libc::AF_INET) };
+        }
+        // `options inet6`: IPv6 first, then IPv4 as v4-mapped IPv6.
+        // SAFETY: name is NULL or a C string (contract).
+        let found = match unsafe { c_str(name) } {
+            Some(n) => lookup_name1(&n, Semantics::current()),
+            None => Err(Error::NotFound),
+        };
+        non_reentrant(found)
+    })
 }
 
 /// # Safety

@@ -6,6 +6,8 @@
 pub mod addrinfo;
 pub mod ext;
 pub mod hostent;
+pub mod nameinfo;
+pub mod res;
 
 use crate::Error;
 use std::ffi::{c_char, c_int, c_void, CStr};

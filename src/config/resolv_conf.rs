@@ -81,6 +81,8 @@ pub struct ResolvConf {
     pub trust_ad: bool,
     /// `options inet6`.
     pub inet6: bool,
+    /// `options debug`.
+    pub debug: bool,
     /// `sortlist`: (address, netmask) pairs, IPv4 only, at most [`MAXRESOLVSORT`].
     pub sortlist: Vec<(IpAddr, IpAddr)>,
 }
@@ -104,6 +106,7 @@ impl Default for ResolvConf {
             no_tld_query: false,
             trust_ad: false,
             inet6: false,
+            debug: false,
             sortlist: Vec::new(),
         }
     }
@@ -209,9 +212,9 @@ impl ResolvConf {
     ///   rest ignored); a value without a leading digit is ignored (musl; glibc's `atoi` would
     ///   read it as 0);
     /// - `rotate`, `edns0`, `use-vc`, `single-request`, `single-request-reopen`, `no-aaaa`,
-    ///   `no-tld-query` (or `no_tld_query`), `trust-ad`, `inet6`: set the field;
-    /// - `debug`, `no-reload`, `no-check-names`, `ip6-bytestring`, `ip6-dotint`,
-    ///   `no-ip6-dotint`, anything else: ignored.
+    ///   `no-tld-query` (or `no_tld_query`), `trust-ad`, `inet6`, `debug`: set the field;
+    /// - `no-reload`, `no-check-names`, `ip6-bytestring`, `ip6-dotint`, `no-ip6-dotint`,
+    ///   anything else: ignored.
     ///
     /// Flags match the whole token (glibc matches a prefix, so `rotatex` would set `rotate`).
     pub fn apply_options(&mut self, options: &str) {
@@ -239,6 +242,7 @@ impl ResolvConf {
                     "no-tld-query" | "no_tld_query" => self.no_tld_query = true,
                     "trust-ad" => self.trust_ad = true,
                     "inet6" => self.inet6 = true,
+                    "debug" => self.debug = true,
                     _ => {}
                 }
             }
@@ -500,7 +504,7 @@ mod tests {
               no-tld-query trust-ad inet6 debug no-reload\n",
         );
         assert!(c.rotate && c.edns0 && c.use_vc && c.single_request && c.single_request_reopen);
-        assert!(c.no_aaaa && c.no_tld_query && c.trust_ad && c.inet6);
+        assert!(c.no_aaaa && c.no_tld_query && c.trust_ad && c.inet6 && c.debug);
         assert!(parse(b"options no_tld_query\n").no_tld_query);
         // Options accumulate across lines.
         let c = parse(b"options ndots:4\noptions rotate\n");

@@ -1,10 +1,15 @@
-//! `gethostbyname2` and `gethostbyaddr` as plain Rust; `abi::hostent` lays the result out in
-//! the caller's buffer.
+//! `gethostbyname`, `gethostbyname2` and `gethostbyaddr` as plain Rust; `abi::hostent` lays
+//! the result out in the caller's buffer.
 
 use super::name::lookup_name;
+use super::reverse;
 use super::{ai, Family, Semantics};
 use crate::{config, Error, Result};
-use std::net::IpAddr;
+use std::net::{IpAddr, Ipv4Addr};
+
+/// Addresses glibc's `addrsort` orders by `sortlist` (nss_dns `MAX_NR_ADDRS`); the rest keep
+/// their place.
+pub const SORTLIST_MAX_ADDRS: usize = 48;
 
 /// A `struct hostent`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -24,6 +29,7 @@ pub fn gethostbyname2(name: &str, af: i32, sem: Semantics) -> Result<HostEnt> {
         _ => return Err(Error::BadFamily),
     };
     let mut names = lookup_name(Some(name), family, ai::CANONNAME, sem)?;
+    let sortlist = &config::resolv_conf().sortlist;
     let aliases = match sem {
         // musl: h_aliases[0] is the canonical name, then the name asked for if different.
         Semantics::Musl => {
@@ -37,6 +43,30 @@ pub fn gethostbyname2(name: &str, af: i32, sem: Semantics) -> Result<HostEnt> {
         // glibc: hosts-file aliases or the CNAME owners; answer order, unsorted.
         Semantics::Glibc => names.aliases.clone(),
     };
+    // `sortlist` (glibc: IPv4 answers from DNS only; honoured in the musl build too).
+    if af == libc::AF_INET && names.from_dns && !sortlist.is_empty() {
+        let mut v4: Vec<Ipv4Addr> = names
+            .addrs
+            .iter()
+            .filter_map(|a| match a.ip {
+                IpAddr::V4(v) => Some(v),
+                IpAddr::V6(_) => None,
+            })
+            .collect();
+        let list: Vec<(Ipv4Addr, Ipv4Addr)> = sortlist
+            .iter()
+            .filter_map(|e| match e {
+                (IpAddr::V4(a), IpAddr::V4(m)) => Some((*a, *m)),
+                _ => None,
+            })
+            .collect();
+        if v4.len() == names.addrs.len() {
+            addrsort(&mut v4, &list);
+            for (dst, a) in names.addrs.iter_mut().zip(v4) {
+                dst.ip = IpAddr::V4(a);
+            }
+        }
+    }
     Ok(HostEnt {
         name: names.canon,
         aliases,
@@ -45,36 +75,138 @@ pub fn gethostbyname2(name: &str, af: i32, sem: Semantics) -> Result<HostEnt> {
     })
 }
 
-/// `gethostbyaddr`: hosts file, then PTR over DNS.
+/// glibc's `addrsort` (nss_dns): each of the first [`SORTLIST_MAX_ADDRS`] addresses gets the
+/// index of the first `sortlist` entry whose address equals it masked with the entry's mask
+/// (no entry: the list's length), and a stable insertion sort orders them by that index.
+pub fn addrsort(addrs: &mut [Ipv4Addr], list: &[(Ipv4Addr, Ipv4Addr)]) {
+    let n = addrs.len().min(SORTLIST_MAX_ADDRS);
+    let rank = |a: &Ipv4Addr| {
+        list.iter()
+            .position(|(net, mask)| u32::from(*net) == u32::from(*a) & u32::from(*mask))
+            .unwrap_or(list.len())
+    };
+    let mut keyed: Vec<(usize, Ipv4Addr)> = addrs[..n].iter().map(|a| (rank(a), *a)).collect();
+    keyed.sort_by_key(|k| k.0);
+    for (dst, (_, a)) in addrs.iter_mut().zip(keyed) {
+        *dst = a;
+    }
+}
+
+/// `gethostbyname(name)`: `gethostbyname2(name, AF_INET)`, or with `options inet6` (what
+/// resolv.conf(5) documents and glibc before 2.30 did): IPv6 first, and when the name has no
+/// IPv6 address its IPv4 addresses as `::ffff:a.b.c.d`, `AF_INET6`.
+pub fn gethostbyname(name: &str, sem: Semantics) -> Result<HostEnt> {
+    if !config::resolv_conf().inet6 {
+        return gethostbyname2(name, libc::AF_INET, sem);
+    }
+    match gethostbyname2(name, libc::AF_INET6, sem) {
+        Err(Error::NotFound | Error::NoData) => {
+            let mut h = gethostbyname2(name, libc::AF_INET, sem)?;
+            h.addrtype = libc::AF_INET6;
+            for a in &mut h.addrs {
+                if let IpAddr::V4(v4) = *a {
+                    *a = IpAddr::V6(v4.to_ipv6_mapped());
+                }
+            }
+            Ok(h)
+        }
+        r => r,
+    }
+}
+
+/// `gethostbyaddr`: hosts file, then PTR over DNS ([`reverse`]).
 /// musl (via `getnameinfo` without `NI_NAMEREQD`) answers with the numeric address when no
-/// name is found and when DNS fails; glibc answers `HOST_NOT_FOUND` / `TRY_AGAIN`.
+/// name is found and when DNS fails. glibc answers `HOST_NOT_FOUND` (NXDOMAIN, and `::`
+/// without asking), `NO_DATA` (no PTR record) or `TRY_AGAIN`; a name from DNS for a
+/// v4-mapped address comes back as the IPv4 address, `AF_INET` (nss_dns unmaps it).
 pub fn gethostbyaddr(addr: IpAddr, sem: Semantics) -> Result<HostEnt> {
     let af = if addr.is_ipv4() {
         libc::AF_INET
     } else {
         libc::AF_INET6
     };
-    let found = super::reverse::reverse(&addr);
-    let (name, aliases) = match sem {
+    match sem {
         Semantics::Musl => {
-            let n = found.ok().flatten().unwrap_or_else(|| addr.to_string());
-            (n.clone(), vec![n])
+            let n = match reverse::lookup(&addr, 0, sem) {
+                Ok(f) => f.name,
+                Err(_) => match addr {
+                    IpAddr::V4(a) => a.to_string(),
+                    IpAddr::V6(a) => super::nameinfo::ntop6(&a, sem),
+                },
+            };
+            Ok(HostEnt {
+                name: n.clone(),
+                aliases: vec![n],
+                addrtype: af,
+                addrs: vec![addr],
+            })
         }
         Semantics::Glibc => {
-            let n = found?.ok_or(Error::NotFound)?;
-            let aliases = config::hosts()
-                .by_addr(addr)
-                .next()
-                .filter(|e| e.names[0] == n)
-                .map(|e| e.names[1..].to_vec())
-                .unwrap_or_default();
-            (n, aliases)
+            if matches!(addr, IpAddr::V6(a) if a.is_unspecified()) {
+                return Err(Error::NotFound);
+            }
+            let f = reverse::lookup(&addr, 0, sem)?;
+            let (addrtype, addr) = match addr {
+                IpAddr::V6(a) if !f.from_hosts => match reverse::ipv4_part(&a, sem) {
+                    Some(v4) => (libc::AF_INET, IpAddr::V4(v4)),
+                    None => (af, addr),
+                },
+                _ => (af, addr),
+            };
+            Ok(HostEnt {
+                name: f.name,
+                aliases: f.aliases,
+                addrtype,
+                addrs: vec![addr],
+            })
         }
-    };
-    Ok(HostEnt {
-        name,
-        aliases,
-        addrtype: af,
-        addrs: vec![addr],
-    })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn addrsort_as_glibc() {
+        let ip = |s: &str| s.parse::<Ipv4Addr>().unwrap();
+        let list = [
+            (ip("10.2.0.0"), ip("255.255.0.0")),
+            (ip("10.1.0.0"), ip("255.255.0.0")),
+        ];
+        let mut v = vec![
+            ip("10.9.0.1"),
+            ip("10.1.0.1"),
+            ip("10.2.0.1"),
+            ip("10.1.0.2"),
+        ];
+        addrsort(&mut v, &list);
+        assert_eq!(
+            v,
+            [
+                ip("10.2.0.1"),
+                ip("10.1.0.1"),
+                ip("10.1.0.2"),
+                ip("10.9.0.1")
+            ]
+        );
+        // The entry's address is compared as written: 10.1.2.3/255.255.0.0 matches nothing.
+        let mut v = vec![ip("10.9.0.1"), ip("10.1.2.3")];
+        addrsort(&mut v, &[(ip("10.1.2.3"), ip("255.255.0.0"))]);
+        assert_eq!(v, [ip("10.9.0.1"), ip("10.1.2.3")]);
+        // Only the first 48 move.
+        let mut v: Vec<Ipv4Addr> = (0..60u32)
+            .map(|i| Ipv4Addr::from(0x0a09_0000 + i))
+            .collect();
+        v.push(ip("10.2.0.9"));
+        let before = v.clone();
+        addrsort(&mut v, &list);
+        assert_eq!(v, before);
+        let mut v: Vec<Ipv4Addr> = (0..60u32)
+            .map(|i| Ipv4Addr::from(0x0a09_0000 + i))
+            .collect();
+        v[47] = ip("10.2.0.9");
+        addrsort(&mut v, &list);
+        assert_eq!(v[0], ip("10.2.0.9"));
+    }
 }

@@ -8,6 +8,8 @@
 pub mod addrinfo;
 pub mod hostent;
 pub mod name;
+pub mod nameinfo;
+pub mod res;
 pub mod reverse;
 pub mod serv;
 pub mod sort;
@@ -76,6 +78,12 @@ impl Semantics {
     }
 }
 
+/// How to use the nameservers of `conf`: every resolv.conf option, and the servers all at
+/// once (musl) or one after the other (glibc).
+pub fn policy(conf: &crate::config::ResolvConf, sem: Semantics) -> crate::transport::Policy {
+    crate::transport::Policy::from_conf(conf).in_order(sem == Semantics::Glibc)
+}
+
 /// One resolved address.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Address {
@@ -99,4 +107,6 @@ pub struct Names {
     pub canon: String,
     /// Other names met on the way (CNAME owners, hosts-file aliases), for `h_aliases`.
     pub aliases: Vec<String>,
+    /// The addresses came from DNS (not the hosts file, a numeric host or a NULL name).
+    pub from_dns: bool,
 }

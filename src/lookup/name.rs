@@ -92,6 +92,7 @@ fn from_numeric(name: &str, family: Family) -> Result<Option<Names>> {
                 addrs: vec![Address { ip, scope_id }],
                 canon: name.to_string(),
                 aliases: Vec::new(),
+                from_dns: false,
             }))
         }
     }
@@ -169,7 +170,11 @@ fn candidates(conf: &ResolvConf, name: &str, rooted: bool, sem: Semantics) -> Ve
             } else {
                 searched.collect()
             };
-            v.push(name.to_string());
+            // `options no-tld-query` (glibc's, honoured here too): a single label is not asked
+            // as it is when a search list was tried.
+            if !(dots == 0 && conf.no_tld_query && !conf.search.is_empty()) {
+                v.push(name.to_string());
+            }
             v
         }
         // glibc res_search: the name as given first when it has ndots dots, then the search
@@ -182,7 +187,9 @@ fn candidates(conf: &ResolvConf, name: &str, rooted: bool, sem: Semantics) -> Ve
                 v.push(name.to_string());
             }
             v.extend(searched);
-            let single_label_blocked = dots == 0 && conf.no_tld_query;
+            // glibc: `(dots || !searched || !RES_NOTLDQUERY)`; "searched" means the search
+            // list had a domain.
+            let single_label_blocked = dots == 0 && conf.no_tld_query && !conf.search.is_empty();
             if !as_is_first && !single_label_blocked {
                 v.push(name.to_string());
             }
@@ -205,10 +212,10 @@ pub fn from_dns_search(
     if base.is_empty() || base.ends_with('.') {
         return Err(Error::NotFound);
     }
-    let policy = Policy::from_conf(conf);
+    let policy = super::policy(conf, sem);
     let mut nodata = false;
     for fqdn in candidates(conf, base, rooted, sem) {
-        match from_dns(&policy, conf, &fqdn, family, sem) {
+        match from_dns(&policy, conf, &fqdn, family) {
             Ok(n) => return Ok(n),
             Err(Error::NotFound) => continue,
             // glibc goes on down the search list after NODATA, and reports it at the end.
@@ -224,20 +231,16 @@ pub fn from_dns_search(
 }
 
 /// One fully qualified name over DNS: A and AAAA in parallel.
-fn from_dns(
-    policy: &Policy,
-    conf: &ResolvConf,
-    fqdn: &str,
-    family: Family,
-    sem: Semantics,
-) -> Result<Names> {
+fn from_dns(policy: &Policy, conf: &ResolvConf, fqdn: &str, family: Family) -> Result<Names> {
     let mut types = Vec::with_capacity(2);
-    if family != Family::Inet6 {
+    // `options no-aaaa` (glibc 2.36; honoured in both builds): no AAAA question at all. An
+    // IPv6-only lookup asks A instead, only to tell NXDOMAIN from NODATA (glibc
+    // `__res_handle_no_aaaa`).
+    let no_aaaa = conf.no_aaaa;
+    if family != Family::Inet6 || no_aaaa {
         types.push(RecordType::A);
     }
-    if family != Family::Inet
-        && !(conf.no_aaaa && sem == Semantics::Glibc && family == Family::Unspec)
-    {
+    if family != Family::Inet && !no_aaaa {
         types.push(RecordType::AAAA);
     }
     let questions: Vec<Question> = types
@@ -257,8 +260,12 @@ fn from_dns(
         }
         responses.push(r);
     }
+    if no_aaaa && family == Family::Inet6 {
+        return Err(Error::NoData);
+    }
     let mut out = Names {
         canon: fqdn.to_string(),
+        from_dns: true,
         ..Names::default()
     };
     let mut have_canon = false;

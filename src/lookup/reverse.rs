@@ -1,15 +1,28 @@
 //! Address to name: the hosts file, then a PTR question (in-addr.arpa / ip6.arpa) over DNS
-//! with the same UDP→TCP transport as forward lookups.
+//! with the same UDP→TCP transport as forward lookups. Shared by `getnameinfo`,
+//! `gethostbyaddr` and `gethostbyaddr_r`.
+//!
+//! The two C libraries differ in the details, and each semantics follows its own:
+//! - hosts file: musl (`getnameinfo.c` `reverse_hosts`) compares IPv4 addresses in their
+//!   v4-mapped form, so an IPv4 line matches a `::ffff:a.b.c.d` query and the other way round,
+//!   and the scope id must be equal; glibc (`nss_files` `gethostbyaddr`) compares within the
+//!   asked family (an IPv4 query also matches `::ffff:a.b.c.d` and `::1` lines as their IPv4
+//!   forms; an IPv6 query matches IPv6 lines only), scope ids ignored;
+//! - the PTR question for a v4-mapped address (glibc: also a v4-compatible one other than
+//!   `::1`) is the in-addr.arpa name of its IPv4 part, in both;
+//! - the name: glibc takes the first PTR record at the end of the CNAME chain (RFC 2317
+//!   delegations), musl the last PTR record of the answer section, whoever owns it.
 
-use crate::config;
-use crate::transport::{self, Policy, Question};
+use super::Semantics;
+use crate::config::{self, Hosts};
+use crate::transport::{self, Question};
 use crate::wire::{self, RecordType};
 use crate::{Error, Result};
 use hickory_proto::rr::RData;
 use std::fmt::Write;
-use std::net::IpAddr;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
-/// The PTR owner name of `addr`.
+/// The PTR owner name of `addr` (an IPv6 address always as ip6.arpa).
 pub fn ptr_name(addr: &IpAddr) -> String {
     let mut s = String::with_capacity(73);
     match addr {
@@ -27,29 +40,128 @@ pub fn ptr_name(addr: &IpAddr) -> String {
     s
 }
 
-/// The name of `addr`: `Ok(None)` when neither the hosts file nor DNS has one (NXDOMAIN or no
-/// PTR record); `Err(TryAgain/Fail)` when DNS could not answer.
-pub fn reverse(addr: &IpAddr) -> Result<Option<String>> {
-    if let Some(e) = config::hosts().by_addr(*addr).next() {
-        return Ok(Some(e.names[0].clone()));
+/// The IPv4 address whose in-addr.arpa name both libcs ask for an IPv6 address, if any:
+/// v4-mapped (both); v4-compatible other than `::` and `::1` (glibc `nss_dns`).
+pub fn ipv4_part(addr: &Ipv6Addr, sem: Semantics) -> Option<Ipv4Addr> {
+    if let Some(v4) = addr.to_ipv4_mapped() {
+        return Some(v4);
     }
+    let o = addr.octets();
+    let compat = o[..12].iter().all(|&b| b == 0) && o[12..] != [0, 0, 0, 1];
+    (sem == Semantics::Glibc && compat && !addr.is_unspecified())
+        .then(|| Ipv4Addr::new(o[12], o[13], o[14], o[15]))
+}
+
+/// The name the PTR question is asked for.
+pub fn ptr_question(addr: &IpAddr, sem: Semantics) -> String {
+    match addr {
+        IpAddr::V6(a) => match ipv4_part(a, sem) {
+            Some(v4) => ptr_name(&IpAddr::V4(v4)),
+            None => ptr_name(addr),
+        },
+        IpAddr::V4(_) => ptr_name(addr),
+    }
+}
+
+/// A name found for an address.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Found {
+    /// The host name (hosts file: the first name of the line; DNS: the PTR target).
+    pub name: String,
+    /// The other names of the hosts-file line (none from DNS).
+    pub aliases: Vec<String>,
+    /// Where it came from.
+    pub from_hosts: bool,
+}
+
+fn mapped16(a: &IpAddr) -> [u8; 16] {
+    match a {
+        IpAddr::V4(v4) => v4.to_ipv6_mapped().octets(),
+        IpAddr::V6(v6) => v6.octets(),
+    }
+}
+
+/// The hosts-file line for `addr` (see the module documentation for the rules).
+pub fn from_hosts(hosts: &Hosts, addr: &IpAddr, scope_id: u32, sem: Semantics) -> Option<Found> {
+    let line = hosts.entries.iter().find(|e| match sem {
+        Semantics::Musl => {
+            let scope = if e.addr.is_ipv4() { 0 } else { e.scope_id };
+            mapped16(&e.addr) == mapped16(addr) && scope == scope_id
+        }
+        Semantics::Glibc => match (addr, e.addr) {
+            (IpAddr::V4(want), IpAddr::V4(have)) => *want == have,
+            (IpAddr::V4(want), IpAddr::V6(have)) => {
+                have.to_ipv4_mapped() == Some(*want)
+                    || (have == Ipv6Addr::LOCALHOST && *want == Ipv4Addr::LOCALHOST)
+            }
+            (IpAddr::V6(want), IpAddr::V6(have)) => *want == have,
+            (IpAddr::V6(_), IpAddr::V4(_)) => false,
+        },
+    })?;
+    Some(Found {
+        name: line.names[0].clone(),
+        aliases: line.names[1..].to_vec(),
+        from_hosts: true,
+    })
+}
+
+/// The PTR name of `addr` over DNS: `Err(NotFound)` for NXDOMAIN, `Err(NoData)` when the
+/// answer has no PTR record, `Err(TryAgain/Fail/System)` when DNS could not answer.
+pub fn from_dns(addr: &IpAddr, sem: Semantics) -> Result<Found> {
     let conf = config::resolv_conf();
     let q = [Question {
-        name: ptr_name(addr),
+        name: ptr_question(addr, sem),
         qtype: u16::from(RecordType::PTR),
     }];
-    let r = match transport::resolve(&q, &Policy::from_conf(&conf)).pop() {
+    let r = match transport::resolve(&q, &super::policy(&conf, sem)).pop() {
         Some(r) => r?,
         None => return Err(Error::Fail),
     };
-    let c = wire::collect(&r.message, &q[0].name, RecordType::PTR);
-    Ok(c.records.iter().find_map(|rec| match &rec.data {
-        RData::PTR(p) => {
-            let n = wire::name_to_string(&p.0);
-            (!n.is_empty()).then_some(n)
-        }
+    if r.rcode == wire::rcode::NXDOMAIN {
+        return Err(Error::NotFound);
+    }
+    let ptr_target = |rdata: &RData| match rdata {
+        RData::PTR(p) => Some(wire::name_to_string(&p.0)),
         _ => None,
-    }))
+    };
+    let name = match sem {
+        Semantics::Glibc => wire::collect(&r.message, &q[0].name, RecordType::PTR)
+            .records
+            .iter()
+            .find_map(|rec| ptr_target(&rec.data)),
+        Semantics::Musl => r
+            .message
+            .answers
+            .iter()
+            .filter_map(|rec| ptr_target(&rec.data))
+            .next_back(),
+    };
+    match name.filter(|n| !n.is_empty()) {
+        Some(name) => Ok(Found {
+            name,
+            aliases: Vec::new(),
+            from_hosts: false,
+        }),
+        None => Err(Error::NoData),
+    }
+}
+
+/// The name of `addr`: hosts file, then DNS; errors as for [`from_dns`].
+pub fn lookup(addr: &IpAddr, scope_id: u32, sem: Semantics) -> Result<Found> {
+    if let Some(f) = from_hosts(&config::hosts(), addr, scope_id, sem) {
+        return Ok(f);
+    }
+    from_dns(addr, sem)
+}
+
+/// The name of `addr` (glibc's rules): `Ok(None)` when neither the hosts file nor DNS has one
+/// (NXDOMAIN or no PTR record); `Err(TryAgain/Fail)` when DNS could not answer.
+pub fn reverse(addr: &IpAddr) -> Result<Option<String>> {
+    match lookup(addr, 0, Semantics::Glibc) {
+        Ok(f) => Ok(Some(f.name)),
+        Err(Error::NotFound | Error::NoData) => Ok(None),
+        Err(e) => Err(e),
+    }
 }
 
 #[cfg(test)]
@@ -66,5 +178,49 @@ mod tests {
             ptr_name(&"2001:db8::1".parse().unwrap()),
             "1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa"
         );
+    }
+
+    #[test]
+    fn mapped_addresses_ask_in_addr_arpa() {
+        let m: IpAddr = "::ffff:192.0.2.7".parse().unwrap();
+        for sem in [Semantics::Musl, Semantics::Glibc] {
+            assert_eq!(ptr_question(&m, sem), "7.2.0.192.in-addr.arpa");
+        }
+        let compat: IpAddr = "::192.0.2.7".parse().unwrap();
+        assert_eq!(
+            ptr_question(&compat, Semantics::Glibc),
+            "7.2.0.192.in-addr.arpa"
+        );
+        assert!(ptr_question(&compat, Semantics::Musl).ends_with("ip6.arpa"));
+        let one: IpAddr = "::1".parse().unwrap();
+        assert!(ptr_question(&one, Semantics::Glibc).ends_with("ip6.arpa"));
+    }
+
+    #[test]
+    fn hosts_rules() {
+        let h = Hosts::parse(
+            b"10.0.0.1 four four-alias\n::ffff:10.0.0.2 mapped\nfe80::1%2 scoped\n\
+              2001:db8::1 six\n::1 localhost6\n",
+        );
+        let ip = |s: &str| -> IpAddr { s.parse().unwrap() };
+        let name = |a: &str, scope, sem| from_hosts(&h, &ip(a), scope, sem).map(|f| f.name);
+        use Semantics::{Glibc, Musl};
+        // musl: compared in v4-mapped form, both ways.
+        assert_eq!(name("10.0.0.1", 0, Musl).as_deref(), Some("four"));
+        assert_eq!(name("::ffff:10.0.0.1", 0, Musl).as_deref(), Some("four"));
+        assert_eq!(name("10.0.0.2", 0, Musl).as_deref(), Some("mapped"));
+        // glibc: within the family; an IPv4 query sees mapped and ::1 lines as IPv4.
+        assert_eq!(name("10.0.0.1", 0, Glibc).as_deref(), Some("four"));
+        assert_eq!(name("::ffff:10.0.0.1", 0, Glibc), None);
+        assert_eq!(name("10.0.0.2", 0, Glibc).as_deref(), Some("mapped"));
+        assert_eq!(name("127.0.0.1", 0, Glibc).as_deref(), Some("localhost6"));
+        assert_eq!(name("127.0.0.1", 0, Musl), None);
+        // Scope ids: musl compares them, glibc does not.
+        assert_eq!(name("fe80::1", 2, Musl).as_deref(), Some("scoped"));
+        assert_eq!(name("fe80::1", 0, Musl), None);
+        assert_eq!(name("fe80::1", 0, Glibc).as_deref(), Some("scoped"));
+        let f = from_hosts(&h, &ip("10.0.0.1"), 0, Glibc).unwrap();
+        assert_eq!(f.aliases, ["four-alias"]);
+        assert!(f.from_hosts);
     }
 }

@@ -6,8 +6,9 @@ use std::time::Instant;
 
 use super::sys::{self, Fd};
 use super::tcp::{Progress, TcpConn, TcpError};
+use super::Answer;
 use crate::trace::{self, Outcome, Proto};
-use crate::wire::{self, rcode, Response, EDNS_PAYLOAD};
+use crate::wire::{self, rcode, Response};
 use crate::{Error, Result};
 
 /// Datagrams read from one socket per wake-up at most (a flood of unrelated packets must not
@@ -44,6 +45,23 @@ pub(super) struct Slot {
     pub(super) link: Link,
     /// When this exchange started (reset when it moves to TCP), for the log.
     started: Instant,
+    /// With [`Tag::any_rcode`]: the SERVFAIL answer this server gave, kept for when every
+    /// server fails (glibc leaves the last response in the caller's buffer).
+    pub(super) servfail: Option<Answer>,
+}
+
+/// Where a slot's query comes from.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum Source<'a> {
+    /// Built for each slot from the tag's name and type (class IN, a fresh random ID, RD, AD
+    /// when `ad`), with an OPT record advertising `edns_payload` bytes when EDNS is on.
+    Built { ad: bool, edns_payload: u16 },
+    /// The caller's message, sent as it is (`res_send`); `plain` is the same query without
+    /// its OPT record, asked instead after a FORMERR (`res_query` with `edns0`).
+    Fixed {
+        message: &'a [u8],
+        plain: Option<&'a [u8]>,
+    },
 }
 
 /// What the log and the queries need to know about the question.
@@ -52,16 +70,27 @@ pub(super) struct Tag<'a> {
     pub(super) name: &'a str,
     pub(super) qtype: u16,
     pub(super) log: bool,
+    pub(super) source: Source<'a>,
+    /// glibc's `res_send` rule: SERVFAIL, NOTIMP and REFUSED send us to the next server;
+    /// every other response code is an answer (FORMERR too, once EDNS is off).
+    pub(super) any_rcode: bool,
 }
 
 impl Tag<'_> {
     fn query(&self, edns: bool) -> Result<Vec<u8>> {
-        wire::build_query(
-            sys::random_id(),
-            self.name,
-            self.qtype,
-            edns.then_some(EDNS_PAYLOAD),
-        )
+        match self.source {
+            Source::Built { ad, edns_payload } => wire::build_query_ad(
+                sys::random_id(),
+                self.name,
+                self.qtype,
+                edns.then_some(edns_payload),
+                ad,
+            ),
+            Source::Fixed { message, plain } => Ok(match (edns, plain) {
+                (false, Some(p)) => p.to_vec(),
+                _ => message.to_vec(),
+            }),
+        }
     }
 
     fn trace(&self, slot: &Slot, proto: Proto, outcome: Outcome) {
@@ -114,6 +143,7 @@ impl Slot {
             query: tag.query(edns)?,
             link: Link::Failed(Failure::Temporary),
             started: Instant::now(),
+            servfail: None,
         };
         if use_vc {
             slot.start_tcp(tag);
@@ -203,7 +233,7 @@ impl Slot {
     }
 
     /// Handles readiness of the slot's socket; `Some` when the question has its answer.
-    pub(super) fn on_ready(&mut self, tag: &Tag<'_>, buf: &mut [u8]) -> Option<Response> {
+    pub(super) fn on_ready(&mut self, tag: &Tag<'_>, buf: &mut [u8]) -> Option<Answer> {
         match &mut self.link {
             Link::Udp(_) => self.on_udp_readable(tag, buf),
             Link::Tcp(conn) => match conn.on_ready() {
@@ -231,7 +261,7 @@ impl Slot {
                     }
                     Some(r) => {
                         tag.trace(self, Proto::Tcp, response_outcome(&packet, &r));
-                        self.on_response(tag, r, Proto::Tcp)
+                        self.on_response(tag, r, &packet, Proto::Tcp)
                     }
                 },
             },
@@ -239,7 +269,7 @@ impl Slot {
         }
     }
 
-    fn on_udp_readable(&mut self, tag: &Tag<'_>, buf: &mut [u8]) -> Option<Response> {
+    fn on_udp_readable(&mut self, tag: &Tag<'_>, buf: &mut [u8]) -> Option<Answer> {
         for _ in 0..MAX_DATAGRAMS_PER_WAKEUP {
             let Link::Udp(fd) = &self.link else {
                 return None;
@@ -259,7 +289,7 @@ impl Slot {
                         None => tag.trace(self, Proto::Udp, Outcome::Ignored { bytes: n }),
                         Some(r) => {
                             tag.trace(self, Proto::Udp, response_outcome(packet, &r));
-                            return self.on_response(tag, r, Proto::Udp);
+                            return self.on_response(tag, r, packet, Proto::Udp);
                         }
                     }
                 }
@@ -270,7 +300,18 @@ impl Slot {
 
     /// A response that matches the query: an answer, a reason to go on (TCP, no EDNS) or the
     /// end of this server for this question.
-    fn on_response(&mut self, tag: &Tag<'_>, r: Response, proto: Proto) -> Option<Response> {
+    fn on_response(
+        &mut self,
+        tag: &Tag<'_>,
+        r: Response,
+        packet: &[u8],
+        proto: Proto,
+    ) -> Option<Answer> {
+        let answer = |response| Answer {
+            response,
+            bytes: packet.to_vec(),
+            tcp: proto == Proto::Tcp,
+        };
         if r.malformed {
             self.fail(Failure::Permanent);
             return None;
@@ -285,8 +326,8 @@ impl Slot {
             return None;
         }
         match r.rcode {
-            rcode::NOERROR | rcode::NXDOMAIN => Some(r),
-            rcode::FORMERR if self.edns => {
+            rcode::NOERROR | rcode::NXDOMAIN => Some(answer(r)),
+            rcode::FORMERR if self.edns && self.can_drop_edns(tag) => {
                 // RFC 6891 7: a server that does not know EDNS0 may answer FORMERR; ask again
                 // without the OPT record.
                 self.edns = false;
@@ -304,13 +345,30 @@ impl Slot {
                 None
             }
             rcode::SERVFAIL | rcode::REFUSED => {
+                if tag.any_rcode && r.rcode == rcode::SERVFAIL {
+                    self.servfail = Some(answer(r));
+                }
                 self.fail(Failure::Temporary);
                 None
             }
+            rcode::NOTIMP if tag.any_rcode => {
+                self.fail(Failure::Temporary);
+                None
+            }
+            _ if tag.any_rcode => Some(answer(r)),
             _ => {
                 self.fail(Failure::Permanent);
                 None
             }
+        }
+    }
+
+    /// Whether a FORMERR can be answered by asking again without the OPT record: always for
+    /// queries we build, only with a plain variant for the caller's own message.
+    fn can_drop_edns(&self, tag: &Tag<'_>) -> bool {
+        match tag.source {
+            Source::Built { .. } => true,
+            Source::Fixed { plain, .. } => plain.is_some(),
         }
     }
 

@@ -1,6 +1,13 @@
 //! Sending questions: UDP to every nameserver in parallel on connected sockets, TCP to the
 //! server that truncated (RFC 7766 length prefix), one deadline for the whole exchange.
 //!
+//! Two ways to use the servers ([`Policy::in_order`]): all at once (musl's way, the default),
+//! or one after the other as glibc's `res_send` does (the glibc build and
+//! `DNSSHIM_COMPAT=glibc`): the first server gets the question and its share of the time, then
+//! the next, for `attempts` rounds; `options rotate` moves the starting server on by one for
+//! each call. `options single-request(-reopen)` asks the questions of one call one after the
+//! other instead of together.
+//!
 //! One [`resolve`] call is one blocking `poll` loop over every socket it opened (no threads,
 //! no locks held): each (question, server) pair is a slot with its own non-blocking,
 //! close-on-exec socket, its own random query ID and its own small state machine (UDP, then TCP
@@ -15,13 +22,14 @@ mod tcp;
 mod tests;
 
 use std::net::{Ipv4Addr, SocketAddr};
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
 use crate::config::ResolvConf;
 use crate::wire::Response;
 use crate::{trace, Error, Result};
 use deadline::Schedule;
-use exchange::{aggregate, Slot, Tag};
+use exchange::{aggregate, Slot, Source, Tag};
 
 /// Largest DNS message: the TCP length prefix is 16 bits, and no UDP payload is larger.
 const MAX_MESSAGE: usize = 65535;
@@ -41,9 +49,43 @@ pub struct Policy {
     pub attempts: u32,
     /// `options use-vc`: TCP only.
     pub use_vc: bool,
-    /// `options edns0`: queries carry an OPT record advertising [`crate::wire::EDNS_PAYLOAD`]
+    /// `options edns0`: queries carry an OPT record advertising [`Policy::edns_payload`]
     /// bytes; a server answering FORMERR is asked again without it.
     pub edns0: bool,
+    /// UDP payload size advertised with `edns0` ([`crate::wire::EDNS_PAYLOAD`] unless a
+    /// caller's smaller buffer asks for less, as glibc's `res_query` does).
+    pub edns_payload: u16,
+    /// Servers one after the other (glibc), not all at once (musl).
+    pub in_order: bool,
+    /// `options rotate`: each call starts with the next server (in order), or sends to the
+    /// next server first (all at once).
+    pub rotate: bool,
+    /// `options single-request` / `single-request-reopen`: the questions of one call are
+    /// asked one after the other (each on its own socket), not together.
+    pub single_request: bool,
+    /// `options trust-ad`: queries carry the AD bit.
+    pub trust_ad: bool,
+    /// `options debug`: log lines as with `DNSSHIM_LOG=1`.
+    pub debug: bool,
+}
+
+impl Default for Policy {
+    /// `127.0.0.1:53`, timeout 5 s, 2 attempts, all servers at once, no options.
+    fn default() -> Policy {
+        Policy {
+            servers: vec![DEFAULT_SERVER],
+            timeout: Duration::from_secs(5),
+            attempts: 2,
+            use_vc: false,
+            edns0: false,
+            edns_payload: crate::wire::EDNS_PAYLOAD,
+            in_order: false,
+            rotate: false,
+            single_request: false,
+            trust_ad: false,
+            debug: false,
+        }
+    }
 }
 
 impl Policy {
@@ -60,9 +102,44 @@ impl Policy {
             attempts: c.attempts.max(1),
             use_vc: c.use_vc,
             edns0: c.edns0,
+            rotate: c.rotate,
+            single_request: c.single_request || c.single_request_reopen,
+            trust_ad: c.trust_ad,
+            debug: c.debug,
+            ..Policy::default()
         }
     }
+
+    /// The same policy, asking the servers one after the other (`true`) or all at once.
+    pub fn in_order(mut self, in_order: bool) -> Policy {
+        self.in_order = in_order;
+        self
+    }
 }
+
+/// A response as it came: parsed, its bytes, and whether it came over TCP.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Answer {
+    pub response: Response,
+    /// The message exactly as the server sent it.
+    pub bytes: Vec<u8>,
+    /// It came over TCP (after a truncated UDP answer, with `use-vc`, or for a long query).
+    pub tcp: bool,
+}
+
+/// Which response codes end an exchange with an answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Accept {
+    /// NOERROR and NXDOMAIN; SERVFAIL and REFUSED try the other servers; anything else fails
+    /// the server (the lookups).
+    Answers,
+    /// glibc's `res_send`: SERVFAIL, NOTIMP and REFUSED try the other servers; any other code
+    /// is an answer.
+    AnyRcode,
+}
+
+/// Queries longer than this go over TCP from the start (glibc `res_send`: `PACKETSZ`).
+const MAX_UDP_QUERY: usize = 512;
 
 /// One question: a name (labels taken byte for byte, optional trailing dot) and a type, class IN.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -75,27 +152,31 @@ pub struct Question {
 struct Pending<'a> {
     tag: Tag<'a>,
     slots: Vec<Slot>,
-    result: Option<Result<Response>>,
+    result: Option<Result<Answer>>,
 }
 
 impl<'a> Pending<'a> {
-    fn start(q: &'a Question, policy: &Policy, log: bool) -> Pending<'a> {
-        let tag = Tag {
-            name: &q.name,
-            qtype: q.qtype,
-            log,
-        };
+    fn start(tag: Tag<'a>, servers: &[SocketAddr], policy: &Policy) -> Pending<'a> {
         let mut p = Pending {
             tag,
-            slots: Vec::with_capacity(policy.servers.len()),
+            slots: Vec::with_capacity(servers.len()),
             result: None,
         };
-        if let Err(e) = crate::wire::build_query(0, &q.name, q.qtype, None) {
-            p.result = Some(Err(e));
-            return p;
-        }
-        for server in &policy.servers {
-            match Slot::open(&tag, *server, policy.edns0, policy.use_vc) {
+        let (edns, tcp) = match tag.source {
+            Source::Built { .. } => {
+                if let Err(e) = crate::wire::build_query(0, tag.name, tag.qtype, None) {
+                    p.result = Some(Err(e));
+                    return p;
+                }
+                (policy.edns0, policy.use_vc)
+            }
+            Source::Fixed { message, plain } => (
+                plain.is_some(),
+                policy.use_vc || message.len() > MAX_UDP_QUERY,
+            ),
+        };
+        for server in servers {
+            match Slot::open(&tag, *server, edns, tcp) {
                 Ok(slot) => p.slots.push(slot),
                 Err(e) => {
                     p.finish(Err(e));
@@ -106,22 +187,26 @@ impl<'a> Pending<'a> {
         p
     }
 
-    fn finish(&mut self, r: Result<Response>) {
+    fn finish(&mut self, r: Result<Answer>) {
         self.result = Some(r);
         // Closes every socket of this question.
         self.slots.clear();
     }
 
-    /// When every server has failed, the question's error.
+    /// When every server has failed, the question's error (with [`Accept::AnyRcode`], a
+    /// SERVFAIL answer if a server gave one: the caller tells it apart by its code).
     fn settle(&mut self) {
         if self.result.is_none() && self.slots.iter().all(|s| s.failure().is_some()) {
+            if let Some(a) = self.slots.iter_mut().rev().find_map(|s| s.servfail.take()) {
+                return self.finish(Ok(a));
+            }
             let err = aggregate(self.slots.iter().filter_map(Slot::failure));
             self.finish(Err(err));
         }
     }
 
     /// The result once the loop is over: what it got, or a timeout.
-    fn into_result(mut self) -> Result<Response> {
+    fn into_result(mut self) -> Result<Answer> {
         self.settle();
         match self.result.take() {
             Some(r) => r,
@@ -135,7 +220,7 @@ impl<'a> Pending<'a> {
     }
 }
 
-/// Asks every question to every server of `policy` and returns one result per question, in
+/// Asks every question to the servers of `policy` and returns one result per question, in
 /// order.
 ///
 /// - `Ok(response)`: the first NOERROR or NXDOMAIN response (check `response.rcode`), never
@@ -151,26 +236,199 @@ impl<'a> Pending<'a> {
 /// A truncated UDP answer is never used: the same question goes over TCP to that server under
 /// the same deadline, while UDP answers for the other questions are still being collected.
 pub fn resolve(questions: &[Question], policy: &Policy) -> Vec<Result<Response>> {
-    let log = trace::enabled();
-    let mut schedule = Schedule::new(Instant::now(), policy.timeout, policy.attempts);
-    let mut pending: Vec<Pending<'_>> = questions
+    resolve_answers(questions, policy)
+        .into_iter()
+        .map(|r| r.map(|a| a.response))
+        .collect()
+}
+
+/// [`resolve`], with each response's bytes and transport.
+pub fn resolve_answers(questions: &[Question], policy: &Policy) -> Vec<Result<Answer>> {
+    let log = trace::enabled() || policy.debug;
+    let source = Source::Built {
+        ad: policy.trust_ad,
+        edns_payload: policy.edns_payload,
+    };
+    let tags: Vec<Tag<'_>> = questions
         .iter()
-        .map(|q| {
-            let mut p = Pending::start(q, policy, log);
-            if p.result.is_none() && p.slots.is_empty() {
-                p.finish(Err(Error::TryAgain)); // no server at all
-            }
-            p
+        .map(|q| Tag {
+            name: &q.name,
+            qtype: q.qtype,
+            log,
+            source,
+            any_rcode: false,
         })
         .collect();
+    run(&tags, policy)
+}
+
+/// Sends `message` (a whole DNS query, ID included) as it is to the servers of `policy`, as
+/// `res_send` does: over TCP from the start when it is longer than 512 bytes or with
+/// `use-vc`, else UDP then TCP on truncation. `plain`, when given, is the same query without
+/// its OPT record, sent instead to a server that answered FORMERR. The answer must match the
+/// message's ID and question. Errors as for [`resolve`]; `accept` says which response codes
+/// are answers.
+pub fn send(
+    message: &[u8],
+    plain: Option<&[u8]>,
+    policy: &Policy,
+    accept: Accept,
+) -> Result<Answer> {
+    let log = trace::enabled() || policy.debug;
+    let (name, qtype) = if log {
+        question_of(message)
+    } else {
+        (String::new(), 0)
+    };
+    let tag = Tag {
+        name: &name,
+        qtype,
+        log,
+        source: Source::Fixed { message, plain },
+        any_rcode: accept == Accept::AnyRcode,
+    };
+    run(&[tag], policy).pop().unwrap_or(Err(Error::Fail))
+}
+
+/// Name and type of a message's question, for log lines.
+fn question_of(message: &[u8]) -> (String, u16) {
+    crate::wire::Message::from_vec(message)
+        .ok()
+        .and_then(|m| {
+            m.queries.first().map(|q| {
+                (
+                    crate::wire::name_to_string(q.name()),
+                    u16::from(q.query_type()),
+                )
+            })
+        })
+        .unwrap_or_else(|| ("?".to_string(), 0))
+}
+
+/// Per-call rotation counter (glibc `nameserver_offset`: a process-wide counter).
+static ROTATION: AtomicU32 = AtomicU32::new(0);
+
+/// The index of the first server for this call: 0 without `rotate`; with it, a counter that
+/// moves on by one per call, starting at a random value.
+fn first_server(policy: &Policy) -> usize {
+    let n = policy.servers.len();
+    if !policy.rotate || n < 2 {
+        return 0;
+    }
+    // The low bit says "initialised"; the value is in the other bits (as glibc does it).
+    let mut v = ROTATION.fetch_add(2, Ordering::Relaxed);
+    if v & 1 == 0 {
+        v = u32::from(sys::random_id()) << 1;
+        ROTATION.store((v | 1).wrapping_add(2), Ordering::Relaxed);
+    }
+    (v >> 1) as usize % n
+}
+
+/// glibc `send_dg`'s share of the time for the server at index `ns` of `n`:
+/// `(timeout << ns) / n` for all but the first, at least one second.
+fn in_order_period(timeout: Duration, ns: usize, n: usize) -> Duration {
+    if ns == 0 || n < 2 {
+        return timeout;
+    }
+    let shifted = timeout.checked_mul(1u32 << ns.min(16)).unwrap_or(timeout);
+    (shifted / n as u32).max(Duration::from_secs(1).min(timeout))
+}
+
+/// Runs the exchanges of `tags` under `policy`: all servers at once, or one after the other.
+fn run(tags: &[Tag<'_>], policy: &Policy) -> Vec<Result<Answer>> {
+    let first = first_server(policy);
+    let n = policy.servers.len();
+    if !policy.in_order || n < 2 {
+        // All at once; with rotate, the packets leave in the rotated order.
+        let servers: Vec<SocketAddr> = (0..n).map(|k| policy.servers[(first + k) % n]).collect();
+        return run_round(tags, &servers, policy, policy.timeout, policy.attempts);
+    }
+    let mut results: Vec<Option<Result<Answer>>> = tags.iter().map(|_| None).collect();
+    let mut failures: Vec<Vec<Error>> = tags.iter().map(|_| Vec::new()).collect();
+    // With Accept::AnyRcode a SERVFAIL answer sends us on to the next server; the last one is
+    // the result if no server answers.
+    let mut servfail: Vec<Option<Answer>> = tags.iter().map(|_| None).collect();
+    for _attempt in 0..policy.attempts.max(1) {
+        for k in 0..n {
+            let ns = (first + k) % n;
+            let open: Vec<usize> = (0..tags.len()).filter(|&i| results[i].is_none()).collect();
+            if open.is_empty() {
+                break;
+            }
+            let sub: Vec<Tag<'_>> = open.iter().map(|&i| tags[i]).collect();
+            let period = in_order_period(policy.timeout, ns, n);
+            let round = run_round(&sub, &policy.servers[ns..=ns], policy, period, 1);
+            for (i, r) in open.into_iter().zip(round) {
+                match r {
+                    Ok(a)
+                        if tags[i].any_rcode
+                            && a.response.rcode == crate::wire::rcode::SERVFAIL =>
+                    {
+                        failures[i].push(Error::TryAgain);
+                        servfail[i] = Some(a);
+                    }
+                    Ok(a) => results[i] = Some(Ok(a)),
+                    // An invalid name is never sent anywhere.
+                    Err(Error::NotFound) => results[i] = Some(Err(Error::NotFound)),
+                    Err(e) => failures[i].push(e),
+                }
+            }
+        }
+    }
+    results
+        .into_iter()
+        .zip(failures)
+        .zip(servfail)
+        .map(|((r, f), sf)| r.unwrap_or_else(|| sf.map(Ok).unwrap_or_else(|| Err(worst(&f)))))
+        .collect()
+}
+
+/// The error of a question that every server (and attempt) failed, by the same precedence as
+/// [`aggregate`]: temporary, then permanent, then a system error.
+fn worst(errors: &[Error]) -> Error {
+    if errors.is_empty() || errors.contains(&Error::TryAgain) {
+        return Error::TryAgain;
+    }
+    if errors.contains(&Error::Fail) {
+        return Error::Fail;
+    }
+    errors[0]
+}
+
+/// One poll loop: every question of `tags` to every server of `servers` at once (UDP
+/// retransmitted every `period`, the whole loop ending after `period × attempts`). With
+/// `single_request`, a question is asked only once the previous one has its result.
+fn run_round(
+    tags: &[Tag<'_>],
+    servers: &[SocketAddr],
+    policy: &Policy,
+    period: Duration,
+    attempts: u32,
+) -> Vec<Result<Answer>> {
+    let mut schedule = Schedule::new(Instant::now(), period, attempts);
+    let mut pending: Vec<Pending<'_>> = Vec::with_capacity(tags.len());
     let mut buf = vec![0u8; MAX_MESSAGE + 1];
     let mut fds: Vec<libc::pollfd> = Vec::new();
     let mut owners: Vec<(usize, usize)> = Vec::new();
 
     loop {
+        // Start the questions that may start now: all of them, or the next one once every
+        // earlier one is done (single-request).
+        while pending.len() < tags.len()
+            && (!policy.single_request || pending.iter().all(|p| p.result.is_some()))
+        {
+            let mut p = Pending::start(tags[pending.len()], servers, policy);
+            if p.result.is_none() && p.slots.is_empty() {
+                p.finish(Err(Error::TryAgain)); // no server at all
+            }
+            pending.push(p);
+        }
         pending.iter_mut().for_each(Pending::settle);
-        if pending.iter().all(|p| p.result.is_some()) {
+        if pending.len() == tags.len() && pending.iter().all(|p| p.result.is_some()) {
             break;
+        }
+        if pending.iter().all(|p| p.result.is_some()) {
+            continue; // single-request: the next question starts now
         }
         let now = Instant::now();
         if now >= schedule.deadline() {
@@ -227,5 +485,8 @@ pub fn resolve(questions: &[Question], policy: &Policy) -> Vec<Result<Response>>
             }
         }
     }
-    pending.into_iter().map(Pending::into_result).collect()
+    let mut out: Vec<Result<Answer>> = pending.into_iter().map(Pending::into_result).collect();
+    // Questions never started (single-request, deadline passed): no time was left for them.
+    out.resize_with(tags.len(), || Err(Error::TryAgain));
+    out
 }

@@ -126,8 +126,7 @@ fn policy(servers: &[&Server], timeout_ms: u64, attempts: u32) -> Policy {
         servers: servers.iter().map(|s| s.addr).collect(),
         timeout: Duration::from_millis(timeout_ms),
         attempts,
-        use_vc: false,
-        edns0: false,
+        ..Policy::default()
     }
 }
 
@@ -534,4 +533,252 @@ fn no_descriptor_leaks() {
     }
     // Other tests run in parallel threads and open sockets too: allow some slack.
     assert!(open_fds() < before + 20, "{} -> {}", before, open_fds());
+}
+
+// ---- In-order servers, rotate, single-request, trust-ad, res_send (issue 3) ----
+
+/// A server that answers A for anything and counts the packets it received.
+fn answering() -> Server {
+    server(Some(Box::new(answer_a)), None)
+}
+
+/// A UDP server that never answers (but counts).
+fn mute() -> Server {
+    server(Some(Box::new(|_, _: &[u8]| Vec::new())), None)
+}
+
+#[test]
+fn in_order_asks_the_first_server_only_when_it_answers() {
+    let (a, b) = (answering(), answering());
+    let p = policy(&[&a, &b], 2000, 2).in_order(true);
+    for _ in 0..3 {
+        let r = resolve(&[q("host.test", RecordType::A)], &p);
+        assert!(r[0].is_ok());
+    }
+    assert_eq!(a.udp_packets.load(Ordering::SeqCst), 3);
+    assert_eq!(b.udp_packets.load(Ordering::SeqCst), 0);
+    // All at once: both get every question.
+    let p = policy(&[&a, &b], 2000, 2);
+    let r = resolve(&[q("host.test", RecordType::A)], &p);
+    assert!(r[0].is_ok());
+    std::thread::sleep(Duration::from_millis(50));
+    assert_eq!(b.udp_packets.load(Ordering::SeqCst), 1);
+}
+
+#[test]
+fn in_order_moves_on_after_the_first_servers_time() {
+    let (m, b) = (mute(), answering());
+    let p = policy(&[&m, &b], 300, 1).in_order(true);
+    let t = Instant::now();
+    let r = resolve(&[q("host.test", RecordType::A)], &p);
+    let took = t.elapsed();
+    assert!(r[0].is_ok());
+    // The second server is asked only after the first one's period.
+    assert!(took >= Duration::from_millis(290), "{took:?}");
+    assert!(took < Duration::from_millis(2000), "{took:?}");
+    assert_eq!(m.udp_packets.load(Ordering::SeqCst), 1);
+    assert_eq!(b.udp_packets.load(Ordering::SeqCst), 1);
+}
+
+#[test]
+fn in_order_servfail_goes_to_the_next_server_at_once() {
+    let sf = server(
+        Some(Box::new(|_, q: &[u8]| {
+            vec![respond(q, &Reply::rcode(rcode::SERVFAIL))]
+        })),
+        None,
+    );
+    let b = answering();
+    let p = policy(&[&sf, &b], 5000, 2).in_order(true);
+    let t = Instant::now();
+    let r = resolve(&[q("host.test", RecordType::A)], &p);
+    assert!(r[0].is_ok());
+    assert!(t.elapsed() < Duration::from_millis(2000));
+    // Every server failing: the same errors as all at once.
+    let p = policy(&[&sf, &sf], 5000, 2).in_order(true);
+    let r = resolve(&[q("host.test", RecordType::A)], &p);
+    assert_eq!(r[0].as_ref().err(), Some(&Error::TryAgain));
+}
+
+#[test]
+fn rotate_moves_the_first_server_on_each_call() {
+    let (a, b) = (answering(), answering());
+    let mut p = policy(&[&a, &b], 2000, 2).in_order(true);
+    p.rotate = true;
+    for _ in 0..6 {
+        assert!(resolve(&[q("host.test", RecordType::A)], &p)[0].is_ok());
+    }
+    // Two servers, six calls: three each (the counter moves by one per call).
+    assert_eq!(a.udp_packets.load(Ordering::SeqCst), 3);
+    assert_eq!(b.udp_packets.load(Ordering::SeqCst), 3);
+}
+
+#[test]
+fn in_order_period_is_glibcs() {
+    let s = Duration::from_secs(5);
+    assert_eq!(in_order_period(s, 0, 3), s);
+    assert_eq!(
+        in_order_period(s, 1, 3),
+        Duration::from_millis(3333) + Duration::from_nanos(333_333)
+    );
+    assert_eq!(in_order_period(s, 1, 2), s);
+    assert_eq!(in_order_period(s, 2, 3), Duration::from_secs(20) / 3);
+    assert_eq!(
+        in_order_period(Duration::from_millis(300), 1, 3),
+        Duration::from_millis(300)
+    );
+}
+
+#[test]
+fn single_request_asks_one_question_after_the_other() {
+    // The A question is never answered: with single-request the AAAA question is never sent.
+    let s = server(
+        Some(Box::new(|_, qb: &[u8]| {
+            let m = hickory_proto::op::Message::from_vec(qb).unwrap();
+            if m.queries[0].query_type() == RecordType::A {
+                Vec::new()
+            } else {
+                vec![respond(qb, &Reply::records(vec![]))]
+            }
+        })),
+        None,
+    );
+    let qs = [
+        q("host.test", RecordType::A),
+        q("host.test", RecordType::AAAA),
+    ];
+    let mut p = policy(&[&s], 300, 1);
+    p.single_request = true;
+    let r = resolve(&qs, &p);
+    assert_eq!(r[0].as_ref().err(), Some(&Error::TryAgain));
+    assert_eq!(r[1].as_ref().err(), Some(&Error::TryAgain));
+    assert_eq!(s.udp_packets.load(Ordering::SeqCst), 1);
+    // Together: AAAA is answered.
+    p.single_request = false;
+    let r = resolve(&qs, &p);
+    assert!(r[1].is_ok());
+    // Both answered one after the other.
+    let a = answering();
+    let mut p = policy(&[&a], 2000, 1);
+    p.single_request = true;
+    let r = resolve(&qs, &p);
+    assert!(r.iter().all(|r| r.is_ok()));
+    assert_eq!(a.udp_packets.load(Ordering::SeqCst), 2);
+}
+
+#[test]
+fn trust_ad_sets_the_ad_bit() {
+    let seen = Arc::new(AtomicUsize::new(0));
+    let seen2 = seen.clone();
+    let s = server(
+        Some(Box::new(move |_, qb: &[u8]| {
+            if qb[3] & 0x20 != 0 {
+                seen2.fetch_add(1, Ordering::SeqCst);
+            }
+            vec![respond(qb, &Reply::records(vec![]))]
+        })),
+        None,
+    );
+    let mut p = policy(&[&s], 2000, 1);
+    assert!(resolve(&[q("a.test", RecordType::A)], &p)[0].is_ok());
+    assert_eq!(seen.load(Ordering::SeqCst), 0);
+    p.trust_ad = true;
+    assert!(resolve(&[q("a.test", RecordType::A)], &p)[0].is_ok());
+    assert_eq!(seen.load(Ordering::SeqCst), 1);
+}
+
+#[test]
+fn send_keeps_the_callers_message_and_returns_bytes() {
+    let s = answering();
+    let msg = wire::build_query(0x7777, "host.test", 1, None).unwrap();
+    let a = send(&msg, None, &policy(&[&s], 2000, 1), Accept::Answers).unwrap();
+    assert_eq!(&a.bytes[..2], &[0x77, 0x77]);
+    assert!(!a.tcp);
+    assert_eq!(a.bytes.len(), a.response.len);
+    assert_eq!(addrs(&a.response, "host.test", RecordType::A), 1);
+}
+
+#[test]
+fn send_long_query_goes_over_tcp() {
+    let s = server(
+        Some(Box::new(answer_a)),
+        Some(Box::new(|qb: &[u8]| {
+            let mut base = qb[..qb.len() - 11 * 50].to_vec();
+            base[10..12].copy_from_slice(&[0, 0]);
+            framed(respond(
+                &base,
+                &Reply::records(vec![a_record("host.test.", [192, 0, 2, 9])]),
+            ))
+        })),
+    );
+    // A query with 50 OPT-sized padding records: over 512 bytes.
+    let mut msg = wire::build_query(0x1234, "host.test", 1, None).unwrap();
+    for _ in 0..50 {
+        msg.extend_from_slice(&[0, 0, 41, 4, 0xd0, 0, 0, 0, 0, 0, 0]);
+    }
+    msg[10..12].copy_from_slice(&50u16.to_be_bytes());
+    assert!(msg.len() > 512);
+    let a = send(&msg, None, &policy(&[&s], 2000, 1), Accept::Answers);
+    // The server answers the question (the padding is cut off by the handler above).
+    let a = a.unwrap();
+    assert!(a.tcp);
+    assert_eq!(s.udp_packets.load(Ordering::SeqCst), 0);
+    assert_eq!(s.tcp_conns.load(Ordering::SeqCst), 1);
+}
+
+#[test]
+fn any_rcode_returns_formerr_and_keeps_servfail() {
+    let fe = server(
+        Some(Box::new(|_, qb: &[u8]| {
+            vec![respond(qb, &Reply::rcode(rcode::FORMERR))]
+        })),
+        None,
+    );
+    let msg = wire::build_query(1, "host.test", 1, None).unwrap();
+    let a = send(&msg, None, &policy(&[&fe], 2000, 1), Accept::AnyRcode).unwrap();
+    assert_eq!(a.response.rcode, rcode::FORMERR);
+    assert_eq!(
+        send(&msg, None, &policy(&[&fe], 2000, 1), Accept::Answers).err(),
+        Some(Error::Fail)
+    );
+    let sf = server(
+        Some(Box::new(|_, qb: &[u8]| {
+            vec![respond(qb, &Reply::rcode(rcode::SERVFAIL))]
+        })),
+        None,
+    );
+    for in_order in [false, true] {
+        let p = policy(&[&sf, &sf], 2000, 1).in_order(in_order);
+        let a = send(&msg, None, &p, Accept::AnyRcode).unwrap();
+        assert_eq!(a.response.rcode, rcode::SERVFAIL);
+        assert_eq!(
+            send(&msg, None, &p, Accept::Answers).err(),
+            Some(Error::TryAgain)
+        );
+    }
+}
+
+#[test]
+fn send_with_plain_fallback_after_formerr() {
+    // FORMERR to anything with an OPT record, an answer otherwise.
+    let s = server(
+        Some(Box::new(|_, qb: &[u8]| {
+            let m = hickory_proto::op::Message::from_vec(qb).unwrap();
+            if m.edns.is_some() {
+                vec![respond(qb, &Reply::rcode(rcode::FORMERR))]
+            } else {
+                answer_a(0, qb)
+            }
+        })),
+        None,
+    );
+    let plain = wire::build_query(5, "host.test", 1, None).unwrap();
+    let with = wire::build_query(5, "host.test", 1, Some(1232)).unwrap();
+    for accept in [Accept::Answers, Accept::AnyRcode] {
+        let a = send(&with, Some(&plain), &policy(&[&s], 2000, 1), accept).unwrap();
+        assert_eq!(a.response.rcode, rcode::NOERROR);
+    }
+    // Without a plain variant the caller's message is all there is: FORMERR is the answer.
+    let a = send(&with, None, &policy(&[&s], 2000, 1), Accept::AnyRcode).unwrap();
+    assert_eq!(a.response.rcode, rcode::FORMERR);
 }

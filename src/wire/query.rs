@@ -8,6 +8,9 @@ pub const EDNS_PAYLOAD: u16 = 1232;
 
 /// Header flags of a query: RD (recursion desired) only; AD, CD and opcode are zero.
 const QUERY_FLAGS: u16 = 0x0100;
+/// The AD bit of the header flags (RFC 4035 3.2.3; RFC 6840 5.7: a query with AD set asks
+/// the server to report the AD bit in its answer). glibc sets it with `options trust-ad`.
+pub const FLAG_AD: u16 = 0x0020;
 
 /// Splits `name` into its labels, byte for byte: one trailing dot is allowed; `"."` alone is the
 /// root (no labels). Empty labels (`""`, `"a..b"`, `".a"`, `"a.."`), labels longer than
@@ -36,11 +39,27 @@ pub(crate) fn split_labels(name: &str) -> Result<Vec<&[u8]>> {
 /// OPT record (RFC 6891 6.1.2: root owner, class = UDP payload size, TTL 0, no options) is put
 /// in the additional section. Invalid names (see [`split_labels`]) are `Error::NotFound`.
 pub fn build_query(id: u16, name: &str, qtype: u16, edns_payload: Option<u16>) -> Result<Vec<u8>> {
+    build_query_ad(id, name, qtype, edns_payload, false)
+}
+
+/// [`build_query`], with the AD bit ([`FLAG_AD`]) set when `ad` (`options trust-ad`).
+pub fn build_query_ad(
+    id: u16,
+    name: &str,
+    qtype: u16,
+    edns_payload: Option<u16>,
+    ad: bool,
+) -> Result<Vec<u8>> {
     let labels = split_labels(name)?;
     let name_len: usize = labels.iter().map(|l| l.len() + 1).sum::<usize>() + 1;
     let mut q = Vec::with_capacity(HEADER_LEN + name_len + 4 + 11);
     let arcount: u16 = if edns_payload.is_some() { 1 } else { 0 };
-    for word in [id, QUERY_FLAGS, 1, 0, 0, arcount] {
+    let flags = if ad {
+        QUERY_FLAGS | FLAG_AD
+    } else {
+        QUERY_FLAGS
+    };
+    for word in [id, flags, 1, 0, 0, arcount] {
         q.extend_from_slice(&word.to_be_bytes());
     }
     for label in labels {
@@ -80,6 +99,13 @@ mod tests {
             \x02Ab\x01C\x00\x00\x1c\x00\x01\
             \x00\x00\x29\x04\xd0\x00\x00\x00\x00\x00\x00";
         assert_eq!(q, expected);
+    }
+
+    #[test]
+    fn ad_bit() {
+        let q = build_query_ad(0x1234, "a.b", 1, None, true).unwrap();
+        assert_eq!(&q[2..4], &[0x01, 0x20]);
+        assert_eq!(q[4..], build_query(0x1234, "a.b", 1, None).unwrap()[4..]);
     }
 
     #[test]
