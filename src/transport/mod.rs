@@ -407,7 +407,6 @@ fn run_round(
 ) -> Vec<Result<Answer>> {
     let mut schedule = Schedule::new(Instant::now(), period, attempts);
     let mut pending: Vec<Pending<'_>> = Vec::with_capacity(tags.len());
-    let mut buf = vec![0u8; MAX_MESSAGE + 1];
     let mut fds: Vec<libc::pollfd> = Vec::new();
     let mut owners: Vec<(usize, usize)> = Vec::new();
 
@@ -479,6 +478,7 @@ fn run_round(
                 continue; // answered by another server in this same round
             }
             let tag = p.tag;
+            let mut buf = sys::RecvBuf::take(MAX_MESSAGE + 1);
             let answer = p.slots.get_mut(si).and_then(|s| s.on_ready(&tag, &mut buf));
             if let Some(r) = answer {
                 p.finish(Ok(r));
