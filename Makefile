@@ -7,6 +7,8 @@ MUSL_TARGET  := x86_64-unknown-linux-musl
 MUSL_SO      := target/$(MUSL_TARGET)/release/libdnsshim.so
 GLIBC_SO     := target/release/libdnsshim.so
 TESTSRV      := target/release/dnsshim-testsrv
+# The `dnsshim` command, statically linked (own target dir: other RUSTFLAGS than the libraries).
+CLI          := target/static/$(MUSL_TARGET)/release/dnsshim
 PREFIX       ?= /usr/local
 DESTDIR      ?=
 LIBDIR       ?= $(PREFIX)/lib
@@ -18,7 +20,7 @@ VERSION      := $(shell sed -n 's/^version *= *"\(.*\)"/\1/p' Cargo.toml | head 
 LIBC         ?= $(shell if ldd --version 2>&1 | grep -qi musl; then echo musl; else echo glibc; fi)
 export CARGO_BUILD_JOBS ?= 2
 
-.PHONY: all deps build musl glibc testsrv test demo bench install uninstall lint clean
+.PHONY: all deps build musl glibc testsrv cli test demo bench install uninstall lint clean
 
 all: build
 
@@ -61,10 +63,20 @@ glibc:
 testsrv:
 	$(CARGO) build --release --locked -p dnsshim-testsrv
 
+## cli: the `dnsshim` command, one static musl executable to copy into any container.
+## .cargo/config.toml turns crt-static off for the musl target (the cdylib needs that);
+## RUSTFLAGS replaces it here. relocation-model=static: musl-gcc's specs cannot link a
+## static-pie. (rustc warns that it drops the cdylib crate type for this build: expected.)
+cli: deps
+	RUSTFLAGS="-C target-feature=+crt-static -C relocation-model=static" \
+	$(CARGO) build --release --locked --target $(MUSL_TARGET) -p dnsshim --bin dnsshim \
+	  --target-dir target/static
+	@! readelf -lW $(CLI) | grep -q INTERP || { echo "$(CLI) is not static" >&2; exit 1; }
+
 ## test: the whole suite (unit tests, ELF checks, namespace scenarios with real C probes).
-test: build
+test: build cli
 	DNSSHIM_MUSL_SO=$(CURDIR)/$(MUSL_SO) DNSSHIM_GLIBC_SO=$(CURDIR)/$(GLIBC_SO) \
-	DNSSHIM_TESTSRV=$(CURDIR)/$(TESTSRV) \
+	DNSSHIM_TESTSRV=$(CURDIR)/$(TESTSRV) DNSSHIM_CLI=$(CURDIR)/$(CLI) \
 	$(CARGO) test --locked --workspace -- --test-threads=2
 
 ## lint: formatting and clippy, as CI expects.

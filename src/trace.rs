@@ -11,13 +11,24 @@
 
 use std::fmt::Write as _;
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use crate::wire::{rcode, type_name};
 
-/// Whether `DNSSHIM_LOG` asks for log lines (set, not empty, not `0`; never in secure mode).
+/// Set by [`force_on`]: log lines whatever the environment says.
+static FORCED: AtomicBool = AtomicBool::new(false);
+
+/// Whether `DNSSHIM_LOG` asks for log lines (set, not empty, not `0`; never in secure mode),
+/// or [`force_on`] was called.
 pub fn enabled() -> bool {
-    crate::config::env::log_enabled()
+    FORCED.load(Ordering::Relaxed) || crate::config::env::log_enabled()
+}
+
+/// Turns log lines on for the rest of the process, without `DNSSHIM_LOG` (the `dnsshim`
+/// command's `resolve`). The library itself never calls this.
+pub fn force_on() {
+    FORCED.store(true, Ordering::Relaxed);
 }
 
 /// Transport of one exchange.

@@ -10,7 +10,7 @@ pub mod services;
 
 mod cache;
 
-pub use cache::{FileCache, Stamp};
+pub use cache::{FileCache, Stamp, HOSTS_PATH, RESOLV_CONF_PATH};
 pub use hosts::{HostEntry, Hosts};
 pub use resolv_conf::ResolvConf;
 pub use services::{Proto, ServiceEntry, Services};

@@ -152,7 +152,7 @@ pub fn from_hosts(
 
 /// The names to try, in order, for `name` with the search list (`name` has no trailing dot
 /// any more; `rooted` says whether it had one).
-fn candidates(conf: &ResolvConf, name: &str, rooted: bool, sem: Semantics) -> Vec<String> {
+pub fn candidates(conf: &ResolvConf, name: &str, rooted: bool, sem: Semantics) -> Vec<String> {
     let dots = name.bytes().filter(|&b| b == b'.').count() as u32;
     let fqdn = |d: &String| {
         // musl: the search domain must fit the 256-byte name buffer.

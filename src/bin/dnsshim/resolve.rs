@@ -1,0 +1,466 @@
+//! `dnsshim resolve NAME [--type T]`: a lookup through the library with the trace on.
+//!
+//! - No `--type`, `--type A`, `--type AAAA`: the library's `getaddrinfo` (numeric address,
+//!   hosts file, search list, A and AAAA in parallel, sorting), as a program would get it.
+//! - Any other type: that question through the library's search list, transport (UDP to every
+//!   server, TCP on truncation) and record collection (CNAME chain followed); `PTR` takes an
+//!   address and asks for its `in-addr.arpa`/`ip6.arpa` name (the hosts file first, as
+//!   `gethostbyaddr`).
+//!
+//! The exchanges are logged on stderr (the library's `DNSSHIM_LOG` lines), the records go to
+//! stdout as `NAME TYPE DATA`, one a line. Exit status as `getent`: 0 found, 2 not found (no
+//! such name, or no record of that type), 1 any other failure.
+
+use std::net::IpAddr;
+use std::process::ExitCode;
+use std::time::Instant;
+
+use dnsshim::config;
+use dnsshim::lookup::addrinfo::{getaddrinfo, Hints};
+use dnsshim::lookup::name::{candidates, from_hosts};
+use dnsshim::lookup::reverse;
+use dnsshim::lookup::{self, ai, Family, Semantics};
+use dnsshim::numeric::{parse_literal, Literal};
+use dnsshim::transport::{self, Policy, Question};
+use dnsshim::wire::{self, rcode, Message, RecordType};
+use dnsshim::{trace, Error};
+use hickory_proto::rr::{DNSClass, RData, Record};
+
+use crate::{EXIT_ERROR, EXIT_NOT_FOUND, EXIT_OK};
+
+const HELP: &str = "\
+usage: dnsshim resolve NAME [--type TYPE] [--compat musl|glibc]
+
+Resolve NAME through the dnsshim library (not through the C library), logging every DNS
+exchange on stderr: server, udp/tcp, tc (truncated), rcode, answer count, bytes, time. Then
+print the records on stdout, one a line: NAME TYPE DATA.
+
+  (no --type)     A and AAAA, exactly as the shim's getaddrinfo() answers a program: numeric
+                  addresses, /etc/hosts, the search list, then DNS
+  --type A|AAAA   the same, one address family
+  --type TXT|SRV|MX|NS|SOA|CNAME|CAA|ANY|...
+                  that record type through the search list; CNAME chains are followed
+  --type PTR      NAME may be an address: its in-addr.arpa / ip6.arpa name is asked
+                  (/etc/hosts first, as gethostbyaddr)
+  --compat R      follow musl's (default) or glibc's rules where they differ (search list
+                  order, hosts-file case), as DNSSHIM_COMPAT=glibc does
+  -h, --help      this text
+
+The configuration is the one the library reads (see `dnsshim config`).
+exit status: 0 found, 2 not found (no such name, or no record of that type), 1 other errors
+(timeout, server failure, bad usage).
+";
+
+/// What was asked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Ask {
+    /// getaddrinfo for this family.
+    Addresses(Family),
+    /// One DNS type.
+    Type(RecordType),
+}
+
+pub fn main(args: &[String]) -> ExitCode {
+    if crate::wants_help(args) {
+        print!("{HELP}");
+        return ExitCode::from(EXIT_OK);
+    }
+    let mut name = None;
+    let mut ask = Ask::Addresses(Family::Unspec);
+    let mut it = args.iter();
+    let mut opts = true;
+    while let Some(a) = it.next() {
+        let (key, inline) = crate::split_opt(a);
+        match key {
+            "--" if opts => opts = false,
+            "--type" | "-t" if opts => {
+                let Some(v) = inline.or_else(|| it.next().map(String::as_str)) else {
+                    return crate::usage_error("resolve", "--type needs a value");
+                };
+                ask = match parse_type(v) {
+                    Some(t) => t,
+                    None => {
+                        return crate::usage_error(
+                            "resolve",
+                            format_args!("unknown record type {v:?}"),
+                        )
+                    }
+                };
+            }
+            "--compat" if opts => {
+                let v = inline.or_else(|| it.next().map(String::as_str));
+                if let Err(code) = crate::set_compat("resolve", v) {
+                    return code;
+                }
+            }
+            s if opts && s.starts_with('-') && s.len() > 1 => {
+                return crate::usage_error("resolve", format_args!("unknown option {s:?}"));
+            }
+            _ if name.is_none() => name = Some(a.clone()),
+            _ => return crate::usage_error("resolve", "one NAME only"),
+        }
+    }
+    let Some(name) = name else {
+        return crate::usage_error("resolve", "no NAME given");
+    };
+    trace::force_on();
+    let sem = Semantics::current();
+    let conf = config::resolv_conf();
+    let policy = lookup::policy(&conf, sem);
+    let servers: Vec<String> = policy.servers.iter().map(|s| s.to_string()).collect();
+    let what = match ask {
+        Ask::Addresses(Family::Unspec) => "A+AAAA as getaddrinfo".to_string(),
+        Ask::Addresses(Family::Inet) => "A as getaddrinfo".to_string(),
+        Ask::Addresses(Family::Inet6) => "AAAA as getaddrinfo".to_string(),
+        Ask::Type(t) => t.to_string(),
+    };
+    crate::error(format_args!(
+        "resolve {}: {what}, {} rules, servers {}, timeout {} s x {} attempts{}{}",
+        printable(&name),
+        match sem {
+            Semantics::Musl => "musl",
+            Semantics::Glibc => "glibc",
+        },
+        servers.join(" "),
+        policy.timeout.as_secs(),
+        policy.attempts,
+        if conf.search.is_empty() {
+            String::new()
+        } else {
+            format!(", search {}", conf.search.join(" "))
+        },
+        if policy.use_vc { ", use-vc" } else { "" },
+    ));
+    let started = Instant::now();
+    let result = match ask {
+        Ask::Addresses(f) => addresses(&name, f, sem),
+        Ask::Type(t) => records(&name, t, sem, &policy),
+    };
+    let ms = started.elapsed().as_millis();
+    match result {
+        Ok(found) => {
+            for line in &found.lines {
+                println!("{line}");
+            }
+            crate::error(format_args!(
+                "{}: {} record{} ({}) in {ms} ms",
+                printable(&name),
+                found.lines.len(),
+                if found.lines.len() == 1 { "" } else { "s" },
+                found.how
+            ));
+            ExitCode::from(EXIT_OK)
+        }
+        Err(e) => {
+            let (status, why) = explain(e);
+            crate::error(format_args!("{}: {why} ({ms} ms)", printable(&name)));
+            ExitCode::from(status)
+        }
+    }
+}
+
+/// `--type` value: a type mnemonic (case-insensitive) or `TYPEnnn`.
+fn parse_type(v: &str) -> Option<Ask> {
+    let up = v.to_ascii_uppercase();
+    match up.as_str() {
+        "A" => return Some(Ask::Addresses(Family::Inet)),
+        "AAAA" => return Some(Ask::Addresses(Family::Inet6)),
+        _ => {}
+    }
+    if let Some(n) = up.strip_prefix("TYPE") {
+        return n
+            .parse::<u16>()
+            .ok()
+            .map(|n| Ask::Type(RecordType::from(n)));
+    }
+    match up.parse::<RecordType>() {
+        Ok(RecordType::Unknown(_)) | Err(_) => None,
+        Ok(t) => Some(Ask::Type(t)),
+    }
+}
+
+/// What a successful lookup printed, and a short account of where it came from.
+struct Found {
+    lines: Vec<String>,
+    how: String,
+}
+
+/// Exit status and a one-line explanation of a failed lookup.
+fn explain(e: Error) -> (u8, String) {
+    match e {
+        Error::NotFound => (
+            EXIT_NOT_FOUND,
+            "not found: no such name (NXDOMAIN for every name tried, or an invalid name)".into(),
+        ),
+        Error::NoData => (
+            EXIT_NOT_FOUND,
+            "not found: the name exists but has no record of that type (NODATA)".into(),
+        ),
+        Error::TryAgain => (
+            EXIT_ERROR,
+            "no answer: timeout, or every server failed temporarily (SERVFAIL, REFUSED, \
+             unreachable); see the lines above"
+                .into(),
+        ),
+        Error::Fail => (
+            EXIT_ERROR,
+            "failed: every server answered with an error (FORMERR, NOTIMP, ...) or a malformed \
+             message; see the lines above"
+                .into(),
+        ),
+        Error::System(errno) => (
+            EXIT_ERROR,
+            format!("system error: {}", std::io::Error::from_raw_os_error(errno)),
+        ),
+        other => (EXIT_ERROR, format!("failed: {other}")),
+    }
+}
+
+/// The shim's getaddrinfo(NAME, NULL, {AI_CANONNAME, family, SOCK_STREAM}).
+fn addresses(name: &str, family: Family, sem: Semantics) -> Result<Found, Error> {
+    let af = match family {
+        Family::Unspec => libc::AF_UNSPEC,
+        Family::Inet => libc::AF_INET,
+        Family::Inet6 => libc::AF_INET6,
+    };
+    let hints = Hints {
+        flags: ai::CANONNAME,
+        family: af,
+        socktype: libc::SOCK_STREAM,
+        protocol: 0,
+    };
+    let source = match parse_literal(name) {
+        Literal::Addr(..) => "a numeric address, no lookup",
+        _ => match from_hosts(&config::hosts(), name, family, sem) {
+            Ok(Some(_)) => "from /etc/hosts, no DNS query",
+            _ => "DNS",
+        },
+    };
+    let r = getaddrinfo(Some(name), None, Some(hints), sem)?;
+    if r.entries.is_empty() {
+        return Err(Error::NotFound);
+    }
+    let owner = r.canon.clone().unwrap_or_else(|| name.to_string());
+    let lines = r
+        .entries
+        .iter()
+        .map(|e| {
+            let t = if e.addr.ip.is_ipv4() { "A" } else { "AAAA" };
+            format!("{} {t} {}", printable(&owner), e.addr.ip)
+        })
+        .collect();
+    let canon = if owner.eq_ignore_ascii_case(name.trim_end_matches('.')) {
+        String::new()
+    } else {
+        format!(", canonical name {}", printable(&owner))
+    };
+    Ok(Found {
+        lines,
+        how: format!("{source}{canon}"),
+    })
+}
+
+/// One DNS type through the search list.
+fn records(name: &str, qtype: RecordType, sem: Semantics, policy: &Policy) -> Result<Found, Error> {
+    if qtype == RecordType::PTR {
+        if let Literal::Addr(ip, scope_id) = parse_literal(name) {
+            return reverse(&ip, scope_id, sem);
+        }
+    }
+    let (base, rooted) = match name.strip_suffix('.') {
+        Some(b) => (b, true),
+        None => (name, false),
+    };
+    if base.is_empty() || base.ends_with('.') {
+        return Err(Error::NotFound);
+    }
+    let conf = config::resolv_conf();
+    let mut nodata = false;
+    for fqdn in candidates(&conf, base, rooted, sem) {
+        match ask(&fqdn, qtype, policy) {
+            Ok(lines) => {
+                return Ok(Found {
+                    how: if fqdn == base {
+                        "DNS".to_string()
+                    } else {
+                        format!("DNS, as {}", printable(&fqdn))
+                    },
+                    lines,
+                })
+            }
+            Err(Error::NotFound) => continue,
+            // glibc's res_search goes on down the search list after NODATA; musl stops.
+            Err(Error::NoData) if sem == Semantics::Glibc => nodata = true,
+            Err(e) => return Err(e),
+        }
+    }
+    Err(if nodata {
+        Error::NoData
+    } else {
+        Error::NotFound
+    })
+}
+
+/// An address (the C library's forms: `127.1`, `fe80::1%lo`) to its name, as the shim's
+/// `gethostbyaddr`/`getnameinfo` do it: the hosts file, then the PTR question.
+fn reverse(ip: &IpAddr, scope_id: u32, sem: Semantics) -> Result<Found, Error> {
+    let qname = reverse::ptr_question(ip, sem);
+    let found = reverse::lookup(ip, scope_id, sem)?;
+    Ok(Found {
+        lines: vec![format!("{qname} PTR {}", printable(&found.name))],
+        how: if found.from_hosts {
+            "from /etc/hosts, no DNS query".into()
+        } else {
+            "DNS".into()
+        },
+    })
+}
+
+/// One question for one fully qualified name: the CNAME chain and the records at its end
+/// (`ANY`: every answer record). NXDOMAIN → `NotFound`; no record → `NoData`.
+fn ask(fqdn: &str, qtype: RecordType, policy: &Policy) -> Result<Vec<String>, Error> {
+    let q = [Question {
+        name: fqdn.to_string(),
+        qtype: u16::from(qtype),
+    }];
+    let resp = transport::resolve(&q, policy).pop().ok_or(Error::Fail)??;
+    if resp.rcode == rcode::NXDOMAIN {
+        return Err(Error::NotFound);
+    }
+    let lines: Vec<String> = if qtype == RecordType::ANY {
+        resp.message
+            .answers
+            .iter()
+            .filter(|r| r.dns_class == DNSClass::IN)
+            .map(line)
+            .collect()
+    } else {
+        let mut v = chain(&resp.message, fqdn);
+        let c = wire::collect(&resp.message, fqdn, qtype);
+        if c.records.is_empty() {
+            return Err(Error::NoData);
+        }
+        v.extend(c.records.iter().map(line));
+        v
+    };
+    if lines.is_empty() {
+        return Err(Error::NoData);
+    }
+    Ok(lines)
+}
+
+/// The CNAME records from `fqdn` along the chain, as collect follows it.
+fn chain(msg: &Message, fqdn: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut seen = vec![fqdn.trim_end_matches('.').to_ascii_lowercase()];
+    let mut current = fqdn.to_string();
+    for _ in 0..wire::MAX_CNAME_HOPS {
+        let c = wire::collect(msg, &current, RecordType::CNAME);
+        let Some(r) = c.records.first() else { break };
+        let RData::CNAME(target) = &r.data else { break };
+        out.push(line(r));
+        let next = wire::name_to_string(&target.0);
+        if seen.contains(&next.to_ascii_lowercase()) {
+            break;
+        }
+        seen.push(next.to_ascii_lowercase());
+        current = next;
+    }
+    out
+}
+
+/// `NAME TYPE DATA` for one record.
+fn line(r: &Record) -> String {
+    format!(
+        "{} {} {}",
+        wire::name_to_string(&r.name),
+        wire::type_name(u16::from(r.record_type())),
+        rdata(&r.data)
+    )
+}
+
+/// Presentation form of record data; names without the trailing dot, as owners are shown.
+fn rdata(d: &RData) -> String {
+    let n = |name: &hickory_proto::rr::Name| wire::name_to_string(name);
+    match d {
+        RData::A(a) => a.0.to_string(),
+        RData::AAAA(a) => a.0.to_string(),
+        RData::CNAME(c) => n(&c.0),
+        RData::PTR(p) => n(&p.0),
+        RData::NS(ns) => n(&ns.0),
+        RData::MX(mx) => format!("{} {}", mx.preference, n(&mx.exchange)),
+        RData::SRV(s) => format!("{} {} {} {}", s.priority, s.weight, s.port, n(&s.target)),
+        RData::TXT(t) => t
+            .txt_data
+            .iter()
+            .map(|s| quoted(s))
+            .collect::<Vec<_>>()
+            .join(" "),
+        RData::SOA(s) => format!(
+            "{} {} {} {} {} {} {}",
+            n(&s.mname),
+            n(&s.rname),
+            s.serial,
+            s.refresh,
+            s.retry,
+            s.expire,
+            s.minimum
+        ),
+        other => printable(&other.to_string()),
+    }
+}
+
+/// A character-string in double quotes: `"` and `\` escaped, other bytes outside printable
+/// ASCII as `\DDD` (RFC 1035 5.1).
+fn quoted(s: &[u8]) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for &b in s {
+        match b {
+            b'"' | b'\\' => {
+                out.push('\\');
+                out.push(char::from(b));
+            }
+            0x20..=0x7e => out.push(char::from(b)),
+            _ => out.push_str(&format!("\\{b:03}")),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// `s` with control characters as `\DDD`, so that a line stays one line.
+fn printable(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if c.is_control() {
+            out.push_str(&format!("\\{:03}", u32::from(c)));
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn types() {
+        assert_eq!(parse_type("a"), Some(Ask::Addresses(Family::Inet)));
+        assert_eq!(parse_type("AAAA"), Some(Ask::Addresses(Family::Inet6)));
+        assert_eq!(parse_type("txt"), Some(Ask::Type(RecordType::TXT)));
+        assert_eq!(parse_type("SRV"), Some(Ask::Type(RecordType::SRV)));
+        assert_eq!(parse_type("any"), Some(Ask::Type(RecordType::ANY)));
+        assert_eq!(parse_type("TYPE65"), Some(Ask::Type(RecordType::HTTPS)));
+        assert_eq!(parse_type("bogus"), None);
+        assert_eq!(parse_type("TYPEx"), None);
+    }
+
+    #[test]
+    fn presentation() {
+        assert_eq!(quoted(b"v=spf1 \"x\"\\\n"), "\"v=spf1 \\\"x\\\"\\\\\\010\"");
+        assert_eq!(printable("a\nb"), "a\\010b");
+    }
+}
