@@ -480,12 +480,14 @@ fn judge(r: &mut Report) {
                 .to_string(),
         );
     }
-    if e.go {
+    if e.go && e.interp.is_some() {
         why.push(
-            "a Go program: Go's own resolver sends the DNS queries unless GODEBUG=netdns=cgo \
-             (and, when dynamic, then through getaddrinfo)"
+            "a Go program: Go's own resolver sends the DNS queries unless GODEBUG=netdns=cgo is \
+             set (then it calls getaddrinfo, and the shim takes effect)"
                 .to_string(),
         );
+    } else if e.go {
+        notes.push("a Go program: it resolves with Go's own resolver".to_string());
     }
     let resolving = r
         .imports
@@ -640,7 +642,7 @@ fn to_text(r: &Report) -> String {
 
 /// `dynamic` (a loader runs: `PT_INTERP`), `static`, or unknown (not a 64-bit LE file).
 fn linking(r: &Report) -> Option<&'static str> {
-    match (r.elf.parsed, r.dynamic()) {
+    match (r.elf.parsed, r.dynamic() || r.kind == "shared library") {
         (false, _) => None,
         (true, true) => Some("dynamic"),
         (true, false) => Some("static"),

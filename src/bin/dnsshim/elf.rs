@@ -348,7 +348,11 @@ fn has_go_note(b: &[u8]) -> bool {
         let descsz = u32_at(b, at + 4) as usize;
         let ntype = u32_at(b, at + 8);
         let name = b.get(at + 12..at + 12 + namesz.min(b.len()));
-        if ntype == 4 && name.is_some_and(|n| n.strip_suffix(&[0]).unwrap_or(n) == b"Go") {
+        let trimmed = |n: &[u8]| {
+            let end = n.iter().rposition(|&c| c != 0).map_or(0, |i| i + 1);
+            n[..end] == *b"Go"
+        };
+        if ntype == 4 && name.is_some_and(trimmed) {
             return true;
         }
         let next = align(namesz)
@@ -621,6 +625,25 @@ mod tests {
             (e.little_endian, e.machine, e.kind),
             (false, 22, Kind::Exec)
         );
+    }
+
+    #[test]
+    fn go_build_id_note() {
+        let mut n = Vec::new();
+        // An unrelated GNU note first, then Go's (name "Go\0\0", type 4).
+        for (name, ntype, desc) in [
+            (&b"GNU\0"[..], 3u32, &[1u8; 20][..]),
+            (b"Go\0\0", 4, b"abcd"),
+        ] {
+            n.extend_from_slice(&(name.len() as u32).to_le_bytes());
+            n.extend_from_slice(&(desc.len() as u32).to_le_bytes());
+            n.extend_from_slice(&ntype.to_le_bytes());
+            n.extend_from_slice(name);
+            n.extend_from_slice(desc);
+        }
+        assert!(has_go_note(&n));
+        assert!(!has_go_note(&n[..36]));
+        assert!(!has_go_note(&[0xff; 40]));
     }
 
     /// Every prefix and many corruptions of a real binary: never a panic.
