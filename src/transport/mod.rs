@@ -164,7 +164,7 @@ impl<'a> Pending<'a> {
         };
         let (edns, tcp) = match tag.source {
             Source::Built { .. } => {
-                if let Err(e) = crate::wire::build_query(0, tag.name, tag.qtype, None) {
+                if let Err(e) = crate::wire::check_name(tag.name) {
                     p.result = Some(Err(e));
                     return p;
                 }

@@ -5,7 +5,7 @@ use std::net::IpAddr;
 use hickory_proto::op::Message;
 use hickory_proto::rr::{DNSClass, Name, RData, Record, RecordType};
 
-use super::query::split_labels;
+use super::query::{checked_name, labels_of};
 
 /// CNAME records followed from the query name before giving up; also bounds loops. (Neither
 /// libc has this exact bound: glibc's nss_dns follows aliases in answer order; musl does not
@@ -36,55 +36,75 @@ pub fn collect(message: &Message, qname: &str, qtype: RecordType) -> Collected {
         "." => ".",
         _ => qname.strip_suffix('.').unwrap_or(qname),
     };
-    let start = match split_labels(qname)
-        .ok()
-        .and_then(|l| Name::from_labels(l).ok())
-    {
-        Some(name) => name,
-        None => {
-            return Collected {
-                canonical: given.to_string(),
-                records: Vec::new(),
-            }
-        }
+    let Ok(checked) = checked_name(qname) else {
+        return Collected {
+            canonical: given.to_string(),
+            records: Vec::new(),
+        };
     };
+    let query = labels_of(checked);
     let in_class = |r: &&Record| r.dns_class == DNSClass::IN;
 
-    let mut chain = vec![start];
+    // The chain after the query name: CNAME targets, borrowed from the message (no copies).
+    let mut chain: [Option<&Name>; MAX_CNAME_HOPS] = [None; MAX_CNAME_HOPS];
+    let mut hops = 0;
+    // Whether `name` is the chain's name at position `i` (0: the query name).
+    let is_at = |name: &Name, i: usize, chain: &[Option<&Name>]| match i {
+        0 => name_eq_labels(name, query.clone()),
+        _ => chain[i - 1].is_some_and(|c| name.eq_ignore_root(c)),
+    };
     if qtype != RecordType::CNAME {
-        for _ in 0..MAX_CNAME_HOPS {
-            let Some(current) = chain.last() else { break };
+        while hops < MAX_CNAME_HOPS {
             let target = message
                 .answers
                 .iter()
                 .filter(in_class)
                 .find_map(|r| match &r.data {
-                    RData::CNAME(target) if r.name.eq_ignore_root(current) => Some(&target.0),
+                    RData::CNAME(target) if is_at(&r.name, hops, &chain) => Some(&target.0),
                     _ => None,
                 });
             match target {
-                Some(t) if !chain.iter().any(|n| n.eq_ignore_root(t)) => chain.push(t.clone()),
+                Some(t) if !(0..=hops).any(|i| is_at(t, i, &chain)) => {
+                    chain[hops] = Some(t);
+                    hops += 1;
+                }
                 _ => break,
             }
         }
     }
-    let end = chain.last().cloned().unwrap_or_else(Name::root);
-    let canonical = if chain.len() > 1 {
-        name_to_string(&end)
-    } else {
-        given.to_string()
+    let canonical = match hops.checked_sub(1).and_then(|i| chain[i]) {
+        Some(end) => name_to_string(end),
+        None => given.to_string(),
     };
 
-    let mut records: Vec<Record> = Vec::new();
-    for r in message.answers.iter().filter(in_class) {
-        if r.record_type() == qtype
-            && r.name.eq_ignore_root(&end)
-            && !records.iter().any(|k| k.data == r.data)
-        {
+    let wanted = |r: &&Record| r.record_type() == qtype;
+    let mut records: Vec<Record> = Vec::with_capacity(
+        message
+            .answers
+            .iter()
+            .filter(in_class)
+            .filter(wanted)
+            .count(),
+    );
+    for r in message.answers.iter().filter(in_class).filter(wanted) {
+        if is_at(&r.name, hops, &chain) && !records.iter().any(|k| k.data == r.data) {
             records.push(r.clone());
         }
     }
     Collected { canonical, records }
+}
+
+/// Whether `name` has exactly `labels`, compared ASCII-case-insensitively (what
+/// [`Name::eq_ignore_root`] does between two names).
+fn name_eq_labels<'a>(name: &Name, mut labels: impl Iterator<Item = &'a [u8]>) -> bool {
+    let mut own = name.iter();
+    loop {
+        match (own.next(), labels.next()) {
+            (None, None) => return true,
+            (Some(a), Some(b)) if a.eq_ignore_ascii_case(b) => {}
+            _ => return false,
+        }
+    }
 }
 
 /// The A and AAAA addresses among the collected records, in order.
@@ -265,6 +285,22 @@ mod tests {
         let c = collect(&m, "www.example.com", RecordType::CNAME);
         assert_eq!(c.canonical, "www.example.com");
         assert_eq!(c.records.len(), 1);
+    }
+
+    #[test]
+    fn wildcard_and_root_owners_compared_as_is() {
+        let m = msg(vec![
+            a_record("*.example.", [192, 0, 2, 1]),
+            a_record("example.", [192, 0, 2, 2]),
+            a_record(".", [192, 0, 2, 3]),
+        ]);
+        let c = collect(&m, "*.Example", RecordType::A);
+        assert_eq!(ips(&c), vec![IpAddr::from([192, 0, 2, 1])]);
+        let c = collect(&m, "example.", RecordType::A);
+        assert_eq!(ips(&c), vec![IpAddr::from([192, 0, 2, 2])]);
+        let c = collect(&m, ".", RecordType::A);
+        assert_eq!(c.canonical, ".");
+        assert_eq!(ips(&c), vec![IpAddr::from([192, 0, 2, 3])]);
     }
 
     #[test]

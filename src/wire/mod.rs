@@ -16,7 +16,7 @@ pub(crate) mod testutil;
 pub use collect::{addresses, collect, name_to_string, Collected, MAX_CNAME_HOPS};
 pub use hickory_proto::op::Message;
 pub use hickory_proto::rr::RecordType;
-pub use query::{build_query, build_query_ad, EDNS_PAYLOAD, FLAG_AD};
+pub use query::{build_query, build_query_ad, check_name, EDNS_PAYLOAD, FLAG_AD};
 pub use response::{check_response, query_id, Response};
 
 /// Longest name accepted, in presentation form without the trailing dot (RFC 1035: 255 octets

@@ -12,32 +12,45 @@ const QUERY_FLAGS: u16 = 0x0100;
 /// the server to report the AD bit in its answer). glibc sets it with `options trust-ad`.
 pub const FLAG_AD: u16 = 0x0020;
 
-/// Splits `name` into its labels, byte for byte: one trailing dot is allowed; `"."` alone is the
-/// root (no labels). Empty labels (`""`, `"a..b"`, `".a"`, `"a.."`), labels longer than
-/// [`MAX_LABEL_LEN`] and names longer than [`MAX_NAME_LEN`] are `Error::NotFound`.
-pub(crate) fn split_labels(name: &str) -> Result<Vec<&[u8]>> {
+/// `name` checked as a query name, without its trailing dot; its labels are the pieces between
+/// the dots ([`labels_of`]), none for the root (`"."`, given back as an empty slice). One
+/// trailing dot is allowed; empty labels (`""`, `"a..b"`, `".a"`, `"a.."`), labels longer than
+/// [`MAX_LABEL_LEN`] and names longer than [`MAX_NAME_LEN`] are `Error::NotFound`. Labels are
+/// taken byte for byte. Allocates nothing.
+pub(crate) fn checked_name(name: &str) -> Result<&[u8]> {
     if name == "." {
-        return Ok(Vec::new());
+        return Ok(&[]);
     }
-    let name = name.strip_suffix('.').unwrap_or(name);
+    let name = name.strip_suffix('.').unwrap_or(name).as_bytes();
     if name.is_empty() || name.len() > MAX_NAME_LEN {
         return Err(Error::NotFound);
     }
-    let mut labels = Vec::new();
-    for label in name.as_bytes().split(|&b| b == b'.') {
-        if label.is_empty() || label.len() > MAX_LABEL_LEN {
-            return Err(Error::NotFound);
-        }
-        labels.push(label);
+    if name
+        .split(|&b| b == b'.')
+        .any(|label| label.is_empty() || label.len() > MAX_LABEL_LEN)
+    {
+        return Err(Error::NotFound);
     }
-    Ok(labels)
+    Ok(name)
+}
+
+/// The labels of a name that [`checked_name`] returned, in order (none for the root).
+pub(crate) fn labels_of(checked: &[u8]) -> impl Iterator<Item = &[u8]> + Clone {
+    checked
+        .split(|&b| b == b'.')
+        .filter(|label| !label.is_empty())
+}
+
+/// Whether [`build_query`] accepts `name` (see [`checked_name`]): `Error::NotFound` if not.
+pub fn check_name(name: &str) -> Result<()> {
+    checked_name(name).map(|_| ())
 }
 
 /// A standard query (RFC 1035 4.1) for `name`/`qtype`/IN with ID `id`, RD=1.
 ///
 /// Labels are taken byte for byte from `name` (no escapes, no IDNA). With `edns_payload`, an
 /// OPT record (RFC 6891 6.1.2: root owner, class = UDP payload size, TTL 0, no options) is put
-/// in the additional section. Invalid names (see [`split_labels`]) are `Error::NotFound`.
+/// in the additional section. Invalid names (see [`checked_name`]) are `Error::NotFound`.
 pub fn build_query(id: u16, name: &str, qtype: u16, edns_payload: Option<u16>) -> Result<Vec<u8>> {
     build_query_ad(id, name, qtype, edns_payload, false)
 }
@@ -50,9 +63,11 @@ pub fn build_query_ad(
     edns_payload: Option<u16>,
     ad: bool,
 ) -> Result<Vec<u8>> {
-    let labels = split_labels(name)?;
-    let name_len: usize = labels.iter().map(|l| l.len() + 1).sum::<usize>() + 1;
-    let mut q = Vec::with_capacity(HEADER_LEN + name_len + 4 + 11);
+    let name = checked_name(name)?;
+    // Each label takes its length byte, the root its zero byte: the dots become length bytes.
+    let name_len = if name.is_empty() { 1 } else { name.len() + 2 };
+    let opt_len = if edns_payload.is_some() { 11 } else { 0 };
+    let mut q = Vec::with_capacity(HEADER_LEN + name_len + 4 + opt_len);
     let arcount: u16 = if edns_payload.is_some() { 1 } else { 0 };
     let flags = if ad {
         QUERY_FLAGS | FLAG_AD
@@ -62,8 +77,8 @@ pub fn build_query_ad(
     for word in [id, flags, 1, 0, 0, arcount] {
         q.extend_from_slice(&word.to_be_bytes());
     }
-    for label in labels {
-        // split_labels bounds every label to MAX_LABEL_LEN (63), so this fits in a byte.
+    for label in labels_of(name) {
+        // checked_name bounds every label to MAX_LABEL_LEN (63), so this fits in a byte.
         q.push(label.len() as u8);
         q.extend_from_slice(label);
     }
@@ -112,6 +127,18 @@ mod tests {
     fn root_query() {
         let q = build_query(1, ".", 2, None).unwrap();
         assert_eq!(&q[12..], b"\x00\x00\x02\x00\x01");
+    }
+
+    #[test]
+    fn sized_exactly() {
+        for (name, edns) in [(".", None), ("a", Some(1232)), ("www.example.com.", None)] {
+            let q = build_query(1, name, 1, edns).unwrap();
+            assert_eq!(q.len(), q.capacity(), "{name}");
+        }
+        assert_eq!(check_name("a.b."), Ok(()));
+        assert_eq!(check_name("a..b"), Err(Error::NotFound));
+        assert_eq!(labels_of(b"").count(), 0);
+        assert_eq!(labels_of(b"ab.c").collect::<Vec<_>>(), [&b"ab"[..], b"c"]);
     }
 
     #[test]

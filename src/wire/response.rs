@@ -96,9 +96,38 @@ fn header_and_question(resp: &[u8]) -> Option<Message> {
     Some(message)
 }
 
+/// A name in uncompressed wire form with ASCII letters lowercased, on the stack.
+#[derive(Clone, Copy)]
+struct WireName {
+    bytes: [u8; MAX_WIRE_NAME],
+    len: usize,
+}
+
+impl WireName {
+    fn as_slice(&self) -> &[u8] {
+        &self.bytes[..self.len]
+    }
+
+    /// Appends `part`; `None` when the name would exceed [`MAX_WIRE_NAME`] bytes.
+    fn push(&mut self, part: impl ExactSizeIterator<Item = u8>) -> Option<()> {
+        let end = self.len.checked_add(part.len())?;
+        for (dst, b) in self.bytes.get_mut(self.len..end)?.iter_mut().zip(part) {
+            *dst = b;
+        }
+        self.len = end;
+        Some(())
+    }
+}
+
+impl PartialEq for WireName {
+    fn eq(&self, other: &WireName) -> bool {
+        self.as_slice() == other.as_slice()
+    }
+}
+
 /// The first question of a message: its name in uncompressed wire form with ASCII letters
 /// lowercased, its type and class.
-fn read_question(msg: &[u8]) -> Option<(Vec<u8>, u16, u16)> {
+fn read_question(msg: &[u8]) -> Option<(WireName, u16, u16)> {
     let (name, pos) = read_name(msg, HEADER_LEN)?;
     let tail = msg.get(pos..pos + 4)?;
     Some((
@@ -111,27 +140,24 @@ fn read_question(msg: &[u8]) -> Option<(Vec<u8>, u16, u16)> {
 /// Reads the possibly compressed name at `pos`: its uncompressed wire form (ASCII lowercased)
 /// and the position right after it in `msg`. `None` for anything malformed: out of bounds,
 /// longer than 255 bytes, pointer loops, extended label types.
-fn read_name(msg: &[u8], mut pos: usize) -> Option<(Vec<u8>, usize)> {
-    let mut out = Vec::with_capacity(64);
+fn read_name(msg: &[u8], mut pos: usize) -> Option<(WireName, usize)> {
+    let mut out = WireName {
+        bytes: [0; MAX_WIRE_NAME],
+        len: 0,
+    };
     let mut end = None;
     let mut pointers = 0;
     loop {
         let len = usize::from(*msg.get(pos)?);
         match len & 0xc0 {
             0x00 if len == 0 => {
-                out.push(0);
-                if out.len() > MAX_WIRE_NAME {
-                    return None;
-                }
+                out.push(std::iter::once(0))?;
                 return Some((out, end.unwrap_or(pos + 1)));
             }
             0x00 => {
                 let label = msg.get(pos + 1..pos + 1 + len)?;
-                out.push(len as u8);
-                out.extend(label.iter().map(u8::to_ascii_lowercase));
-                if out.len() > MAX_WIRE_NAME {
-                    return None;
-                }
+                out.push(std::iter::once(len as u8))?;
+                out.push(label.iter().map(u8::to_ascii_lowercase))?;
                 pos += 1 + len;
             }
             0xc0 => {
