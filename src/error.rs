@@ -15,6 +15,8 @@ pub enum Error {
     BadService,
     /// Unsupported address family: `EAI_FAMILY`.
     BadFamily,
+    /// A numeric host of another family than the one asked for (glibc): `EAI_ADDRFAMILY`.
+    AddrFamily,
     /// Unsupported socket type: `EAI_SOCKTYPE`.
     BadSocktype,
     /// Invalid flags: `EAI_BADFLAGS`.
@@ -38,6 +40,7 @@ impl std::fmt::Display for Error {
             Error::Fail => "non-recoverable failure",
             Error::BadService => "bad service",
             Error::BadFamily => "bad address family",
+            Error::AddrFamily => "address of another family",
             Error::BadSocktype => "bad socket type",
             Error::BadFlags => "bad flags",
             Error::Memory => "out of memory",

@@ -91,7 +91,7 @@ fn to_c(r: &AddrInfo) -> *mut libc::addrinfo {
             };
             node.write(Node {
                 ai: libc::addrinfo {
-                    ai_flags: 0,
+                    ai_flags: r.flags,
                     ai_family: if sock.is_ipv4() {
                         libc::AF_INET
                     } else {

@@ -114,12 +114,22 @@ unsafe fn fill(
     Ok(())
 }
 
+/// `h_errno` for a failed hostent lookup: as for every call ([`h_errno_code`]), except that
+/// glibc's dns module says NO_DATA for an unsupported family.
+fn host_errno(e: Error) -> c_int {
+    if e == Error::BadFamily && Semantics::current() == Semantics::Glibc {
+        herr::NO_DATA
+    } else {
+        h_errno_code(e)
+    }
+}
+
 /// The `_r` return convention for a failed lookup: musl returns an errno value for every
 /// failure; glibc returns 0 (with `*result = NULL`) for "not found", an errno otherwise.
 fn r_failure(e: Error, err: *mut c_int) -> c_int {
     if !err.is_null() {
         // SAFETY: err is non-NULL and points to the caller's int.
-        unsafe { *err = h_errno_code(e) };
+        unsafe { *err = host_errno(e) };
     }
     let glibc = Semantics::current() == Semantics::Glibc;
     match e {
@@ -308,7 +318,7 @@ thread_local! {
 fn non_reentrant(found: Result<HostEnt>) -> *mut libc::hostent {
     match found {
         Err(e) => {
-            set_h_errno(h_errno_code(e));
+            set_h_errno(host_errno(e));
             ptr::null_mut()
         }
         Ok(h) => STATIC

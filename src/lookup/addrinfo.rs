@@ -1,5 +1,6 @@
 //! `getaddrinfo` as plain Rust: hints in, a list of (address, socket type) entries out.
-//! `abi::addrinfo` turns the result into one malloc'd C block.
+//! musl's flow is here (`getaddrinfo.c`, `lookup_name.c`, `lookup_serv.c`); glibc's is in
+//! [`super::glibc`]. `abi::addrinfo` turns the result into one malloc'd C block.
 
 use super::name::lookup_name;
 use super::serv::{lookup_serv, Service};
@@ -48,6 +49,9 @@ pub struct AddrInfo {
     pub canon: Option<String>,
     /// musl puts the canonical name on every entry, glibc only on the first.
     pub canon_on_all: bool,
+    /// `ai_flags` of every entry: 0 in musl, the hints' flags in glibc (`AI_DEFAULT` for NULL
+    /// hints).
+    pub flags: i32,
 }
 
 const MUSL_FLAGS: i32 = ai::PASSIVE
@@ -57,7 +61,6 @@ const MUSL_FLAGS: i32 = ai::PASSIVE
     | ai::ALL
     | ai::ADDRCONFIG
     | ai::NUMERICSERV;
-const GLIBC_FLAGS: i32 = MUSL_FLAGS | ai::IDN | ai::CANONIDN;
 
 /// Which families have a configured address (`AI_ADDRCONFIG`).
 #[derive(Debug, Clone, Copy)]
@@ -88,98 +91,36 @@ fn configured_musl() -> Result<Configured> {
     })
 }
 
-/// glibc (`__check_pf`): a family counts when an interface has an address of it other than
-/// 127.0.0.1 / ::1.
-fn configured_glibc() -> Configured {
-    let mut c = Configured {
-        v4: false,
-        v6: false,
-    };
-    let mut ifap: *mut libc::ifaddrs = std::ptr::null_mut();
-    // SAFETY: getifaddrs writes a list head to `ifap` on success; freed below.
-    if unsafe { libc::getifaddrs(&mut ifap) } != 0 {
-        return Configured { v4: true, v6: true };
-    }
-    let mut p = ifap;
-    while !p.is_null() {
-        // SAFETY: `p` is a node of the list getifaddrs returned, valid until freeifaddrs;
-        // ifa_addr is NULL or points to a sockaddr of the family it names.
-        unsafe {
-            let sa = (*p).ifa_addr;
-            if !sa.is_null() {
-                match (*sa).sa_family as i32 {
-                    libc::AF_INET => {
-                        let sin = &*(sa as *const libc::sockaddr_in);
-                        if sin.sin_addr.s_addr != u32::from_ne_bytes([127, 0, 0, 1]) {
-                            c.v4 = true;
-                        }
-                    }
-                    libc::AF_INET6 => {
-                        let sin6 = &*(sa as *const libc::sockaddr_in6);
-                        if std::net::Ipv6Addr::from(sin6.sin6_addr.s6_addr)
-                            != std::net::Ipv6Addr::LOCALHOST
-                        {
-                            c.v6 = true;
-                        }
-                    }
-                    _ => {}
-                }
-            }
-            p = (*p).ifa_next;
-        }
-    }
-    // SAFETY: `ifap` came from a successful getifaddrs and is freed once.
-    unsafe { libc::freeifaddrs(ifap) };
-    c
-}
-
-/// `getaddrinfo(host, serv, hints)`.
+/// `getaddrinfo(host, serv, hints)`: musl's flow below, glibc's in [`super::glibc`].
 pub fn getaddrinfo(
     host: Option<&str>,
     serv: Option<&str>,
     hints: Option<Hints>,
     sem: Semantics,
 ) -> Result<AddrInfo> {
+    if sem == Semantics::Glibc {
+        return super::glibc::getaddrinfo(host, serv, hints);
+    }
     if host.is_none() && serv.is_none() {
         return Err(Error::NotFound);
     }
     let h = hints.unwrap_or_else(|| Hints::null(sem));
-    let mask = if sem == Semantics::Musl {
-        MUSL_FLAGS
-    } else {
-        GLIBC_FLAGS
-    };
-    if hints.is_some() && h.flags & !mask != 0 {
-        return Err(Error::BadFlags);
-    }
-    if sem == Semantics::Glibc && h.flags & ai::CANONNAME != 0 && host.is_none() {
+    if hints.is_some() && h.flags & !MUSL_FLAGS != 0 {
         return Err(Error::BadFlags);
     }
     let mut family = Family::from_af(h.family).ok_or(Error::BadFamily)?;
 
     if h.flags & ai::ADDRCONFIG != 0 {
-        let c = match sem {
-            Semantics::Musl => configured_musl()?,
-            Semantics::Glibc => configured_glibc(),
-        };
-        match (sem, family) {
-            (Semantics::Musl, _) | (Semantics::Glibc, Family::Inet | Family::Inet6) => {
-                if (family == Family::Inet && !c.v4) || (family == Family::Inet6 && !c.v6) {
-                    return Err(Error::NotFound);
-                }
-                if family == Family::Unspec {
-                    match (c.v4, c.v6) {
-                        (true, false) => family = Family::Inet,
-                        (false, true) => family = Family::Inet6,
-                        (false, false) if sem == Semantics::Musl => return Err(Error::NotFound),
-                        _ => {}
-                    }
-                }
-            }
-            (Semantics::Glibc, Family::Unspec) => {
-                if c.v4 != c.v6 {
-                    family = if c.v4 { Family::Inet } else { Family::Inet6 };
-                }
+        let c = configured_musl()?;
+        if (family == Family::Inet && !c.v4) || (family == Family::Inet6 && !c.v6) {
+            return Err(Error::NotFound);
+        }
+        if family == Family::Unspec {
+            match (c.v4, c.v6) {
+                (true, false) => family = Family::Inet,
+                (false, true) => family = Family::Inet6,
+                (false, false) => return Err(Error::NotFound),
+                _ => {}
             }
         }
     }
@@ -206,19 +147,10 @@ pub fn getaddrinfo(
             });
         }
     }
-    let canon = match sem {
-        Semantics::Musl => (!names.canon.is_empty()).then_some(names.canon),
-        Semantics::Glibc => (h.flags & ai::CANONNAME != 0 && host.is_some()).then(|| {
-            if names.canon.is_empty() {
-                host.unwrap_or_default().to_string()
-            } else {
-                names.canon
-            }
-        }),
-    };
     Ok(AddrInfo {
         entries,
-        canon,
-        canon_on_all: sem == Semantics::Musl,
+        canon: (!names.canon.is_empty()).then_some(names.canon),
+        canon_on_all: true,
+        flags: 0,
     })
 }

@@ -23,6 +23,9 @@ pub struct HostEnt {
 
 /// `gethostbyname2(name, af)`. `Err(Error::BadFamily)` for families other than IPv4/IPv6.
 pub fn gethostbyname2(name: &str, af: i32, sem: Semantics) -> Result<HostEnt> {
+    if sem == Semantics::Glibc {
+        return super::glibc::gethostbyname2(name, af);
+    }
     let family = match af {
         libc::AF_INET => Family::Inet,
         libc::AF_INET6 => Family::Inet6,

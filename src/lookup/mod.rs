@@ -6,8 +6,11 @@
 //! or the musl build with `DNSSHIM_COMPAT=glibc`). [`Semantics::current`] picks one per call.
 
 pub mod addrinfo;
+pub mod glibc;
+mod glibc_sort;
 pub mod hostent;
 pub mod name;
+pub mod netlink;
 pub mod nameinfo;
 pub mod res;
 pub mod reverse;

@@ -142,18 +142,175 @@ fn musl(
     }
 }
 
-/// glibc's socket type table (`gaih_inet_typeproto`): type, protocol, protocol-any,
-/// no-service, returned by default.
-const GLIBC_TYPES: [(i32, i32, bool, bool, bool); 6] = [
-    (STREAM, TCP, false, false, true),
-    (DGRAM, UDP, false, false, true),
-    (libc::SOCK_DCCP, libc::IPPROTO_DCCP, false, false, false),
-    (DGRAM, libc::IPPROTO_UDPLITE, false, false, false),
-    (STREAM, libc::IPPROTO_SCTP, false, false, false),
-    (RAW, 0, true, true, true),
+/// One row of glibc's socket type table (`gaih_inet_typeproto`).
+struct TypeProto {
+    socktype: i32,
+    protocol: i32,
+    /// `GAI_PROTO_PROTOANY`: any protocol goes with this socket type (the hints' is kept).
+    protoany: bool,
+    /// `GAI_PROTO_NOSERVICE`: no service may be named with this socket type.
+    noservice: bool,
+    /// Returned when neither socket type nor protocol is given.
+    default: bool,
+    /// The protocol name looked up in the services file.
+    name: &'static str,
+}
+
+const fn tp(
+    socktype: i32,
+    protocol: i32,
+    protoany: bool,
+    default: bool,
+    name: &'static str,
+) -> TypeProto {
+    TypeProto {
+        socktype,
+        protocol,
+        protoany,
+        noservice: protoany,
+        default,
+        name,
+    }
+}
+
+/// glibc's `gaih_inet_typeproto`, in order.
+const GLIBC_TYPES: [TypeProto; 7] = [
+    tp(STREAM, TCP, false, true, "tcp"),
+    tp(DGRAM, UDP, false, true, "udp"),
+    tp(libc::SOCK_DCCP, libc::IPPROTO_DCCP, false, false, "dccp"),
+    tp(DGRAM, libc::IPPROTO_UDPLITE, false, false, "udplite"),
+    tp(STREAM, libc::IPPROTO_SCTP, false, false, "sctp"),
+    tp(
+        libc::SOCK_SEQPACKET,
+        libc::IPPROTO_SCTP,
+        false,
+        false,
+        "sctp",
+    ),
+    tp(RAW, 0, true, true, "raw"),
 ];
 
-/// glibc's `gaih_inet` service handling.
+/// A service as glibc's `getaddrinfo` reads the argument.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GlibcService<'a> {
+    /// A number (already reduced to 16 bits, as `htons` does).
+    Number(u16),
+    /// A name for the services file.
+    Name(&'a str),
+}
+
+/// glibc's reading of a service argument: `strtoul` over the whole string (leading blanks and a
+/// sign allowed) stored in an `int`; a negative `int` is looked up as a name, as is anything
+/// that is not all number (`AI_NUMERICSERV`: `EAI_NONAME`). The empty string is no service.
+pub fn glibc_service(s: Option<&str>, flags: i32) -> Result<Option<GlibcService<'_>>> {
+    let Some(s) = s.filter(|s| !s.is_empty()) else {
+        return Ok(None);
+    };
+    let t = s.trim_start_matches([' ', '\t', '\n', '\r', '\x0b', '\x0c']);
+    let (neg, digits) = match t.as_bytes().first() {
+        Some(b'+') => (false, &t[1..]),
+        Some(b'-') => (true, &t[1..]),
+        _ => (false, t),
+    };
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        if flags & ai::NUMERICSERV != 0 {
+            return Err(Error::NotFound);
+        }
+        return Ok(Some(GlibcService::Name(s)));
+    }
+    let v = digits.parse::<u64>().unwrap_or(u64::MAX);
+    let v = (if neg { v.wrapping_neg() } else { v }) as i32;
+    Ok(Some(if v < 0 {
+        GlibcService::Name(s)
+    } else {
+        GlibcService::Number(v as u16)
+    }))
+}
+
+/// glibc's `get_servtuples`: with a socket type or protocol, the first matching table row;
+/// without, every default row for a number, every row whose protocol knows the name for a name.
+pub fn glibc_servtuples(
+    service: Option<GlibcService<'_>>,
+    socktype: i32,
+    protocol: i32,
+    services: &dyn Fn() -> std::sync::Arc<Services>,
+) -> Result<Vec<Service>> {
+    let matches = |t: &TypeProto| {
+        !((socktype != 0 && socktype != t.socktype)
+            || (protocol != 0 && !t.protoany && protocol != t.protocol))
+    };
+    let chosen = if socktype != 0 || protocol != 0 {
+        match GLIBC_TYPES.iter().find(|t| matches(t)) {
+            Some(t) => Some(t),
+            None if socktype != 0 => return Err(Error::BadSocktype),
+            None => return Err(Error::BadService),
+        }
+    } else {
+        None
+    };
+    let proto_of = |t: &TypeProto| if t.protoany { protocol } else { t.protocol };
+    if service.is_some() && chosen.is_some_and(|t| t.noservice) {
+        return Err(Error::BadService);
+    }
+    let name = match service {
+        None | Some(GlibcService::Number(_)) => {
+            let port = match service {
+                Some(GlibcService::Number(p)) => p,
+                _ => 0,
+            };
+            return Ok(match chosen {
+                Some(t) => vec![Service {
+                    port,
+                    socktype: t.socktype,
+                    protocol: proto_of(t),
+                }],
+                None => GLIBC_TYPES
+                    .iter()
+                    .filter(|t| t.default)
+                    .map(|t| Service {
+                        port,
+                        socktype: t.socktype,
+                        protocol: t.protocol,
+                    })
+                    .collect(),
+            });
+        }
+        Some(GlibcService::Name(n)) => n,
+    };
+    // gaih_inet_serv: getservbyname(name, row's protocol name). The services table knows tcp
+    // and udp entries only.
+    let table = services();
+    let lookup = |t: &TypeProto| -> Option<Service> {
+        let want = match t.name {
+            "tcp" => Proto::Tcp,
+            "udp" => Proto::Udp,
+            _ => return None,
+        };
+        table
+            .by_name(name)
+            .find(|e| e.proto == want)
+            .map(|e| Service {
+                port: e.port,
+                socktype: t.socktype,
+                protocol: proto_of(t),
+            })
+    };
+    let out: Vec<Service> = match chosen {
+        Some(t) => lookup(t).into_iter().collect(),
+        None => GLIBC_TYPES
+            .iter()
+            .filter(|t| !t.noservice && matches(t))
+            .filter_map(lookup)
+            .collect(),
+    };
+    if out.is_empty() {
+        Err(Error::BadService)
+    } else {
+        Ok(out)
+    }
+}
+
+/// glibc's `gaih_inet` service handling, from the `getaddrinfo` arguments.
 fn glibc(
     name: Option<&str>,
     protocol: i32,
@@ -161,103 +318,7 @@ fn glibc(
     flags: i32,
     services: &dyn Fn() -> std::sync::Arc<Services>,
 ) -> Result<Vec<Service>> {
-    // With a socket type or protocol given, the first matching table row.
-    let chosen = if socktype != 0 || protocol != 0 {
-        let row = GLIBC_TYPES
-            .iter()
-            .chain(std::iter::once(&(
-                libc::SOCK_SEQPACKET,
-                libc::IPPROTO_SCTP,
-                false,
-                false,
-                false,
-            )))
-            .find(|(t, p, any, _, _)| {
-                (socktype == 0 || socktype == *t) && (protocol == 0 || *any || protocol == *p)
-            });
-        match row {
-            Some(r) => Some(*r),
-            None if socktype != 0 => return Err(Error::BadSocktype),
-            None => return Err(Error::BadService),
-        }
-    } else {
-        None
-    };
-    let number = match name {
-        None => None,
-        Some(n) => match n.parse::<u64>() {
-            Ok(v) if !n.starts_with('+') => Some(v as u16),
-            _ => {
-                if flags & ai::NUMERICSERV != 0 {
-                    return Err(Error::NotFound);
-                }
-                None
-            }
-        },
-    };
-    let port = match (name, number) {
-        (None, _) => 0,
-        (Some(_), Some(p)) => p,
-        (Some(n), None) => {
-            // A service name: looked up per socket type.
-            let rows: Vec<_> = match chosen {
-                Some(r) => vec![r],
-                None => GLIBC_TYPES.iter().copied().filter(|r| r.4).collect(),
-            };
-            let table = services();
-            let mut out = Vec::new();
-            for (t, p, any, noservice, _) in rows {
-                if noservice {
-                    if chosen.is_some() {
-                        return Err(Error::BadService);
-                    }
-                    continue;
-                }
-                let want = if p == TCP {
-                    Proto::Tcp
-                } else if p == UDP {
-                    Proto::Udp
-                } else {
-                    continue;
-                };
-                if let Some(e) = table.by_name(n).find(|e| e.proto == want) {
-                    let proto = if any { protocol } else { p };
-                    out.push(Service {
-                        port: e.port,
-                        socktype: t,
-                        protocol: proto,
-                    });
-                }
-            }
-            return if out.is_empty() {
-                Err(Error::BadService)
-            } else {
-                Ok(out)
-            };
-        }
-    };
-    Ok(match chosen {
-        Some((t, p, any, noservice, _)) => {
-            if noservice && name.is_some() {
-                return Err(Error::BadService);
-            }
-            vec![Service {
-                port,
-                socktype: t,
-                protocol: if any { protocol } else { p },
-            }]
-        }
-        None => GLIBC_TYPES
-            .iter()
-            .filter(|r| r.4)
-            .filter(|r| !(r.3 && name.is_some() && number.is_none()))
-            .map(|&(t, p, _, _, _)| Service {
-                port,
-                socktype: t,
-                protocol: p,
-            })
-            .collect(),
-    })
+    glibc_servtuples(glibc_service(name, flags)?, socktype, protocol, services)
 }
 
 #[cfg(test)]

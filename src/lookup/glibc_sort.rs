@@ -1,0 +1,432 @@
+//! Destination address sorting as glibc 2.36's `getaddrinfo` does it (`rfc3484_sort` in
+//! `sysdeps/posix/getaddrinfo.c`): RFC 3484 rules 1-10 with glibc's default label and
+//! precedence tables (RFC 3484's, plus ULA, site-local and Teredo labels), IPv4 scopes by
+//! glibc's `default_scopes`, source addresses from a connected UDP socket, interface data from
+//! rtnetlink ([`super::netlink`]), and glibc's merge sort, so that even its non-transitive
+//! comparisons come out in the same order.
+//!
+//! Not read: `/etc/gai.conf` (the built-in tables are what an all-comment gai.conf, Debian's
+//! default, gives); see docs/compat.md.
+
+use super::netlink::{self, Interfaces, DEPRECATED, HOMEADDRESS};
+use super::Address;
+use std::cmp::Ordering;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV6};
+
+/// One prefix table row: the first `bits` bits of `prefix` → `val`.
+struct Prefix {
+    prefix: [u8; 16],
+    bits: u32,
+    val: i32,
+}
+
+const fn p(prefix: [u8; 16], bits: u32, val: i32) -> Prefix {
+    Prefix { prefix, bits, val }
+}
+
+const ZERO: [u8; 16] = [0; 16];
+const LOOPBACK: [u8; 16] = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1];
+const V4MAPPED: [u8; 16] = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0, 0, 0, 0];
+const P6TO4: [u8; 16] = [0x20, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+const SITELOCAL: [u8; 16] = [0xfe, 0xc0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+const ULA: [u8; 16] = [0xfc, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+const TEREDO: [u8; 16] = [0x20, 0x01, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+
+/// glibc `default_labels`.
+const LABELS: [Prefix; 8] = [
+    p(LOOPBACK, 128, 0),
+    p(P6TO4, 16, 2),
+    p(ZERO, 96, 3),
+    p(V4MAPPED, 96, 4),
+    p(SITELOCAL, 10, 5),
+    p(ULA, 7, 6),
+    p(TEREDO, 32, 7),
+    p(ZERO, 0, 1),
+];
+
+/// glibc `default_precedence` (RFC 3484 section 2.1).
+const PRECEDENCE: [Prefix; 5] = [
+    p(LOOPBACK, 128, 50),
+    p(P6TO4, 16, 30),
+    p(ZERO, 96, 20),
+    p(V4MAPPED, 96, 10),
+    p(ZERO, 0, 40),
+];
+
+/// glibc `match_prefix`: the first row whose prefix matches.
+fn match_prefix(a: &[u8; 16], table: &[Prefix]) -> i32 {
+    for row in table {
+        let whole = (row.bits / 8) as usize;
+        let rem = row.bits % 8;
+        if a[..whole] != row.prefix[..whole] {
+            continue;
+        }
+        if rem == 0 {
+            return row.val;
+        }
+        let mask = 0xff00u16 >> rem;
+        if u16::from(row.prefix[whole]) & mask == u16::from(a[whole]) & mask {
+            return row.val;
+        }
+    }
+    0
+}
+
+fn in6(ip: &IpAddr) -> [u8; 16] {
+    netlink::as_in6(ip).octets()
+}
+
+fn label(ip: &IpAddr) -> i32 {
+    match_prefix(&in6(ip), &LABELS)
+}
+
+fn precedence(ip: &IpAddr) -> i32 {
+    match_prefix(&in6(ip), &PRECEDENCE)
+}
+
+/// glibc `get_scope`: IPv6 by address type, IPv4 by `default_scopes` (169.254/16 and 127/8
+/// link-local, everything else global).
+fn scope(ip: &IpAddr) -> i32 {
+    match ip {
+        IpAddr::V6(a) => {
+            let o = a.octets();
+            if o[0] == 0xff {
+                i32::from(o[1] & 0xf)
+            } else if (o[0] == 0xfe && o[1] & 0xc0 == 0x80) || *a == Ipv6Addr::LOCALHOST {
+                2
+            } else if o[0] == 0xfe && o[1] & 0xc0 == 0xc0 {
+                5
+            } else {
+                14
+            }
+        }
+        IpAddr::V4(a) => {
+            let o = a.octets();
+            if (o[0] == 169 && o[1] == 254) || o[0] == 127 {
+                2
+            } else {
+                14
+            }
+        }
+    }
+}
+
+/// What glibc knows about one destination.
+#[derive(Debug, Clone, Copy)]
+struct Info {
+    dest: IpAddr,
+    /// The source address the kernel would use (same family as `dest`), if reachable.
+    source: Option<IpAddr>,
+    source_flags: u8,
+    prefixlen: u8,
+    index: u32,
+    native: bool,
+}
+
+fn source_for(a: &Address) -> Option<IpAddr> {
+    let dest = match a.ip {
+        IpAddr::V4(_) => SocketAddr::new(a.ip, 0),
+        IpAddr::V6(v6) => SocketAddr::V6(SocketAddrV6::new(v6, 0, 0, a.scope_id)),
+    };
+    crate::sys::route_source(&dest).map(|s| s.ip())
+}
+
+fn info(a: &Address, ifs: &Interfaces) -> Info {
+    let mut i = Info {
+        dest: a.ip,
+        source: source_for(a),
+        source_flags: 0,
+        prefixlen: 0,
+        index: u32::MAX,
+        native: false,
+    };
+    if let Some(src) = i.source {
+        // The loopback interface may answer for any 127/8 source: glibc looks up 127.0.0.1.
+        let key = match src {
+            IpAddr::V4(v4) if v4.octets()[0] == 127 => Ipv4Addr::LOCALHOST.to_ipv6_mapped(),
+            other => netlink::as_in6(&other),
+        };
+        if let Some(found) = ifs.find(&key) {
+            i.source_flags = found.flags;
+            i.prefixlen = found.prefixlen;
+            i.index = found.index;
+        }
+    }
+    i
+}
+
+/// Leading zero bits of `x` (glibc's misnamed `fls`).
+fn fls(x: u32) -> u32 {
+    x.leading_zeros()
+}
+
+/// `rfc3484_sort` for results `i1` and `i2` (their positions in the answer).
+fn compare(a1: &Info, a2: &Info, i1: usize, i2: usize) -> Ordering {
+    use Ordering::{Greater, Less};
+    // Rule 1: avoid unusable destinations.
+    match (a1.source.is_some(), a2.source.is_some()) {
+        (true, false) => return Less,
+        (false, true) => return Greater,
+        _ => {}
+    }
+    let got_source = a1.source.is_some();
+    let src = |a: &Info| a.source.unwrap_or(a.dest);
+
+    // Rule 2: prefer matching scope.
+    let (d1_scope, d2_scope) = (scope(&a1.dest), scope(&a2.dest));
+    if got_source {
+        let m1 = d1_scope == scope(&src(a1));
+        let m2 = d2_scope == scope(&src(a2));
+        if m1 && !m2 {
+            return Less;
+        }
+        if !m1 && m2 {
+            return Greater;
+        }
+    }
+
+    // Rule 3: avoid deprecated addresses.
+    if got_source {
+        let (d1, d2) = (
+            a1.source_flags & DEPRECATED != 0,
+            a2.source_flags & DEPRECATED != 0,
+        );
+        if !d1 && d2 {
+            return Less;
+        }
+        if d1 && !d2 {
+            return Greater;
+        }
+    }
+
+    // Rule 4: prefer home addresses.
+    if got_source {
+        let (h1, h2) = (
+            a1.source_flags & HOMEADDRESS != 0,
+            a2.source_flags & HOMEADDRESS != 0,
+        );
+        if !h1 && h2 {
+            return Greater;
+        }
+        if h1 && !h2 {
+            return Less;
+        }
+    }
+
+    // Rule 5: prefer matching label.
+    if got_source {
+        let m1 = label(&a1.dest) == label(&src(a1));
+        let m2 = label(&a2.dest) == label(&src(a2));
+        if m1 && !m2 {
+            return Less;
+        }
+        if !m1 && m2 {
+            return Greater;
+        }
+    }
+
+    // Rule 6: prefer higher precedence.
+    let (p1, p2) = (precedence(&a1.dest), precedence(&a2.dest));
+    if p1 > p2 {
+        return Less;
+    }
+    if p1 < p2 {
+        return Greater;
+    }
+
+    // Rule 7: prefer native transport (only between different interfaces).
+    if got_source && a1.index != a2.index {
+        if a1.native && !a2.native {
+            return Less;
+        }
+        if !a1.native && a2.native {
+            return Greater;
+        }
+    }
+
+    // Rule 8: prefer smaller scope.
+    if d1_scope < d2_scope {
+        return Less;
+    }
+    if d1_scope > d2_scope {
+        return Greater;
+    }
+
+    // Rule 9: longest matching prefix, within the source's subnet for IPv4; for IPv6 only
+    // the first 32-bit word where either pair differs.
+    if got_source && a1.dest.is_ipv4() == a2.dest.is_ipv4() {
+        let (mut bit1, mut bit2) = (0, 0);
+        match (a1.dest, src(a1), a2.dest, src(a2)) {
+            (IpAddr::V4(d1), IpAddr::V4(s1), IpAddr::V4(d2), IpAddr::V4(s2)) => {
+                // glibc shifts by 32 for a zero prefix length, which x86 reduces to 0.
+                let mask = |len: u8| {
+                    if len == 0 {
+                        u32::MAX
+                    } else {
+                        u32::MAX << (32 - u32::from(len.min(32)))
+                    }
+                };
+                let (d1, s1, d2, s2) = (u32::from(d1), u32::from(s1), u32::from(d2), u32::from(s2));
+                let (m1, m2) = (mask(a1.prefixlen), mask(a2.prefixlen));
+                if s1 & m1 == d1 & m1 {
+                    bit1 = fls(d1 ^ s1);
+                }
+                if s2 & m2 == d2 & m2 {
+                    bit2 = fls(d2 ^ s2);
+                }
+            }
+            (IpAddr::V6(d1), IpAddr::V6(s1), IpAddr::V6(d2), IpAddr::V6(s2)) => {
+                let w = |a: Ipv6Addr, i: usize| {
+                    let o = a.octets();
+                    u32::from_be_bytes([o[4 * i], o[4 * i + 1], o[4 * i + 2], o[4 * i + 3]])
+                };
+                if let Some(i) = (0..4).find(|&i| w(d1, i) != w(s1, i) || w(d2, i) != w(s2, i)) {
+                    bit1 = fls(w(d1, i) ^ w(s1, i));
+                    bit2 = fls(w(d2, i) ^ w(s2, i));
+                }
+            }
+            _ => {}
+        }
+        if bit1 > bit2 {
+            return Less;
+        }
+        if bit1 < bit2 {
+            return Greater;
+        }
+    }
+
+    // Rule 10: keep the order of the answer.
+    i1.cmp(&i2)
+}
+
+/// glibc's `msort_with_tmp`: top-down merge sort, taking from the left run on "not greater".
+fn msort(v: &mut [usize], cmp: &impl Fn(usize, usize) -> Ordering) {
+    let n = v.len();
+    if n <= 1 {
+        return;
+    }
+    let n1 = n / 2;
+    msort(&mut v[..n1], cmp);
+    msort(&mut v[n1..], cmp);
+    let mut out = Vec::with_capacity(n);
+    let (mut i, mut j) = (0, n1);
+    while i < n1 && j < n {
+        if cmp(v[i], v[j]) != Ordering::Greater {
+            out.push(v[i]);
+            i += 1;
+        } else {
+            out.push(v[j]);
+            j += 1;
+        }
+    }
+    out.extend_from_slice(&v[i..n1]);
+    out.extend_from_slice(&v[j..n]);
+    v.copy_from_slice(&out);
+}
+
+/// Sorts `addrs` as glibc sorts a `getaddrinfo` result (callers sort only lists of two or
+/// more addresses, as glibc does).
+pub fn sort(addrs: &mut [Address]) {
+    if addrs.len() < 2 {
+        return;
+    }
+    // glibc assumes nothing when netlink fails: no interface data, every rule still applies.
+    let ifs = netlink::check_pf().unwrap_or_default();
+    let mut infos: Vec<Info> = addrs.iter().map(|a| info(a, &ifs)).collect();
+    if infos
+        .iter()
+        .filter(|i| i.source.is_some())
+        .any(|i| i.index != infos[0].index)
+    {
+        let natives = netlink::native_interfaces();
+        for i in &mut infos {
+            i.native = natives.iter().any(|&(idx, n)| idx == i.index && n);
+        }
+    }
+    let mut order: Vec<usize> = (0..addrs.len()).collect();
+    msort(&mut order, &|x, y| compare(&infos[x], &infos[y], x, y));
+    let sorted: Vec<Address> = order.iter().map(|&i| addrs[i]).collect();
+    addrs.copy_from_slice(&sorted);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ip(s: &str) -> IpAddr {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn tables() {
+        assert_eq!(precedence(&ip("::1")), 50);
+        assert_eq!(precedence(&ip("10.0.0.1")), 10);
+        assert_eq!(precedence(&ip("2002::1")), 30);
+        assert_eq!(precedence(&ip("::10.0.0.1")), 20);
+        // RFC 3484, not 6724: ULA and Teredo have the default precedence.
+        assert_eq!(precedence(&ip("fd00::1")), 40);
+        assert_eq!(precedence(&ip("2001::1")), 40);
+        assert_eq!(label(&ip("fd00::1")), 6);
+        assert_eq!(label(&ip("fec0::1")), 5);
+        assert_eq!(label(&ip("2001::1")), 7);
+        assert_eq!(label(&ip("2001:db8::1")), 1);
+        assert_eq!(label(&ip("127.0.0.1")), 4);
+        assert_eq!(label(&ip("::")), 3);
+        assert_eq!(scope(&ip("127.0.0.5")), 2);
+        assert_eq!(scope(&ip("169.254.1.1")), 2);
+        assert_eq!(scope(&ip("10.0.0.1")), 14);
+        assert_eq!(scope(&ip("ff02::1")), 2);
+        assert_eq!(scope(&ip("fec0::1")), 5);
+        assert_eq!(scope(&ip("::ffff:127.0.0.1")), 14);
+    }
+
+    fn unreachable(s: &str) -> Info {
+        Info {
+            dest: ip(s),
+            source: None,
+            source_flags: 0,
+            prefixlen: 0,
+            index: u32::MAX,
+            native: false,
+        }
+    }
+
+    #[test]
+    fn rules() {
+        let reach = |d: &str, s: &str| Info {
+            source: Some(ip(s)),
+            ..unreachable(d)
+        };
+        // Rule 1.
+        let a = reach("127.0.0.3", "127.0.0.1");
+        let b = unreachable("10.0.0.1");
+        assert_eq!(compare(&a, &b, 1, 0), Ordering::Less);
+        // Rule 5 decides passive wildcards: 0.0.0.0 before ::.
+        let v4 = reach("0.0.0.0", "127.0.0.1");
+        let v6 = reach("::", "::1");
+        assert_eq!(compare(&v4, &v6, 1, 0), Ordering::Less);
+        // Rule 6: ::1 before 127.0.0.1.
+        let l6 = reach("::1", "::1");
+        let l4 = reach("127.0.0.1", "127.0.0.1");
+        assert_eq!(compare(&l4, &l6, 0, 1), Ordering::Greater);
+        // Rule 9 for IPv4 needs the prefix length; without it only equal addresses count.
+        let x = reach("127.1.0.5", "127.0.0.1");
+        let y = reach("127.0.0.5", "127.0.0.1");
+        assert_eq!(compare(&x, &y, 0, 1), Ordering::Less);
+        let x8 = Info { prefixlen: 8, ..x };
+        let y8 = Info { prefixlen: 8, ..y };
+        assert_eq!(compare(&x8, &y8, 0, 1), Ordering::Greater);
+        // Rule 10.
+        let u = unreachable("10.0.0.2");
+        assert_eq!(compare(&b, &u, 0, 1), Ordering::Less);
+        assert_eq!(compare(&u, &b, 1, 0), Ordering::Greater);
+    }
+
+    #[test]
+    fn merge_sort_is_stable_and_complete() {
+        let keys = [3, 1, 3, 2, 1, 0, 2];
+        let mut v: Vec<usize> = (0..keys.len()).collect();
+        msort(&mut v, &|a, b| keys[a].cmp(&keys[b]).then(a.cmp(&b)));
+        assert_eq!(v, [5, 1, 4, 3, 6, 0, 2]);
+    }
+}
