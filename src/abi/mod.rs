@@ -23,6 +23,8 @@ pub mod eai {
     pub const FAIL: c_int = -4;
     pub const NODATA: c_int = -5;
     pub const FAMILY: c_int = -6;
+    /// glibc's, for a numeric host of the wrong family.
+    pub const ADDRFAMILY: c_int = -9;
     pub const SOCKTYPE: c_int = -7;
     pub const SERVICE: c_int = -8;
     pub const MEMORY: c_int = -10;
@@ -54,6 +56,7 @@ pub fn eai_code(e: Error) -> c_int {
         Error::Fail => eai::FAIL,
         Error::BadService => eai::SERVICE,
         Error::BadFamily => eai::FAMILY,
+        Error::AddrFamily => eai::ADDRFAMILY,
         Error::BadSocktype => eai::SOCKTYPE,
         Error::BadFlags => eai::BADFLAGS,
         Error::Memory => eai::MEMORY,
@@ -141,4 +144,31 @@ macro_rules! next_fn {
             $crate::abi::next_symbol(&SLOT, c).map(|p| unsafe { std::mem::transmute::<*mut std::ffi::c_void, $ty>(p) })
         }
     };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn boundary_returns_the_fallback_when_the_closure_panics() {
+        // What each exported function falls back to.
+        assert_eq!(
+            boundary(eai::FAIL, || -> c_int { panic!("test panic") }),
+            eai::FAIL
+        );
+        assert_eq!(
+            boundary(libc::EINVAL, || -> c_int { panic!("test panic") }),
+            libc::EINVAL
+        );
+        let p: *mut libc::hostent = boundary(std::ptr::null_mut(), || panic!("test panic"));
+        assert!(p.is_null());
+        // Unit (freeaddrinfo): returns instead of unwinding.
+        boundary((), || panic!("test panic"));
+        // A panic with a non-string payload, and from a nested call.
+        let nested = || -> c_int { std::panic::panic_any(42u64) };
+        assert_eq!(boundary(-1, || nested() + 1), -1);
+        // Without a panic, the closure's value.
+        assert_eq!(boundary(eai::FAIL, || 0), 0);
+    }
 }
