@@ -156,17 +156,20 @@ impl Front {
     }
 }
 
-/// tests/c/rrquery.c built for `libc`, once per test process.
+/// tests/c/rrquery.c built for `libc` into target/probes, once per test process.
 fn rrquery(libc: Libc) -> PathBuf {
     static BUILT: [OnceLock<PathBuf>; 2] = [OnceLock::new(), OnceLock::new()];
     BUILT[libc as usize]
         .get_or_init(|| {
-            let dir = temp_dir("rrquery");
             let (cc, name) = match libc {
                 Libc::Musl => ("musl-gcc", "rrquery-musl"),
                 Libc::Glibc => ("gcc", "rrquery-glibc"),
             };
+            let dir = root().join("target/probes");
+            fs::create_dir_all(&dir).unwrap();
             let out = dir.join(name);
+            // Built under a private name, then renamed: other test processes may be running it.
+            let tmp = dir.join(format!("{name}.tmp{}", std::process::id()));
             let src = root().join("tests/c/rrquery.c");
             host(
                 cc,
@@ -176,10 +179,11 @@ fn rrquery(libc: Libc) -> PathBuf {
                     "-Wextra",
                     "-Werror",
                     "-o",
-                    out.to_str().unwrap(),
+                    tmp.to_str().unwrap(),
                     src.to_str().unwrap(),
                 ],
             );
+            fs::rename(&tmp, &out).unwrap();
             out
         })
         .clone()
