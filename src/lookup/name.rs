@@ -336,6 +336,28 @@ mod tests {
     }
 
     #[test]
+    fn no_tld_query() {
+        let mut c = conf(&["a.test"], 1);
+        c.no_tld_query = true;
+        // A single label is not asked as it is once the search list was tried (glibc's rule,
+        // honoured with musl semantics too).
+        for sem in [Semantics::Musl, Semantics::Glibc] {
+            assert_eq!(candidates(&c, "web", false, sem), ["web.a.test"]);
+            assert_eq!(candidates(&c, "web", true, sem), ["web"]);
+        }
+        assert_eq!(
+            candidates(&c, "web.x", false, Semantics::Glibc),
+            ["web.x", "web.x.a.test"]
+        );
+        // Without a search list nothing was tried: the name as it is (glibc: !searched).
+        let mut c = conf(&[], 1);
+        c.no_tld_query = true;
+        for sem in [Semantics::Musl, Semantics::Glibc] {
+            assert_eq!(candidates(&c, "web", false, sem), ["web"]);
+        }
+    }
+
+    #[test]
     fn search_domain_too_long_is_skipped() {
         let long = "d".repeat(252);
         let c = conf(&[&long, "ok.test"], 1);

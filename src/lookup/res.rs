@@ -418,23 +418,11 @@ pub fn send(msg: &[u8], anslen: usize, sem: Semantics) -> Done {
             reply: Some(r),
             status: Err(Fail::SILENT),
         },
-        Ok(r) => udp_question_check(r, msg, anslen, Fail::SILENT),
+        Ok(r) => Done {
+            reply: Some(r),
+            status: Ok(()),
+        },
         Err(_) => Done::fail(Fail::SILENT),
-    }
-}
-
-/// glibc over UDP reads the datagram into the caller's buffer and then checks the question:
-/// when the buffer cannot hold the question, the packet is dropped as not matching and the
-/// call ends in a timeout. (musl accepts the cut packet; no caller passes such a buffer to
-/// get anything useful.)
-fn udp_question_check(r: Reply, query: &[u8], anslen: usize, fail: Fail) -> Done {
-    let need = question_end(query).unwrap_or(HEADER_LEN);
-    if !r.tcp && r.bytes.len() > anslen && anslen < need {
-        return Done::fail(fail);
-    }
-    Done {
-        reply: Some(r),
-        status: Ok(()),
     }
 }
 
@@ -482,10 +470,6 @@ fn query_with(
         Ok(r) => r,
         Err(_) => return Done::fail(Fail::h(Error::TryAgain)),
     };
-    let done = udp_question_check(r, &plain, anslen, Fail::h(Error::TryAgain));
-    let Some(r) = &done.reply else {
-        return done;
-    };
     let (rc, ancount) = r.rcode_ancount();
     let failure = match sem {
         Semantics::Musl => match rc {
@@ -501,11 +485,11 @@ fn query_with(
             _ => Some(Error::Fail),
         },
     };
-    match failure {
-        None => done,
-        Some(e) => Done {
-            reply: done.reply,
-            status: Err(Fail::h(e)),
+    Done {
+        reply: Some(r),
+        status: match failure {
+            None => Ok(()),
+            Some(e) => Err(Fail::h(e)),
         },
     }
 }

@@ -782,3 +782,21 @@ fn send_with_plain_fallback_after_formerr() {
     let a = send(&with, None, &policy(&[&s], 2000, 1), Accept::AnyRcode).unwrap();
     assert_eq!(a.response.rcode, rcode::FORMERR);
 }
+
+#[test]
+fn policy_from_conf_options() {
+    let conf = crate::config::ResolvConf::parse(
+        b"nameserver 127.0.0.1\noptions rotate single-request-reopen trust-ad debug\n",
+    );
+    let p = Policy::from_conf(&conf);
+    assert!(p.rotate && p.single_request && p.trust_ad && p.debug);
+    assert!(!p.in_order && !p.edns0 && !p.use_vc);
+    assert_eq!(p.edns_payload, wire::EDNS_PAYLOAD);
+    let p = Policy::from_conf(&crate::config::ResolvConf::parse(
+        b"options single-request\n",
+    ));
+    assert!(p.single_request && !p.rotate && !p.trust_ad && !p.debug);
+    use crate::lookup::{policy as sem_policy, Semantics};
+    assert!(sem_policy(&conf, Semantics::Glibc).in_order);
+    assert!(!sem_policy(&conf, Semantics::Musl).in_order);
+}

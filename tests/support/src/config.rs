@@ -183,12 +183,20 @@ pub struct Config {
     pub drip_ms: u64,
     /// Directory where every response sent is also written, one file each (`dump DIR`).
     pub dump: Option<String>,
+    /// Encode answers of only A/AAAA records owned by the question name by hand, every owner
+    /// a two-byte pointer to the question (`compact on`): 16 bytes per A record, as BIND does.
+    pub compact: bool,
     /// Global `tcp refuse`: the TCP port is not bound at all.
     pub tcp_refuse: bool,
     /// Cap on UDP answers whatever EDNS0 payload the query offers (`udp-size`).
     pub udp_size: Option<usize>,
     /// Drop OPT from queries before answering, as a server without EDNS0 would (`edns off`).
     pub edns: bool,
+    /// Answer FORMERR (and no OPT) to every query with an OPT record (`edns formerr`), as
+    /// some old servers and middleboxes do.
+    pub edns_formerr: bool,
+    /// Set the AD bit in every answer (`ad on`), as a validating resolver does.
+    pub ad: bool,
 }
 
 #[derive(Debug)]
@@ -419,9 +427,12 @@ impl Config {
             verbatim: HashMap::new(),
             drip_ms: 100,
             dump: None,
+            compact: false,
             tcp_refuse: false,
             udp_size: None,
             edns: true,
+            edns_formerr: false,
+            ad: false,
         };
         let mut ttl = 300u32;
         for (i, line) in text.lines().enumerate() {
@@ -545,11 +556,22 @@ impl Config {
             }
             "drip-ms" => self.drip_ms = num(w.get(1), "milliseconds")?,
             "dump" => self.dump = Some(w.get(1).ok_or("usage: dump DIR")?.clone()),
+            "compact" => match w.get(1).map(String::as_str) {
+                Some("on") => self.compact = true,
+                Some("off") => self.compact = false,
+                m => return Err(format!("compact on|off, not {m:?}")),
+            },
             "udp-size" => self.udp_size = Some(num(w.get(1), "size")?),
             "edns" => match w.get(1).map(String::as_str) {
                 Some("on") => self.edns = true,
                 Some("off") => self.edns = false,
-                m => return Err(format!("edns on|off, not {m:?}")),
+                Some("formerr") => self.edns_formerr = true,
+                m => return Err(format!("edns on|off|formerr, not {m:?}")),
+            },
+            "ad" => match w.get(1).map(String::as_str) {
+                Some("on") => self.ad = true,
+                Some("off") => self.ad = false,
+                m => return Err(format!("ad on|off, not {m:?}")),
             },
             "ttl" => *ttl = num(w.get(1), "ttl")?,
             _ => self.record(w, *ttl)?,

@@ -42,6 +42,22 @@ fn describe(q: &Query) -> String {
     format!("{} {}", q.name(), q.query_type())
 }
 
+/// The end of a query's log line: ` at=LOCAL-ADDRESS`, ` edns=PAYLOAD` when the query has an
+/// OPT record, ` ad=1` when it has the AD bit.
+fn marks(query: &Message, local: Option<SocketAddr>) -> String {
+    let mut s = String::new();
+    if let Some(l) = local {
+        s.push_str(&format!(" at={l}"));
+    }
+    if let Some(e) = &query.edns {
+        s.push_str(&format!(" edns={}", e.max_payload()));
+    }
+    if query.metadata.authentic_data {
+        s.push_str(" ad=1");
+    }
+    s
+}
+
 fn name(s: &str) -> Name {
     // Names were validated when the config was parsed into strings; a bad one here is a bug.
     Name::from_ascii(s).unwrap_or_else(|e| panic!("bad name {s:?}: {e}"))
@@ -99,7 +115,12 @@ impl Server {
         meta.recursion_available = true;
         let mut resp = Message::new(query.metadata.id, MessageType::Response, OpCode::Query);
         resp.metadata = meta;
+        resp.metadata.authentic_data = self.cfg.ad;
         resp.add_queries(query.queries.iter().cloned());
+        if query.edns.is_some() && self.cfg.edns_formerr {
+            resp.metadata.response_code = ResponseCode::FormErr;
+            return resp;
+        }
         if query.edns.is_some() && self.cfg.edns {
             let mut e = Edns::new();
             e.set_max_payload(1232);
@@ -176,6 +197,16 @@ impl Server {
         }
     }
 
+    /// The answer's bytes: by hand with `compact on` when [`encode_compact`] can, else by
+    /// hickory (which compresses only some owner names).
+    fn encode_answer(&self, msg: &Message) -> Option<Vec<u8>> {
+        self.cfg
+            .compact
+            .then(|| encode_compact(msg))
+            .flatten()
+            .or_else(|| Self::encode(msg))
+    }
+
     /// Applies the UDP size limit and truncation mode.
     fn udp_bytes(&self, query: &Message, mut resp: Message, mode: UdpMode) -> Option<Vec<u8>> {
         let mut limit = match (&query.edns, self.cfg.edns) {
@@ -185,7 +216,7 @@ impl Server {
         if let Some(cap) = self.cfg.udp_size {
             limit = limit.min(cap);
         }
-        let full = Self::encode(&resp)?;
+        let full = self.encode_answer(&resp)?;
         let fits = full.len() <= limit;
         match mode {
             UdpMode::Oversize if full.len() <= UDP_MAX => return Some(full),
@@ -255,7 +286,13 @@ impl Server {
             let (qn, qt) = key(&query);
             let mode = self.cfg.udp.get(&qn, qt);
             if mode == UdpMode::Silent {
-                self.log(|| format!("udp {peer} {qn} {}: silent", RecordType::from(qt)));
+                self.log(|| {
+                    format!(
+                        "udp {peer} {qn} {}: silent{}",
+                        RecordType::from(qt),
+                        marks(&query, sock.local_addr().ok())
+                    )
+                });
                 continue;
             }
             let decoy = self.cfg.decoy.get(&qn, qt).and_then(|d| {
@@ -271,11 +308,12 @@ impl Server {
             self.dump(&qn, qt, "udp", &bytes);
             self.log(|| {
                 format!(
-                    "udp {peer} {} id={}: {} bytes tc={}",
+                    "udp {peer} {} id={}: {} bytes tc={}{}",
                     query.queries.first().map(describe).unwrap_or_default(),
                     query.metadata.id,
                     bytes.len(),
-                    bytes.get(2).map_or(0, |b| (b >> 1) & 1)
+                    bytes.get(2).map_or(0, |b| (b >> 1) & 1),
+                    marks(&query, sock.local_addr().ok())
                 )
             });
             let mut delay = self.cfg.delay.get(&qn, qt);
@@ -345,7 +383,7 @@ impl Server {
                 }
                 _ => {}
             }
-            let Some(mut bytes) = Self::encode(&resp) else {
+            let Some(mut bytes) = self.encode_answer(&resp) else {
                 return;
             };
             if bytes.len() > 65535 {
@@ -361,14 +399,15 @@ impl Server {
             self.dump(&qn, qt, "tcp", &bytes);
             self.log(|| {
                 format!(
-                    "tcp {peer} {qn} {} id={}: {} bytes{}",
+                    "tcp {peer} {qn} {} id={}: {} bytes{}{}",
                     RecordType::from(qt),
                     query.metadata.id,
                     bytes.len(),
                     match mode {
                         TcpMode::Normal => String::new(),
                         m => format!(" ({m:?})"),
-                    }
+                    },
+                    marks(&query, conn.local_addr().ok())
                 )
             });
             let delay = self.cfg.delay.get(&qn, qt);
@@ -418,6 +457,45 @@ impl Server {
             }
         }
     }
+}
+
+/// A message whose answer section holds only A and AAAA records owned by the question name,
+/// encoded with every owner a pointer to the question (offset 12): header and question as
+/// hickory writes them, then 16 bytes per A record, 28 per AAAA. `None` for any other message
+/// (authority or additional records, EDNS, other types or owners, more than 65535 records).
+fn encode_compact(msg: &Message) -> Option<Vec<u8>> {
+    let [q] = msg.queries.as_slice() else {
+        return None;
+    };
+    if msg.answers.is_empty()
+        || !msg.authorities.is_empty()
+        || !msg.additionals.is_empty()
+        || msg.edns.is_some()
+    {
+        return None;
+    }
+    let mut head = msg.clone();
+    head.answers.clear();
+    let mut out = head.to_vec().ok()?;
+    let count = u16::try_from(msg.answers.len()).ok()?;
+    out.get_mut(6..8)?.copy_from_slice(&count.to_be_bytes());
+    for r in &msg.answers {
+        if !r.name.eq_ignore_root(q.name()) {
+            return None;
+        }
+        let (rtype, data): (u16, Vec<u8>) = match &r.data {
+            RData::A(a) => (1, a.0.octets().to_vec()),
+            RData::AAAA(a) => (28, a.0.octets().to_vec()),
+            _ => return None,
+        };
+        out.extend_from_slice(&[0xc0, 12]);
+        out.extend_from_slice(&rtype.to_be_bytes());
+        out.extend_from_slice(&1u16.to_be_bytes());
+        out.extend_from_slice(&r.ttl.to_be_bytes());
+        out.extend_from_slice(&(data.len() as u16).to_be_bytes());
+        out.extend_from_slice(&data);
+    }
+    Some(out)
 }
 
 /// The decoy of `kind` for the answer `resp`: its records poisoned (every A 192.0.2.66, every
@@ -828,6 +906,20 @@ mod tests {
         let d = decoy_message(&r, Decoy::OtherPort);
         assert_eq!(d.metadata.id, r.metadata.id);
         assert_eq!(d.queries, r.queries);
+    }
+
+    #[test]
+    fn edns_formerr_and_ad() {
+        let s = server("a.test A 1.2.3.4\nedns formerr\nad on\n");
+        let r = s.answer(&query("a.test.", RecordType::A, Some(1232)));
+        assert_eq!(r.metadata.response_code, ResponseCode::FormErr);
+        assert!(r.edns.is_none() && r.answers.is_empty());
+        let r = s.answer(&query("a.test.", RecordType::A, None));
+        assert_eq!(r.metadata.response_code, ResponseCode::NoError);
+        assert!(r.metadata.authentic_data);
+        assert_eq!(r.answers.len(), 1);
+        let q = query("a.test.", RecordType::A, Some(700));
+        assert_eq!(marks(&q, None), " edns=700");
     }
 
     #[test]
