@@ -9,7 +9,7 @@
 //! from a secure program's environment (`UNSECURE_ENVVARS`, `sysdeps/generic/unsecvars.h`):
 //! no logging, no `DNSSHIM_DISABLE`, no `LOCALDOMAIN`/`RES_OPTIONS`.
 
-use std::ffi::CStr;
+use std::ffi::{c_char, CStr};
 use std::sync::atomic::{AtomicU8, Ordering};
 
 /// Longest variable name we look up (ours are all far shorter); longer names read as unset.
@@ -34,31 +34,50 @@ pub fn secure_mode() -> bool {
     }
 }
 
+extern "C" {
+    /// The process environment (POSIX; musl and glibc both define it): the array `getenv`
+    /// scans, NULL-terminated, each entry `NAME=value`.
+    static environ: *const *const c_char;
+}
+
 /// Runs `f` on the bytes of variable `name`, if set (and not in secure mode).
+///
+/// The first `NAME=` entry of `environ` wins, as with `getenv`; the scan is ours because the C
+/// library's `getenv` calls `strncmp` once per variable, which a lookup reading several
+/// variables in a process with a large environment (a Kubernetes pod has dozens) pays for.
 fn with_raw<R>(name: &str, f: impl FnOnce(&[u8]) -> R) -> Option<R> {
     if secure_mode() {
         return None;
     }
-    let mut buf = [0u8; MAX_NAME + 1];
-    if name.len() > MAX_NAME || name.as_bytes().contains(&0) {
+    let name = name.as_bytes();
+    if name.is_empty() || name.len() > MAX_NAME || name.contains(&0) || name.contains(&b'=') {
         return None;
     }
-    buf[..name.len()].copy_from_slice(name.as_bytes());
-    // SAFETY: buf is NUL-terminated (zero-initialised, name at most MAX_NAME bytes) and lives
-    // across the call. getenv returns NULL or a pointer to a NUL-terminated string inside the
-    // environment, which stays valid until the environment is modified; we copy or inspect it
-    // right away. A concurrent setenv/putenv in another thread is a race the C library's own
-    // resolver is equally exposed to (glibc's res_init and musl read these variables with
-    // getenv too); std's environment lock would not help against C callers and could be held
-    // across a fork.
+    // SAFETY: `environ` is NULL or a NULL-terminated array of pointers to NUL-terminated
+    // strings, valid until the environment is modified; we read it and copy or inspect the
+    // value right away. Within an entry we read byte `i` only after bytes `0..i` matched
+    // `name`, which holds no NUL, so we never read past the entry's terminator. A concurrent
+    // setenv/putenv in another thread is a race the C library's own resolver is equally
+    // exposed to (glibc's res_init and musl read these variables with getenv too); std's
+    // environment lock would not help against C callers and could be held across a fork.
     unsafe {
-        let p = libc::getenv(buf.as_ptr().cast());
-        if p.is_null() {
-            None
-        } else {
-            Some(f(CStr::from_ptr(p).to_bytes()))
+        let mut entry = environ;
+        if entry.is_null() {
+            return None;
+        }
+        while !(*entry).is_null() {
+            let e = (*entry).cast::<u8>();
+            let mut i = 0;
+            while i < name.len() && *e.add(i) == name[i] {
+                i += 1;
+            }
+            if i == name.len() && *e.add(i) == b'=' {
+                return Some(f(CStr::from_ptr(e.add(i + 1).cast()).to_bytes()));
+            }
+            entry = entry.add(1);
         }
     }
+    None
 }
 
 /// The value of environment variable `name`; `None` when unset, not UTF-8, or in secure mode.
@@ -122,6 +141,18 @@ mod tests {
         assert_eq!(var(""), None);
         assert_eq!(var("A\0B"), None);
         assert_eq!(var(&"X".repeat(200)), None);
+        // A prefix of a set name, or the name plus `=`, is another variable.
+        assert_eq!(
+            var("CARGO_MANIFEST_DI"),
+            std::env::var("CARGO_MANIFEST_DI").ok()
+        );
+        assert_eq!(var("CARGO_MANIFEST_DIR="), None);
+        // Every variable of this process reads as getenv reads it.
+        for (k, _) in std::env::vars_os() {
+            if let Some(k) = k.to_str().filter(|k| !k.is_empty() && k.len() <= MAX_NAME) {
+                assert_eq!(var(k), std::env::var(k).ok(), "{k}");
+            }
+        }
         // Cached value agrees with a second call.
         assert_eq!(secure_mode(), secure_mode());
     }
