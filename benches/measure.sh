@@ -32,7 +32,15 @@ grep -q 'running$' "$W/named.log" || { cat "$W/named.log" >&2; fail 'named not r
 
 # --- contenders ---------------------------------------------------------------------------
 CONTENDERS=(musl musl+shim glibc glibc+shim)
-clean_env=(env -i PATH=/usr/local/bin:/usr/bin:/bin)
+# The environment of a process in a Kubernetes pod (20 variables): what getenv has to scan.
+clean_env=(env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+  HOSTNAME=web-7d9f8b6c5d-x2x7q HOME=/root LANG=C.UTF-8 TERM=xterm SHLVL=1
+  KUBERNETES_SERVICE_HOST=10.96.0.1 KUBERNETES_SERVICE_PORT=443 KUBERNETES_SERVICE_PORT_HTTPS=443
+  KUBERNETES_PORT=tcp://10.96.0.1:443 KUBERNETES_PORT_443_TCP=tcp://10.96.0.1:443
+  KUBERNETES_PORT_443_TCP_PROTO=tcp KUBERNETES_PORT_443_TCP_PORT=443
+  KUBERNETES_PORT_443_TCP_ADDR=10.96.0.1 WEB_SERVICE_HOST=10.96.12.7 WEB_SERVICE_PORT=8080
+  WEB_PORT=tcp://10.96.12.7:8080 APP_ENV=production LOG_LEVEL=info
+  OTEL_EXPORTER_OTLP_ENDPOINT=http://otel-collector.observability.svc:4317)
 # run CONTENDER ARGS...: the bench program of that contender, in a clean environment.
 run() {
   local c=$1; shift
