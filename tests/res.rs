@@ -1068,3 +1068,54 @@ options timeout:1 attempts:1
         f.musl.dump()
     );
 }
+
+/// `DNSSHIM_DISABLE=1` hands every new function to the C library's own.
+#[test]
+fn disable_forwards_to_the_libc() {
+    let cases = [
+        "res_query txt3k.test --type TXT",
+        "res_search _svc._tcp.srv.test --type SRV",
+        "res_querydomain txt3k test --type TXT",
+        "res_send txt3k.test --type TXT",
+        "res_mkquery one.test",
+        "gni 10.4.0.1 80",
+        "res_init",
+    ];
+    let mut sc = Scenario::new(&zone()).resolv(RESOLV);
+    for c in cases {
+        for v in [MUSL, GLIBC] {
+            sc = sc.probe(Probe::new(v, &words(c)));
+            let shim = Variant { shim: true, ..v };
+            sc = sc.probe(Probe::new(shim, &words(c)).env("DNSSHIM_DISABLE", "1"));
+        }
+    }
+    let out = sc.run();
+    for pair in out.chunks(2) {
+        assert_same(&pair[0], &pair[1], "DNSSHIM_DISABLE=1");
+    }
+    // The case that shows it: musl's own res_query gets the truncated answer.
+    assert_eq!(
+        out[1].stdout,
+        "res -1 h_errno=NO_DATA\n",
+        "{}",
+        out[1].dump()
+    );
+}
+
+/// `res_querydomain` with a NULL domain: the name alone, as glibc (musl dereferences it).
+#[test]
+fn querydomain_null_domain() {
+    let out = run(
+        Scenario::new(&zone()).resolv(RESOLV),
+        &[
+            "res_querydomain one.test -",
+            "res_querydomain txt9k.test - --type TXT",
+        ],
+        &[GLIBC, GLIBC_SHIM, MUSL_SHIM],
+    );
+    for v in &out {
+        assert_eq!(v[0].status, 0, "{}", v[0].dump());
+        assert_same(&v[0], &v[1], "glibc + shim");
+        assert_same(&v[0], &v[2], "musl + shim: glibc's answer");
+    }
+}
