@@ -72,6 +72,7 @@ dual.test.    A     10.4.0.2
 dual.test.    AAAA  2001:db8:4::2
 alias.test.   CNAME one.test.
 alias2.test.  CNAME alias.test.
+cnv6.test.    CNAME v6only.test.
 v6only.test.  AAAA  2001:db8:4::6
 nodata.test.  NODATA
 many.test.    A     10.4.0.3 10.4.0.4 127.0.0.3
@@ -101,7 +102,7 @@ fe80::9%1       scoped.test
 10.5.6          short.test
 ";
 
-const GAI_NAMES: [&str; 35] = [
+const GAI_NAMES: [&str; 36] = [
     "one.test",
     "One.TEST",
     "one.test.",
@@ -109,6 +110,7 @@ const GAI_NAMES: [&str; 35] = [
     "alias.test",
     "alias2.test",
     "v6only.test",
+    "cnv6.test",
     "nx.test",
     "nodata.test",
     "many.test",
@@ -377,6 +379,7 @@ fn small_answers_gethostbyname_match_glibc() {
         "alias.test",
         "alias2.test",
         "v6only.test",
+        "cnv6.test",
         "nx.test",
         "nodata.test",
         "many.test",

@@ -138,7 +138,9 @@ fn r_failure(e: Error, err: *mut c_int) -> c_int {
         Error::TryAgain => libc::EAGAIN,
         Error::BadFamily => libc::EAFNOSUPPORT,
         Error::System(errno) => errno,
-        _ if glibc => libc::EBADMSG,
+        // glibc: an answer without an address is TRYAGAIN with NO_RECOVERY, which
+        // gethostbyname_r returns as EAGAIN.
+        Error::Fail if glibc => libc::EAGAIN,
         _ => libc::EBADMSG,
     }
 }

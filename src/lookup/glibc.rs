@@ -401,13 +401,14 @@ fn parse_answer(msg: &Message, qname: &str, t: RecordType) -> Parsed {
     }
 }
 
+/// What `res_query` and `res_search` give: the responses, or the `h_errno` glibc sets. The
+/// outer error is a failure the shim reports as it is in both builds (every server broken:
+/// `EAI_FAIL`; a system error), see docs/compat.md.
+type Searched<T> = Result<std::result::Result<T, i32>>;
+
 /// `res_query` for one name and one or two types (`T_QUERY_A_AND_AAAA`): the responses when
 /// one of them has an answer, else the `h_errno` glibc sets.
-fn res_query(
-    conf: &ResolvConf,
-    fqdn: &str,
-    types: &[RecordType],
-) -> std::result::Result<Vec<Response>, i32> {
+fn res_query(conf: &ResolvConf, fqdn: &str, types: &[RecordType]) -> Searched<Vec<Response>> {
     let questions: Vec<Question> = types
         .iter()
         .map(|t| Question {
@@ -420,27 +421,29 @@ fn res_query(
     for r in transport::resolve(&questions, &policy) {
         match r {
             Ok(resp) => out.push(resp),
-            Err(Error::TryAgain) => return Err(herr::TRY_AGAIN),
-            Err(Error::NotFound) => return Err(herr::HOST_NOT_FOUND),
-            Err(_) => return Err(herr::NO_RECOVERY),
+            Err(Error::TryAgain) => return Ok(Err(herr::TRY_AGAIN)),
+            Err(Error::NotFound) => return Ok(Err(herr::HOST_NOT_FOUND)),
+            Err(e) => return Err(e),
         }
     }
     let answered = |r: &Response| r.rcode == wire::rcode::NOERROR && !r.message.answers.is_empty();
     if out.iter().any(answered) {
-        return Ok(out);
+        return Ok(Ok(out));
     }
-    let (first, second) = (&out[0], out.last().unwrap_or(&out[0]));
+    let (Some(first), Some(second)) = (out.first(), out.last()) else {
+        return Err(Error::Fail);
+    };
     let rcode = if first.rcode == wire::rcode::NOERROR {
         second.rcode
     } else {
         first.rcode
     };
-    Err(match rcode {
+    Ok(Err(match rcode {
         wire::rcode::NXDOMAIN => herr::HOST_NOT_FOUND,
         wire::rcode::SERVFAIL => herr::TRY_AGAIN,
         wire::rcode::NOERROR => herr::NO_DATA,
         _ => herr::NO_RECOVERY,
-    })
+    }))
 }
 
 /// `res_search`: the name as given first when it has `ndots` dots (or a trailing dot, then
@@ -451,7 +454,7 @@ fn res_search(
     conf: &ResolvConf,
     name: &str,
     types: &[RecordType],
-) -> std::result::Result<(Vec<Response>, String), i32> {
+) -> Searched<(Vec<Response>, String)> {
     let dots = name.bytes().filter(|&b| b == b'.').count() as u32;
     let trailing_dot = name.ends_with('.');
     let base = name.strip_suffix('.').unwrap_or(name);
@@ -459,9 +462,9 @@ fn res_search(
     let mut last = herr::HOST_NOT_FOUND;
     let mut tried_as_is = false;
     if dots >= conf.ndots || trailing_dot {
-        match res_query(conf, base, types) {
-            Ok(r) => return Ok((r, base.to_string())),
-            Err(h) if trailing_dot => return Err(h),
+        match res_query(conf, base, types)? {
+            Ok(r) => return Ok(Ok((r, base.to_string()))),
+            Err(h) if trailing_dot => return Ok(Err(h)),
             Err(h) => {
                 saved = Some(h);
                 last = h;
@@ -482,8 +485,8 @@ fn res_search(
         } else {
             format!("{base}.{d}")
         };
-        match res_query(conf, &fqdn, types) {
-            Ok(r) => return Ok((r, fqdn)),
+        match res_query(conf, &fqdn, types)? {
+            Ok(r) => return Ok(Ok((r, fqdn))),
             Err(h) => {
                 last = h;
                 match h {
@@ -501,16 +504,16 @@ fn res_search(
     // glibc: `(dots || !searched || !RES_NOTLDQUERY) && !(tried_as_is || root_on_list)`.
     let no_tld = dots == 0 && searched && conf.no_tld_query;
     if !(tried_as_is || root_on_list || no_tld) {
-        match res_query(conf, base, types) {
-            Ok(r) => return Ok((r, base.to_string())),
+        match res_query(conf, base, types)? {
+            Ok(r) => return Ok(Ok((r, base.to_string()))),
             Err(h) => last = h,
         }
     }
-    Err(match saved {
+    Ok(Err(match saved {
         Some(h) => h,
         None if got_nodata => herr::NO_DATA,
         None => last,
-    })
+    }))
 }
 
 /// `res_search` failed with `h`: the module's status (`TRY_AGAIN` comes from a timeout or
@@ -522,10 +525,12 @@ fn search_failure<T>(h: i32) -> Nss<T> {
     }
 }
 
-/// `_nss_dns_gethostbyname3_r`.
-pub fn dns3(conf: &ResolvConf, name: &str, af: i32) -> Nss<HostData> {
+/// `_nss_dns_gethostbyname3_r` (glibc 2.36 as released by distributions, with the rewritten
+/// `getanswer_r`): `h_name` is the end of the CNAME chain, `h_aliases` the names before it; an
+/// answer without an address is TRYAGAIN with NO_RECOVERY, CNAME or not.
+pub fn dns3(conf: &ResolvConf, name: &str, af: i32) -> Result<Nss<HostData>> {
     if !res_hnok(name) {
-        return Nss::NotFound(herr::HOST_NOT_FOUND);
+        return Ok(Nss::NotFound(herr::HOST_NOT_FOUND));
     }
     let alias = hostalias(name);
     let name = alias.as_deref().unwrap_or(name);
@@ -534,28 +539,25 @@ pub fn dns3(conf: &ResolvConf, name: &str, af: i32) -> Nss<HostData> {
     } else {
         RecordType::A
     };
-    let (resps, fqdn) = match res_search(conf, name, &[t]) {
+    let (resps, fqdn) = match res_search(conf, name, &[t])? {
         Ok(r) => r,
-        Err(h) => return search_failure(h),
+        Err(h) => return Ok(search_failure(h)),
     };
-    let mut p = parse_answer(&resps[0].message, &fqdn, t);
-    if !p.addrs.is_empty() {
-        if t == RecordType::A && p.addrs.len() > 1 {
-            sortlist(conf, &mut p.addrs);
-        }
-        return Nss::Success(HostData {
-            name: p.canonical,
-            aliases: p.aliases,
-            addrs: p.addrs.into_iter().map(Address::new).collect(),
-        });
+    let Some(resp) = resps.first() else {
+        return Err(Error::Fail);
+    };
+    let mut p = parse_answer(&resp.message, &fqdn, t);
+    if p.addrs.is_empty() {
+        return Ok(Nss::TryAgain(herr::NO_RECOVERY));
     }
-    // getanswer_r: an answer with a CNAME but no address is NOTFOUND, anything else TRYAGAIN;
-    // both with NO_RECOVERY.
-    if p.aliases.is_empty() {
-        Nss::TryAgain(herr::NO_RECOVERY)
-    } else {
-        Nss::NotFound(herr::NO_RECOVERY)
+    if t == RecordType::A && p.addrs.len() > 1 {
+        sortlist(conf, &mut p.addrs);
     }
+    Ok(Nss::Success(HostData {
+        name: p.canonical,
+        aliases: p.aliases,
+        addrs: p.addrs.into_iter().map(Address::new).collect(),
+    }))
 }
 
 /// `getanswer_r`'s `addrsort`: IPv4 answers ordered by resolv.conf's `sortlist`.
@@ -587,10 +589,11 @@ fn sortlist(conf: &ResolvConf, addrs: &mut [IpAddr]) {
 }
 
 /// `_nss_dns_gethostbyname4_r`: A and AAAA together, the A answer's addresses first; the
-/// canonical name of the first answer that has an address.
-fn dns4(conf: &ResolvConf, name: &str) -> Nss<(Vec<Address>, String)> {
+/// canonical name of the first answer that has an address. An answer without addresses is
+/// NOTFOUND (HOST_NOT_FOUND).
+fn dns4(conf: &ResolvConf, name: &str) -> Result<Nss<(Vec<Address>, String)>> {
     if !res_hnok(name) {
-        return Nss::NotFound(herr::HOST_NOT_FOUND);
+        return Ok(Nss::NotFound(herr::HOST_NOT_FOUND));
     }
     let alias = hostalias(name);
     let name = alias.as_deref().unwrap_or(name);
@@ -599,44 +602,25 @@ fn dns4(conf: &ResolvConf, name: &str) -> Nss<(Vec<Address>, String)> {
     } else {
         &[RecordType::A, RecordType::AAAA]
     };
-    let (resps, fqdn) = match res_search(conf, name, types) {
+    let (resps, fqdn) = match res_search(conf, name, types)? {
         Ok(r) => r,
-        Err(h) => return search_failure(h),
+        Err(h) => return Ok(search_failure(h)),
     };
-    let mut status: Option<Nss<()>> = None;
     let mut addrs = Vec::new();
     let mut canon = None;
     for (r, t) in resps.iter().zip(types) {
-        // gaih_getanswer_slice
+        // gaih_getanswer_slice, for each answer; gaih_getanswer: success if either has an
+        // address, else NOTFOUND.
         let p = parse_answer(&r.message, &fqdn, *t);
-        let slice = if r.message.answers.is_empty() {
-            Nss::NotFound(herr::HOST_NOT_FOUND)
-        } else if !p.addrs.is_empty() {
+        if !p.addrs.is_empty() {
             canon.get_or_insert(p.canonical);
             addrs.extend(p.addrs.into_iter().map(Address::new));
-            Nss::Success(())
-        } else if !p.aliases.is_empty() {
-            Nss::NotFound(herr::HOST_NOT_FOUND)
-        } else {
-            Nss::TryAgain(herr::NETDB_INTERNAL)
-        };
-        // gaih_getanswer: the second status counts when the first was no success and the
-        // second is not NOTFOUND.
-        status = Some(match status {
-            None => slice,
-            Some(s) if !s.is_success() && !matches!(slice, Nss::NotFound(_)) => slice,
-            Some(s) => s,
-        });
+        }
     }
-    match (status, canon) {
-        (Some(Nss::Success(())), Some(c)) => Nss::Success((addrs, c)),
-        (Some(s), _) if !s.is_success() => match s {
-            Nss::TryAgain(h) => Nss::TryAgain(h),
-            Nss::Unavail(h) => Nss::Unavail(h),
-            other => Nss::NotFound(other.h_errno()),
-        },
-        _ => Nss::NotFound(herr::HOST_NOT_FOUND),
-    }
+    Ok(match canon {
+        Some(c) => Nss::Success((addrs, c)),
+        None => Nss::NotFound(herr::HOST_NOT_FOUND),
+    })
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -692,25 +676,25 @@ fn digits_dots(name: &str, af: i32) -> Option<Nss<HostData>> {
 
 /// `gethostbyname2_r(name, af)` as glibc runs it: digits and dots, then `files`, then `dns`;
 /// the status and `h_errno` of the last module asked.
-pub fn gethostbyname2_nss(name: &str, af: i32) -> Nss<HostData> {
+pub fn gethostbyname2_nss(name: &str, af: i32) -> Result<Nss<HostData>> {
     if let Some(r) = digits_dots(name, af) {
-        return r;
+        return Ok(r);
     }
     if af != libc::AF_INET && af != libc::AF_INET6 {
         // files: no line parses for another family; dns: UNAVAIL, NO_DATA, EAFNOSUPPORT.
-        return Nss::Unavail(herr::NO_DATA);
+        return Ok(Nss::Unavail(herr::NO_DATA));
     }
     match files3(&hosts(), name, af, multi()) {
-        Nss::Success(h) => Nss::Success(h),
+        Nss::Success(h) => Ok(Nss::Success(h)),
         _ => dns3(&config::resolv_conf(), name, af),
     }
 }
 
 /// `gethostbyname2` in glibc's terms, as a [`HostEnt`]; failures as [`Error`]s whose `h_errno`
 /// is glibc's: `NotFound` (HOST_NOT_FOUND), `NoData` (NO_DATA), `TryAgain` (TRY_AGAIN), `Fail`
-/// (NO_RECOVERY: glibc's "CNAME without address"), `BadFamily` (an unsupported family).
+/// (NO_RECOVERY: an answer without an address), `BadFamily` (an unsupported family).
 pub fn gethostbyname2(name: &str, af: i32) -> Result<HostEnt> {
-    match gethostbyname2_nss(name, af) {
+    match gethostbyname2_nss(name, af)? {
         Nss::Success(h) => Ok(HostEnt {
             name: h.name,
             aliases: h.aliases,
@@ -934,7 +918,7 @@ fn try_simple_gethostbyname(name: &str, req: &Hints) -> Result<Option<GaihResult
     if req.family != libc::AF_INET || req.flags & ai::CANONNAME != 0 {
         return Ok(None);
     }
-    match gethostbyname2_nss(name, libc::AF_INET) {
+    match gethostbyname2_nss(name, libc::AF_INET)? {
         Nss::Success(h) => Ok(Some(GaihResult {
             at: h.addrs,
             canon: None,
@@ -969,7 +953,7 @@ fn gethosts(
 ) -> Result<(Nss<()>, i32)> {
     let r = match module {
         Module::Files => files3(&hosts(), name, af, multi()),
-        Module::Dns => dns3(&config::resolv_conf(), name, af),
+        Module::Dns => dns3(&config::resolv_conf(), name, af)?,
     };
     match r {
         Nss::Success(h) => {
@@ -1026,7 +1010,7 @@ fn get_nss_addresses(name: &str, req: &Hints) -> Result<Option<GaihResult>> {
         if req.family == libc::AF_UNSPEC {
             let r = match module {
                 Module::Files => files4(&hosts(), name, multi()),
-                Module::Dns => dns4(&config::resolv_conf(), name),
+                Module::Dns => dns4(&config::resolv_conf(), name)?,
             };
             match r {
                 Nss::Success((at, canon)) => {
