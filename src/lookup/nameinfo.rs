@@ -208,32 +208,38 @@ pub fn strip_local_domain(name: &str, domain: Option<&str>) -> String {
 
 /// glibc's local domain for `NI_NOFQDN` (`nrl_domainname`), found once per process: the part
 /// after the first dot of the canonical name of `localhost`, else of the host name, else of
-/// the host name's canonical name, else of the name of 127.0.0.1.
+/// the host name's canonical name, else of the name of 127.0.0.1. The lookups run outside any
+/// lock (two threads may both look; the first result is kept).
 fn local_domain() -> Option<String> {
     static DOMAIN: OnceLock<Option<String>> = OnceLock::new();
-    DOMAIN
-        .get_or_init(|| {
-            let after_dot = |s: &str| s.split_once('.').map(|(_, d)| d.to_string());
-            let canon = |n: &str| {
-                super::hostent::gethostbyname2(n, libc::AF_INET, Semantics::Glibc)
-                    .ok()
-                    .map(|h| h.name)
-            };
-            if let Some(d) = canon("localhost").as_deref().and_then(after_dot) {
-                return Some(d);
-            }
-            let host = hostname()?;
-            if let Some(d) = after_dot(&host) {
-                return Some(d);
-            }
-            if let Some(d) = canon(&host).as_deref().and_then(after_dot) {
-                return Some(d);
-            }
-            super::hostent::gethostbyaddr(IpAddr::V4(Ipv4Addr::LOCALHOST), Semantics::Glibc)
-                .ok()
-                .and_then(|h| after_dot(&h.name))
-        })
-        .clone()
+    if let Some(d) = DOMAIN.get() {
+        return d.clone();
+    }
+    let found = find_local_domain();
+    let _ = DOMAIN.set(found.clone());
+    DOMAIN.get().cloned().unwrap_or(found)
+}
+
+fn find_local_domain() -> Option<String> {
+    let after_dot = |s: &str| s.split_once('.').map(|(_, d)| d.to_string());
+    let canon = |n: &str| {
+        super::hostent::gethostbyname2(n, libc::AF_INET, Semantics::Glibc)
+            .ok()
+            .map(|h| h.name)
+    };
+    if let Some(d) = canon("localhost").as_deref().and_then(after_dot) {
+        return Some(d);
+    }
+    let host = hostname()?;
+    if let Some(d) = after_dot(&host) {
+        return Some(d);
+    }
+    if let Some(d) = canon(&host).as_deref().and_then(after_dot) {
+        return Some(d);
+    }
+    super::hostent::gethostbyaddr(IpAddr::V4(Ipv4Addr::LOCALHOST), Semantics::Glibc)
+        .ok()
+        .and_then(|h| after_dot(&h.name))
 }
 
 /// `gethostname`.
