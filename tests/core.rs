@@ -367,6 +367,45 @@ ula.test.   AAAA  fd00:4::9
     }
 }
 
+/// `/etc/gai.conf` changes the tables of the sort as in glibc: the usual "prefer IPv4" line,
+/// and labels, precedences and IPv4 scopes of one's own.
+#[test]
+fn gai_conf_matches_glibc() {
+    let dns = "\
+mix.test.   A     10.4.1.7 10.4.2.7 192.0.2.7 127.0.0.7 169.254.0.7
+mix.test.   AAAA  2002::7 2001:db8:9::7 fd00:4::7 2001:db8:4::7 ::1 fec0::7 2001::7
+dual.test.  A     10.4.1.2
+dual.test.  AAAA  2001:db8:4::2
+";
+    let confs = [
+        "# prefer IPv4\nprecedence ::ffff:0:0/96  100\n",
+        "label 2001:db8:4::/48 20\nlabel ::ffff:0:0/96 20\nprecedence 2001:db8:9::/48 60\n\
+         precedence ::/0 45\nscopev4 10.4.1.0/24 2\nscopev4 ::ffff:192.0.2.0/120 1\n",
+    ];
+    let names = ["mix.test", "dual.test", "localhost"];
+    let hints = [
+        "--socktype stream",
+        "--family inet --socktype stream",
+        "--family inet6 --flags v4mapped,all --socktype stream",
+    ];
+    let cases = gai_cases(&names, &hints, &["gai - --service 80 --socktype stream"]);
+    for conf in confs {
+        let sc = Scenario::new(dns)
+            .hosts(GLIBC_HOSTS)
+            .etc_file("gai.conf", conf)
+            .lo_addr("10.4.1.100/24")
+            .lo_addr("2001:db8:4::100/64")
+            .lo_addr("fd00:4::100/64");
+        let r = pairs(sc, GLIBC, GLIBC_SHIM, &cases);
+        assert_parity(&format!("glibc vs glibc+shim, gai.conf {conf:?}"), &r);
+        // The file made a difference: with "prefer IPv4", IPv4 comes first.
+        if conf.contains("prefer IPv4") {
+            let first = r[0][0].gai()[0].clone();
+            assert_eq!(first.family, "inet", "{}", r[0][0].dump());
+        }
+    }
+}
+
 /// gethostbyname, gethostbyname2 (both families and an unsupported one), gethostbyname_r.
 #[test]
 fn small_answers_gethostbyname_match_glibc() {
@@ -413,8 +452,9 @@ fn small_answers_gethostbyname_match_glibc() {
     assert_parity("glibc vs glibc+shim, gethostbyname", &r);
 }
 
-/// `multi off` in /etc/host.conf (RESOLV_MULTI overrides it, as in glibc): only the first
-/// hosts line of a name counts.
+/// `multi off` in /etc/host.conf, or `RESOLV_MULTI=off` over `multi on`: only the first hosts
+/// line of a name counts (the other tests run with the machine's host.conf, Debian's
+/// `multi on`).
 #[test]
 fn host_conf_multi_off_matches_glibc() {
     let mut cases = Vec::new();
@@ -428,30 +468,29 @@ fn host_conf_multi_off_matches_glibc() {
             cases.push(words(&c));
         }
     }
-    let mut sc = glibc_scenario();
-    for args in &cases {
-        let a: Vec<&str> = args.iter().map(String::as_str).collect();
-        for v in [GLIBC, GLIBC_SHIM] {
-            sc = sc.probe(Probe::new(v, &a).env("RESOLV_MULTI", "off"));
+    // /etc/host.conf says off (in any case, after a comment); or it says on and RESOLV_MULTI
+    // says off.
+    let mut r = Vec::new();
+    for (host_conf, env) in [("# test\nMULTI Off\n", None), ("multi on\n", Some("off"))] {
+        let mut sc = glibc_scenario().etc_file("host.conf", host_conf);
+        for args in &cases {
+            let a: Vec<&str> = args.iter().map(String::as_str).collect();
+            for v in [GLIBC, GLIBC_SHIM] {
+                let p = Probe::new(v, &a);
+                sc = sc.probe(match env {
+                    Some(e) => p.env("RESOLV_MULTI", e),
+                    None => p,
+                });
+            }
         }
+        let out = sc.run();
+        r.extend(out.chunks(2).map(|p| [p[0].clone(), p[1].clone()]));
     }
-    let out = sc.run();
-    let r: Vec<[Outcome; 2]> = out
-        .chunks(2)
-        .map(|p| [p[0].clone(), p[1].clone()])
-        .collect();
-    assert_parity("glibc vs glibc+shim, RESOLV_MULTI=off", &r);
+    assert_parity("glibc vs glibc+shim, multi off", &r);
     // And it made a difference: localhost has one IPv4 address now, two with `multi on`.
-    let localhost = r
-        .iter()
-        .find(|[l, _]| l.label.contains("ghbn localhost"))
-        .unwrap();
-    assert_eq!(
-        localhost[1].host_field("addr"),
-        ["127.0.0.1"],
-        "{}",
-        localhost[1].dump()
-    );
+    for [_, shim] in r.iter().filter(|[l, _]| l.label.contains("ghbn localhost")) {
+        assert_eq!(shim.host_field("addr"), ["127.0.0.1"], "{}", shim.dump());
+    }
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -5,15 +5,26 @@
 //! rtnetlink ([`super::netlink`]), and glibc's merge sort, so that even its non-transitive
 //! comparisons come out in the same order.
 //!
-//! Not read: `/etc/gai.conf` (the built-in tables are what an all-comment gai.conf, Debian's
-//! default, gives); see docs/compat.md.
+//! `/etc/gai.conf` replaces the tables as in glibc (`label`, `precedence`, `scopev4`; a table
+//! with entries gets a catch-all row unless it has one; rows sorted most specific first). It is
+//! re-read when it changes (glibc reads it once per process unless `reload yes`).
 
 use super::netlink::{self, Interfaces, DEPRECATED, HOMEADDRESS};
 use super::Address;
+use crate::config::FileCache;
 use std::cmp::Ordering;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV6};
 
+/// glibc's `GAICONF_FNAME`.
+const GAI_CONF_PATH: &str = "/etc/gai.conf";
+/// How much of gai.conf we read (real files are a few KiB of comments).
+const GAI_CONF_MAX_BYTES: u64 = 1 << 20;
+
+static GAI_CONF: FileCache<Tables> =
+    FileCache::new_static(GAI_CONF_PATH, parse_gai_conf, GAI_CONF_MAX_BYTES);
+
 /// One prefix table row: the first `bits` bits of `prefix` → `val`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Prefix {
     prefix: [u8; 16],
     bits: u32,
@@ -76,17 +87,192 @@ fn in6(ip: &IpAddr) -> [u8; 16] {
     netlink::as_in6(ip).octets()
 }
 
-fn label(ip: &IpAddr) -> i32 {
-    match_prefix(&in6(ip), &LABELS)
+/// One IPv4 scope row (`scopev4`): addresses equal to `addr` under `netmask` → `scope`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Scope {
+    addr: u32,
+    netmask: u32,
+    scope: i32,
 }
 
-fn precedence(ip: &IpAddr) -> i32 {
-    match_prefix(&in6(ip), &PRECEDENCE)
+/// glibc `default_scopes`: 169.254/16 and 127/8 link-local, everything else global.
+const SCOPES: [Scope; 3] = [
+    Scope {
+        addr: 0xa9fe_0000,
+        netmask: 0xffff_0000,
+        scope: 2,
+    },
+    Scope {
+        addr: 0x7f00_0000,
+        netmask: 0xff00_0000,
+        scope: 2,
+    },
+    Scope {
+        addr: 0,
+        netmask: 0,
+        scope: 14,
+    },
+];
+
+/// The label, precedence and IPv4 scope tables in force.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tables {
+    labels: Vec<Prefix>,
+    precedence: Vec<Prefix>,
+    scopes: Vec<Scope>,
 }
 
-/// glibc `get_scope`: IPv6 by address type, IPv4 by `default_scopes` (169.254/16 and 127/8
-/// link-local, everything else global).
-fn scope(ip: &IpAddr) -> i32 {
+impl Default for Tables {
+    fn default() -> Tables {
+        Tables {
+            labels: LABELS.to_vec(),
+            precedence: PRECEDENCE.to_vec(),
+            scopes: SCOPES.to_vec(),
+        }
+    }
+}
+
+/// C `strtoul(s, &end, 10)` that must consume all of `s` (leading blanks and a sign allowed; the
+/// empty string is 0, as glibc's unchecked use of it gives).
+fn strtoul_all(s: &str) -> Option<u64> {
+    let t = s.trim_start_matches([' ', '\t', '\n', '\r', '\x0b', '\x0c']);
+    if t.is_empty() {
+        return (s.is_empty()).then_some(0);
+    }
+    let (neg, digits) = match t.as_bytes()[0] {
+        b'+' => (false, &t[1..]),
+        b'-' => (true, &t[1..]),
+        _ => (false, t),
+    };
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let v = digits.parse::<u64>().unwrap_or(u64::MAX);
+    Some(if neg { v.wrapping_neg() } else { v })
+}
+
+/// `gaiconf_init`: `label PREFIX/BITS VALUE`, `precedence PREFIX/BITS VALUE`,
+/// `scopev4 ADDR/BITS VALUE` (IPv4, or v4-mapped IPv6 with 96..128 bits); `#` comments; other
+/// lines and malformed entries are ignored.
+fn parse_gai_conf(text: &[u8]) -> Tables {
+    let mut labels = Vec::new();
+    let mut precedence = Vec::new();
+    let mut scopes = Vec::new();
+    for line in text.split(|&b| b == b'\n') {
+        let line = line.split(|&b| b == b'#').next().unwrap_or(line);
+        let line = String::from_utf8_lossy(line);
+        let mut toks = line.split_ascii_whitespace();
+        let (Some(cmd), Some(val1)) = (toks.next(), toks.next()) else {
+            continue;
+        };
+        let val2 = toks.next().unwrap_or("");
+        let (addr, bits) = match val1.split_once('/') {
+            Some((a, b)) => (a, Some(b)),
+            None => (val1, None),
+        };
+        let value = match strtoul_all(val2) {
+            Some(v) if v <= i32::MAX as u64 => v as i32,
+            _ => continue,
+        };
+        match cmd {
+            "label" | "precedence" => {
+                let Ok(prefix) = addr.parse::<Ipv6Addr>() else {
+                    continue;
+                };
+                let bits = match bits.map(strtoul_all) {
+                    None => 128,
+                    Some(Some(b)) if b <= 128 => b as u32,
+                    Some(_) => continue,
+                };
+                let row = Prefix {
+                    prefix: prefix.octets(),
+                    bits,
+                    val: value,
+                };
+                if cmd == "label" {
+                    labels.push(row);
+                } else {
+                    precedence.push(row);
+                }
+            }
+            "scopev4" => {
+                let (v4, bits) = if let Ok(a6) = addr.parse::<Ipv6Addr>() {
+                    let Some(v4) = a6.to_ipv4_mapped() else {
+                        continue;
+                    };
+                    match bits.map(strtoul_all) {
+                        None => (v4, 128),
+                        Some(Some(b)) if (96..=128).contains(&b) => (v4, b as u32),
+                        Some(_) => continue,
+                    }
+                } else if let Ok(v4) = addr.parse::<Ipv4Addr>() {
+                    match bits.map(strtoul_all) {
+                        None => (v4, 128),
+                        Some(Some(b)) if b <= 32 => (v4, b as u32 + 96),
+                        Some(_) => continue,
+                    }
+                } else {
+                    continue;
+                };
+                let netmask = if bits == 96 {
+                    0
+                } else {
+                    u32::MAX << (128 - bits)
+                };
+                scopes.push(Scope {
+                    addr: u32::from(v4) & netmask,
+                    netmask,
+                    scope: value,
+                });
+            }
+            _ => {}
+        }
+    }
+    let finish = |mut rows: Vec<Prefix>, default: &[Prefix], catch_all: i32| {
+        if rows.is_empty() {
+            return default.to_vec();
+        }
+        if !rows.iter().any(|r| r.bits == 0) {
+            rows.push(Prefix {
+                prefix: ZERO,
+                bits: 0,
+                val: catch_all,
+            });
+        }
+        // glibc's qsort is a stable merge sort: equally specific rows keep file order.
+        rows.sort_by_key(|r| std::cmp::Reverse(r.bits));
+        rows
+    };
+    let scopes = if scopes.is_empty() {
+        SCOPES.to_vec()
+    } else {
+        if !scopes.iter().any(|s| s.netmask == 0) {
+            scopes.push(Scope {
+                addr: 0,
+                netmask: 0,
+                scope: 14,
+            });
+        }
+        scopes.sort_by_key(|s| std::cmp::Reverse(s.netmask));
+        scopes
+    };
+    Tables {
+        labels: finish(labels, &LABELS, 1),
+        precedence: finish(precedence, &PRECEDENCE, 40),
+        scopes,
+    }
+}
+
+fn label(t: &Tables, ip: &IpAddr) -> i32 {
+    match_prefix(&in6(ip), &t.labels)
+}
+
+fn precedence(t: &Tables, ip: &IpAddr) -> i32 {
+    match_prefix(&in6(ip), &t.precedence)
+}
+
+/// glibc `get_scope`: IPv6 by address type, IPv4 by the `scopev4` table.
+fn scope(t: &Tables, ip: &IpAddr) -> i32 {
     match ip {
         IpAddr::V6(a) => {
             let o = a.octets();
@@ -101,12 +287,11 @@ fn scope(ip: &IpAddr) -> i32 {
             }
         }
         IpAddr::V4(a) => {
-            let o = a.octets();
-            if (o[0] == 169 && o[1] == 254) || o[0] == 127 {
-                2
-            } else {
-                14
-            }
+            let a = u32::from(*a);
+            t.scopes
+                .iter()
+                .find(|s| a & s.netmask == s.addr)
+                .map_or(14, |s| s.scope)
         }
     }
 }
@@ -161,7 +346,7 @@ fn fls(x: u32) -> u32 {
 }
 
 /// `rfc3484_sort` for results `i1` and `i2` (their positions in the answer).
-fn compare(a1: &Info, a2: &Info, i1: usize, i2: usize) -> Ordering {
+fn compare(t: &Tables, a1: &Info, a2: &Info, i1: usize, i2: usize) -> Ordering {
     use Ordering::{Greater, Less};
     // Rule 1: avoid unusable destinations.
     match (a1.source.is_some(), a2.source.is_some()) {
@@ -173,10 +358,10 @@ fn compare(a1: &Info, a2: &Info, i1: usize, i2: usize) -> Ordering {
     let src = |a: &Info| a.source.unwrap_or(a.dest);
 
     // Rule 2: prefer matching scope.
-    let (d1_scope, d2_scope) = (scope(&a1.dest), scope(&a2.dest));
+    let (d1_scope, d2_scope) = (scope(t, &a1.dest), scope(t, &a2.dest));
     if got_source {
-        let m1 = d1_scope == scope(&src(a1));
-        let m2 = d2_scope == scope(&src(a2));
+        let m1 = d1_scope == scope(t, &src(a1));
+        let m2 = d2_scope == scope(t, &src(a2));
         if m1 && !m2 {
             return Less;
         }
@@ -215,8 +400,8 @@ fn compare(a1: &Info, a2: &Info, i1: usize, i2: usize) -> Ordering {
 
     // Rule 5: prefer matching label.
     if got_source {
-        let m1 = label(&a1.dest) == label(&src(a1));
-        let m2 = label(&a2.dest) == label(&src(a2));
+        let m1 = label(t, &a1.dest) == label(t, &src(a1));
+        let m2 = label(t, &a2.dest) == label(t, &src(a2));
         if m1 && !m2 {
             return Less;
         }
@@ -226,7 +411,7 @@ fn compare(a1: &Info, a2: &Info, i1: usize, i2: usize) -> Ordering {
     }
 
     // Rule 6: prefer higher precedence.
-    let (p1, p2) = (precedence(&a1.dest), precedence(&a2.dest));
+    let (p1, p2) = (precedence(t, &a1.dest), precedence(t, &a2.dest));
     if p1 > p2 {
         return Less;
     }
@@ -344,7 +529,10 @@ pub fn sort(addrs: &mut [Address]) {
         }
     }
     let mut order: Vec<usize> = (0..addrs.len()).collect();
-    msort(&mut order, &|x, y| compare(&infos[x], &infos[y], x, y));
+    let tables = GAI_CONF.get();
+    msort(&mut order, &|x, y| {
+        compare(&tables, &infos[x], &infos[y], x, y)
+    });
     let sorted: Vec<Address> = order.iter().map(|&i| addrs[i]).collect();
     addrs.copy_from_slice(&sorted);
 }
@@ -359,25 +547,26 @@ mod tests {
 
     #[test]
     fn tables() {
-        assert_eq!(precedence(&ip("::1")), 50);
-        assert_eq!(precedence(&ip("10.0.0.1")), 10);
-        assert_eq!(precedence(&ip("2002::1")), 30);
-        assert_eq!(precedence(&ip("::10.0.0.1")), 20);
+        let d = Tables::default();
+        assert_eq!(precedence(&d, &ip("::1")), 50);
+        assert_eq!(precedence(&d, &ip("10.0.0.1")), 10);
+        assert_eq!(precedence(&d, &ip("2002::1")), 30);
+        assert_eq!(precedence(&d, &ip("::10.0.0.1")), 20);
         // RFC 3484, not 6724: ULA and Teredo have the default precedence.
-        assert_eq!(precedence(&ip("fd00::1")), 40);
-        assert_eq!(precedence(&ip("2001::1")), 40);
-        assert_eq!(label(&ip("fd00::1")), 6);
-        assert_eq!(label(&ip("fec0::1")), 5);
-        assert_eq!(label(&ip("2001::1")), 7);
-        assert_eq!(label(&ip("2001:db8::1")), 1);
-        assert_eq!(label(&ip("127.0.0.1")), 4);
-        assert_eq!(label(&ip("::")), 3);
-        assert_eq!(scope(&ip("127.0.0.5")), 2);
-        assert_eq!(scope(&ip("169.254.1.1")), 2);
-        assert_eq!(scope(&ip("10.0.0.1")), 14);
-        assert_eq!(scope(&ip("ff02::1")), 2);
-        assert_eq!(scope(&ip("fec0::1")), 5);
-        assert_eq!(scope(&ip("::ffff:127.0.0.1")), 14);
+        assert_eq!(precedence(&d, &ip("fd00::1")), 40);
+        assert_eq!(precedence(&d, &ip("2001::1")), 40);
+        assert_eq!(label(&d, &ip("fd00::1")), 6);
+        assert_eq!(label(&d, &ip("fec0::1")), 5);
+        assert_eq!(label(&d, &ip("2001::1")), 7);
+        assert_eq!(label(&d, &ip("2001:db8::1")), 1);
+        assert_eq!(label(&d, &ip("127.0.0.1")), 4);
+        assert_eq!(label(&d, &ip("::")), 3);
+        assert_eq!(scope(&d, &ip("127.0.0.5")), 2);
+        assert_eq!(scope(&d, &ip("169.254.1.1")), 2);
+        assert_eq!(scope(&d, &ip("10.0.0.1")), 14);
+        assert_eq!(scope(&d, &ip("ff02::1")), 2);
+        assert_eq!(scope(&d, &ip("fec0::1")), 5);
+        assert_eq!(scope(&d, &ip("::ffff:127.0.0.1")), 14);
     }
 
     fn unreachable(s: &str) -> Info {
@@ -393,6 +582,7 @@ mod tests {
 
     #[test]
     fn rules() {
+        let d = Tables::default();
         let reach = |d: &str, s: &str| Info {
             source: Some(ip(s)),
             ..unreachable(d)
@@ -400,26 +590,57 @@ mod tests {
         // Rule 1.
         let a = reach("127.0.0.3", "127.0.0.1");
         let b = unreachable("10.0.0.1");
-        assert_eq!(compare(&a, &b, 1, 0), Ordering::Less);
+        assert_eq!(compare(&d, &a, &b, 1, 0), Ordering::Less);
         // Rule 5 decides passive wildcards: 0.0.0.0 before ::.
         let v4 = reach("0.0.0.0", "127.0.0.1");
         let v6 = reach("::", "::1");
-        assert_eq!(compare(&v4, &v6, 1, 0), Ordering::Less);
+        assert_eq!(compare(&d, &v4, &v6, 1, 0), Ordering::Less);
         // Rule 6: ::1 before 127.0.0.1.
         let l6 = reach("::1", "::1");
         let l4 = reach("127.0.0.1", "127.0.0.1");
-        assert_eq!(compare(&l4, &l6, 0, 1), Ordering::Greater);
+        assert_eq!(compare(&d, &l4, &l6, 0, 1), Ordering::Greater);
         // Rule 9 for IPv4 needs the prefix length; without it only equal addresses count.
         let x = reach("127.1.0.5", "127.0.0.1");
         let y = reach("127.0.0.5", "127.0.0.1");
-        assert_eq!(compare(&x, &y, 0, 1), Ordering::Less);
+        assert_eq!(compare(&d, &x, &y, 0, 1), Ordering::Less);
         let x8 = Info { prefixlen: 8, ..x };
         let y8 = Info { prefixlen: 8, ..y };
-        assert_eq!(compare(&x8, &y8, 0, 1), Ordering::Greater);
+        assert_eq!(compare(&d, &x8, &y8, 0, 1), Ordering::Greater);
         // Rule 10.
         let u = unreachable("10.0.0.2");
-        assert_eq!(compare(&b, &u, 0, 1), Ordering::Less);
-        assert_eq!(compare(&u, &b, 1, 0), Ordering::Greater);
+        assert_eq!(compare(&d, &b, &u, 0, 1), Ordering::Less);
+        assert_eq!(compare(&d, &u, &b, 1, 0), Ordering::Greater);
+    }
+
+    #[test]
+    fn gai_conf() {
+        assert_eq!(
+            parse_gai_conf(b"# only comments\n#label ::1/128 0\n"),
+            Tables::default()
+        );
+        // The classic "prefer IPv4": one precedence line, a catch-all added.
+        let t = parse_gai_conf(b"precedence ::ffff:0:0/96  100\n");
+        assert_eq!(precedence(&t, &ip("10.0.0.1")), 100);
+        assert_eq!(precedence(&t, &ip("::1")), 40);
+        assert_eq!(t.labels, LABELS.to_vec());
+        // Most specific first, equal ones in file order; bad lines ignored.
+        let t = parse_gai_conf(
+            b"label 2001:db8::/32 9\nlabel ::/0 3\nlabel 2001:db8:1::/48 8\nlabel x/1 1\n\
+              label ::1/129 1\nlabel 2001:db8::/32 10 # dup\nreload yes\n",
+        );
+        assert_eq!(
+            t.labels.iter().map(|r| (r.bits, r.val)).collect::<Vec<_>>(),
+            [(48, 8), (32, 9), (32, 10), (0, 3)]
+        );
+        assert_eq!(label(&t, &ip("2001:db8:1::5")), 8);
+        assert_eq!(label(&t, &ip("2001:db8:2::5")), 9);
+        assert_eq!(label(&t, &ip("fd00::1")), 3);
+        // scopev4: IPv4 or v4-mapped notation; the defaults are gone once one is given.
+        let t = parse_gai_conf(b"scopev4 ::ffff:10.0.0.0/104 5\nscopev4 192.168.0.0/16 7\n");
+        assert_eq!(scope(&t, &ip("10.1.2.3")), 5);
+        assert_eq!(scope(&t, &ip("192.168.1.1")), 7);
+        assert_eq!(scope(&t, &ip("127.0.0.1")), 14);
+        assert_eq!(t.precedence, PRECEDENCE.to_vec());
     }
 
     #[test]

@@ -233,6 +233,8 @@ pub struct Scenario {
     /// Extra addresses (`ADDR/PREFIX`) put on the namespace's loopback interface, so that
     /// destinations in those prefixes are reachable (address sorting, `AI_ADDRCONFIG`).
     pub lo_addrs: Vec<String>,
+    /// More files bind-mounted over `/etc/NAME` (which must exist): (NAME, content).
+    pub etc: Vec<(String, String)>,
     pub probes: Vec<Probe>,
 }
 
@@ -250,6 +252,7 @@ impl Scenario {
             listen: vec!["127.0.0.1:53".into()],
             extra_servers: Vec::new(),
             lo_addrs: Vec::new(),
+            etc: Vec::new(),
             probes: Vec::new(),
         }
     }
@@ -271,6 +274,19 @@ impl Scenario {
             config.into(),
             listen.iter().map(|s| s.to_string()).collect(),
         ));
+        self
+    }
+
+    /// Bind-mounts `content` over `/etc/NAME` (e.g. `gai.conf`, `host.conf`) in the namespace.
+    pub fn etc_file(mut self, name: &str, content: &str) -> Scenario {
+        assert!(
+            !name.is_empty()
+                && name
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b)),
+            "bad /etc file name {name:?}"
+        );
+        self.etc.push((name.into(), content.into()));
         self
     }
 
@@ -354,6 +370,14 @@ impl Scenario {
             } else {
                 let _ = writeln!(extra_starts, "start_server {n} {conf} {}", q(l.trim()));
             }
+        }
+        for (name, content) in &self.etc {
+            fs::write(dir.join(format!("etc-{name}")), content).unwrap();
+            let _ = writeln!(
+                extra_addrs,
+                "[ -e /etc/{name} ] || fail '/etc/{name} does not exist: nothing to bind-mount over'\n\
+                 mount --bind \"$D/etc-{name}\" /etc/{name} || fail 'cannot bind-mount /etc/{name}'"
+            );
         }
         for a in &self.lo_addrs {
             let nodad = if a.contains(':') { " nodad" } else { "" };
@@ -707,6 +731,12 @@ pub fn probe_binary(libc: Libc) -> PathBuf {
             )
         })
         .clone()
+}
+
+/// Any C program of the tests (`src`, relative to the crate) built for `libc` into
+/// target/probes/`name`-musl or -glibc; rebuilt when the source is newer.
+pub fn c_program(libc: Libc, src: &str, name: &str) -> PathBuf {
+    compile(cc(libc), src, &format!("{name}-{}", suffix(libc)))
 }
 
 /// examples/lookup.c built for `libc`.
