@@ -1,0 +1,178 @@
+//! Helpers shared by tests/faults.rs and tests/stress.rs (issue 4): building the C programs
+//! of tests/c/ other than probe.c, running them through the namespace harness, and reading
+//! what tests/c/fault.c prints.
+#![allow(dead_code)]
+
+use crate::common::{Libc, Outcome, Probe, Program, Variant};
+use std::collections::BTreeSet;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::Mutex;
+use std::time::SystemTime;
+
+pub fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn mtime(p: &Path) -> Option<SystemTime> {
+    fs::metadata(p).ok()?.modified().ok()
+}
+
+pub fn cc(libc: Libc) -> &'static str {
+    match libc {
+        Libc::Musl => "musl-gcc",
+        Libc::Glibc => "gcc",
+    }
+}
+
+pub fn libc_name(libc: Libc) -> &'static str {
+    match libc {
+        Libc::Musl => "musl",
+        Libc::Glibc => "glibc",
+    }
+}
+
+/// Runs `cc args...`, panicking with the compiler's output on failure.
+pub fn run_cc(cc: &str, args: &[&std::ffi::OsStr]) {
+    match Command::new(cc).args(args).output() {
+        Ok(o) if o.status.success() => {}
+        Ok(o) => panic!(
+            "{cc} {:?} failed:\n{}",
+            args,
+            String::from_utf8_lossy(&o.stderr)
+        ),
+        Err(e) => panic!(
+            "cannot run {cc} ({e}): install {}",
+            if cc == "musl-gcc" {
+                "musl-tools"
+            } else {
+                "gcc"
+            }
+        ),
+    }
+}
+
+/// tests/c/`name`.c compiled for `libc` into target/probes/`name`-`libc` (rebuilt when the
+/// source is newer), once per test process.
+pub fn c_binary(libc: Libc, name: &str) -> PathBuf {
+    static BUILT: Mutex<Vec<(Libc, String, PathBuf)>> = Mutex::new(Vec::new());
+    let mut built = BUILT.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some((_, _, p)) = built.iter().find(|(l, n, _)| *l == libc && n == name) {
+        return p.clone();
+    }
+    let src = root().join("tests/c").join(format!("{name}.c"));
+    let dir = root().join("target").join("probes");
+    fs::create_dir_all(&dir).unwrap();
+    let bin = dir.join(format!("{name}-{}", libc_name(libc)));
+    let src_time = mtime(&src).unwrap_or_else(|| panic!("{} missing", src.display()));
+    if mtime(&bin).is_none_or(|t| t < src_time) {
+        // Build under a private name, then rename: other test binaries may be looking.
+        let tmp = dir.join(format!(
+            "{name}-{}.tmp{}",
+            libc_name(libc),
+            std::process::id()
+        ));
+        let args: Vec<&std::ffi::OsStr> =
+            ["-O1", "-g", "-Wall", "-Wextra", "-Werror", "-pthread", "-o"]
+                .iter()
+                .map(std::ffi::OsStr::new)
+                .chain([tmp.as_os_str(), src.as_os_str()])
+                .collect();
+        run_cc(cc(libc), &args);
+        fs::rename(&tmp, &bin).unwrap();
+    }
+    built.push((libc, name.to_string(), bin.clone()));
+    bin
+}
+
+/// tests/c/`name`.c for the variant's libc, run with the variant's `LD_PRELOAD`.
+pub fn c_probe(v: Variant, name: &str, args: &[&str]) -> Probe {
+    Probe {
+        variant: v,
+        program: Program::Command(c_binary(v.libc, name)),
+        args: args.iter().map(|s| s.to_string()).collect(),
+        env: Vec::new(),
+    }
+}
+
+/// tests/c/fault.c with `args`.
+pub fn fault(v: Variant, args: &[&str]) -> Probe {
+    c_probe(v, "fault", args)
+}
+
+/// A shell command run inside the scenario's namespace, as root, between probes.
+pub fn shell(v: Variant, script: &str) -> Probe {
+    Probe {
+        variant: Variant { shim: false, ..v },
+        program: Program::Command(PathBuf::from("/bin/sh")),
+        args: vec!["-c".into(), script.into()],
+        env: Vec::new(),
+    }
+}
+
+/// What tests/c/fault.c printed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FaultOut {
+    /// `gai OK`, `gai EAI_AGAIN`, `ghbn OK`, `ghbn h_errno=HOST_NOT_FOUND`, …
+    pub head: String,
+    /// Addresses, sorted, with repeats.
+    pub addrs: Vec<String>,
+    pub canon: Option<String>,
+    /// The descriptors were the same after the call as before it.
+    pub fds_same: bool,
+    /// The call alone, in milliseconds (CLOCK_MONOTONIC inside the process).
+    pub time_ms: Option<u64>,
+}
+
+impl FaultOut {
+    pub fn parse(o: &Outcome) -> FaultOut {
+        let mut f = FaultOut {
+            head: o
+                .stdout
+                .lines()
+                .find(|l| l.starts_with("gai ") || l.starts_with("ghbn "))
+                .unwrap_or("")
+                .to_string(),
+            addrs: Vec::new(),
+            canon: None,
+            fds_same: false,
+            time_ms: None,
+        };
+        for l in o.stdout.lines() {
+            if let Some(a) = l.strip_prefix("addr ") {
+                f.addrs.push(a.to_string());
+            } else if let Some(c) = l.strip_prefix("canon ") {
+                f.canon = Some(c.to_string());
+            } else if l.starts_with("fds same ") {
+                f.fds_same = true;
+            } else if let Some(t) = l.strip_prefix("time_ms ") {
+                f.time_ms = t.trim().parse().ok();
+            }
+        }
+        f
+    }
+
+    pub fn addr_set(&self) -> BTreeSet<String> {
+        self.addrs.iter().cloned().collect()
+    }
+
+    /// One line for tables: `gai OK 10.0.0.1 (1 ms)`.
+    pub fn summary(&self) -> String {
+        let addrs = match self.addrs.len() {
+            0 => String::new(),
+            1..=3 => format!(" {}", self.addrs.join(",")),
+            n => format!(" {n} addresses"),
+        };
+        format!(
+            "{}{addrs} ({} ms{})",
+            self.head,
+            self.time_ms.map_or("?".into(), |t| t.to_string()),
+            if self.fds_same {
+                ""
+            } else {
+                ", DESCRIPTORS CHANGED"
+            }
+        )
+    }
+}
