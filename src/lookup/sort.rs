@@ -5,6 +5,7 @@
 //! which holds for its 48 addresses; a stable sort gives the same order for any count).
 
 use super::Address;
+use crate::sys::RouteProbe;
 use std::net::{IpAddr, Ipv6Addr, SocketAddr, SocketAddrV6};
 
 struct Policy {
@@ -113,21 +114,21 @@ fn mapped(ip: &IpAddr) -> [u8; 16] {
 }
 
 /// The source address the kernel would use to reach `a`, if it is reachable at all.
-fn source_for(a: &Address) -> Option<IpAddr> {
+fn source_for(a: &Address, probe: &mut RouteProbe) -> Option<IpAddr> {
     let dest = match a.ip {
         IpAddr::V4(_) => SocketAddr::new(a.ip, 65535),
         IpAddr::V6(v6) => SocketAddr::V6(SocketAddrV6::new(v6, 65535, 0, a.scope_id)),
     };
-    crate::sys::route_source(&dest).map(|s| s.ip())
+    probe.source(&dest).map(|s| s.ip())
 }
 
-fn key(a: &Address) -> u32 {
+fn key(a: &Address, probe: &mut RouteProbe) -> u32 {
     let da = mapped(&a.ip);
     let dpolicy = policy_of(&da);
     let dscope = scope_of(&da);
     let mut key = 0;
     let mut prefixlen = 0;
-    if let Some(src) = source_for(a) {
+    if let Some(src) = source_for(a, probe) {
         key |= DAS_USABLE;
         let sa = mapped(&src);
         if dscope == scope_of(&sa) {
@@ -148,7 +149,9 @@ pub fn sort(addrs: &mut [Address]) {
     if addrs.len() < 2 || addrs.iter().all(|a| a.ip.is_ipv4()) {
         return;
     }
-    let mut keyed: Vec<(u32, Address)> = addrs.iter().map(|a| (key(a), *a)).collect();
+    // One socket for all the route look-ups (musl opens one per address; same answers).
+    let mut probe = RouteProbe::new(true);
+    let mut keyed: Vec<(u32, Address)> = addrs.iter().map(|a| (key(a, &mut probe), *a)).collect();
     keyed.sort_by_key(|k| std::cmp::Reverse(k.0));
     for (dst, (_, a)) in addrs.iter_mut().zip(keyed) {
         *dst = a;
