@@ -101,10 +101,20 @@ fn soa_for(qname: &str) -> Record {
         Some(l) if !l.is_empty() => format!("{l}."),
         _ => ".".to_string(),
     };
-    let mname = name(&format!("ns.{}", zone.trim_start_matches('.')));
-    let rname = name(&format!("hostmaster.{}", zone.trim_start_matches('.')));
+    let z = zone.trim_start_matches('.');
+    let parse = |s: &str| Name::from_ascii(s).ok();
+    // A label the zone language does not take ("2001:db8::5" asked as a name, raw bytes):
+    // the root's SOA, so that such questions get an answer instead of stopping the server.
+    let (owner, mname, rname) = match (
+        parse(&zone),
+        parse(&format!("ns.{z}")),
+        parse(&format!("hostmaster.{z}")),
+    ) {
+        (Some(o), Some(m), Some(r)) => (o, m, r),
+        _ => (Name::root(), name("ns.invalid."), name("hostmaster.invalid.")),
+    };
     let soa = SOA::new(mname, rname, 1, 3600, 600, 86400, 60);
-    Record::from_rdata(name(&zone), 60, RData::SOA(soa))
+    Record::from_rdata(owner, 60, RData::SOA(soa))
 }
 
 impl Server {
