@@ -111,7 +111,11 @@ fn soa_for(qname: &str) -> Record {
         parse(&format!("hostmaster.{z}")),
     ) {
         (Some(o), Some(m), Some(r)) => (o, m, r),
-        _ => (Name::root(), name("ns.invalid."), name("hostmaster.invalid.")),
+        _ => (
+            Name::root(),
+            name("ns.invalid."),
+            name("hostmaster.invalid."),
+        ),
     };
     let soa = SOA::new(mname, rname, 1, 3600, 600, 86400, 60);
     Record::from_rdata(owner, 60, RData::SOA(soa))
