@@ -13,6 +13,9 @@
 pub mod abi;
 pub mod config;
 pub mod error;
+/// Fuzz target bodies (fuzz/, tests/fuzz_corpus.rs); not part of the C ABI.
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod lookup;
 pub mod numeric;
 pub mod sys;

@@ -7,7 +7,8 @@
 //! shim the test shows both; the few libc runs that overrun the deadline are shown, not bounded.
 //!
 //! `DNSSHIM_FAULTS_SHOW=1 cargo test --test faults -- --nocapture` prints one line per
-//! variant and scenario (the table in docs/reliability.md).
+//! variant and scenario (the table in docs/reliability.md); `DNSSHIM_FAULTS_DUMP=DIR` makes
+//! the servers write every response they send into DIR (`make fuzz-corpus`).
 
 mod common;
 mod reliability;
@@ -121,6 +122,14 @@ impl Case {
 
     fn run(self) {
         let mut sc = self.scenario.clone();
+        // `make fuzz-corpus`: every response the servers send, one file each.
+        if let Some(d) = std::env::var_os("DNSSHIM_FAULTS_DUMP") {
+            let line = format!("\ndump {}\n", d.to_string_lossy());
+            sc.server.push_str(&line);
+            for (conf, _) in sc.extra_servers.iter_mut() {
+                conf.push_str(&line);
+            }
+        }
         if let Some(s) = &self.setup {
             sc = sc.probe(shell(MUSL, s));
         }

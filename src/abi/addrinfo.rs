@@ -47,7 +47,7 @@ crate::next_fn!(fn next_freeaddrinfo = "freeaddrinfo" as FreeFn);
 crate::next_fn!(fn next_gai_strerror = "gai_strerror" as StrerrorFn);
 
 /// Lay `r` out in one malloc block; NULL when out of memory.
-fn to_c(r: &AddrInfo) -> *mut libc::addrinfo {
+pub(crate) fn to_c(r: &AddrInfo) -> *mut libc::addrinfo {
     let n = r.entries.len();
     let nodes_off = size_of::<Header>().next_multiple_of(std::mem::align_of::<Node>());
     let canon_off = nodes_off + n * size_of::<Node>();

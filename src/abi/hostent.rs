@@ -63,7 +63,7 @@ fn needed(h: &HostEnt, buf: usize) -> usize {
 ///
 /// # Safety
 /// `ret` is writable; `buf` is writable for `buflen` bytes.
-unsafe fn fill(
+pub(crate) unsafe fn fill(
     h: &HostEnt,
     ret: *mut libc::hostent,
     buf: *mut c_char,

@@ -1,0 +1,6 @@
+//! Fuzz target: hosts-file parsing and lookups in it.
+//! The body and its invariants: `dnsshim::fuzzing::hosts` (src/fuzzing.rs).
+#![no_main]
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| dnsshim::fuzzing::hosts(data));
