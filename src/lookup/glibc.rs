@@ -409,18 +409,26 @@ type Searched<T> = Result<std::result::Result<T, i32>>;
 /// `res_query` for one name and one or two types (`T_QUERY_A_AND_AAAA`): the responses when
 /// one of them has an answer, else the `h_errno` glibc sets.
 fn res_query(conf: &ResolvConf, fqdn: &str, types: &[RecordType]) -> Searched<Vec<Response>> {
+    // `options no-aaaa` (`__res_handle_no_aaaa`): an AAAA question alone is asked as A, and
+    // its answer is reported without records: NODATA, or NXDOMAIN as it came.
+    let no_aaaa = conf.no_aaaa && types == [RecordType::AAAA];
     let questions: Vec<Question> = types
         .iter()
         .map(|t| Question {
             name: fqdn.to_string(),
-            qtype: u16::from(*t),
+            qtype: u16::from(if no_aaaa { RecordType::A } else { *t }),
         })
         .collect();
     let policy = super::policy(conf, Semantics::Glibc);
     let mut out = Vec::with_capacity(types.len());
     for r in transport::resolve(&questions, &policy) {
         match r {
-            Ok(resp) => out.push(resp),
+            Ok(mut resp) => {
+                if no_aaaa {
+                    resp.message.answers.clear();
+                }
+                out.push(resp)
+            }
             Err(Error::TryAgain) => return Ok(Err(herr::TRY_AGAIN)),
             Err(Error::NotFound) => return Ok(Err(herr::HOST_NOT_FOUND)),
             Err(e) => return Err(e),
@@ -457,7 +465,12 @@ fn res_search(
 ) -> Searched<(Vec<Response>, String)> {
     let dots = name.bytes().filter(|&b| b == b'.').count() as u32;
     let trailing_dot = name.ends_with('.');
-    let base = name.strip_suffix('.').unwrap_or(name);
+    // "." is the root: glibc strips the dot and asks for the empty name, which is the root.
+    let base = match name.strip_suffix('.') {
+        Some("") => ".",
+        Some(b) => b,
+        None => name,
+    };
     let mut saved = None;
     let mut last = herr::HOST_NOT_FOUND;
     let mut tried_as_is = false;
