@@ -12,6 +12,7 @@
 use super::netlink::{self, Interfaces, DEPRECATED, HOMEADDRESS};
 use super::Address;
 use crate::config::FileCache;
+use crate::sys::RouteProbe;
 use std::cmp::Ordering;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV6};
 
@@ -308,18 +309,18 @@ struct Info {
     native: bool,
 }
 
-fn source_for(a: &Address) -> Option<IpAddr> {
+fn source_for(a: &Address, probe: &mut RouteProbe) -> Option<IpAddr> {
     let dest = match a.ip {
         IpAddr::V4(_) => SocketAddr::new(a.ip, 0),
         IpAddr::V6(v6) => SocketAddr::V6(SocketAddrV6::new(v6, 0, 0, a.scope_id)),
     };
-    crate::sys::route_source(&dest).map(|s| s.ip())
+    probe.source(&dest).map(|s| s.ip())
 }
 
-fn info(a: &Address, ifs: &Interfaces) -> Info {
+fn info(a: &Address, ifs: &Interfaces, probe: &mut RouteProbe) -> Info {
     let mut i = Info {
         dest: a.ip,
-        source: source_for(a),
+        source: source_for(a, probe),
         source_flags: 0,
         prefixlen: 0,
         index: u32::MAX,
@@ -517,7 +518,9 @@ pub fn sort(addrs: &mut [Address]) {
     }
     // glibc assumes nothing when netlink fails: no interface data, every rule still applies.
     let ifs = netlink::check_pf().unwrap_or_default();
-    let mut infos: Vec<Info> = addrs.iter().map(|a| info(a, &ifs)).collect();
+    // One socket for every source-address look-up, as glibc (`try_connect`).
+    let mut probe = RouteProbe::new(addrs.iter().any(|a| a.ip.is_ipv6()));
+    let mut infos: Vec<Info> = addrs.iter().map(|a| info(a, &ifs, &mut probe)).collect();
     if infos
         .iter()
         .filter(|i| i.source.is_some())
