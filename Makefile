@@ -20,7 +20,7 @@ VERSION      := $(shell sed -n 's/^version *= *"\(.*\)"/\1/p' Cargo.toml | head 
 LIBC         ?= $(shell if ldd --version 2>&1 | grep -qi musl; then echo musl; else echo glibc; fi)
 export CARGO_BUILD_JOBS ?= 2
 
-.PHONY: all deps build musl glibc testsrv cli test demo bench install uninstall lint clean
+.PHONY: all deps build musl glibc testsrv cli test demo bench install uninstall lint clean fuzz fuzz-corpus
 
 all: build
 
@@ -35,6 +35,8 @@ deps:
 	command -v gcc >/dev/null      || missing="$$missing gcc"; \
 	command -v readelf >/dev/null  || missing="$$missing binutils"; \
 	command -v pkg-config >/dev/null || missing="$$missing pkgconf"; \
+	command -v valgrind >/dev/null || missing="$$missing valgrind"; \
+	command -v setpriv >/dev/null  || missing="$$missing util-linux"; \
 	PATH="$$PATH:/usr/sbin:/sbin"; \
 	command -v named >/dev/null    || missing="$$missing bind9"; \
 	command -v unbound >/dev/null  || missing="$$missing unbound"; \
@@ -121,6 +123,31 @@ install:
 uninstall:
 	rm -f "$(DESTDIR)$(LIBDIR)/$(SONAME)" "$(DESTDIR)$(LIBDIR)/libdnsshim.so" \
 	      "$(DESTDIR)$(INCLUDEDIR)/dnsshim.h" "$(DESTDIR)$(PKGCONFIGDIR)/dnsshim.pc"
+
+## fuzz: libFuzzer on every target of fuzz/ for FUZZ_SECONDS (default 60) each, on a working
+## copy of the committed corpus (fuzz/target/work); crashes land in fuzz/artifacts/TARGET/.
+## Installs the nightly toolchain and cargo-fuzz when missing. (`make test` replays the corpus
+## through the same target bodies on stable: tests/fuzz_corpus.rs.)
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS := response resolv_conf hosts addrinfo hostent
+fuzz:
+	@rustup toolchain list | grep -q '^nightly' || rustup toolchain install nightly --profile minimal
+	@command -v cargo-fuzz >/dev/null || $(CARGO) install --locked cargo-fuzz
+	$(CARGO) +nightly fuzz build
+	@for t in $(FUZZ_TARGETS); do \
+	  mkdir -p fuzz/target/work/$$t; \
+	  echo "fuzz $$t: $(FUZZ_SECONDS) s"; \
+	  $(CARGO) +nightly fuzz run $$t fuzz/target/work/$$t fuzz/corpus/$$t -- \
+	    -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 >fuzz/target/work/$$t.log 2>&1; \
+	  rc=$$?; grep -E '^Done|number_of_executed_units|ERROR|panicked|crash-' fuzz/target/work/$$t.log; \
+	  [ $$rc = 0 ] || { echo "fuzz $$t failed: fuzz/target/work/$$t.log, fuzz/artifacts/$$t/"; exit 1; }; \
+	done
+
+## fuzz-corpus: rebuilds fuzz/corpus/response from the responses the test servers send during
+## tests/faults.rs (fuzz/make-corpus.sh).
+fuzz-corpus: build
+	DNSSHIM_MUSL_SO=$(CURDIR)/$(MUSL_SO) DNSSHIM_GLIBC_SO=$(CURDIR)/$(GLIBC_SO) \
+	DNSSHIM_TESTSRV=$(CURDIR)/$(TESTSRV) CARGO="$(CARGO)" sh fuzz/make-corpus.sh
 
 clean:
 	$(CARGO) clean
