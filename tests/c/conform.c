@@ -814,6 +814,9 @@ static void call_send(const char *name, int type, const char *tname)
 	snprintf(call, sizeof call, "res_mkquery.%s", tname);
 	if (ql < 0) {
 		line(call, name, "-1", &d, &r);
+		/* Nothing to send: the res_send line says so. */
+		snprintf(call, sizeof call, "res_send.%s", tname);
+		line(call, name, "no-query", &d, &r);
 		return;
 	}
 	/* The bytes after the ID (which is random). */
