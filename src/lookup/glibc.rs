@@ -420,8 +420,24 @@ fn res_query(conf: &ResolvConf, fqdn: &str, types: &[RecordType]) -> Searched<Ve
         })
         .collect();
     let policy = super::policy(conf, Semantics::Glibc);
+    let answered = |r: &Response| r.rcode == wire::rcode::NOERROR && !r.message.answers.is_empty();
+    let results = transport::resolve(&questions, &policy);
+    // send_dg: when one of the two questions got an answer and the other timed out (servers
+    // and firewalls that drop AAAA queries), glibc retries one question at a time and then
+    // returns the answer it has, the other as an unusable 1-byte reply. Here the missing one
+    // becomes an answer without records, so the addresses of the other are used.
+    let stand_in = results
+        .iter()
+        .filter_map(|r| r.as_ref().ok())
+        .find(|r| answered(r))
+        .map(|r| {
+            let mut r = r.clone();
+            r.message.answers.clear();
+            r.rcode = wire::rcode::SERVFAIL;
+            r
+        });
     let mut out = Vec::with_capacity(types.len());
-    for r in transport::resolve(&questions, &policy) {
+    for r in results {
         match r {
             Ok(mut resp) => {
                 if no_aaaa {
@@ -429,12 +445,12 @@ fn res_query(conf: &ResolvConf, fqdn: &str, types: &[RecordType]) -> Searched<Ve
                 }
                 out.push(resp)
             }
+            Err(Error::TryAgain) if stand_in.is_some() => out.extend(stand_in.clone()),
             Err(Error::TryAgain) => return Ok(Err(herr::TRY_AGAIN)),
             Err(Error::NotFound) => return Ok(Err(herr::HOST_NOT_FOUND)),
             Err(e) => return Err(e),
         }
     }
-    let answered = |r: &Response| r.rcode == wire::rcode::NOERROR && !r.message.answers.is_empty();
     if out.iter().any(answered) {
         return Ok(Ok(out));
     }
