@@ -373,7 +373,7 @@ struct Parsed {
 }
 
 fn parse_answer(msg: &Message, qname: &str, t: RecordType) -> Parsed {
-    let c = wire::collect(msg, qname, t);
+    let c = wire::collect_addresses(msg, qname, t);
     let mut aliases = Vec::new();
     if let Ok(mut cur) = Name::from_ascii(qname) {
         for _ in 0..MAX_CNAME_HOPS {
@@ -395,9 +395,9 @@ fn parse_answer(msg: &Message, qname: &str, t: RecordType) -> Parsed {
         }
     }
     Parsed {
-        canonical: c.canonical.clone(),
+        canonical: c.canonical,
         aliases,
-        addrs: wire::addresses(&c),
+        addrs: c.addrs,
     }
 }
 

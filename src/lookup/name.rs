@@ -270,8 +270,8 @@ fn from_dns(policy: &Policy, conf: &ResolvConf, fqdn: &str, family: Family) -> R
     };
     let mut have_canon = false;
     for (r, t) in responses.iter().zip(&types) {
-        let c = wire::collect(&r.message, fqdn, *t);
-        let addrs = wire::addresses(&c);
+        let c = wire::collect_addresses(&r.message, fqdn, *t);
+        let addrs = c.addrs;
         if !have_canon && !addrs.is_empty() {
             have_canon = true;
             if !c.canonical.eq_ignore_ascii_case(fqdn) && is_valid_hostname(&c.canonical) {

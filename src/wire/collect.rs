@@ -35,28 +35,83 @@ pub struct Collected {
 ///
 /// An invalid `qname` (see [`super::build_query`]) yields no records.
 pub fn collect(message: &Message, qname: &str, qtype: RecordType) -> Collected {
+    let (canonical, mut at_end) = chain(message, qname, qtype);
+    let mut records: Vec<Record> = Vec::with_capacity(
+        message
+            .answers
+            .iter()
+            .filter(|r| r.record_type() == qtype)
+            .count(),
+    );
+    for r in message.answers.iter().filter(|r| r.record_type() == qtype) {
+        if at_end(r) && !records.iter().any(|k| k.data == r.data) {
+            records.push(r.clone());
+        }
+    }
+    Collected { canonical, records }
+}
+
+/// What [`collect`] and then [`addresses`] give, without copying records: the canonical name
+/// and the A and AAAA addresses at the end of the chain, in answer order, each once.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CollectedAddrs {
+    /// As [`Collected::canonical`].
+    pub canonical: String,
+    pub addrs: Vec<IpAddr>,
+}
+
+/// `addresses(&collect(message, qname, qtype))` and its canonical name, for address lookups:
+/// no record is cloned.
+pub fn collect_addresses(message: &Message, qname: &str, qtype: RecordType) -> CollectedAddrs {
+    let (canonical, mut at_end) = chain(message, qname, qtype);
+    let mut addrs: Vec<IpAddr> = Vec::new();
+    for r in message.answers.iter().filter(|r| r.record_type() == qtype) {
+        let ip = match &r.data {
+            RData::A(a) => IpAddr::V4(a.0),
+            RData::AAAA(a) => IpAddr::V6(a.0),
+            _ => continue,
+        };
+        if at_end(r) && !addrs.contains(&ip) {
+            addrs.push(ip);
+        }
+    }
+    CollectedAddrs { canonical, addrs }
+}
+
+/// Follows the CNAME chain of [`collect`]: the canonical name, and a test for the answer
+/// records (class IN, owned by the chain's end) of the chain's end. An invalid `qname` has no
+/// records.
+fn chain<'m>(
+    message: &'m Message,
+    qname: &str,
+    qtype: RecordType,
+) -> (String, impl FnMut(&Record) -> bool + 'm) {
     let given = match qname {
         "." => ".",
         _ => qname.strip_suffix('.').unwrap_or(qname),
     };
-    let Ok(checked) = checked_name(qname) else {
-        return Collected {
-            canonical: given.to_string(),
-            records: Vec::new(),
-        };
+    // The query name's labels, borrowed: copied into a small buffer so that the test outlives
+    // `qname` (no allocation for names up to the wire maximum).
+    let mut query = [0u8; super::MAX_NAME_LEN];
+    let query_len = match checked_name(qname) {
+        Ok(checked) => {
+            query[..checked.len()].copy_from_slice(checked);
+            Some(checked.len())
+        }
+        Err(_) => None,
     };
-    let query = labels_of(checked);
     let in_class = |r: &&Record| r.dns_class == DNSClass::IN;
 
     // The chain after the query name: CNAME targets, borrowed from the message (no copies).
     let mut chain: [Option<&Name>; MAX_CNAME_HOPS] = [None; MAX_CNAME_HOPS];
     let mut hops = 0;
     // Whether `name` is the chain's name at position `i` (0: the query name).
-    let is_at = |name: &Name, i: usize, chain: &[Option<&Name>]| match i {
-        0 => name_eq_labels(name, query.clone()),
-        _ => chain[i - 1].is_some_and(|c| name.eq_ignore_root(c)),
+    let is_at = move |name: &Name, i: usize, chain: &[Option<&Name>]| match (i, query_len) {
+        (_, None) => false,
+        (0, Some(len)) => name_eq_labels(name, labels_of(&query[..len])),
+        (_, Some(_)) => chain[i - 1].is_some_and(|c| name.eq_ignore_root(c)),
     };
-    if qtype != RecordType::CNAME {
+    if qtype != RecordType::CNAME && query_len.is_some() {
         while hops < MAX_CNAME_HOPS {
             let target = message
                 .answers
@@ -79,22 +134,8 @@ pub fn collect(message: &Message, qname: &str, qtype: RecordType) -> Collected {
         Some(end) => name_to_string(end),
         None => given.to_string(),
     };
-
-    let wanted = |r: &&Record| r.record_type() == qtype;
-    let mut records: Vec<Record> = Vec::with_capacity(
-        message
-            .answers
-            .iter()
-            .filter(in_class)
-            .filter(wanted)
-            .count(),
-    );
-    for r in message.answers.iter().filter(in_class).filter(wanted) {
-        if is_at(&r.name, hops, &chain) && !records.iter().any(|k| k.data == r.data) {
-            records.push(r.clone());
-        }
-    }
-    Collected { canonical, records }
+    let at_end = move |r: &Record| r.dns_class == DNSClass::IN && is_at(&r.name, hops, &chain);
+    (canonical, at_end)
 }
 
 /// Whether `name` has exactly `labels`, compared ASCII-case-insensitively (what
@@ -316,6 +357,46 @@ mod tests {
         let c = collect(&m, ".", RecordType::A);
         assert_eq!(c.canonical, ".");
         assert_eq!(ips(&c), vec![IpAddr::from([192, 0, 2, 3])]);
+    }
+
+    #[test]
+    fn addresses_without_copies_agree() {
+        let mut dup = a_record("e1.cdn.net.", [198, 51, 100, 7]);
+        dup.ttl = 9;
+        let m = msg(vec![
+            a_record("www.example.com.", [203, 0, 113, 1]),
+            cname_record("WWW.example.com.", "edge.CDN.net."),
+            cname_record("edge.cdn.net.", "e1.cdn.net."),
+            a_record("E1.cdn.net.", [198, 51, 100, 7]),
+            aaaa_record("e1.cdn.net.", "2001:db8::7".parse().unwrap()),
+            dup,
+            a_record("e1.cdn.net.", [198, 51, 100, 8]),
+            a_record("other.net.", [198, 51, 100, 9]),
+        ]);
+        for q in [
+            "www.example.com",
+            "www.example.com.",
+            "edge.cdn.net",
+            "x.test",
+            "a..b",
+            ".",
+        ] {
+            for t in [RecordType::A, RecordType::AAAA, RecordType::CNAME] {
+                let c = collect(&m, q, t);
+                let fast = collect_addresses(&m, q, t);
+                assert_eq!(fast.canonical, c.canonical, "{q} {t}");
+                assert_eq!(fast.addrs, addresses(&c), "{q} {t}");
+            }
+        }
+        let fast = collect_addresses(&m, "www.example.com", RecordType::A);
+        assert_eq!(fast.canonical, "e1.cdn.net");
+        assert_eq!(
+            fast.addrs,
+            vec![
+                IpAddr::from([198, 51, 100, 7]),
+                IpAddr::from([198, 51, 100, 8])
+            ]
+        );
     }
 
     #[test]

@@ -13,7 +13,10 @@ mod response;
 #[cfg(test)]
 pub(crate) mod testutil;
 
-pub use collect::{addresses, collect, name_to_string, Collected, MAX_CNAME_HOPS};
+pub use collect::{
+    addresses, collect, collect_addresses, name_to_string, Collected, CollectedAddrs,
+    MAX_CNAME_HOPS,
+};
 pub use hickory_proto::op::Message;
 pub use hickory_proto::rr::RecordType;
 pub use query::{build_query, build_query_ad, check_name, EDNS_PAYLOAD, FLAG_AD};
