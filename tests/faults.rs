@@ -37,6 +37,9 @@ enum Want {
     /// `gai OK` with exactly these addresses (repeats included: a C library that returns a
     /// duplicate record twice lists it twice).
     Ok(Vec<&'static str>),
+    /// `gai OK` with exactly these distinct addresses, each any number of times (one entry
+    /// per socket type with NULL hints).
+    OkSet(Vec<&'static str>),
     /// `gai OK` with exactly this many distinct addresses (large answers).
     OkCount(usize),
     /// `gai OK` with some distinct addresses, but fewer than this many (the records of a
@@ -236,6 +239,16 @@ fn check(
                 return Err(format!("want addresses {want:?}, got {got:?}"));
             }
         }
+        Want::OkSet(addrs) => {
+            let want: std::collections::BTreeSet<String> =
+                addrs.iter().map(|s| s.to_string()).collect();
+            if f.head != "gai OK" || f.addr_set() != want {
+                return Err(format!(
+                    "want OK with {want:?}, got {:?} {:?}",
+                    f.head, f.addrs
+                ));
+            }
+        }
         Want::OkFewer(n) => {
             let distinct = f.addr_set().len();
             if f.head != "gai OK" || distinct == 0 || distinct >= *n || distinct != f.addrs.len() {
@@ -262,7 +275,7 @@ fn check(
         }
     }
     let status = match want {
-        Want::Ok(_) | Want::OkCount(_) | Want::OkFewer(_) => 0,
+        Want::Ok(_) | Want::OkSet(_) | Want::OkCount(_) | Want::OkFewer(_) => 0,
         Want::Err(h) if h.ends_with("EAI_NONAME") || h.ends_with("EAI_NODATA") => 2,
         Want::Err(h) if h.ends_with("HOST_NOT_FOUND") || h.ends_with("NO_DATA") => 2,
         Want::Err(_) => 3,
@@ -697,6 +710,42 @@ fn ten_thousand_records() {
     .all(err("gai EAI_NONAME"))
     .shim(err("gai EAI_FAIL"))
     .want(GLIBC, Want::OkFewer(10000), Bound::Deadline)
+    .run();
+}
+
+/// Two A and two AAAA records, with matching addresses on the namespace's loopback so that
+/// both families count as configured and the address sort has routes to look at.
+fn sorted_case(name: &'static str, call: &[&'static str]) -> Case {
+    let mut c = Case::new(
+        name,
+        "www.test. A 10.0.0.1 10.0.0.3\nwww.test. AAAA 2001:db8::1 2001:db8::3\n",
+        call,
+    );
+    c.scenario = c
+        .scenario
+        .lo_addr("10.0.0.100/24")
+        .lo_addr("2001:db8::100/64");
+    c.all(Want::OkSet(vec![
+        "10.0.0.1",
+        "10.0.0.3",
+        "2001:db8::1",
+        "2001:db8::3",
+    ]))
+}
+
+#[test]
+fn descriptors_with_null_hints() {
+    // NULL hints: glibc's AI_V4MAPPED|AI_ADDRCONFIG (interface list, route look-ups for the
+    // address sort): no descriptor left open by any of it.
+    sorted_case("null-hints-sorting", &["gai", "www.test", "nullhints"]).run();
+}
+
+#[test]
+fn descriptors_with_addrconfig() {
+    sorted_case(
+        "addrconfig-sorting",
+        &["gai", "www.test", "unspec", "addrconfig"],
+    )
     .run();
 }
 

@@ -6,9 +6,10 @@
  * (tests/reliability/mod.rs); also linked directly against libdnsshim.so for the
  * secure-execution test.
  *
- *   fault gai NAME [inet|inet6|unspec] [canon]
+ *   fault gai NAME [inet|inet6|unspec] [canon] [addrconfig] [nullhints]
  *       "gai OK|EAI_xxx", then "addr A" per entry (IPv4/IPv6 text, sorted, repeated entries
- *       shown as often as they came), "count N", "canon NAME" with canon.
+ *       shown as often as they came), "count N", "canon NAME" with canon. nullhints passes
+ *       NULL hints (the C library's defaults: glibc AI_V4MAPPED|AI_ADDRCONFIG).
  *   fault ghbn NAME
  *       "ghbn OK" then "name N", "addr A"... (gethostbyname), or "ghbn h_errno=NAME".
  *   fault secure [gai|ghbn ...]
@@ -153,7 +154,7 @@ static int cmd_gai(int argc, char **argv)
 {
 	struct addrinfo hints, *res = NULL, *ai;
 	char *addrs[70000];
-	int n = 0, i, rc;
+	int n = 0, i, rc, nullhints = 0;
 	if (argc < 1)
 		return 1;
 	memset(&hints, 0, sizeof hints);
@@ -164,10 +165,12 @@ static int cmd_gai(int argc, char **argv)
 		else if (!strcmp(argv[i], "inet6")) hints.ai_family = AF_INET6;
 		else if (!strcmp(argv[i], "unspec")) hints.ai_family = AF_UNSPEC;
 		else if (!strcmp(argv[i], "canon")) hints.ai_flags |= AI_CANONNAME;
+		else if (!strcmp(argv[i], "addrconfig")) hints.ai_flags |= AI_ADDRCONFIG;
+		else if (!strcmp(argv[i], "nullhints")) nullhints = 1;
 		else return 1;
 	}
 	begin();
-	rc = getaddrinfo(argv[0], NULL, &hints, &res);
+	rc = getaddrinfo(argv[0], NULL, nullhints ? NULL : &hints, &res);
 	end_call();
 	printf("gai %s\n", eai_name(rc));
 	if (rc == 0) {
@@ -187,7 +190,7 @@ static int cmd_gai(int argc, char **argv)
 			free(addrs[i]);
 		}
 		printf("count %d\n", n);
-		if (hints.ai_flags & AI_CANONNAME)
+		if (!nullhints && (hints.ai_flags & AI_CANONNAME))
 			printf("canon %s\n", res->ai_canonname ? res->ai_canonname : "(null)");
 		freeaddrinfo(res);
 	}
