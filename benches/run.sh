@@ -11,7 +11,7 @@
 # raw samples into the table printed at the end and written to BENCHMARKS.md.
 #
 # Knobs (environment): BENCH_ROUNDS (latency rounds, 8), BENCH_BATCH (calls per contender per
-# round, 250), BENCH_TPUT_MS (ms per throughput run, 400), BENCH_TPUT_ROUNDS (3),
+# round, 250), BENCH_TPUT_MS (ms per throughput run, 300), BENCH_TPUT_ROUNDS (5),
 # BENCH_SPAWN_ROUNDS (20), BENCH_SPAWN_BATCH (100), BENCH_OUT (BENCHMARKS.md path),
 # BENCH_KEEP=1 (keep the raw samples).
 set -euo pipefail
@@ -22,6 +22,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
 out_md=${BENCH_OUT:-$root/BENCHMARKS.md}
 t_start=$(date +%s)
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 
 for tool in musl-gcc gcc named valgrind readelf strip nm unshare ip; do
   command -v "$tool" >/dev/null || PATH=$PATH:/usr/sbin:/sbin
@@ -62,20 +63,6 @@ EOF
   printf 'small IN A 10.0.0.1\nsmall IN AAAA 2001:db8::1\n'
   for i in $(seq 1 60); do printf 'large IN A 10.1.0.%d\n' "$i"; done
 } >"$W/bench.test.zone"
-mkdir -p "$W/named"
-cat >"$W/named.conf" <<EOF
-options {
-  directory "$W/named";
-  pid-file "$W/named/named.pid";
-  listen-on port 53 { 127.0.0.2; };
-  listen-on-v6 { none; };
-  recursion no;
-  dnssec-validation no;
-  notify no;
-};
-controls { };
-zone "bench.test" { type primary; file "$W/bench.test.zone"; };
-EOF
 printf '127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n10.2.0.1\tfiles.bench.test\n' >"$W/hosts"
 printf 'hosts: files dns\n' >"$W/nsswitch.conf"
 printf 'nameserver 127.0.0.1\n' >"$W/resolv.conf"
@@ -85,8 +72,8 @@ mkdir -p "$W/raw"
 if [ "$(id -u)" = 0 ]; then ns=(unshare --net --mount); else ns=(unshare --user --map-root-user --net --mount); fi
 echo "bench: measuring (about 4 minutes)..." >&2
 "${ns[@]}" env W="$W" MUSL_SO="$musl_so" GLIBC_SO="$glibc_so" SRV="$srv" PATH="$PATH" \
-  ROUNDS="${BENCH_ROUNDS:-8}" BATCH="${BENCH_BATCH:-250}" TPUT_MS="${BENCH_TPUT_MS:-400}" \
-  TPUT_ROUNDS="${BENCH_TPUT_ROUNDS:-3}" SPAWN_ROUNDS="${BENCH_SPAWN_ROUNDS:-20}" \
+  ROUNDS="${BENCH_ROUNDS:-8}" BATCH="${BENCH_BATCH:-250}" TPUT_MS="${BENCH_TPUT_MS:-300}" \
+  TPUT_ROUNDS="${BENCH_TPUT_ROUNDS:-5}" SPAWN_ROUNDS="${BENCH_SPAWN_ROUNDS:-20}" \
   SPAWN_BATCH="${BENCH_SPAWN_BATCH:-100}" bash "$here/measure.sh"
 
 # --- static figures ---------------------------------------------------------------------
@@ -110,6 +97,7 @@ musl_v=$(/lib/ld-musl-x86_64.so.1 2>&1 | awk '/Version/ {print $2}' || true)
 glibc_v=$(getconf GNU_LIBC_VERSION 2>/dev/null | awk '{print $2}' || true)
 named_v=$(named -v 2>/dev/null | awk '{print $2}' || true)
 W="$W" MACHINE="$machine" DATE="$(date -u '+%Y-%m-%d %H:%M UTC')" ELAPSED="$elapsed" \
+  LOAD_BEFORE="$load_before" LOAD_AFTER="$(cut -d' ' -f1-3 /proc/loadavg)" \
   MUSL_V="$musl_v" GLIBC_V="$glibc_v" NAMED_V="$named_v" \
   COMMIT="$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)$(git -C "$root" diff --quiet HEAD -- src Cargo.toml 2>/dev/null || echo '+changes')" \
   RUSTC="$(rustc --version 2>/dev/null || echo unknown)" \
