@@ -14,8 +14,8 @@ use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use common::{probe_binary, shim_library, v4_range, Libc};
-use nsrun::{dynamic, host, host_env, interpreter, root, temp_dir, Ns, Run};
+use common::{probe_binary, root, shim_library, temp_dir, v4_range, Libc};
+use nsrun::{dynamic, host, host_env, interpreter, Ns, Run};
 
 /// 60 A records (986 bytes) behind a server that truncates like CoreDNS: TC=1, no records.
 const BIG_COREDNS: &str = "big.test. A 10.0.0.1..60\nudp truncate-empty\nudp-size 512\n";

@@ -18,9 +18,10 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use common::{
-    probe_binary, shim_library, v4_range, Libc, Variant, GLIBC, GLIBC_SHIM, MUSL, MUSL_SHIM,
+    probe_binary, q, root, sbin, shim_library, temp_dir, v4_range, Libc, Variant, GLIBC,
+    GLIBC_SHIM, MUSL, MUSL_SHIM,
 };
-use nsrun::{host, q, root, sbin, temp_dir, Ns, Run};
+use nsrun::{host, Ns, Run};
 
 const ZONE: &str = "interop.test";
 

@@ -323,10 +323,10 @@ impl Scenario {
             }
         }
         let _slot = Slot::take();
-        let ns = namespace();
+        namespace();
         let ip = ip_binary();
         let server = testsrv();
-        let dir = temp_dir();
+        let dir = temp_dir("test");
         fs::write(dir.join("server.conf"), &self.server).unwrap();
         fs::write(dir.join("resolv.conf"), &self.resolv).unwrap();
         fs::write(dir.join("hosts"), &self.hosts).unwrap();
@@ -388,6 +388,7 @@ impl Scenario {
             );
         }
         let _ = writeln!(s, "LISTEN={}", q(listen.trim()));
+        s.push_str(HEAD);
         s.push_str(SETUP);
         s.push_str(&extra_addrs);
         s.push_str(START_SERVER);
@@ -398,33 +399,20 @@ impl Scenario {
                 Program::Lookup => lookup_binary(p.variant.libc),
                 Program::Command(ref path) => path.clone(),
             };
-            // A hung probe must not hang the suite: 124 from `timeout` shows up as its status.
-            let mut cmd =
-                format!("timeout -k 5 {PROBE_TIMEOUT_S} env -i PATH=/usr/local/bin:/usr/bin:/bin");
-            if p.variant.shim {
-                let so = shim_library(p.variant.libc);
-                let _ = write!(cmd, " LD_PRELOAD={}", q(so.to_str().unwrap()));
-            }
-            for (k, v) in &p.env {
-                let _ = write!(cmd, " {}", q(&format!("{k}={v}")));
-            }
-            let _ = write!(cmd, " {}", q(bin.to_str().unwrap()));
-            for a in &p.args {
-                let _ = write!(cmd, " {}", q(a));
-            }
-            let _ = writeln!(s, "run {i} {} {cmd}", q(&p.label()));
+            let so = p.variant.shim.then(|| shim_library(p.variant.libc));
+            let env = (so.iter().map(|so| ("LD_PRELOAD", so.to_str().unwrap())))
+                .chain(p.env.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+            let argv = [bin.to_str().unwrap()]
+                .into_iter()
+                .chain(p.args.iter().map(String::as_str));
+            let _ = writeln!(s, "run {i} {} {}", q(&p.label()), command_line(env, argv));
         }
         s.push_str(
             "kill $SRV $EXTRA_SRV 2>/dev/null; wait $SRV $EXTRA_SRV 2>/dev/null\necho '=== done'\n",
         );
         fs::write(dir.join("run.sh"), &s).unwrap();
 
-        let out = Command::new(&ns[0])
-            .args(&ns[1..])
-            .arg("sh")
-            .arg(dir.join("run.sh"))
-            .output()
-            .unwrap_or_else(|e| panic!("cannot run {}: {e}", ns[0]));
+        let out = in_namespace("sh", &dir.join("run.sh"));
         let log = || {
             format!(
                 "script {}\nexit: {}\nstdout:\n{}\nstderr:\n{}\nserver log:\n{}",
@@ -437,11 +425,7 @@ impl Scenario {
         };
         assert!(out.status.success(), "scenario failed to run:\n{}", log());
 
-        let read = |name: String| {
-            fs::read(dir.join(&name))
-                .map(|b| String::from_utf8_lossy(&b).into_owned())
-                .unwrap_or_else(|e| panic!("{name}: {e}\n{}", log()))
-        };
+        let read = |name: String| read_output(&dir, &name, log);
         let server_log = fs::read_to_string(dir.join("server.log")).unwrap_or_default();
         let log_of = |i: usize| {
             let start = format!("=== probe {i}\n");
@@ -473,11 +457,14 @@ impl Scenario {
     }
 }
 
-/// Namespace set-up: loopback up, our files over /etc. Variables: D (the scenario's
-/// directory), IP.
-const SETUP: &str = r#"set -u
+/// `fail MSG`: MSG on stderr, the script ends with status 90.
+const HEAD: &str = r#"set -u
 fail() { echo "harness: $*" >&2; exit 90; }
-mount --make-rprivate / || fail 'mount --make-rprivate / failed'
+"#;
+
+/// Namespace set-up: loopback up, our files over /etc. Variables: D (the script's
+/// directory), IP; `fail` defined before it. tests/nsrun/mod.rs's scripts start with it too.
+pub const SETUP: &str = r#"mount --make-rprivate / || fail 'mount --make-rprivate / failed'
 "$IP" link set lo up || fail 'ip link set lo up failed'
 for f in resolv.conf hosts nsswitch.conf; do
   if [ -e "/etc/$f" ] || [ -L "/etc/$f" ]; then
@@ -523,25 +510,62 @@ run() {
 "#;
 
 /// Single-quotes a word for sh.
-fn q(s: &str) -> String {
+pub fn q(s: &str) -> String {
     format!("'{}'", s.replace('\'', "'\\''"))
 }
 
-fn root() -> &'static Path {
+pub fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
 
-fn temp_dir() -> PathBuf {
+/// `argv` with exactly the environment `env` (plus a PATH) and stdin from the script, as one
+/// sh command line. A hung program must not hang the suite: `timeout` kills it after
+/// [`PROBE_TIMEOUT_S`] and its status is 124.
+pub fn command_line<'a>(
+    env: impl IntoIterator<Item = (&'a str, &'a str)>,
+    argv: impl IntoIterator<Item = &'a str>,
+) -> String {
+    let mut cmd =
+        format!("timeout -k 5 {PROBE_TIMEOUT_S} env -i PATH=/usr/local/bin:/usr/bin:/bin");
+    for (k, v) in env {
+        let _ = write!(cmd, " {}", q(&format!("{k}={v}")));
+    }
+    for a in argv {
+        let _ = write!(cmd, " {}", q(a));
+    }
+    cmd
+}
+
+/// Runs `shell script` in a fresh namespace ([`namespace`]).
+pub fn in_namespace(shell: &str, script: &Path) -> std::process::Output {
+    let ns = namespace();
+    Command::new(&ns[0])
+        .args(&ns[1..])
+        .arg(shell)
+        .arg(script)
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {}: {e}", ns[0]))
+}
+
+/// The file `name` a script wrote in `dir`, as text; missing: a panic with `log()`.
+pub fn read_output(dir: &Path, name: &str, log: impl Fn() -> String) -> String {
+    fs::read(dir.join(name))
+        .map(|b| String::from_utf8_lossy(&b).into_owned())
+        .unwrap_or_else(|e| panic!("{name}: {e}\n{}", log()))
+}
+
+/// A new empty directory `dnsshim-TAG-PID-N` under the system temp dir.
+pub fn temp_dir(tag: &str) -> PathBuf {
     static N: AtomicUsize = AtomicUsize::new(0);
     let n = N.fetch_add(1, Ordering::SeqCst);
-    let dir = std::env::temp_dir().join(format!("dnsshim-test-{}-{n}", std::process::id()));
+    let dir = std::env::temp_dir().join(format!("dnsshim-{tag}-{}-{n}", std::process::id()));
     let _ = fs::remove_dir_all(&dir);
     fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
     dir
 }
 
-/// Longest any single probe may run before it is killed.
-const PROBE_TIMEOUT_S: u32 = 60;
+/// Longest any single probe (any run of a tests/nsrun script) may take before it is killed.
+pub const PROBE_TIMEOUT_S: u32 = 60;
 
 /// At most this many namespaces at once, whatever --test-threads says (2-core machines).
 const MAX_PARALLEL: usize = 3;
@@ -570,7 +594,7 @@ impl Drop for Slot {
 
 /// The `unshare` command line that gives a private network + mount namespace: directly as
 /// root, otherwise through a user namespace. Neither → the test fails with one line.
-fn namespace() -> Vec<String> {
+pub fn namespace() -> Vec<String> {
     static NS: OnceLock<Result<Vec<String>, String>> = OnceLock::new();
     let ns = NS.get_or_init(|| {
         let candidates: [&[&str]; 2] = [
@@ -606,19 +630,26 @@ fn namespace() -> Vec<String> {
 }
 
 /// Absolute path of `ip` (iproute2): /sbin is often not on a user's PATH.
-fn ip_binary() -> String {
-    static IP: OnceLock<Option<String>> = OnceLock::new();
-    IP.get_or_init(|| {
-        let path = std::env::var("PATH").unwrap_or_default();
-        let found = path
-            .split(':')
-            .chain(["/usr/sbin", "/sbin", "/usr/bin", "/bin"])
-            .map(|d| Path::new(d).join("ip"))
-            .find(|p| p.is_file());
-        found.map(|p| p.to_string_lossy().into_owned())
-    })
-    .clone()
-    .unwrap_or_else(|| panic!("`ip` not found: install iproute2 (apt-get install iproute2)"))
+pub fn ip_binary() -> String {
+    static IP: OnceLock<String> = OnceLock::new();
+    IP.get_or_init(|| sbin("ip", "iproute2")).clone()
+}
+
+/// Absolute path of a program that may live in an sbin directory not on PATH; missing: a
+/// panic naming the package to install.
+pub fn sbin(name: &str, package: &str) -> String {
+    let path = std::env::var("PATH").unwrap_or_default();
+    let found = path
+        .split(':')
+        .chain(["/usr/sbin", "/sbin", "/usr/bin", "/bin"])
+        .map(|d| Path::new(d).join(name))
+        .find(|p| p.is_file());
+    match found {
+        Some(p) => p.to_string_lossy().into_owned(),
+        None => panic!(
+            "`{name}` not found: install {package} (`make deps` does: apt-get install {package})"
+        ),
+    }
 }
 
 fn testsrv() -> PathBuf {

@@ -7,18 +7,15 @@
 //! private network + mount namespace (`unshare`, as common/mod.rs does): loopback up,
 //! `resolv.conf`/`hosts` from the script's directory bind-mounted over `/etc`, every run's
 //! stdout, stderr and exit status captured, every background server killed at the end.
-//! Traffic stays on the namespace's loopback interface.
+//! Traffic stays on the namespace's loopback interface. The namespace, its set-up and the
+//! command lines are tests/common/mod.rs's.
 #![allow(dead_code)]
 
+use crate::common::{command_line, in_namespace, ip_binary, q, read_output, root, temp_dir};
 use std::fmt::Write as _;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::OnceLock;
-
-/// Longest a single run may take before `timeout` kills it (status 124).
-const RUN_TIMEOUT_S: u32 = 60;
 
 /// What one run did.
 #[derive(Clone, Debug)]
@@ -145,14 +142,7 @@ impl Ns {
     pub fn run(&mut self, label: &str, env: &[(&str, &str)], argv: &[&str]) -> usize {
         let n = self.labels.len();
         self.labels.push(label.to_string());
-        let mut cmd =
-            format!("timeout -k 5 {RUN_TIMEOUT_S} env -i PATH=/usr/local/bin:/usr/bin:/bin");
-        for (k, v) in env {
-            let _ = write!(cmd, " {}", q(&format!("{k}={v}")));
-        }
-        for a in argv {
-            let _ = write!(cmd, " {}", q(a));
-        }
+        let cmd = command_line(env.iter().copied(), argv.iter().copied());
         let _ = writeln!(self.body, "run {n} {cmd}");
         n
     }
@@ -164,18 +154,14 @@ impl Ns {
         let _ = writeln!(s, "D={}", q(self.dir.to_str().expect("UTF-8 paths")));
         let _ = writeln!(s, "IP={}", q(&ip_binary()));
         s.push_str(PREAMBLE);
+        s.push_str(crate::common::SETUP);
+        s.push_str(RUN);
         s.push_str(&self.body);
         s.push_str("echo '=== done'\n");
         let script = self.dir.join("run.sh");
         fs::write(&script, &s).unwrap();
 
-        let ns = namespace();
-        let out = Command::new(&ns[0])
-            .args(&ns[1..])
-            .arg("bash")
-            .arg(&script)
-            .output()
-            .unwrap_or_else(|e| panic!("cannot run {}: {e}", ns[0]));
+        let out = in_namespace("bash", &script);
         let logs = || {
             let mut l = String::new();
             if let Ok(rd) = fs::read_dir(&self.dir) {
@@ -209,11 +195,7 @@ impl Ns {
             "namespace script failed:\n{}",
             logs()
         );
-        let read = |name: String| {
-            fs::read(self.dir.join(&name))
-                .map(|b| String::from_utf8_lossy(&b).into_owned())
-                .unwrap_or_else(|e| panic!("{name}: {e}\n{}", logs()))
-        };
+        let read = |name: String| read_output(&self.dir, &name, logs);
         let runs = self
             .labels
             .iter()
@@ -232,7 +214,7 @@ impl Ns {
     }
 }
 
-/// Set-up inside the namespace. Variables: D, IP.
+/// The script's start, before tests/common's namespace set-up. Variables: D, IP.
 const PREAMBLE: &str = r#"set -u
 fail() { echo "nsrun: $*" >&2; exit 90; }
 BG=
@@ -252,98 +234,16 @@ bg() { # NAME CMD...: a background server, killed at exit
   "$@" >"$D/$name.log" 2>&1 </dev/null &
   BG="$BG $!"
 }
-mount --make-rprivate / || fail 'mount --make-rprivate / failed'
-"$IP" link set lo up || fail 'ip link set lo up failed'
-for f in resolv.conf hosts nsswitch.conf; do
-  if [ -e "/etc/$f" ] || [ -L "/etc/$f" ]; then
-    mount --bind "$D/$f" "/etc/$f" || fail "cannot bind-mount /etc/$f"
-  fi
-done
-cmp -s /etc/resolv.conf "$D/resolv.conf" || fail 'the bind-mounted /etc/resolv.conf does not read back'
-# run N COMMAND...: N.out, N.err, N.rc in $D.
+"#;
+
+/// After the set-up: the `run` function. Variables: D.
+const RUN: &str = r#"# run N COMMAND...: N.out, N.err, N.rc in $D.
 run() {
   n=$1; shift
   "$@" >"$D/$n.out" 2>"$D/$n.err" </dev/null
   echo $? >"$D/$n.rc"
 }
 "#;
-
-/// Single-quotes a word for sh.
-pub fn q(s: &str) -> String {
-    format!("'{}'", s.replace('\'', "'\\''"))
-}
-
-pub fn root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
-/// A new empty directory under the system temp dir, readable by everyone (the setuid test
-/// runs programs from it as another user).
-pub fn temp_dir(tag: &str) -> PathBuf {
-    static N: AtomicUsize = AtomicUsize::new(0);
-    let n = N.fetch_add(1, Ordering::SeqCst);
-    let dir = std::env::temp_dir().join(format!("dnsshim-{tag}-{}-{n}", std::process::id()));
-    let _ = fs::remove_dir_all(&dir);
-    fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
-    dir
-}
-
-/// The `unshare` command line for a private network + mount namespace: directly as root,
-/// otherwise through a user namespace (the same rule as tests/common/mod.rs).
-pub fn namespace() -> Vec<String> {
-    static NS: OnceLock<Result<Vec<String>, String>> = OnceLock::new();
-    let ns = NS.get_or_init(|| {
-        let candidates: [&[&str]; 2] = [
-            &["unshare", "--net", "--mount"],
-            &["unshare", "--user", "--map-root-user", "--net", "--mount"],
-        ];
-        let mut errors = Vec::new();
-        for c in candidates {
-            match Command::new(c[0])
-                .args(&c[1..])
-                .args(["sh", "-c", "mount --make-rprivate / && exit 0"])
-                .output()
-            {
-                Ok(o) if o.status.success() => {
-                    return Ok(c.iter().map(|s| s.to_string()).collect());
-                }
-                Ok(o) => errors.push(format!(
-                    "`{}`: {}",
-                    c.join(" "),
-                    String::from_utf8_lossy(&o.stderr).trim()
-                )),
-                Err(e) => errors.push(format!("`{}`: {e}", c.join(" "))),
-            }
-        }
-        Err(errors.join("; "))
-    });
-    match ns {
-        Ok(v) => v.clone(),
-        Err(e) => panic!(
-            "cannot create a network+mount namespace (run as root, or enable unprivileged user namespaces): {e}"
-        ),
-    }
-}
-
-/// Absolute path of a program that may live in an sbin directory not on PATH.
-pub fn sbin(name: &str, package: &str) -> String {
-    let path = std::env::var("PATH").unwrap_or_default();
-    let found = path
-        .split(':')
-        .chain(["/usr/sbin", "/sbin", "/usr/bin", "/bin"])
-        .map(|d| Path::new(d).join(name))
-        .find(|p| p.is_file());
-    match found {
-        Some(p) => p.to_string_lossy().into_owned(),
-        None => panic!(
-            "`{name}` not found: install {package} (`make deps` does: apt-get install {package})"
-        ),
-    }
-}
-
-fn ip_binary() -> String {
-    sbin("ip", "iproute2")
-}
 
 /// dnsshim-testsrv: DNSSHIM_TESTSRV, else target/release (what `make test` builds).
 pub fn testsrv() -> PathBuf {
