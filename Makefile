@@ -129,7 +129,7 @@ uninstall:
 ## Installs the nightly toolchain and cargo-fuzz when missing. (`make test` replays the corpus
 ## through the same target bodies on stable: tests/fuzz_corpus.rs.)
 FUZZ_SECONDS ?= 60
-FUZZ_TARGETS := response resolv_conf hosts addrinfo hostent
+FUZZ_TARGETS := response resolv_conf hosts addrinfo getaddrinfo hostent
 fuzz:
 	@rustup toolchain list | grep -q '^nightly' || rustup toolchain install nightly --profile minimal
 	@command -v cargo-fuzz >/dev/null || $(CARGO) install --locked cargo-fuzz

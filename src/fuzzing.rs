@@ -231,7 +231,17 @@ pub fn addrinfo(data: &[u8]) {
         canon_on_all: mode & 2 != 0,
         flags: i32::from(b.u16()),
     };
-    let list = abi::addrinfo::to_c(&r);
+    check_c_list(&r, usize::from(mode >> 2));
+}
+
+/// Lays `r` out with `abi::addrinfo::to_c`, checks every node against `r` (see [`addrinfo`]),
+/// and frees the list: whole, or cut in two before node `cut % len` when that is not 0.
+fn check_c_list(r: &AddrInfo, cut: usize) {
+    let n = r.entries.len();
+    if n == 0 {
+        return; // getaddrinfo never lays out an empty list (EAI_NONAME)
+    }
+    let list = abi::addrinfo::to_c(r);
     if list.is_null() {
         return; // out of memory
     }
@@ -286,13 +296,74 @@ pub fn addrinfo(data: &[u8]) {
         assert!(p.is_null(), "list longer than {n}");
         // Release: whole, or cut in two (the block must go once both pieces are freed; the
         // leak checker of a fuzzing run sees it if not).
-        let cut = usize::from(mode >> 2) % n;
+        let cut = cut % n;
         if cut > 0 {
             (*nodes[cut - 1]).ai_next = std::ptr::null_mut();
             abi::addrinfo::freeaddrinfo(nodes[cut]);
         }
         abi::addrinfo::freeaddrinfo(list);
     }
+}
+
+/// The `getaddrinfo` result builder without the network: `lookup::addrinfo::getaddrinfo`
+/// with host, service and hints from the bytes, with either semantics, the host always
+/// numeric (hints get `AI_NUMERICHOST`; with NULL hints a host that is not an address
+/// literal is not asked), so neither the hosts file nor DNS is consulted; services may come
+/// from /etc/services. The result is laid out and checked as in [`addrinfo`].
+///
+/// Invariants: with a family in the hints, every address is of it
+/// (IPv6 for `AF_INET6`, v4-mapped included); with a socket type, every entry has it.
+pub fn getaddrinfo(data: &[u8]) {
+    let mut b = Bytes(data);
+    let mode = b.u8();
+    let flags = i32::from(b.u16()) & 0x7ff;
+    let family = [libc::AF_UNSPEC, libc::AF_INET, libc::AF_INET6, 1][usize::from(b.u8() % 4)];
+    let socktype = i32::from(b.u8() % 6);
+    let protocol = [0, libc::IPPROTO_TCP, libc::IPPROTO_UDP, 132, 255][usize::from(b.u8() % 5)];
+    let host = b.string(80);
+    let serv = b.string(40);
+    let sem = if mode & 1 != 0 {
+        Semantics::Glibc
+    } else {
+        Semantics::Musl
+    };
+    let null_hints = mode & 2 != 0;
+    let host = (mode & 4 == 0).then_some(host);
+    let serv = (mode & 8 == 0).then_some(serv);
+    if null_hints {
+        if let Some(h) = &host {
+            if matches!(
+                crate::numeric::parse_literal(h),
+                crate::numeric::Literal::NotLiteral
+            ) && !(sem == Semantics::Glibc && h == "*")
+            {
+                return; // would be looked up
+            }
+        }
+    }
+    let hints = (!null_hints).then_some(crate::lookup::addrinfo::Hints {
+        flags: flags | crate::lookup::ai::NUMERICHOST,
+        family,
+        socktype,
+        protocol,
+    });
+    let Ok(r) = crate::lookup::addrinfo::getaddrinfo(host.as_deref(), serv.as_deref(), hints, sem)
+    else {
+        return;
+    };
+    if let Some(h) = hints {
+        for e in &r.entries {
+            match h.family {
+                libc::AF_INET => assert!(e.addr.ip.is_ipv4(), "{:?} for AF_INET", e.addr),
+                libc::AF_INET6 => assert!(e.addr.ip.is_ipv6(), "{:?} for AF_INET6", e.addr),
+                _ => {}
+            }
+            if h.socktype != 0 {
+                assert_eq!(e.socktype, h.socktype);
+            }
+        }
+    }
+    check_c_list(&r, usize::from(mode >> 4));
 }
 
 /// Guard bytes around the caller's buffer and struct hostent in [`hostent`].

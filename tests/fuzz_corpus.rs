@@ -142,3 +142,8 @@ fn addrinfo() {
 fn hostent() {
     replay("hostent", dnsshim::fuzzing::hostent);
 }
+
+#[test]
+fn getaddrinfo() {
+    replay("getaddrinfo", dnsshim::fuzzing::getaddrinfo);
+}
