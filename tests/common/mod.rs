@@ -554,14 +554,26 @@ pub fn read_output(dir: &Path, name: &str, log: impl Fn() -> String) -> String {
         .unwrap_or_else(|e| panic!("{name}: {e}\n{}", log()))
 }
 
-/// A new empty directory `dnsshim-TAG-PID-N` under the system temp dir.
+/// A new empty directory `dnsshim-TAG-PID-N-NANOS` under the system temp dir.
 pub fn temp_dir(tag: &str) -> PathBuf {
+    // Process ids repeat across PID namespaces sharing one /tmp: never reuse (or delete) an
+    // existing directory, take a fresh name instead.
     static N: AtomicUsize = AtomicUsize::new(0);
-    let n = N.fetch_add(1, Ordering::SeqCst);
-    let dir = std::env::temp_dir().join(format!("dnsshim-{tag}-{}-{n}", std::process::id()));
-    let _ = fs::remove_dir_all(&dir);
-    fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
-    dir
+    loop {
+        let n = N.fetch_add(1, Ordering::SeqCst);
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.subsec_nanos());
+        let dir = std::env::temp_dir().join(format!(
+            "dnsshim-{tag}-{}-{n}-{nanos:08x}",
+            std::process::id()
+        ));
+        match fs::create_dir(&dir) {
+            Ok(()) => return dir,
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(e) => panic!("{}: {e}", dir.display()),
+        }
+    }
 }
 
 /// Longest any single probe (any run of a tests/nsrun script) may take before it is killed.
