@@ -1,0 +1,115 @@
+//! Issue 3, compatibility mode: where musl and glibc genuinely differ, the musl build keeps
+//! musl's answer by default and `DNSSHIM_COMPAT=glibc` switches it to glibc's. For each case
+//! this test requires all three facts, so it cannot pass vacuously:
+//! - musl alone and glibc alone really differ;
+//! - musl + musl build (default) prints exactly what musl alone prints;
+//! - musl + musl build with `DNSSHIM_COMPAT=glibc` prints exactly what glibc alone prints.
+//! The probe is one C source (tests/c/probe.c) built with musl-gcc and gcc.
+
+mod common;
+
+use common::{Outcome, Probe, Scenario, GLIBC, MUSL, MUSL_SHIM};
+
+const DNS: &str = "\
+one.test.           A     10.6.0.1
+dual.test.          A     10.6.0.2
+dual.test.          AAAA  2001:db8:6::2
+web.x.corp.test.    A     10.6.0.3
+split.test.         A     10.6.0.4
+rcode split.test NXDOMAIN AAAA
+";
+
+const RESOLV: &str =
+    "nameserver 127.0.0.1\nsearch corp.test\noptions ndots:1 timeout:2 attempts:1\n";
+const HOSTS: &str = "127.0.0.1 localhost\n10.6.0.9 MixedCase.test\n";
+
+/// (what differs, probe arguments)
+const CASES: &[(&str, &[&str])] = &[
+    // glibc tries the search list after NXDOMAIN for names with >= ndots dots; musl does not.
+    (
+        "search list after NXDOMAIN for a dotted name",
+        &["gai", "web.x", "--family", "inet"],
+    ),
+    // glibc returns SOCK_STREAM, SOCK_DGRAM and SOCK_RAW when hints give no socket type.
+    (
+        "socket type fan-out",
+        &["gai", "one.test", "--family", "inet"],
+    ),
+    // NULL hints: glibc means AI_V4MAPPED|AI_ADDRCONFIG, musl no flags.
+    (
+        "default flags for NULL hints",
+        &["gai", "dual.test", "--nullhints", "--show-flags"],
+    ),
+    // NXDOMAIN for AAAA, an address for A.
+    (
+        "NXDOMAIN for one of A/AAAA",
+        &["gai", "split.test", "--socktype", "stream"],
+    ),
+    // glibc matches hosts-file names in any case; musl only exactly.
+    (
+        "hosts-file names in any case",
+        &["gai", "mixedcase.test", "--socktype", "stream"],
+    ),
+    // musl puts ai_canonname on every entry, glibc only on the first.
+    (
+        "canonname on every entry",
+        &[
+            "gai",
+            "dual.test",
+            "--socktype",
+            "stream",
+            "--flags",
+            "canonname",
+        ],
+    ),
+];
+
+fn same(a: &Outcome, b: &Outcome) -> bool {
+    (a.status, &a.stdout) == (b.status, &b.stdout)
+}
+
+#[test]
+fn compat_glibc_switches_the_musl_build_to_glibc_answers() {
+    let mut sc = Scenario::new(DNS).resolv(RESOLV).hosts(HOSTS);
+    for (_, args) in CASES {
+        sc = sc
+            .probe(Probe::new(MUSL, args))
+            .probe(Probe::new(GLIBC, args))
+            .probe(Probe::new(MUSL_SHIM, args))
+            .probe(Probe::new(MUSL_SHIM, args).env("DNSSHIM_COMPAT", "glibc"));
+    }
+    let out = sc.run();
+    assert_eq!(out.len(), CASES.len() * 4);
+    let mut failures = Vec::new();
+    for ((what, _), o) in CASES.iter().zip(out.chunks(4)) {
+        let (musl, glibc, shim, compat) = (&o[0], &o[1], &o[2], &o[3]);
+        let dump = || {
+            format!(
+                "{}\n{}\n{}\n{}",
+                musl.dump(),
+                glibc.dump(),
+                shim.dump(),
+                compat.dump()
+            )
+        };
+        if same(musl, glibc) {
+            failures.push(format!(
+                "{what}: musl and glibc agree, the case shows nothing\n{}",
+                dump()
+            ));
+        }
+        if !same(shim, musl) {
+            failures.push(format!(
+                "{what}: musl build (default) differs from musl\n{}",
+                dump()
+            ));
+        }
+        if !same(compat, glibc) {
+            failures.push(format!(
+                "{what}: DNSSHIM_COMPAT=glibc differs from glibc\n{}",
+                dump()
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
