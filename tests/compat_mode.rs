@@ -4,6 +4,7 @@
 //! - musl alone and glibc alone really differ;
 //! - musl + musl build (default) prints exactly what musl alone prints;
 //! - musl + musl build with `DNSSHIM_COMPAT=glibc` prints exactly what glibc alone prints.
+//!
 //! The probe is one C source (tests/c/probe.c) built with musl-gcc and gcc.
 
 mod common;
