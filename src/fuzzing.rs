@@ -37,10 +37,12 @@ fn query_for(resp: &[u8]) -> Option<Vec<u8>> {
 
 /// Response parsing and record collection: [`wire::check_response`] against the query the
 /// packet claims to answer (and against an unrelated one), then [`wire::collect`] and
-/// [`wire::addresses`] for the question's name with several types.
+/// [`wire::addresses`] for the question's name with several types, and
+/// [`wire::collect_addresses`] (what the lookups use) compared with them.
 ///
 /// Invariants: an accepted packet has QR set and the query's ID; it is never both truncated
-/// and malformed; `len` is the packet's length; collected records all have the asked type.
+/// and malformed; `len` is the packet's length; collected records all have the asked type;
+/// `collect_addresses` gives the same canonical name and addresses as `collect` + `addresses`.
 pub fn response(data: &[u8]) {
     let unrelated = wire::build_query(0x4242, "www.example.com", 1, None).unwrap_or_default();
     if let Some(r) = wire::check_response(&unrelated, data) {
@@ -78,6 +80,13 @@ pub fn response(data: &[u8]) {
         }
         let addrs = wire::addresses(&c);
         assert!(addrs.len() <= c.records.len());
+        // The lookups' allocation-free path agrees with collect + addresses.
+        let fast = wire::collect_addresses(&r.message, &qname, t);
+        assert_eq!(
+            fast.canonical, c.canonical,
+            "collect_addresses: canonical name"
+        );
+        assert_eq!(fast.addrs, addrs, "collect_addresses: addresses");
     }
 }
 
