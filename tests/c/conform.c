@@ -42,15 +42,14 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "common.h"
+
 /* Same values in glibc and musl; musl hides some of them behind feature macros. */
 #ifndef AI_V4MAPPED
 #define AI_V4MAPPED 0x08
 #endif
 #ifndef AI_ALL
 #define AI_ALL 0x10
-#endif
-#ifndef NETDB_INTERNAL
-#define NETDB_INTERNAL -1
 #endif
 #ifndef NI_MAXHOST
 #define NI_MAXHOST 1025
@@ -149,144 +148,38 @@ static void list_sorted(struct list *l, struct str *out)
 
 /* ---- names of codes ---- */
 
-static const char *eai_name(int e)
-{
-	static char buf[32];
-	switch (e) {
-	case 0: return "OK";
-	case -1: return "EAI_BADFLAGS";
-	case -2: return "EAI_NONAME";
-	case -3: return "EAI_AGAIN";
-	case -4: return "EAI_FAIL";
-	case -5: return "EAI_NODATA";
-	case -6: return "EAI_FAMILY";
-	case -7: return "EAI_SOCKTYPE";
-	case -8: return "EAI_SERVICE";
-	case -9: return "EAI_ADDRFAMILY";
-	case -10: return "EAI_MEMORY";
-	case -11: return "EAI_SYSTEM";
-	case -12: return "EAI_OVERFLOW";
-	}
-	snprintf(buf, sizeof buf, "EAI_%d", e);
-	return buf;
-}
+NAME_FN(eai_name, eai_names, "EAI_", "")
+NAME_FN(herr_name, herr_names, "H", "")
+NAME_FN(family_name, family_names, "af", "")
+NAME_FN(socktype_name, socktype_names, "sock", "")
+NAME_FN(proto_name, proto_names, "proto", "")
+NAME_FN(rrtype_name, rrtype_names, "TYPE", "")
+NAME_FN(rcode_name, rcode_names, "RCODE", "")
 
-static const char *herr_name(int e)
-{
-	static char buf[32];
-	switch (e) {
-	case NETDB_INTERNAL: return "NETDB_INTERNAL";
-	case 0: return "NETDB_SUCCESS";
-	case HOST_NOT_FOUND: return "HOST_NOT_FOUND";
-	case TRY_AGAIN: return "TRY_AGAIN";
-	case NO_RECOVERY: return "NO_RECOVERY";
-	case NO_DATA: return "NO_DATA";
-	}
-	snprintf(buf, sizeof buf, "H%d", e);
-	return buf;
-}
-
+/* The errno names of common.h and three more. */
 static const char *errno_name(int e)
 {
+	static const struct code_name more[] = {
+		{ETIMEDOUT, "ETIMEDOUT"},
+		{ECONNREFUSED, "ECONNREFUSED"},
+		{EMSGSIZE, "EMSGSIZE"},
+	};
 	static char buf[32];
-	switch (e) {
-	case 0: return "0";
-	case ERANGE: return "ERANGE";
-	case ENOENT: return "ENOENT";
-	case EAGAIN: return "EAGAIN";
-	case EINVAL: return "EINVAL";
-	case ENOMEM: return "ENOMEM";
-	case EAFNOSUPPORT: return "EAFNOSUPPORT";
-	case EBADMSG: return "EBADMSG";
-	case ENXIO: return "ENXIO";
-	case ETIMEDOUT: return "ETIMEDOUT";
-	case ECONNREFUSED: return "ECONNREFUSED";
-	case EMSGSIZE: return "EMSGSIZE";
-	}
-	snprintf(buf, sizeof buf, "E%d", e);
-	return buf;
+	const char *name = code_name(more, COUNT(more), e);
+	return name ? name : name_or(errno_names, COUNT(errno_names), e, buf, sizeof buf, "E", "");
 }
 
-static const char *family_name(int f)
-{
-	static char buf[16];
-	switch (f) {
-	case AF_INET: return "inet";
-	case AF_INET6: return "inet6";
-	case AF_UNSPEC: return "unspec";
-	}
-	snprintf(buf, sizeof buf, "af%d", f);
-	return buf;
-}
-
-static const char *socktype_name(int t)
-{
-	static char buf[16];
-	switch (t) {
-	case SOCK_STREAM: return "stream";
-	case SOCK_DGRAM: return "dgram";
-	case SOCK_RAW: return "raw";
-	}
-	snprintf(buf, sizeof buf, "sock%d", t);
-	return buf;
-}
-
-static const char *proto_name(int p)
-{
-	static char buf[16];
-	switch (p) {
-	case IPPROTO_TCP: return "tcp";
-	case IPPROTO_UDP: return "udp";
-	}
-	snprintf(buf, sizeof buf, "proto%d", p);
-	return buf;
-}
-
-static const char *rrtype_name(unsigned t)
-{
-	static char buf[16];
-	switch (t) {
-	case 1: return "A";
-	case 2: return "NS";
-	case 5: return "CNAME";
-	case 6: return "SOA";
-	case 12: return "PTR";
-	case 15: return "MX";
-	case 16: return "TXT";
-	case 28: return "AAAA";
-	case 33: return "SRV";
-	case 41: return "OPT";
-	case 255: return "ANY";
-	case 257: return "CAA";
-	}
-	snprintf(buf, sizeof buf, "TYPE%u", t);
-	return buf;
-}
-
+/* A question type by name (OPT is none) or number; -1 for anything else. */
 static int rrtype_parse(const char *s)
 {
-	static const char *names[] = {"A", "NS", "CNAME", "SOA", "PTR", "MX", "TXT", "AAAA",
-				      "SRV", "ANY", "CAA"};
-	static const int codes[] = {1, 2, 5, 6, 12, 15, 16, 28, 33, 255, 257};
 	size_t i;
 	char *end;
 	long v;
-	for (i = 0; i < sizeof codes / sizeof codes[0]; i++)
-		if (!strcmp(s, names[i]))
-			return codes[i];
+	for (i = 0; i < COUNT(rrtype_names); i++)
+		if (rrtype_names[i].code != 41 && !strcmp(s, rrtype_names[i].name))
+			return rrtype_names[i].code;
 	v = strtol(s, &end, 10);
 	return *s && !*end && v >= 0 && v <= 65535 ? (int)v : -1;
-}
-
-static const char *rcode_name(unsigned r)
-{
-	static char buf[16];
-	static const char *names[] = {"NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN", "NOTIMP",
-				      "REFUSED"};
-	if (r < 6)
-		return names[r];
-	snprintf(buf, sizeof buf, "RCODE%u", r);
-	return buf;
 }
 
 /* ---- text forms ---- */
@@ -335,26 +228,6 @@ static char *unescape(const char *s)
 	return out;
 }
 
-/* An address as text, v6 scope id appended as %N; port through *port. */
-static void addr_text(const struct sockaddr *sa, char *out, size_t len, int *port)
-{
-	*port = -1;
-	if (sa->sa_family == AF_INET) {
-		const struct sockaddr_in *s4 = (const void *)sa;
-		inet_ntop(AF_INET, &s4->sin_addr, out, len);
-		*port = ntohs(s4->sin_port);
-	} else if (sa->sa_family == AF_INET6) {
-		const struct sockaddr_in6 *s6 = (const void *)sa;
-		inet_ntop(AF_INET6, &s6->sin6_addr, out, len);
-		if (s6->sin6_scope_id)
-			snprintf(out + strlen(out), len - strlen(out), "%%%u",
-				 (unsigned)s6->sin6_scope_id);
-		*port = ntohs(s6->sin6_port);
-	} else {
-		snprintf(out, len, "sa_family%d", sa->sa_family);
-	}
-}
-
 /* The line: KEY | STATUS | DETAIL | RECORDS. */
 static void line(const char *call, const char *arg, const char *status, struct str *detail,
 		 struct str *recs)
@@ -370,14 +243,6 @@ static void line(const char *call, const char *arg, const char *status, struct s
 }
 
 /* ---- DNS messages, parsed here (no ns_* functions: musl lacks some) ---- */
-
-static unsigned get16(const unsigned char *p) { return (unsigned)p[0] << 8 | p[1]; }
-
-static unsigned long get32(const unsigned char *p)
-{
-	return (unsigned long)p[0] << 24 | (unsigned long)p[1] << 16 | (unsigned long)p[2] << 8
-	       | p[3];
-}
 
 /* The (possibly compressed) name at *pos of msg[0..len), as text into out; *pos moves past
  * it. -1 when it is malformed or runs past len. */
@@ -425,14 +290,6 @@ static int get_name(const unsigned char *msg, int len, int *pos, struct str *out
 	if (!labels)
 		put(out, ".");
 	return 0;
-}
-
-/* 32-bit FNV-1a. */
-static unsigned long fnv(const unsigned char *p, size_t n, unsigned long h)
-{
-	while (n--)
-		h = ((h ^ *p++) * 16777619UL) & 0xffffffffUL;
-	return h;
 }
 
 /* The RDATA at msg[p..p+rdlen) into out. */
@@ -484,25 +341,10 @@ static void put_rdata(const unsigned char *msg, int len, int p, unsigned type, i
 		break;
 	case 16: {
 		/* strings, total bytes, FNV-1a of the concatenation, first 12 bytes */
-		int n = 0, total = 0, i;
-		unsigned long h = 2166136261UL;
+		int n, total;
+		unsigned long h;
 		char head[13];
-		size_t hl = 0;
-		while (q < end) {
-			int l = msg[q++];
-			if (q + l > end)
-				break;
-			h = fnv(msg + q, l, h);
-			for (i = 0; i < l && hl < 12; i++) {
-				unsigned char c = msg[q + i];
-				head[hl++] = c > 0x20 && c < 0x7f && c != ',' && c != '|' ? c : '_';
-			}
-			q += l;
-			total += l;
-			n++;
-		}
-		head[hl] = 0;
-		if (q == end) {
+		if (!txt_summary(msg, q, end, &n, &total, &h, head, 12, ",|")) {
 			put(out, "strings=%d bytes=%d fnv=%08lx head=%s", n, total, h, head);
 			return;
 		}
@@ -663,7 +505,8 @@ static void call_gai(const char *name, char **only, int n_only)
 				    socktype_name(ai->ai_socktype), proto_name(ai->ai_protocol));
 				continue;
 			}
-			addr_text(ai->ai_addr, a, sizeof a, &port);
+			if (addr_port(ai->ai_addr, a, sizeof a, &port))
+				snprintf(a, sizeof a, "sa_family%d", ai->ai_addr->sa_family);
 			put(&d, "%s %s %s %s %d flags=0x%x", family_name(ai->ai_family),
 			    socktype_name(ai->ai_socktype), proto_name(ai->ai_protocol), a, port,
 			    (unsigned)ai->ai_flags);

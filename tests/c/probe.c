@@ -59,6 +59,8 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include "common.h"
+
 /* Same values in glibc and musl; musl hides some of them behind feature macros. */
 #ifndef EAI_NODATA
 #define EAI_NODATA -5
@@ -77,9 +79,6 @@
 #endif
 #ifndef AI_NUMERICSERV
 #define AI_NUMERICSERV 0x400
-#endif
-#ifndef NETDB_INTERNAL
-#define NETDB_INTERNAL -1
 #endif
 #ifndef NO_ADDRESS
 #define NO_ADDRESS NO_DATA
@@ -101,97 +100,14 @@ static void stop_clock(void)
 	}
 }
 
-static const char *eai_name(int e)
-{
-	static char buf[32];
-	switch (e) {
-	case 0: return "OK";
-	case -1: return "EAI_BADFLAGS";
-	case -2: return "EAI_NONAME";
-	case -3: return "EAI_AGAIN";
-	case -4: return "EAI_FAIL";
-	case -5: return "EAI_NODATA";
-	case -6: return "EAI_FAMILY";
-	case -7: return "EAI_SOCKTYPE";
-	case -8: return "EAI_SERVICE";
-	case -9: return "EAI_ADDRFAMILY";
-	case -10: return "EAI_MEMORY";
-	case -11: return "EAI_SYSTEM";
-	case -12: return "EAI_OVERFLOW";
-	}
-	snprintf(buf, sizeof buf, "EAI_UNKNOWN(%d)", e);
-	return buf;
-}
-
-static const char *herr_name(int e)
-{
-	static char buf[32];
-	switch (e) {
-	case NETDB_INTERNAL: return "NETDB_INTERNAL";
-	case 0: return "NETDB_SUCCESS";
-	case HOST_NOT_FOUND: return "HOST_NOT_FOUND";
-	case TRY_AGAIN: return "TRY_AGAIN";
-	case NO_RECOVERY: return "NO_RECOVERY";
-	case NO_DATA: return "NO_DATA";
-	}
-	snprintf(buf, sizeof buf, "H_UNKNOWN(%d)", e);
-	return buf;
-}
-
-static const char *errno_name(int e)
-{
-	static char buf[32];
-	switch (e) {
-	case 0: return "0";
-	case ERANGE: return "ERANGE";
-	case ENOENT: return "ENOENT";
-	case EAGAIN: return "EAGAIN";
-	case EINVAL: return "EINVAL";
-	case ENOMEM: return "ENOMEM";
-	case EAFNOSUPPORT: return "EAFNOSUPPORT";
-	case EBADMSG: return "EBADMSG";
-	case ENXIO: return "ENXIO";
-	}
-	snprintf(buf, sizeof buf, "E(%d)", e);
-	return buf;
-}
-
-static const char *family_name(int f)
-{
-	static char buf[16];
-	switch (f) {
-	case AF_INET: return "inet";
-	case AF_INET6: return "inet6";
-	case AF_UNSPEC: return "unspec";
-	}
-	snprintf(buf, sizeof buf, "%d", f);
-	return buf;
-}
-
-static const char *socktype_name(int t)
-{
-	static char buf[16];
-	switch (t) {
-	case SOCK_STREAM: return "stream";
-	case SOCK_DGRAM: return "dgram";
-	case SOCK_RAW: return "raw";
-	case 0: return "0";
-	}
-	snprintf(buf, sizeof buf, "%d", t);
-	return buf;
-}
-
-static const char *proto_name(int p)
-{
-	static char buf[16];
-	switch (p) {
-	case IPPROTO_TCP: return "tcp";
-	case IPPROTO_UDP: return "udp";
-	case 0: return "0";
-	}
-	snprintf(buf, sizeof buf, "%d", p);
-	return buf;
-}
+NAME_FN(eai_name, eai_names, "EAI_UNKNOWN(", ")")
+NAME_FN(herr_name, herr_names, "H_UNKNOWN(", ")")
+NAME_FN(errno_name, errno_names, "E(", ")")
+NAME_FN(family_name, family_names, "", "")
+NAME_FN(socktype_name, socktype_names, "", "")
+NAME_FN(proto_name, proto_names, "", "")
+NAME_FN(rrtype_name, rrtype_names, "TYPE", "")
+NAME_FN(rcode_name, rcode_names, "RCODE", "")
 
 static int usage(void)
 {
@@ -220,16 +136,25 @@ static int parse_int(const char *s, int *out)
 	return 0;
 }
 
-static int parse_family(const char *s, int *out)
+/* A name of t (exactly as written there) or a number into *out; -1 when s is neither. */
+static int parse_name(const char *s, const struct code_name *t, size_t n, int *out)
 {
-	if (!strcmp(s, "inet")) *out = AF_INET;
-	else if (!strcmp(s, "inet6")) *out = AF_INET6;
-	else if (!strcmp(s, "unspec")) *out = AF_UNSPEC;
-	else return parse_int(s, out);
-	return 0;
+	size_t i;
+	for (i = 0; i < n; i++)
+		if (!strcmp(s, t[i].name)) {
+			*out = t[i].code;
+			return 0;
+		}
+	return parse_int(s, out);
 }
 
-static int parse_flags(const char *s, int *out)
+static int parse_family(const char *s, int *out)
+{
+	return parse_name(s, family_names, COUNT(family_names), out);
+}
+
+/* NAME,NAME,...: the flags of t named (or given as numbers) or'ed together. */
+static int parse_flag_list(const char *s, const struct code_name *t, size_t n, int *out)
 {
 	char buf[256], *tok, *save;
 	if (strlen(s) >= sizeof buf)
@@ -237,43 +162,24 @@ static int parse_flags(const char *s, int *out)
 	strcpy(buf, s);
 	*out = 0;
 	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		if (!strcmp(tok, "canonname")) *out |= AI_CANONNAME;
-		else if (!strcmp(tok, "passive")) *out |= AI_PASSIVE;
-		else if (!strcmp(tok, "numerichost")) *out |= AI_NUMERICHOST;
-		else if (!strcmp(tok, "numericserv")) *out |= AI_NUMERICSERV;
-		else if (!strcmp(tok, "v4mapped")) *out |= AI_V4MAPPED;
-		else if (!strcmp(tok, "all")) *out |= AI_ALL;
-		else if (!strcmp(tok, "addrconfig")) *out |= AI_ADDRCONFIG;
-		else if (!strcmp(tok, "0")) ;
-		else {
-			int v;
-			if (parse_int(tok, &v))
-				return -1;
-			*out |= v;
-		}
+		int v;
+		if (parse_name(tok, t, n, &v))
+			return -1;
+		*out |= v;
 	}
 	return 0;
 }
 
-/* Address text; IPv6 scope ids appended as %N. */
-static void format_addr(const struct sockaddr *sa, char *out, size_t len, int *port)
-{
-	if (sa->sa_family == AF_INET) {
-		const struct sockaddr_in *s4 = (const void *)sa;
-		inet_ntop(AF_INET, &s4->sin_addr, out, len);
-		*port = ntohs(s4->sin_port);
-	} else if (sa->sa_family == AF_INET6) {
-		const struct sockaddr_in6 *s6 = (const void *)sa;
-		inet_ntop(AF_INET6, &s6->sin6_addr, out, len);
-		if (s6->sin6_scope_id)
-			snprintf(out + strlen(out), len - strlen(out), "%%%u",
-				 (unsigned)s6->sin6_scope_id);
-		*port = ntohs(s6->sin6_port);
-	} else {
-		snprintf(out, len, "sa_family(%d)", sa->sa_family);
-		*port = -1;
-	}
-}
+/* --flags of gai. */
+static const struct code_name ai_flag_names[] = {
+	{AI_CANONNAME, "canonname"},
+	{AI_PASSIVE, "passive"},
+	{AI_NUMERICHOST, "numerichost"},
+	{AI_NUMERICSERV, "numericserv"},
+	{AI_V4MAPPED, "v4mapped"},
+	{AI_ALL, "all"},
+	{AI_ADDRCONFIG, "addrconfig"},
+};
 
 static int cmd_gai(int argc, char **argv)
 {
@@ -306,16 +212,14 @@ static int cmd_gai(int argc, char **argv)
 		if (!strcmp(opt, "--family")) {
 			if (parse_family(val, &hints.ai_family)) return usage();
 		} else if (!strcmp(opt, "--socktype")) {
-			if (!strcmp(val, "stream")) hints.ai_socktype = SOCK_STREAM;
-			else if (!strcmp(val, "dgram")) hints.ai_socktype = SOCK_DGRAM;
-			else if (!strcmp(val, "raw")) hints.ai_socktype = SOCK_RAW;
-			else if (parse_int(val, &hints.ai_socktype)) return usage();
+			if (parse_name(val, socktype_names, COUNT(socktype_names), &hints.ai_socktype))
+				return usage();
 		} else if (!strcmp(opt, "--protocol")) {
-			if (!strcmp(val, "tcp")) hints.ai_protocol = IPPROTO_TCP;
-			else if (!strcmp(val, "udp")) hints.ai_protocol = IPPROTO_UDP;
-			else if (parse_int(val, &hints.ai_protocol)) return usage();
+			if (parse_name(val, proto_names, COUNT(proto_names), &hints.ai_protocol))
+				return usage();
 		} else if (!strcmp(opt, "--flags")) {
-			if (parse_flags(val, &hints.ai_flags)) return usage();
+			if (parse_flag_list(val, ai_flag_names, COUNT(ai_flag_names), &hints.ai_flags))
+				return usage();
 		} else if (!strcmp(opt, "--service")) {
 			service = val;
 		} else {
@@ -342,7 +246,8 @@ static int cmd_gai(int argc, char **argv)
 			       ai->ai_canonname ? ai->ai_canonname : "-");
 			continue;
 		}
-		format_addr(ai->ai_addr, addr, sizeof addr, &port);
+		if (addr_port(ai->ai_addr, addr, sizeof addr, &port))
+			snprintf(addr, sizeof addr, "sa_family(%d)", ai->ai_addr->sa_family);
 		printf("%s %s %s %s %d %s", family_name(ai->ai_family),
 		       socktype_name(ai->ai_socktype), proto_name(ai->ai_protocol), addr, port,
 		       ai->ai_canonname ? ai->ai_canonname : "-");
@@ -384,6 +289,28 @@ static int herr_status(int e)
 	return e == HOST_NOT_FOUND || e == NO_DATA ? 2 : 3;
 }
 
+/* What gethostbyname & co. returned: the hostent, or "h_errno=NAME". */
+static int host_report(const struct hostent *h)
+{
+	if (!h) {
+		printf("h_errno=%s\n", herr_name(h_errno));
+		return herr_status(h_errno);
+	}
+	print_hostent(h);
+	return 0;
+}
+
+/* What gethostbyname_r & co. returned: the hostent, or "h_errno=NAME ret=ERRNO". */
+static int host_r_report(int ret, const struct hostent *res, int herr)
+{
+	if (ret || !res) {
+		printf("h_errno=%s ret=%s\n", herr_name(herr), errno_name(ret));
+		return ret == ERANGE ? 3 : herr_status(herr);
+	}
+	print_hostent(res);
+	return 0;
+}
+
 static int cmd_ghbn(const char *cmd, int argc, char **argv)
 {
 	struct hostent *h;
@@ -403,12 +330,7 @@ static int cmd_ghbn(const char *cmd, int argc, char **argv)
 	name = null_name ? NULL : argv[0];
 	h = !strcmp(cmd, "ghbn") ? gethostbyname(name) : gethostbyname2(name, family);
 	stop_clock();
-	if (!h) {
-		printf("h_errno=%s\n", herr_name(h_errno));
-		return herr_status(h_errno);
-	}
-	print_hostent(h);
-	return 0;
+	return host_report(h);
 }
 
 static int cmd_ghbn_r(int argc, char **argv)
@@ -425,55 +347,60 @@ static int cmd_ghbn_r(int argc, char **argv)
 	start_clock();
 	ret = gethostbyname_r(null_name ? NULL : argv[0], &he, buf, buflen, &res, &herr);
 	stop_clock();
-	if (ret || !res) {
-		printf("h_errno=%s ret=%s\n", herr_name(herr), errno_name(ret));
-		free(buf);
-		return ret == ERANGE ? 3 : herr_status(herr);
-	}
-	print_hostent(res);
+	ret = host_r_report(ret, res, herr);
 	free(buf);
-	return 0;
+	return ret;
+}
+
+static int parse_addr(const char *s, unsigned char *addr, int *family, socklen_t *len)
+{
+	*family = AF_INET;
+	*len = 4;
+	if (inet_pton(AF_INET, s, addr) == 1)
+		return 0;
+	*family = AF_INET6;
+	*len = 16;
+	return inet_pton(AF_INET6, s, addr) == 1 ? 0 : -1;
 }
 
 static int cmd_ghba(int argc, char **argv)
 {
 	unsigned char addr[16];
 	struct hostent *h;
-	int family = AF_INET;
-	socklen_t len = 4;
+	int family;
+	socklen_t len;
 
-	if (argc != 1)
+	if (argc != 1 || parse_addr(argv[0], addr, &family, &len))
 		return usage();
-	if (inet_pton(AF_INET, argv[0], addr) != 1) {
-		family = AF_INET6;
-		len = 16;
-		if (inet_pton(AF_INET6, argv[0], addr) != 1)
-			return usage();
-	}
 	h_errno = 0;
 	start_clock();
 	h = gethostbyaddr(addr, len, family);
 	stop_clock();
-	if (!h) {
-		printf("h_errno=%s\n", herr_name(h_errno));
-		return herr_status(h_errno);
-	}
-	print_hostent(h);
-	return 0;
+	return host_report(h);
 }
 
 /* Bytes after the caller's buffer that must stay untouched. */
 #define CANARY_LEN 64
 #define CANARY_BYTE 0xa5
 
-static int cmd_ghbn_r_retry(int argc, char **argv)
+/* The call of ghbn_r_retry and ghba_r_retry: gethostbyname_r of `name`, or (name NULL)
+ * gethostbyaddr_r of the address. */
+struct r_call {
+	const char *name;
+	unsigned char addr[16];
+	int family;
+	socklen_t len;
+};
+
+/* The call with BUFLEN bytes followed by a canary, doubling BUFLEN after ERANGE: one line per
+ * call, "buflen N ret=ERRNO h_errno=NAME result=NULL|set canary=ok|BAD", then the hostent of
+ * the successful call. */
+static int retry_r(const struct r_call *c, int buflen)
 {
 	struct hostent he, *res;
-	int herr, ret, buflen, i, ok;
+	int herr, ret, i, ok;
 	unsigned char *buf;
 
-	if (argc != 2 || parse_int(argv[1], &buflen) || buflen < 0)
-		return usage();
 	for (;;) {
 		buf = malloc(buflen + CANARY_LEN);
 		if (!buf)
@@ -481,7 +408,11 @@ static int cmd_ghbn_r_retry(int argc, char **argv)
 		memset(buf + buflen, CANARY_BYTE, CANARY_LEN);
 		herr = 0;
 		res = NULL;
-		ret = gethostbyname_r(argv[0], &he, (char *)buf, buflen, &res, &herr);
+		if (c->name)
+			ret = gethostbyname_r(c->name, &he, (char *)buf, buflen, &res, &herr);
+		else
+			ret = gethostbyaddr_r(c->addr, c->len, c->family, &he, (char *)buf, buflen,
+					      &res, &herr);
 		for (ok = 1, i = 0; i < CANARY_LEN; i++)
 			if (buf[buflen + i] != CANARY_BYTE)
 				ok = 0;
@@ -503,15 +434,15 @@ static int cmd_ghbn_r_retry(int argc, char **argv)
 	}
 }
 
-static int parse_addr(const char *s, unsigned char *addr, int *family, socklen_t *len)
+static int cmd_ghbn_r_retry(int argc, char **argv)
 {
-	*family = AF_INET;
-	*len = 4;
-	if (inet_pton(AF_INET, s, addr) == 1)
-		return 0;
-	*family = AF_INET6;
-	*len = 16;
-	return inet_pton(AF_INET6, s, addr) == 1 ? 0 : -1;
+	struct r_call c = {0};
+	int buflen;
+
+	if (argc != 2 || parse_int(argv[1], &buflen) || buflen < 0)
+		return usage();
+	c.name = argv[0];
+	return retry_r(&c, buflen);
 }
 
 static int cmd_ghba_r(int argc, char **argv)
@@ -531,14 +462,9 @@ static int cmd_ghba_r(int argc, char **argv)
 	start_clock();
 	ret = gethostbyaddr_r(addr, len, family, &he, buf, buflen, &res, &herr);
 	stop_clock();
-	if (ret || !res) {
-		printf("h_errno=%s ret=%s\n", herr_name(herr), errno_name(ret));
-		free(buf);
-		return ret == ERANGE ? 3 : herr_status(herr);
-	}
-	print_hostent(res);
+	ret = host_r_report(ret, res, herr);
 	free(buf);
-	return 0;
+	return ret;
 }
 
 static int cmd_freeaddrinfo_null(void)
@@ -613,59 +539,13 @@ static void *pick(const char *name, int old)
 
 static int parse_rrtype(const char *s, int *out)
 {
-	static const struct { const char *n; int v; } t[] = {
-		{"A", 1}, {"NS", 2}, {"CNAME", 5}, {"SOA", 6}, {"PTR", 12}, {"MX", 15},
-		{"TXT", 16}, {"AAAA", 28}, {"SRV", 33}, {"OPT", 41}, {"ANY", 255}, {"CAA", 257},
-	};
 	size_t i;
-	for (i = 0; i < sizeof t / sizeof t[0]; i++)
-		if (!strcasecmp(s, t[i].n)) {
-			*out = t[i].v;
+	for (i = 0; i < COUNT(rrtype_names); i++)
+		if (!strcasecmp(s, rrtype_names[i].name)) {
+			*out = rrtype_names[i].code;
 			return 0;
 		}
 	return parse_int(s, out);
-}
-
-static const char *rrtype_name(int t)
-{
-	static char buf[16];
-	switch (t) {
-	case 1: return "A";
-	case 2: return "NS";
-	case 5: return "CNAME";
-	case 6: return "SOA";
-	case 12: return "PTR";
-	case 15: return "MX";
-	case 16: return "TXT";
-	case 28: return "AAAA";
-	case 33: return "SRV";
-	case 41: return "OPT";
-	case 255: return "ANY";
-	case 257: return "CAA";
-	}
-	snprintf(buf, sizeof buf, "TYPE%d", t);
-	return buf;
-}
-
-static const char *rcode_name(int r)
-{
-	static char buf[16];
-	switch (r) {
-	case 0: return "NOERROR";
-	case 1: return "FORMERR";
-	case 2: return "SERVFAIL";
-	case 3: return "NXDOMAIN";
-	case 4: return "NOTIMP";
-	case 5: return "REFUSED";
-	}
-	snprintf(buf, sizeof buf, "RCODE%d", r);
-	return buf;
-}
-
-static unsigned get16(const unsigned char *p) { return (unsigned)p[0] << 8 | p[1]; }
-static unsigned long get32(const unsigned char *p)
-{
-	return (unsigned long)p[0] << 24 | (unsigned long)p[1] << 16 | (unsigned long)p[2] << 8 | p[3];
 }
 
 /* A (possibly compressed) name at *pos of msg[0..len) into out (presentation form, "\." and
@@ -711,13 +591,6 @@ static int get_name(const unsigned char *msg, int len, int *pos, char *out, size
 	if (!o) out[o++] = '.';
 	out[o] = 0;
 	return 0;
-}
-
-/* 32-bit FNV-1a, for long TXT data. */
-static unsigned long fnv(const unsigned char *p, size_t n, unsigned long h)
-{
-	while (n--) h = ((h ^ *p++) * 16777619UL) & 0xffffffffUL;
-	return h;
 }
 
 static void print_rdata(const unsigned char *msg, int len, int p, int type, int rdlen)
@@ -768,22 +641,10 @@ static void print_rdata(const unsigned char *msg, int len, int p, int type, int 
 		break;
 	case 16: {
 		/* strings=N bytes=total fnv=hash of the concatenation head=first 16 bytes */
-		int n = 0, total = 0, i;
-		unsigned long h = 2166136261UL;
+		int n, total;
+		unsigned long h;
 		char head[17];
-		size_t hl = 0;
-		while (q < end) {
-			int l = msg[q++];
-			if (q + l > end) break;
-			h = fnv(msg + q, l, h);
-			for (i = 0; i < l && hl < 16; i++)
-				head[hl++] = msg[q + i] > 0x20 && msg[q + i] < 0x7f && msg[q + i] != '"' ? msg[q + i] : '_';
-			q += l;
-			total += l;
-			n++;
-		}
-		head[hl] = 0;
-		if (q == end) {
+		if (!txt_summary(msg, q, end, &n, &total, &h, head, 16, "\"")) {
 			printf(" strings=%d bytes=%d fnv=%08lx head=\"%s\"", n, total, h, head);
 			return;
 		}
@@ -1081,30 +942,15 @@ static int cmd_res_init(int argc, char **argv)
 	return 0;
 }
 
-static int parse_ni_flags(const char *s, int *out)
-{
-	char buf[256], *tok, *save;
-	if (strlen(s) >= sizeof buf)
-		return -1;
-	strcpy(buf, s);
-	*out = 0;
-	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		if (!strcmp(tok, "numerichost")) *out |= NI_NUMERICHOST;
-		else if (!strcmp(tok, "numericserv")) *out |= NI_NUMERICSERV;
-		else if (!strcmp(tok, "nofqdn")) *out |= NI_NOFQDN;
-		else if (!strcmp(tok, "namereqd")) *out |= NI_NAMEREQD;
-		else if (!strcmp(tok, "dgram")) *out |= NI_DGRAM;
-		else if (!strcmp(tok, "numericscope")) *out |= NI_NUMERICSCOPE;
-		else if (!strcmp(tok, "0")) ;
-		else {
-			int v;
-			if (parse_int(tok, &v))
-				return -1;
-			*out |= v;
-		}
-	}
-	return 0;
-}
+/* --flags of gni. */
+static const struct code_name ni_flag_names[] = {
+	{NI_NUMERICHOST, "numerichost"},
+	{NI_NUMERICSERV, "numericserv"},
+	{NI_NOFQDN, "nofqdn"},
+	{NI_NAMEREQD, "namereqd"},
+	{NI_DGRAM, "dgram"},
+	{NI_NUMERICSCOPE, "numericscope"},
+};
 
 /* gni ADDR PORT [--flags ...] [--hostlen N|null] [--servlen N|null] [--salen N]
  * ADDR may carry %SCOPE (a number or an interface name). Prints "gni OK host=H serv=S"
@@ -1127,7 +973,8 @@ static int cmd_gni(int argc, char **argv)
 			return usage();
 		i++;
 		if (!strcmp(opt, "--flags")) {
-			if (parse_ni_flags(val, &flags)) return usage();
+			if (parse_flag_list(val, ni_flag_names, COUNT(ni_flag_names), &flags))
+				return usage();
 		} else if (!strcmp(opt, "--hostlen")) {
 			if (!strcmp(val, "null")) hostnull = 1;
 			else if (parse_int(val, &hostlen) || hostlen < 0) return usage();
@@ -1190,41 +1037,13 @@ static int cmd_gni(int argc, char **argv)
  * (as ghbn_r_retry). */
 static int cmd_ghba_r_retry(int argc, char **argv)
 {
-	unsigned char addr[16], *buf;
-	struct hostent he, *res;
-	int family, herr, ret, buflen, i, ok;
-	socklen_t len;
+	struct r_call c = {0};
+	int buflen;
 
-	if (argc != 2 || parse_addr(argv[0], addr, &family, &len) || parse_int(argv[1], &buflen)
-	    || buflen < 0)
+	if (argc != 2 || parse_addr(argv[0], c.addr, &c.family, &c.len)
+	    || parse_int(argv[1], &buflen) || buflen < 0)
 		return usage();
-	for (;;) {
-		buf = malloc(buflen + CANARY_LEN);
-		if (!buf)
-			return 1;
-		memset(buf + buflen, CANARY_BYTE, CANARY_LEN);
-		herr = 0;
-		res = NULL;
-		ret = gethostbyaddr_r(addr, len, family, &he, (char *)buf, buflen, &res, &herr);
-		for (ok = 1, i = 0; i < CANARY_LEN; i++)
-			if (buf[buflen + i] != CANARY_BYTE)
-				ok = 0;
-		printf("buflen %d ret=%s h_errno=%s result=%s canary=%s\n", buflen,
-		       errno_name(ret), herr_name(herr), res ? "set" : "NULL", ok ? "ok" : "BAD");
-		if (ret == ERANGE && buflen < (1 << 20)) {
-			free(buf);
-			buflen = buflen ? 2 * buflen : 1;
-			continue;
-		}
-		if (!ret && res)
-			print_hostent(res);
-		free(buf);
-		if (!ok)
-			return 4;
-		if (ret || !res)
-			return ret == ERANGE ? 3 : herr_status(herr);
-		return 0;
-	}
+	return retry_r(&c, buflen);
 }
 
 /* The commands above; -1 when CMD is not one of them. */

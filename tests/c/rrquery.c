@@ -25,12 +25,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common.h"
+
 #define T_A_ 1
 #define T_CNAME_ 5
 #define T_TXT_ 16
 #define T_SRV_ 33
-
-static unsigned get16(const unsigned char *p) { return (unsigned)p[0] << 8 | p[1]; }
 
 static int parse_type(const char *s)
 {
