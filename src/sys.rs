@@ -1,16 +1,75 @@
-//! Small, safe wrappers over the libc calls the lookup layer needs: socket addresses as C
-//! structures and an owned descriptor. (No name resolution here, ever.)
+//! Small, safe wrappers over the libc calls the lookup layer and the transport need: an owned
+//! descriptor, socket addresses as C structures, `socket`, `connect` and `getsockname`.
+//! Errors are errno values. (No name resolution here, ever.)
 
+use std::mem::size_of;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV6};
 
-/// A descriptor closed on drop.
-pub struct Fd(pub libc::c_int);
+/// The calling thread's `errno`.
+pub fn errno() -> i32 {
+    std::io::Error::last_os_error()
+        .raw_os_error()
+        .unwrap_or(libc::EIO)
+}
+
+/// An owned descriptor, closed exactly once on drop; made by [`socket`].
+#[derive(Debug)]
+pub struct Fd(libc::c_int);
+
+impl Fd {
+    pub fn raw(&self) -> libc::c_int {
+        self.0
+    }
+}
 
 impl Drop for Fd {
     fn drop(&mut self) {
-        // SAFETY: we own the descriptor; it is closed exactly once.
+        // SAFETY: self.0 came from socket(2), is owned by this value alone and is closed only
+        // here. close is not retried on EINTR (on Linux the descriptor is released anyway).
         unsafe { libc::close(self.0) };
     }
+}
+
+/// `socket(family, ty | SOCK_CLOEXEC, protocol)`.
+pub fn socket(family: libc::c_int, ty: libc::c_int, protocol: libc::c_int) -> Result<Fd, i32> {
+    // SAFETY: socket(2) takes no pointers; the result is checked before being owned.
+    let fd = unsafe { libc::socket(family, ty | libc::SOCK_CLOEXEC, protocol) };
+    if fd < 0 {
+        Err(errno())
+    } else {
+        Ok(Fd(fd))
+    }
+}
+
+/// `AF_INET` or `AF_INET6`, as `addr` is.
+pub fn family(addr: &SocketAddr) -> libc::c_int {
+    match addr {
+        SocketAddr::V4(_) => libc::AF_INET,
+        SocketAddr::V6(_) => libc::AF_INET6,
+    }
+}
+
+/// `connect(2)`. For a non-blocking TCP socket `EINPROGRESS` (and `EINTR`, after which the
+/// connection goes on in the background) come back as errors: the caller decides.
+pub fn connect(fd: &Fd, addr: &SocketAddr) -> Result<(), i32> {
+    let (sa, len) = RawSockAddr::new(addr);
+    // SAFETY: `sa` is a valid sockaddr of `len` bytes that outlives the call.
+    if unsafe { libc::connect(fd.0, sa.as_ptr(), len) } == 0 {
+        Ok(())
+    } else {
+        Err(errno())
+    }
+}
+
+/// `getsockname(2)`: the address the socket is bound to; `None` on failure.
+pub fn local_addr(fd: &Fd) -> Option<SocketAddr> {
+    let mut out = RawSockAddr::zeroed();
+    let mut len = size_of::<RawSockAddr>() as libc::socklen_t;
+    // SAFETY: `out` is writable storage of `len` bytes; the kernel writes at most that much.
+    if unsafe { libc::getsockname(fd.0, out.as_mut_ptr(), &mut len) } != 0 {
+        return None;
+    }
+    out.to_socket_addr(len)
 }
 
 /// A C socket address big enough for IPv4 and IPv6.
@@ -33,7 +92,7 @@ impl RawSockAddr {
                 sin.sin_addr.s_addr = u32::from_ne_bytes(a.ip().octets());
                 (
                     RawSockAddr { v4: sin },
-                    std::mem::size_of::<libc::sockaddr_in>() as libc::socklen_t,
+                    size_of::<libc::sockaddr_in>() as libc::socklen_t,
                 )
             }
             SocketAddr::V6(a) => {
@@ -46,7 +105,7 @@ impl RawSockAddr {
                 sin6.sin6_flowinfo = a.flowinfo();
                 (
                     RawSockAddr { v6: sin6 },
-                    std::mem::size_of::<libc::sockaddr_in6>() as libc::socklen_t,
+                    size_of::<libc::sockaddr_in6>() as libc::socklen_t,
                 )
             }
         }
@@ -58,26 +117,40 @@ impl RawSockAddr {
         unsafe { std::mem::zeroed() }
     }
 
-    /// Back to a Rust address; `None` for other families.
-    pub fn to_socket_addr(&self) -> Option<SocketAddr> {
+    /// For the kernel to read.
+    pub fn as_ptr(&self) -> *const libc::sockaddr {
+        (self as *const RawSockAddr).cast()
+    }
+
+    /// For the kernel to fill.
+    pub fn as_mut_ptr(&mut self) -> *mut libc::sockaddr {
+        (self as *mut RawSockAddr).cast()
+    }
+
+    /// Back to a Rust address, `len` being the length the kernel reported; `None` for other
+    /// families or short lengths.
+    pub fn to_socket_addr(&self, len: libc::socklen_t) -> Option<SocketAddr> {
+        let len = len as usize;
         // SAFETY: the family field sits at the same offset in both members and every member
         // is initialised (zeroed or written whole), so reading it and then the matching
         // member is sound.
         unsafe {
             match self.v4.sin_family as libc::c_int {
-                libc::AF_INET => {
+                libc::AF_INET if len >= size_of::<libc::sockaddr_in>() => {
                     let ip = Ipv4Addr::from(self.v4.sin_addr.s_addr.to_ne_bytes());
                     Some(SocketAddr::new(
                         IpAddr::V4(ip),
                         u16::from_be(self.v4.sin_port),
                     ))
                 }
-                libc::AF_INET6 => Some(SocketAddr::V6(SocketAddrV6::new(
-                    Ipv6Addr::from(self.v6.sin6_addr.s6_addr),
-                    u16::from_be(self.v6.sin6_port),
-                    self.v6.sin6_flowinfo,
-                    self.v6.sin6_scope_id,
-                ))),
+                libc::AF_INET6 if len >= size_of::<libc::sockaddr_in6>() => {
+                    Some(SocketAddr::V6(SocketAddrV6::new(
+                        Ipv6Addr::from(self.v6.sin6_addr.s6_addr),
+                        u16::from_be(self.v6.sin6_port),
+                        self.v6.sin6_flowinfo,
+                        self.v6.sin6_scope_id,
+                    )))
+                }
                 _ => None,
             }
         }
@@ -87,35 +160,9 @@ impl RawSockAddr {
 /// `socket` + `connect` of a UDP socket to `dest` (no packet is sent), then `getsockname`: the
 /// source address the kernel would use to reach `dest`, or `None` if it is unreachable.
 pub fn route_source(dest: &SocketAddr) -> Option<SocketAddr> {
-    let family = if dest.is_ipv4() {
-        libc::AF_INET
-    } else {
-        libc::AF_INET6
-    };
-    // SAFETY: plain socket(2) call; the result is checked and owned by Fd.
-    let fd = unsafe {
-        libc::socket(
-            family,
-            libc::SOCK_DGRAM | libc::SOCK_CLOEXEC,
-            libc::IPPROTO_UDP,
-        )
-    };
-    if fd < 0 {
-        return None;
-    }
-    let fd = Fd(fd);
-    let (sa, len) = RawSockAddr::new(dest);
-    // SAFETY: `sa` is a valid sockaddr of `len` bytes that outlives the call.
-    if unsafe { libc::connect(fd.0, (&sa as *const RawSockAddr).cast(), len) } != 0 {
-        return None;
-    }
-    let mut out = RawSockAddr::zeroed();
-    let mut olen = std::mem::size_of::<RawSockAddr>() as libc::socklen_t;
-    // SAFETY: `out` is writable storage of `olen` bytes; the kernel writes at most that much.
-    if unsafe { libc::getsockname(fd.0, (&mut out as *mut RawSockAddr).cast(), &mut olen) } != 0 {
-        return None;
-    }
-    out.to_socket_addr()
+    let fd = socket(family(dest), libc::SOCK_DGRAM, libc::IPPROTO_UDP).ok()?;
+    connect(&fd, dest).ok()?;
+    local_addr(&fd)
 }
 
 /// Source addresses for a list of destinations (address sorting) on one socket, the way
@@ -147,29 +194,17 @@ impl RouteProbe {
 
     fn open(&mut self, family: libc::c_int) -> bool {
         self.fd = None;
-        // SAFETY: plain socket(2) call; the result is checked and owned by Fd.
-        let fd = unsafe {
-            libc::socket(
-                family,
-                libc::SOCK_DGRAM | libc::SOCK_CLOEXEC,
-                libc::IPPROTO_UDP,
-            )
-        };
-        if fd < 0 {
+        let Ok(fd) = socket(family, libc::SOCK_DGRAM, libc::IPPROTO_UDP) else {
             return false;
-        }
-        self.fd = Some(Fd(fd));
+        };
+        self.fd = Some(fd);
         self.family = family;
         true
     }
 
     /// [`route_source`] of `dest`.
     pub fn source(&mut self, dest: &SocketAddr) -> Option<SocketAddr> {
-        let want = if dest.is_ipv4() {
-            libc::AF_INET
-        } else {
-            libc::AF_INET6
-        };
+        let want = family(dest);
         match &self.fd {
             // An IPv4 socket cannot reach an IPv6 destination: a new socket.
             Some(_) if self.family == libc::AF_INET && want == libc::AF_INET6 => {
@@ -183,11 +218,7 @@ impl RouteProbe {
                 unsafe {
                     let mut sa: libc::sockaddr = std::mem::zeroed();
                     sa.sa_family = libc::AF_UNSPEC as libc::sa_family_t;
-                    libc::connect(
-                        fd.0,
-                        &sa,
-                        std::mem::size_of::<libc::sockaddr>() as libc::socklen_t,
-                    );
+                    libc::connect(fd.0, &sa, size_of::<libc::sockaddr>() as libc::socklen_t);
                 }
             }
             None => {
@@ -198,11 +229,9 @@ impl RouteProbe {
             }
         }
         loop {
-            let fd = self.fd.as_ref()?.0;
-            let (sa, len) = RawSockAddr::new(dest);
-            // SAFETY: `sa` is a valid sockaddr of `len` bytes that outlives the call.
-            if unsafe { libc::connect(fd, (&sa as *const RawSockAddr).cast(), len) } != 0 {
-                if errno() == libc::EAFNOSUPPORT
+            let fd = self.fd.as_ref()?;
+            if let Err(e) = connect(fd, dest) {
+                if e == libc::EAFNOSUPPORT
                     && self.family == libc::AF_INET6
                     && want == libc::AF_INET
                     && self.open(libc::AF_INET)
@@ -211,15 +240,7 @@ impl RouteProbe {
                 }
                 return None;
             }
-            let mut out = RawSockAddr::zeroed();
-            let mut olen = std::mem::size_of::<RawSockAddr>() as libc::socklen_t;
-            // SAFETY: `out` is writable storage of `olen` bytes; the kernel writes at most that.
-            if unsafe { libc::getsockname(fd, (&mut out as *mut RawSockAddr).cast(), &mut olen) }
-                != 0
-            {
-                return None;
-            }
-            return match out.to_socket_addr()? {
+            return match local_addr(fd)? {
                 SocketAddr::V6(s) if want == libc::AF_INET => s
                     .ip()
                     .to_ipv4_mapped()
@@ -230,14 +251,20 @@ impl RouteProbe {
     }
 }
 
-/// The calling thread's `errno`.
-pub fn errno() -> i32 {
-    std::io::Error::last_os_error().raw_os_error().unwrap_or(0)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn raw_roundtrip() {
+        for s in ["192.0.2.1:53", "[2001:db8::1]:5353", "[fe80::1%3]:53"] {
+            let a: SocketAddr = s.parse().unwrap();
+            let (sa, len) = RawSockAddr::new(&a);
+            assert_eq!(sa.to_socket_addr(len), Some(a));
+            // A length shorter than the family's structure is no address.
+            assert_eq!(sa.to_socket_addr(len - 1), None);
+        }
+    }
 
     #[test]
     fn route_probe_agrees_with_route_source() {

@@ -167,42 +167,27 @@ fn attrs(mut buf: &[u8]) -> impl Iterator<Item = (u16, &[u8])> {
     })
 }
 
-/// Owned netlink socket.
-struct Fd(libc::c_int);
-
-impl Drop for Fd {
-    fn drop(&mut self) {
-        // SAFETY: the descriptor is owned by this value and closed once.
-        unsafe { libc::close(self.0) };
-    }
-}
-
 /// One dump request of `kind` (`RTM_GETADDR`, `RTM_GETLINK`) for every family; `each` gets the
 /// type and body (after the `nlmsghdr`) of every message of the reply. `None` on any failure.
 fn dump(kind: u16, mut each: impl FnMut(u16, &[u8])) -> Option<()> {
-    // SAFETY: plain socket(2); the result is checked and owned by Fd.
-    let fd = unsafe {
-        libc::socket(
-            libc::AF_NETLINK,
-            libc::SOCK_RAW | libc::SOCK_CLOEXEC,
-            libc::NETLINK_ROUTE,
-        )
-    };
-    if fd < 0 {
-        return None;
-    }
-    let fd = Fd(fd);
+    let fd = crate::sys::socket(libc::AF_NETLINK, libc::SOCK_RAW, libc::NETLINK_ROUTE).ok()?;
     // SAFETY: sockaddr_nl is plain data; all-zero is a valid value.
     let mut nl: libc::sockaddr_nl = unsafe { std::mem::zeroed() };
     nl.nl_family = libc::AF_NETLINK as libc::sa_family_t;
     let nl_len = size_of::<libc::sockaddr_nl>() as libc::socklen_t;
     // SAFETY: `nl` is a valid sockaddr_nl of `nl_len` bytes.
-    if unsafe { libc::bind(fd.0, (&nl as *const libc::sockaddr_nl).cast(), nl_len) } != 0 {
+    if unsafe { libc::bind(fd.raw(), (&nl as *const libc::sockaddr_nl).cast(), nl_len) } != 0 {
         return None;
     }
     let mut len = nl_len;
     // SAFETY: `nl` is writable storage of `len` bytes.
-    if unsafe { libc::getsockname(fd.0, (&mut nl as *mut libc::sockaddr_nl).cast(), &mut len) } != 0
+    if unsafe {
+        libc::getsockname(
+            fd.raw(),
+            (&mut nl as *mut libc::sockaddr_nl).cast(),
+            &mut len,
+        )
+    } != 0
     {
         return None;
     }
@@ -223,7 +208,7 @@ fn dump(kind: u16, mut each: impl FnMut(u16, &[u8])) -> Option<()> {
     // SAFETY: `req` and `kernel` are valid for the lengths given.
     let sent = unsafe {
         libc::sendto(
-            fd.0,
+            fd.raw(),
             req.as_ptr().cast(),
             req.len(),
             0,
@@ -252,7 +237,7 @@ fn dump(kind: u16, mut each: impl FnMut(u16, &[u8])) -> Option<()> {
         msg.msg_iovlen = 1;
         let n = loop {
             // SAFETY: `msg` describes writable buffers that live across the call.
-            let n = unsafe { libc::recvmsg(fd.0, &mut msg, 0) };
+            let n = unsafe { libc::recvmsg(fd.raw(), &mut msg, 0) };
             if n < 0 && crate::sys::errno() == libc::EINTR {
                 continue;
             }

@@ -1,129 +1,32 @@
 //! The few system calls the transport makes, as safe functions. Errors are errno values.
+//! Descriptors, socket addresses and `connect` are [`crate::sys`]'s.
 
-use std::mem::{size_of, zeroed};
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV6};
+pub(super) use crate::sys::{connect, Fd};
+use crate::sys::{errno, RawSockAddr};
+use std::mem::size_of;
+use std::net::SocketAddr;
 use std::ops::{Deref, DerefMut};
 use std::ptr;
 use std::sync::atomic::{AtomicPtr, AtomicU32, Ordering};
 
-/// The calling thread's `errno`.
-pub(super) fn errno() -> i32 {
-    std::io::Error::last_os_error()
-        .raw_os_error()
-        .unwrap_or(libc::EIO)
-}
-
-/// An owned descriptor, closed exactly once on drop.
-#[derive(Debug)]
-pub(super) struct Fd(libc::c_int);
-
-impl Fd {
-    pub(super) fn raw(&self) -> libc::c_int {
-        self.0
-    }
-}
-
-impl Drop for Fd {
-    fn drop(&mut self) {
-        // SAFETY: self.0 came from socket(2), is owned by this value alone and is closed only
-        // here. close is not retried on EINTR (on Linux the descriptor is released anyway).
-        unsafe { libc::close(self.0) };
-    }
-}
-
 /// A non-blocking, close-on-exec socket of `kind` (`SOCK_DGRAM`/`SOCK_STREAM`) for `addr`'s
 /// family.
 pub(super) fn socket(addr: &SocketAddr, kind: libc::c_int) -> Result<Fd, i32> {
-    let family = match addr {
-        SocketAddr::V4(_) => libc::AF_INET,
-        SocketAddr::V6(_) => libc::AF_INET6,
-    };
-    // SAFETY: socket(2) takes no pointers; the result is checked before being owned.
-    let fd = unsafe { libc::socket(family, kind | libc::SOCK_NONBLOCK | libc::SOCK_CLOEXEC, 0) };
-    if fd < 0 {
-        Err(errno())
-    } else {
-        Ok(Fd(fd))
-    }
-}
-
-/// The C form of `addr` (IPv6 flow info and scope id included) and its length.
-fn to_raw(addr: &SocketAddr) -> (libc::sockaddr_storage, libc::socklen_t) {
-    // SAFETY: sockaddr_storage is plain old data for which all-zero bytes are a valid value.
-    let mut ss: libc::sockaddr_storage = unsafe { zeroed() };
-    let len = match addr {
-        SocketAddr::V4(a) => {
-            // SAFETY: sockaddr_storage is larger than and suitably aligned for sockaddr_in
-            // (that is its purpose); the reference does not outlive `ss`.
-            let sin = unsafe {
-                &mut *(&mut ss as *mut libc::sockaddr_storage).cast::<libc::sockaddr_in>()
-            };
-            sin.sin_family = libc::AF_INET as libc::sa_family_t;
-            sin.sin_port = a.port().to_be();
-            sin.sin_addr.s_addr = u32::from_ne_bytes(a.ip().octets());
-            size_of::<libc::sockaddr_in>()
-        }
-        SocketAddr::V6(a) => {
-            // SAFETY: as above, for sockaddr_in6.
-            let sin6 = unsafe {
-                &mut *(&mut ss as *mut libc::sockaddr_storage).cast::<libc::sockaddr_in6>()
-            };
-            sin6.sin6_family = libc::AF_INET6 as libc::sa_family_t;
-            sin6.sin6_port = a.port().to_be();
-            sin6.sin6_flowinfo = a.flowinfo();
-            sin6.sin6_addr.s6_addr = a.ip().octets();
-            sin6.sin6_scope_id = a.scope_id();
-            size_of::<libc::sockaddr_in6>()
-        }
-    };
-    (ss, len as libc::socklen_t)
-}
-
-/// Back from the C form; `None` for other families or short lengths.
-fn from_raw(ss: &libc::sockaddr_storage, len: libc::socklen_t) -> Option<SocketAddr> {
-    let len = len as usize;
-    match libc::c_int::from(ss.ss_family) {
-        libc::AF_INET if len >= size_of::<libc::sockaddr_in>() => {
-            // SAFETY: the family says the kernel stored a sockaddr_in, and sockaddr_storage is
-            // large and aligned enough for it.
-            let sin =
-                unsafe { &*(ss as *const libc::sockaddr_storage).cast::<libc::sockaddr_in>() };
-            let ip = Ipv4Addr::from(sin.sin_addr.s_addr.to_ne_bytes());
-            Some(SocketAddr::new(IpAddr::V4(ip), u16::from_be(sin.sin_port)))
-        }
-        libc::AF_INET6 if len >= size_of::<libc::sockaddr_in6>() => {
-            // SAFETY: as above, for sockaddr_in6.
-            let sin6 =
-                unsafe { &*(ss as *const libc::sockaddr_storage).cast::<libc::sockaddr_in6>() };
-            Some(SocketAddr::V6(SocketAddrV6::new(
-                Ipv6Addr::from(sin6.sin6_addr.s6_addr),
-                u16::from_be(sin6.sin6_port),
-                sin6.sin6_flowinfo,
-                sin6.sin6_scope_id,
-            )))
-        }
-        _ => None,
-    }
-}
-
-/// `connect(2)`. For a non-blocking TCP socket `EINPROGRESS` (and `EINTR`, after which the
-/// connection goes on in the background) come back as errors: the caller decides.
-pub(super) fn connect(fd: &Fd, addr: &SocketAddr) -> Result<(), i32> {
-    let (ss, len) = to_raw(addr);
-    // SAFETY: ss holds a valid socket address of len bytes and outlives the call.
-    let r = unsafe { libc::connect(fd.0, (&ss as *const libc::sockaddr_storage).cast(), len) };
-    if r == 0 {
-        Ok(())
-    } else {
-        Err(errno())
-    }
+    crate::sys::socket(crate::sys::family(addr), kind | libc::SOCK_NONBLOCK, 0)
 }
 
 /// `send(2)` with `MSG_NOSIGNAL` (no SIGPIPE on a reset TCP connection), retried on EINTR.
 pub(super) fn send(fd: &Fd, data: &[u8]) -> Result<usize, i32> {
     loop {
         // SAFETY: data points to data.len() initialised bytes that outlive the call.
-        let r = unsafe { libc::send(fd.0, data.as_ptr().cast(), data.len(), libc::MSG_NOSIGNAL) };
+        let r = unsafe {
+            libc::send(
+                fd.raw(),
+                data.as_ptr().cast(),
+                data.len(),
+                libc::MSG_NOSIGNAL,
+            )
+        };
         if r >= 0 {
             return Ok(r as usize);
         }
@@ -138,23 +41,22 @@ pub(super) fn send(fd: &Fd, data: &[u8]) -> Result<usize, i32> {
 /// reported one of a known family).
 pub(super) fn recv_from(fd: &Fd, buf: &mut [u8]) -> Result<(usize, Option<SocketAddr>), i32> {
     loop {
-        // SAFETY: all-zero is a valid sockaddr_storage.
-        let mut ss: libc::sockaddr_storage = unsafe { zeroed() };
-        let mut len = size_of::<libc::sockaddr_storage>() as libc::socklen_t;
-        // SAFETY: buf is writable for buf.len() bytes, ss for len bytes; both outlive the call
+        let mut sa = RawSockAddr::zeroed();
+        let mut len = size_of::<RawSockAddr>() as libc::socklen_t;
+        // SAFETY: buf is writable for buf.len() bytes, sa for len bytes; both outlive the call
         // and the kernel writes no more than those sizes.
         let r = unsafe {
             libc::recvfrom(
-                fd.0,
+                fd.raw(),
                 buf.as_mut_ptr().cast(),
                 buf.len(),
                 0,
-                (&mut ss as *mut libc::sockaddr_storage).cast(),
+                sa.as_mut_ptr(),
                 &mut len,
             )
         };
         if r >= 0 {
-            return Ok((r as usize, from_raw(&ss, len)));
+            return Ok((r as usize, sa.to_socket_addr(len)));
         }
         match errno() {
             libc::EINTR => continue,
@@ -167,7 +69,7 @@ pub(super) fn recv_from(fd: &Fd, buf: &mut [u8]) -> Result<(usize, Option<Socket
 pub(super) fn recv(fd: &Fd, buf: &mut [u8]) -> Result<usize, i32> {
     loop {
         // SAFETY: buf is writable for buf.len() bytes and outlives the call.
-        let r = unsafe { libc::recv(fd.0, buf.as_mut_ptr().cast(), buf.len(), 0) };
+        let r = unsafe { libc::recv(fd.raw(), buf.as_mut_ptr().cast(), buf.len(), 0) };
         if r >= 0 {
             return Ok(r as usize);
         }
@@ -185,7 +87,7 @@ pub(super) fn so_error(fd: &Fd) -> i32 {
     // SAFETY: err and len are valid for writes of their sizes and outlive the call.
     let r = unsafe {
         libc::getsockopt(
-            fd.0,
+            fd.raw(),
             libc::SOL_SOCKET,
             libc::SO_ERROR,
             (&mut err as *mut libc::c_int).cast(),
@@ -330,15 +232,6 @@ impl Drop for RecvBuf {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn raw_roundtrip() {
-        for s in ["192.0.2.1:53", "[2001:db8::1]:5353", "[fe80::1%3]:53"] {
-            let a: SocketAddr = s.parse().unwrap();
-            let (ss, len) = to_raw(&a);
-            assert_eq!(from_raw(&ss, len), Some(a));
-        }
-    }
 
     #[test]
     fn recv_buf_pool() {
