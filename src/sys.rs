@@ -4,6 +4,7 @@
 
 use std::mem::size_of;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV6};
+use std::sync::atomic::{AtomicU32, Ordering};
 
 /// The calling thread's `errno`.
 pub fn errno() -> i32 {
@@ -70,6 +71,39 @@ pub fn local_addr(fd: &Fd) -> Option<SocketAddr> {
         return None;
     }
     out.to_socket_addr(len)
+}
+
+/// A query ID: `getrandom(2)` (the raw system call, so it works with C libraries that predate
+/// the wrapper); if that fails, a mix of the clock, the process id and a counter.
+pub fn random_id() -> u16 {
+    let mut b = [0u8; 2];
+    // SAFETY: b is writable for 2 bytes; GRND_NONBLOCK never blocks (fails before the entropy
+    // pool is initialised, handled below).
+    let r = unsafe {
+        libc::syscall(
+            libc::SYS_getrandom,
+            b.as_mut_ptr(),
+            2usize,
+            libc::GRND_NONBLOCK,
+        )
+    };
+    if r == 2 {
+        return u16::from_ne_bytes(b);
+    }
+    static COUNTER: AtomicU32 = AtomicU32::new(0);
+    let count = COUNTER.fetch_add(0x9e37, Ordering::Relaxed);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos() ^ (d.as_secs() as u32))
+        .unwrap_or(0);
+    let mut x = nanos ^ std::process::id().rotate_left(16) ^ count;
+    // Finalizer of a 32-bit hash (murmur3 fmix32) to spread the bits.
+    x ^= x >> 16;
+    x = x.wrapping_mul(0x85eb_ca6b);
+    x ^= x >> 13;
+    x = x.wrapping_mul(0xc2b2_ae35);
+    x ^= x >> 16;
+    (x ^ (x >> 16)) as u16
 }
 
 /// A C socket address big enough for IPv4 and IPv6.
@@ -254,6 +288,12 @@ impl RouteProbe {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ids_vary() {
+        let ids: std::collections::HashSet<u16> = (0..64).map(|_| random_id()).collect();
+        assert!(ids.len() > 32);
+    }
 
     #[test]
     fn raw_roundtrip() {

@@ -178,7 +178,7 @@ pub fn mkquery(
     };
     let mut q = Vec::with_capacity(HEADER_LEN + 4 + MAX_WIRE_NAME + 1);
     let arcount = u16::from(extra.is_some());
-    for word in [random_id(), flags, 1, 0, 0, arcount] {
+    for word in [crate::sys::random_id(), flags, 1, 0, 0, arcount] {
         q.extend_from_slice(&word.to_be_bytes());
     }
     put_name(&mut q, &labels);
@@ -269,28 +269,6 @@ pub fn pton_labels(name: &[u8]) -> Option<Vec<Vec<u8>>> {
     }
     let wire: usize = labels.iter().map(|l| l.len() + 1).sum::<usize>() + 1;
     (wire <= MAX_WIRE_NAME).then_some(labels)
-}
-
-/// A random query ID.
-fn random_id() -> u16 {
-    let mut b = [0u8; 2];
-    // SAFETY: b is writable for 2 bytes; GRND_NONBLOCK never blocks.
-    let r = unsafe {
-        libc::syscall(
-            libc::SYS_getrandom,
-            b.as_mut_ptr(),
-            2usize,
-            libc::GRND_NONBLOCK,
-        )
-    };
-    if r == 2 {
-        return u16::from_ne_bytes(b);
-    }
-    let t = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.subsec_nanos())
-        .unwrap_or(0);
-    (t ^ (t >> 16) ^ std::process::id()) as u16
 }
 
 /// The EDNS0 payload advertised for a caller's buffer of `anslen` bytes (glibc `__res_nopt`:

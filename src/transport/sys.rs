@@ -1,13 +1,13 @@
 //! The few system calls the transport makes, as safe functions. Errors are errno values.
 //! Descriptors, socket addresses and `connect` are [`crate::sys`]'s.
 
-pub(super) use crate::sys::{connect, Fd};
+pub(super) use crate::sys::{connect, random_id, Fd};
 use crate::sys::{errno, RawSockAddr};
 use std::mem::size_of;
 use std::net::SocketAddr;
 use std::ops::{Deref, DerefMut};
 use std::ptr;
-use std::sync::atomic::{AtomicPtr, AtomicU32, Ordering};
+use std::sync::atomic::{AtomicPtr, Ordering};
 
 /// A non-blocking, close-on-exec socket of `kind` (`SOCK_DGRAM`/`SOCK_STREAM`) for `addr`'s
 /// family.
@@ -112,39 +112,6 @@ pub(super) fn poll(fds: &mut [libc::pollfd], timeout_ms: libc::c_int) -> Result<
     }
 }
 
-/// A query ID: `getrandom(2)` (the raw system call, so it works with C libraries that predate
-/// the wrapper); if that fails, a mix of the clock, the process id and a counter.
-pub(super) fn random_id() -> u16 {
-    let mut b = [0u8; 2];
-    // SAFETY: b is writable for 2 bytes; GRND_NONBLOCK never blocks (fails before the entropy
-    // pool is initialised, handled below).
-    let r = unsafe {
-        libc::syscall(
-            libc::SYS_getrandom,
-            b.as_mut_ptr(),
-            2usize,
-            libc::GRND_NONBLOCK,
-        )
-    };
-    if r == 2 {
-        return u16::from_ne_bytes(b);
-    }
-    static COUNTER: AtomicU32 = AtomicU32::new(0);
-    let count = COUNTER.fetch_add(0x9e37, Ordering::Relaxed);
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.subsec_nanos() ^ (d.as_secs() as u32))
-        .unwrap_or(0);
-    let mut x = nanos ^ std::process::id().rotate_left(16) ^ count;
-    // Finalizer of a 32-bit hash (murmur3 fmix32) to spread the bits.
-    x ^= x >> 16;
-    x = x.wrapping_mul(0x85eb_ca6b);
-    x ^= x >> 13;
-    x = x.wrapping_mul(0xc2b2_ae35);
-    x ^= x >> 16;
-    (x ^ (x >> 16)) as u16
-}
-
 /// Whether a datagram from `from` comes from `server` (address and port; the IPv6 scope id is
 /// not compared, the kernel fills it in for link-local senders).
 pub(super) fn same_endpoint(from: &SocketAddr, server: &SocketAddr) -> bool {
@@ -245,11 +212,5 @@ mod tests {
         drop(bufs);
         let big = RecvBuf::take(POOLED_LEN + 1);
         assert_eq!(big.len(), POOLED_LEN + 1);
-    }
-
-    #[test]
-    fn ids_vary() {
-        let ids: std::collections::HashSet<u16> = (0..64).map(|_| random_id()).collect();
-        assert!(ids.len() > 32);
     }
 }
