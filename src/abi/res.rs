@@ -48,6 +48,34 @@ crate::next_fn!(fn next_send_old = "__res_send" as SendFn);
 crate::next_fn!(fn next_mkquery_plain = "res_mkquery" as MkqueryFn);
 crate::next_fn!(fn next_mkquery_old = "__res_mkquery" as MkqueryFn);
 
+/// Defines the exported function `$plain` and its `__res_` twin `$old`, both `$common(next,
+/// $extra..., arguments...)`: one body for the two names. `next` finds the C library's own
+/// function (for `DNSSHIM_DISABLE`) under the called name first, under the other one second.
+macro_rules! plain_and_old {
+    (
+        $(#[$doc:meta])*
+        fn $plain:ident / $old:ident($($arg:ident: $ty:ty),* $(,)?)
+            = $common:ident($($extra:expr),*) with $next_plain:ident / $next_old:ident
+    ) => {
+        $(#[$doc])*
+        #[no_mangle]
+        pub unsafe extern "C" fn $plain($($arg: $ty),*) -> c_int {
+            let next = || $next_plain().or_else($next_old);
+            // SAFETY: the caller's contract.
+            unsafe { $common(next, $($extra,)* $($arg),*) }
+        }
+
+        /// # Safety
+        #[doc = concat!("As for `", stringify!($plain), "`.")]
+        #[no_mangle]
+        pub unsafe extern "C" fn $old($($arg: $ty),*) -> c_int {
+            let next = || $next_old().or_else($next_plain);
+            // SAFETY: the caller's contract.
+            unsafe { $common(next, $($extra,)* $($arg),*) }
+        }
+    };
+}
+
 /// A NUL-terminated argument as bytes; `None` for NULL.
 ///
 /// # Safety
@@ -167,64 +195,28 @@ unsafe fn query_common(
     })
 }
 
-/// # Safety
-/// As for the C library's `res_query`: `name` a C string, `answer` writable for `anslen`.
-#[no_mangle]
-pub unsafe extern "C" fn res_query(
-    name: *const c_char,
-    class: c_int,
-    qtype: c_int,
-    answer: *mut c_uchar,
-    anslen: c_int,
-) -> c_int {
-    let next = || next_query_plain().or_else(next_query_old);
-    // SAFETY: the caller's contract.
-    unsafe { query_common(next, res::query, false, name, class, qtype, answer, anslen) }
+plain_and_old! {
+    /// # Safety
+    /// As for the C library's `res_query`: `name` a C string, `answer` writable for `anslen`.
+    fn res_query / __res_query(
+        name: *const c_char,
+        class: c_int,
+        qtype: c_int,
+        answer: *mut c_uchar,
+        anslen: c_int,
+    ) = query_common(res::query, false) with next_query_plain / next_query_old
 }
 
-/// # Safety
-/// As for `res_query`.
-#[no_mangle]
-pub unsafe extern "C" fn __res_query(
-    name: *const c_char,
-    class: c_int,
-    qtype: c_int,
-    answer: *mut c_uchar,
-    anslen: c_int,
-) -> c_int {
-    let next = || next_query_old().or_else(next_query_plain);
-    // SAFETY: the caller's contract.
-    unsafe { query_common(next, res::query, false, name, class, qtype, answer, anslen) }
-}
-
-/// # Safety
-/// As for the C library's `res_search`.
-#[no_mangle]
-pub unsafe extern "C" fn res_search(
-    name: *const c_char,
-    class: c_int,
-    qtype: c_int,
-    answer: *mut c_uchar,
-    anslen: c_int,
-) -> c_int {
-    let next = || next_search_plain().or_else(next_search_old);
-    // SAFETY: the caller's contract.
-    unsafe { query_common(next, res::search, true, name, class, qtype, answer, anslen) }
-}
-
-/// # Safety
-/// As for `res_search`.
-#[no_mangle]
-pub unsafe extern "C" fn __res_search(
-    name: *const c_char,
-    class: c_int,
-    qtype: c_int,
-    answer: *mut c_uchar,
-    anslen: c_int,
-) -> c_int {
-    let next = || next_search_old().or_else(next_search_plain);
-    // SAFETY: the caller's contract.
-    unsafe { query_common(next, res::search, true, name, class, qtype, answer, anslen) }
+plain_and_old! {
+    /// # Safety
+    /// As for the C library's `res_search`.
+    fn res_search / __res_search(
+        name: *const c_char,
+        class: c_int,
+        qtype: c_int,
+        answer: *mut c_uchar,
+        anslen: c_int,
+    ) = query_common(res::search, true) with next_search_plain / next_search_old
 }
 
 /// Shared body of `res_querydomain` and `__res_querydomain`.
@@ -260,36 +252,18 @@ unsafe fn querydomain_common(
     })
 }
 
-/// # Safety
-/// As for the C library's `res_querydomain` (`domain` may be NULL: the name alone, as glibc).
-#[no_mangle]
-pub unsafe extern "C" fn res_querydomain(
-    name: *const c_char,
-    domain: *const c_char,
-    class: c_int,
-    qtype: c_int,
-    answer: *mut c_uchar,
-    anslen: c_int,
-) -> c_int {
-    let next = || next_querydomain_plain().or_else(next_querydomain_old);
-    // SAFETY: the caller's contract.
-    unsafe { querydomain_common(next, name, domain, class, qtype, answer, anslen) }
-}
-
-/// # Safety
-/// As for `res_querydomain`.
-#[no_mangle]
-pub unsafe extern "C" fn __res_querydomain(
-    name: *const c_char,
-    domain: *const c_char,
-    class: c_int,
-    qtype: c_int,
-    answer: *mut c_uchar,
-    anslen: c_int,
-) -> c_int {
-    let next = || next_querydomain_old().or_else(next_querydomain_plain);
-    // SAFETY: the caller's contract.
-    unsafe { querydomain_common(next, name, domain, class, qtype, answer, anslen) }
+plain_and_old! {
+    /// # Safety
+    /// As for the C library's `res_querydomain` (`domain` may be NULL: the name alone, as
+    /// glibc).
+    fn res_querydomain / __res_querydomain(
+        name: *const c_char,
+        domain: *const c_char,
+        class: c_int,
+        qtype: c_int,
+        answer: *mut c_uchar,
+        anslen: c_int,
+    ) = querydomain_common() with next_querydomain_plain / next_querydomain_old
 }
 
 /// Shared body of `res_send` and `__res_send`.
@@ -321,33 +295,16 @@ unsafe fn send_common(
     })
 }
 
-/// # Safety
-/// As for the C library's `res_send`: `msg` readable for `msglen` bytes, `answer` writable for
-/// `anslen`.
-#[no_mangle]
-pub unsafe extern "C" fn res_send(
-    msg: *const c_uchar,
-    msglen: c_int,
-    answer: *mut c_uchar,
-    anslen: c_int,
-) -> c_int {
-    let next = || next_send_plain().or_else(next_send_old);
-    // SAFETY: the caller's contract.
-    unsafe { send_common(next, msg, msglen, answer, anslen) }
-}
-
-/// # Safety
-/// As for `res_send`.
-#[no_mangle]
-pub unsafe extern "C" fn __res_send(
-    msg: *const c_uchar,
-    msglen: c_int,
-    answer: *mut c_uchar,
-    anslen: c_int,
-) -> c_int {
-    let next = || next_send_old().or_else(next_send_plain);
-    // SAFETY: the caller's contract.
-    unsafe { send_common(next, msg, msglen, answer, anslen) }
+plain_and_old! {
+    /// # Safety
+    /// As for the C library's `res_send`: `msg` readable for `msglen` bytes, `answer` writable
+    /// for `anslen`.
+    fn res_send / __res_send(
+        msg: *const c_uchar,
+        msglen: c_int,
+        answer: *mut c_uchar,
+        anslen: c_int,
+    ) = send_common() with next_send_plain / next_send_old
 }
 
 /// Shared body of `res_mkquery` and `__res_mkquery`.
@@ -404,48 +361,18 @@ unsafe fn mkquery_common(
     })
 }
 
-/// # Safety
-/// As for the C library's `res_mkquery`: `dname` a C string, `buf` writable for `buflen`.
-#[no_mangle]
-pub unsafe extern "C" fn res_mkquery(
-    op: c_int,
-    dname: *const c_char,
-    class: c_int,
-    qtype: c_int,
-    data: *const c_uchar,
-    datalen: c_int,
-    newrr: *const c_uchar,
-    buf: *mut c_uchar,
-    buflen: c_int,
-) -> c_int {
-    let next = || next_mkquery_plain().or_else(next_mkquery_old);
-    // SAFETY: the caller's contract.
-    unsafe {
-        mkquery_common(
-            next, op, dname, class, qtype, data, datalen, newrr, buf, buflen,
-        )
-    }
-}
-
-/// # Safety
-/// As for `res_mkquery`.
-#[no_mangle]
-pub unsafe extern "C" fn __res_mkquery(
-    op: c_int,
-    dname: *const c_char,
-    class: c_int,
-    qtype: c_int,
-    data: *const c_uchar,
-    datalen: c_int,
-    newrr: *const c_uchar,
-    buf: *mut c_uchar,
-    buflen: c_int,
-) -> c_int {
-    let next = || next_mkquery_old().or_else(next_mkquery_plain);
-    // SAFETY: the caller's contract.
-    unsafe {
-        mkquery_common(
-            next, op, dname, class, qtype, data, datalen, newrr, buf, buflen,
-        )
-    }
+plain_and_old! {
+    /// # Safety
+    /// As for the C library's `res_mkquery`: `dname` a C string, `buf` writable for `buflen`.
+    fn res_mkquery / __res_mkquery(
+        op: c_int,
+        dname: *const c_char,
+        class: c_int,
+        qtype: c_int,
+        data: *const c_uchar,
+        datalen: c_int,
+        newrr: *const c_uchar,
+        buf: *mut c_uchar,
+        buflen: c_int,
+    ) = mkquery_common() with next_mkquery_plain / next_mkquery_old
 }
