@@ -46,11 +46,20 @@ crate::next_fn!(fn next_ghba_r = "gethostbyaddr_r" as GhbarFn);
 crate::next_fn!(fn next_ghbn2 = "gethostbyname2" as Ghbn2Fn);
 crate::next_fn!(fn next_ghba = "gethostbyaddr" as GhbaFn);
 
+/// Bytes of each of `h`'s addresses (`h_length`).
+fn addr_len(h: &HostEnt) -> usize {
+    if h.addrtype == libc::AF_INET6 {
+        16
+    } else {
+        4
+    }
+}
+
 /// Bytes needed to lay `h` out in a buffer starting at `buf`.
 fn needed(h: &HostEnt, buf: usize) -> usize {
     let ptr = size_of::<*mut c_char>();
     let align = buf.wrapping_neg() & (ptr - 1);
-    let addr_len = if h.addrtype == libc::AF_INET6 { 16 } else { 4 };
+    let addr_len = addr_len(h);
     align
         + (h.aliases.len() + 1 + h.addrs.len() + 1) * ptr
         + h.addrs.len() * addr_len
@@ -73,7 +82,7 @@ pub(crate) unsafe fn fill(
         return Err(());
     }
     let ptr_size = size_of::<*mut c_char>();
-    let addr_len = if h.addrtype == libc::AF_INET6 { 16 } else { 4 };
+    let addr_len = addr_len(h);
     // SAFETY: `needed` counted every byte written below, starting at the aligned position, and
     // it fits in `buflen`; pointer arrays are written at pointer-aligned addresses.
     unsafe {
@@ -145,6 +154,21 @@ fn r_failure(e: Error, err: *mut c_int) -> c_int {
     }
 }
 
+/// The lookup of a name argument; NULL is a name that is not found.
+///
+/// # Safety
+/// `name` is NULL or a C string.
+unsafe fn by_name(
+    name: *const c_char,
+    lookup: impl FnOnce(&str, Semantics) -> Result<HostEnt>,
+) -> Result<HostEnt> {
+    // SAFETY: guaranteed by the caller.
+    match unsafe { c_str(name) } {
+        Some(n) => lookup(&n, Semantics::current()),
+        None => Err(Error::NotFound),
+    }
+}
+
 /// Shared body of the `_r` functions.
 ///
 /// # Safety
@@ -203,10 +227,7 @@ pub unsafe extern "C" fn gethostbyname2_r(
             }
         }
         // SAFETY: name is NULL or a C string (contract).
-        let found = match unsafe { c_str(name) } {
-            Some(n) => lookup_name(&n, af, Semantics::current()),
-            None => Err(Error::NotFound),
-        };
+        let found = unsafe { by_name(name, |n, sem| lookup_name(n, af, sem)) };
         // SAFETY: the caller's buffers (contract).
         unsafe { finish_r(found, ret, buf, buflen, result, err) }
     })
@@ -230,10 +251,7 @@ pub unsafe extern "C" fn gethostbyname_r(
         }
         // `options inet6`: IPv6 first, then IPv4 as v4-mapped IPv6.
         // SAFETY: name is NULL or a C string (contract).
-        let found = match unsafe { c_str(name) } {
-            Some(n) => lookup_name1(&n, Semantics::current()),
-            None => Err(Error::NotFound),
-        };
+        let found = unsafe { by_name(name, lookup_name1) };
         // SAFETY: the caller's buffers (contract).
         unsafe { finish_r(found, ret, buf, buflen, result, err) }
     })
@@ -360,10 +378,7 @@ pub unsafe extern "C" fn gethostbyname2(name: *const c_char, af: c_int) -> *mut 
             }
         }
         // SAFETY: name is NULL or a C string (contract).
-        let found = match unsafe { c_str(name) } {
-            Some(n) => lookup_name(&n, af, Semantics::current()),
-            None => Err(Error::NotFound),
-        };
+        let found = unsafe { by_name(name, |n, sem| lookup_name(n, af, sem)) };
         non_reentrant(found)
     })
 }
@@ -379,10 +394,7 @@ pub unsafe extern "C" fn gethostbyname(name: *const c_char) -> *mut libc::hosten
         }
         // `options inet6`: IPv6 first, then IPv4 as v4-mapped IPv6.
         // SAFETY: name is NULL or a C string (contract).
-        let found = match unsafe { c_str(name) } {
-            Some(n) => lookup_name1(&n, Semantics::current()),
-            None => Err(Error::NotFound),
-        };
+        let found = unsafe { by_name(name, lookup_name1) };
         non_reentrant(found)
     })
 }
