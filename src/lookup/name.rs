@@ -198,27 +198,31 @@ pub fn candidates(conf: &ResolvConf, name: &str, rooted: bool, sem: Semantics) -
     }
 }
 
-/// DNS with the search list.
-pub fn from_dns_search(
-    conf: &ResolvConf,
-    name: &str,
-    family: Family,
-    sem: Semantics,
-) -> Result<Names> {
+/// `name` as the search list takes it: without its trailing dot, and whether it had one.
+/// `None` for a name no search finds (empty, or ending in two dots).
+pub fn split_rooted(name: &str) -> Option<(&str, bool)> {
     let (base, rooted) = match name.strip_suffix('.') {
         Some(b) => (b, true),
         None => (name, false),
     };
-    if base.is_empty() || base.ends_with('.') {
-        return Err(Error::NotFound);
-    }
-    let policy = super::policy(conf, sem);
+    (!base.is_empty() && !base.ends_with('.')).then_some((base, rooted))
+}
+
+/// The first of the [`candidates`] for `base` that `ask` finds. NXDOMAIN goes on to the next
+/// candidate; so does NODATA with glibc, which reports it at the end (musl stops there); any
+/// other failure ends the search.
+pub fn search<T>(
+    conf: &ResolvConf,
+    base: &str,
+    rooted: bool,
+    sem: Semantics,
+    mut ask: impl FnMut(&str) -> Result<T>,
+) -> Result<T> {
     let mut nodata = false;
     for fqdn in candidates(conf, base, rooted, sem) {
-        match from_dns(&policy, conf, &fqdn, family) {
-            Ok(n) => return Ok(n),
+        match ask(&fqdn) {
+            Ok(found) => return Ok(found),
             Err(Error::NotFound) => continue,
-            // glibc goes on down the search list after NODATA, and reports it at the end.
             Err(Error::NoData) if sem == Semantics::Glibc => nodata = true,
             Err(e) => return Err(e),
         }
@@ -227,6 +231,22 @@ pub fn from_dns_search(
         Error::NoData
     } else {
         Error::NotFound
+    })
+}
+
+/// DNS with the search list.
+pub fn from_dns_search(
+    conf: &ResolvConf,
+    name: &str,
+    family: Family,
+    sem: Semantics,
+) -> Result<Names> {
+    let Some((base, rooted)) = split_rooted(name) else {
+        return Err(Error::NotFound);
+    };
+    let policy = super::policy(conf, sem);
+    search(conf, base, rooted, sem, |fqdn| {
+        from_dns(&policy, conf, fqdn, family)
     })
 }
 

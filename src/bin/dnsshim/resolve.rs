@@ -17,7 +17,7 @@ use std::time::Instant;
 
 use dnsshim::config;
 use dnsshim::lookup::addrinfo::{getaddrinfo, Hints};
-use dnsshim::lookup::name::{candidates, from_hosts};
+use dnsshim::lookup::name::from_hosts;
 use dnsshim::lookup::reverse;
 use dnsshim::lookup::{self, ai, Family, Semantics};
 use dnsshim::numeric::{parse_literal, Literal};
@@ -267,37 +267,19 @@ fn records(name: &str, qtype: RecordType, sem: Semantics, policy: &Policy) -> Re
             return reverse(&ip, scope_id, sem);
         }
     }
-    let (base, rooted) = match name.strip_suffix('.') {
-        Some(b) => (b, true),
-        None => (name, false),
-    };
-    if base.is_empty() || base.ends_with('.') {
+    let Some((base, rooted)) = lookup::name::split_rooted(name) else {
         return Err(Error::NotFound);
-    }
+    };
     let conf = config::resolv_conf();
-    let mut nodata = false;
-    for fqdn in candidates(&conf, base, rooted, sem) {
-        match ask(&fqdn, qtype, policy) {
-            Ok(lines) => {
-                return Ok(Found {
-                    how: if fqdn == base {
-                        "DNS".to_string()
-                    } else {
-                        format!("DNS, as {}", printable(&fqdn))
-                    },
-                    lines,
-                })
-            }
-            Err(Error::NotFound) => continue,
-            // glibc's res_search goes on down the search list after NODATA; musl stops.
-            Err(Error::NoData) if sem == Semantics::Glibc => nodata = true,
-            Err(e) => return Err(e),
-        }
-    }
-    Err(if nodata {
-        Error::NoData
-    } else {
-        Error::NotFound
+    lookup::name::search(&conf, base, rooted, sem, |fqdn| {
+        Ok(Found {
+            lines: ask(fqdn, qtype, policy)?,
+            how: if fqdn == base {
+                "DNS".to_string()
+            } else {
+                format!("DNS, as {}", printable(fqdn))
+            },
+        })
     })
 }
 
