@@ -3,7 +3,7 @@
 //! Results are copied with their NUL only when they fit; a short buffer is `EAI_OVERFLOW`.
 
 use super::{boundary, disabled, eai, eai_code};
-use crate::lookup::nameinfo::{getnameinfo as lookup, ni, Request};
+use crate::lookup::nameinfo::{getnameinfo as lookup, ni, Request, GLIBC_FLAGS};
 use crate::lookup::Semantics;
 use std::ffi::{c_char, c_int};
 use std::mem::size_of;
@@ -21,15 +21,6 @@ type GniFn = unsafe extern "C" fn(
 ) -> c_int;
 
 crate::next_fn!(fn next_getnameinfo = "getnameinfo" as GniFn);
-
-/// glibc: the flags it knows; anything else is `EAI_BADFLAGS` before any other check.
-const GLIBC_FLAGS: c_int = ni::NUMERICHOST
-    | ni::NUMERICSERV
-    | ni::NOFQDN
-    | ni::NAMEREQD
-    | ni::DGRAM
-    | ni::IDN
-    | ni::DEPRECATED_IDN;
 
 /// Copies `s` and its NUL to `dst` (the caller checked that it fits).
 ///
@@ -66,6 +57,7 @@ pub unsafe extern "C" fn getnameinfo(
             return forward();
         }
         let sem = Semantics::current();
+        // glibc: a flag it does not know is EAI_BADFLAGS before any other check.
         if sem == Semantics::Glibc && flags & !GLIBC_FLAGS != 0 {
             return eai::BADFLAGS;
         }

@@ -32,7 +32,7 @@ pub mod ni {
 }
 
 /// Flags glibc accepts; any other bit is `EAI_BADFLAGS`.
-const GLIBC_FLAGS: i32 = ni::NUMERICHOST
+pub const GLIBC_FLAGS: i32 = ni::NUMERICHOST
     | ni::NUMERICSERV
     | ni::NOFQDN
     | ni::NAMEREQD
