@@ -35,18 +35,23 @@ pub fn lookup_serv(
     }
 }
 
-/// C `strtoul(s, &z, 10)` followed by `!*z`: the whole string is a decimal number (leading
-/// white space and a sign accepted as strtoul does). `Some(None)` for a number too large.
-fn whole_number(s: &str) -> Option<Option<u64>> {
+/// What C `strtoul(s, &z, 10)` followed by `!*z` reads (leading white space and a sign
+/// accepted as strtoul does): whether it is negated, and the digits. `None` when `s` is not
+/// all number.
+fn strtoul_parts(s: &str) -> Option<(bool, &str)> {
     let t = s.trim_start_matches([' ', '\t', '\n', '\r', '\x0b', '\x0c']);
     let (neg, digits) = match t.as_bytes().first() {
         Some(b'+') => (false, &t[1..]),
         Some(b'-') => (true, &t[1..]),
         _ => (false, t),
     };
-    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
+    (!digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())).then_some((neg, digits))
+}
+
+/// C `strtoul(s, &z, 10)` followed by `!*z`: the whole string is a decimal number.
+/// `Some(None)` for a number too large.
+fn whole_number(s: &str) -> Option<Option<u64>> {
+    let (neg, digits) = strtoul_parts(s)?;
     let v = digits.parse::<u64>().ok();
     // A negated value wraps to a huge unsigned long: never a valid port.
     Some(if neg && v != Some(0) { None } else { v })
@@ -206,18 +211,12 @@ pub fn glibc_service(s: Option<&str>, flags: i32) -> Result<Option<GlibcService<
     let Some(s) = s.filter(|s| !s.is_empty()) else {
         return Ok(None);
     };
-    let t = s.trim_start_matches([' ', '\t', '\n', '\r', '\x0b', '\x0c']);
-    let (neg, digits) = match t.as_bytes().first() {
-        Some(b'+') => (false, &t[1..]),
-        Some(b'-') => (true, &t[1..]),
-        _ => (false, t),
-    };
-    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+    let Some((neg, digits)) = strtoul_parts(s) else {
         if flags & ai::NUMERICSERV != 0 {
             return Err(Error::NotFound);
         }
         return Ok(Some(GlibcService::Name(s)));
-    }
+    };
     let v = digits.parse::<u64>().unwrap_or(u64::MAX);
     let v = (if neg { v.wrapping_neg() } else { v }) as i32;
     Ok(Some(if v < 0 {
