@@ -581,37 +581,22 @@ fn null_and_bad_input() {
     let out = sc.run();
     let mut o = out.iter();
     let mut next = |n: usize| -> Vec<&Outcome> { o.by_ref().take(n).collect() };
-    for p in next(8) {
-        assert_eq!(
-            (p.stdout.as_str(), p.status),
-            ("gai EAI_NONAME\n", 2),
-            "{}",
-            p.dump()
-        );
-    }
-    for p in next(2) {
-        assert_eq!(
-            (p.stdout.as_str(), p.status),
-            ("gai EAI_FAIL\n", 3),
-            "{}",
-            p.dump()
-        );
-    }
-    for p in next(3) {
-        assert_eq!(
-            (p.stdout.as_str(), p.status),
-            ("freeaddrinfo(NULL) returned\n", 0),
-            "{}",
-            p.dump()
-        );
-    }
-    for p in next(4) {
-        assert_eq!(
-            (p.stdout.as_str(), p.status),
-            ("h_errno=HOST_NOT_FOUND\n", 2),
-            "{}",
-            p.dump()
-        );
+    // (probes, expected output, expected exit status), in the order they were added above.
+    let expected: [(usize, &str, i32); 4] = [
+        (8, "gai EAI_NONAME\n", 2),
+        (2, "gai EAI_FAIL\n", 3),
+        (3, "freeaddrinfo(NULL) returned\n", 0),
+        (4, "h_errno=HOST_NOT_FOUND\n", 2),
+    ];
+    for (count, stdout, status) in expected {
+        for p in next(count) {
+            assert_eq!(
+                (p.stdout.as_str(), p.status),
+                (stdout, status),
+                "{}",
+                p.dump()
+            );
+        }
     }
     let r = next(2);
     assert_eq!(
