@@ -34,52 +34,17 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common.h"
+
 #ifndef EAI_NODATA
 #define EAI_NODATA -5
-#endif
-#ifndef NETDB_INTERNAL
-#define NETDB_INTERNAL -1
 #endif
 #ifndef AT_SECURE
 #define AT_SECURE 23
 #endif
 
-static const char *eai_name(int e)
-{
-	static char buf[32];
-	switch (e) {
-	case 0: return "OK";
-	case -1: return "EAI_BADFLAGS";
-	case -2: return "EAI_NONAME";
-	case -3: return "EAI_AGAIN";
-	case -4: return "EAI_FAIL";
-	case -5: return "EAI_NODATA";
-	case -6: return "EAI_FAMILY";
-	case -7: return "EAI_SOCKTYPE";
-	case -8: return "EAI_SERVICE";
-	case -9: return "EAI_ADDRFAMILY";
-	case -10: return "EAI_MEMORY";
-	case -11: return "EAI_SYSTEM";
-	case -12: return "EAI_OVERFLOW";
-	}
-	snprintf(buf, sizeof buf, "EAI_UNKNOWN(%d)", e);
-	return buf;
-}
-
-static const char *herr_name(int e)
-{
-	static char buf[32];
-	switch (e) {
-	case NETDB_INTERNAL: return "NETDB_INTERNAL";
-	case 0: return "NETDB_SUCCESS";
-	case HOST_NOT_FOUND: return "HOST_NOT_FOUND";
-	case TRY_AGAIN: return "TRY_AGAIN";
-	case NO_RECOVERY: return "NO_RECOVERY";
-	case NO_DATA: return "NO_DATA";
-	}
-	snprintf(buf, sizeof buf, "H_UNKNOWN(%d)", e);
-	return buf;
-}
+NAME_FN(eai_name, eai_names, "EAI_UNKNOWN(", ")")
+NAME_FN(herr_name, herr_names, "H_UNKNOWN(", ")")
 
 /* The open descriptors: "N->target" for each, the directory's own descriptor left out. */
 #define FDS_MAX 8192
