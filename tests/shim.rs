@@ -71,21 +71,23 @@ fn by_variant(out: &[Outcome], v: Variant) -> Vec<&Outcome> {
     out.iter().filter(|o| o.variant == v).collect()
 }
 
+/// The large name as done-when 1 and 2 ask for it: any family, then IPv4 only.
+const BIG_STREAM: [&str; 4] = ["gai", "big.test", "--socktype", "stream"];
+const BIG_INET: [&str; 6] = [
+    "gai",
+    "big.test",
+    "--socktype",
+    "stream",
+    "--family",
+    "inet",
+];
+
 /// Done when 1: CoreDNS-style truncation (TC=1, no records).
 #[test]
 fn coredns_truncation_musl_fails_shim_returns_all_60() {
-    let stream = ["gai", "big.test", "--socktype", "stream"];
-    let inet = [
-        "gai",
-        "big.test",
-        "--socktype",
-        "stream",
-        "--family",
-        "inet",
-    ];
     let out = Scenario::new(BIG_COREDNS)
-        .probe_each(&ALL, &stream)
-        .probe_each(&ALL, &inet)
+        .probe_each(&ALL, &BIG_STREAM)
+        .probe_each(&ALL, &BIG_INET)
         .run();
     assert_eq!(out.len(), 8);
     for o in &out {
@@ -111,18 +113,9 @@ fn coredns_truncation_musl_fails_shim_returns_all_60() {
 /// Done when 2: BIND-style truncation (TC=1 with the records that fit).
 #[test]
 fn bind_truncation_musl_gets_subset_shim_returns_all_60() {
-    let stream = ["gai", "big.test", "--socktype", "stream"];
-    let inet = [
-        "gai",
-        "big.test",
-        "--socktype",
-        "stream",
-        "--family",
-        "inet",
-    ];
     let out = Scenario::new(BIG_BIND)
-        .probe_each(&ALL, &stream)
-        .probe_each(&ALL, &inet)
+        .probe_each(&ALL, &BIG_STREAM)
+        .probe_each(&ALL, &BIG_INET)
         .run();
     for o in &out {
         if o.variant == MUSL {
