@@ -10,7 +10,7 @@ use crate::config::Hosts;
 use crate::lookup::addrinfo::{AddrInfo, Entry};
 use crate::lookup::hostent::HostEnt;
 use crate::lookup::{name::from_hosts, Address, Family, Semantics};
-use crate::wire::{self, RecordType};
+use crate::wire::{self, rtype};
 use std::ffi::{c_char, CStr};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
@@ -41,13 +41,15 @@ fn query_for(resp: &[u8]) -> Option<Vec<u8>> {
 /// [`wire::collect_addresses`] (what the lookups use) compared with them.
 ///
 /// Invariants: an accepted packet has QR set and the query's ID; it is never both truncated
-/// and malformed; `len` is the packet's length; collected records all have the asked type;
-/// `collect_addresses` gives the same canonical name and addresses as `collect` + `addresses`.
+/// and malformed; `len` is the packet's length; it always has its question; a well-formed
+/// one gives exactly ANCOUNT answer records, each readable; collected records all have the
+/// asked type; `collect_addresses` gives the same canonical name and addresses as `collect` +
+/// `addresses`.
 pub fn response(data: &[u8]) {
     let unrelated = wire::build_query(0x4242, "www.example.com", 1, None).unwrap_or_default();
     if let Some(r) = wire::check_response(&unrelated, data) {
         assert_eq!(data.get(..2), Some(&[0x42, 0x42][..]));
-        assert!(!r.message.queries.is_empty() || r.malformed || r.truncated);
+        assert!(r.message.question().is_some());
     }
     let Some(query) = query_for(data) else {
         return;
@@ -59,24 +61,29 @@ pub fn response(data: &[u8]) {
     assert_eq!(data[..2], query[..2], "accepted another ID");
     assert!(!(r.truncated && r.malformed));
     assert_eq!(r.len, data.len());
-    let qname = match r.message.queries.first() {
-        Some(q) => wire::name_to_string(q.name()),
+    let qname = match r.message.question() {
+        Some((name, _, _)) => wire::name_to_string(&name),
         None => return,
     };
-    let qtype = RecordType::from(u16::from_be_bytes([
-        query[query.len() - 4],
-        query[query.len() - 3],
-    ]));
-    for t in [
-        RecordType::A,
-        RecordType::AAAA,
-        RecordType::CNAME,
-        RecordType::PTR,
-        qtype,
-    ] {
+    let qtype = u16::from_be_bytes([query[query.len() - 4], query[query.len() - 3]]);
+    // Every record of the answer section reads, and there are as many as the header says.
+    if !r.malformed && !r.truncated {
+        assert_eq!(
+            r.message.answers().count(),
+            usize::from(u16::from_be_bytes([data[6], data[7]])),
+            "answer records lost"
+        );
+        for rec in r.message.answers() {
+            let _ = (wire::name_to_string(&rec.name), rec.a(), rec.aaaa());
+            if let Some(t) = rec.target() {
+                let _ = wire::name_to_string(&t);
+            }
+        }
+    }
+    for t in [rtype::A, rtype::AAAA, rtype::CNAME, rtype::PTR, qtype] {
         let c = wire::collect(&r.message, &qname, t);
         for rec in &c.records {
-            assert_eq!(rec.record_type(), t, "collected a record of another type");
+            assert_eq!(rec.rtype, t, "collected a record of another type");
         }
         let addrs = wire::addresses(&c);
         assert!(addrs.len() <= c.records.len());

@@ -21,9 +21,8 @@ use super::{ai, Address, Semantics};
 use crate::config::{self, FileCache, HostEntry, Hosts, ResolvConf};
 use crate::numeric::{inet_aton, inet_pton6};
 use crate::transport::{self, Question};
-use crate::wire::{self, Message, RecordType, Response, MAX_CNAME_HOPS};
+use crate::wire::{self, rtype, Message, Response, MAX_CNAME_HOPS};
 use crate::{Error, Result};
-use hickory_proto::rr::{DNSClass, Name, RData};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 /// `h_errno` values (netdb.h).
@@ -372,26 +371,26 @@ struct Parsed {
     addrs: Vec<IpAddr>,
 }
 
-fn parse_answer(msg: &Message, qname: &str, t: RecordType) -> Parsed {
+fn parse_answer(msg: &Message, qname: &str, t: u16) -> Parsed {
     let c = wire::collect_addresses(msg, qname, t);
     let mut aliases = Vec::new();
-    if let Ok(mut cur) = Name::from_ascii(qname) {
-        for _ in 0..MAX_CNAME_HOPS {
-            let next = msg.answers.iter().find_map(|r| match &r.data {
-                RData::CNAME(target)
-                    if r.dns_class == DNSClass::IN && r.name.eq_ignore_root(&cur) =>
-                {
-                    Some((wire::name_to_string(&r.name), target.0.clone()))
-                }
-                _ => None,
-            });
-            match next {
-                Some((owner, target)) if !aliases.contains(&owner) => {
-                    aliases.push(owner);
-                    cur = target;
-                }
-                _ => break,
+    // The name whose CNAME is looked for next; `None`: the query name.
+    let mut cur: Option<wire::Name<'_>> = None;
+    for _ in 0..MAX_CNAME_HOPS {
+        let next = msg
+            .answers()
+            .filter(|r| r.rtype == rtype::CNAME && r.class == wire::CLASS_IN)
+            .find(|r| match &cur {
+                None => wire::name_is(&r.name, qname),
+                Some(c) => r.name.eq_ignore_case(c),
+            })
+            .and_then(|r| Some((wire::name_to_string(&r.name), r.target()?)));
+        match next {
+            Some((owner, target)) if !aliases.contains(&owner) => {
+                aliases.push(owner);
+                cur = Some(target);
             }
+            _ => break,
         }
     }
     Parsed {
@@ -408,19 +407,19 @@ type Searched<T> = Result<std::result::Result<T, i32>>;
 
 /// `res_query` for one name and one or two types (`T_QUERY_A_AND_AAAA`): the responses when
 /// one of them has an answer, else the `h_errno` glibc sets.
-fn res_query(conf: &ResolvConf, fqdn: &str, types: &[RecordType]) -> Searched<Vec<Response>> {
+fn res_query(conf: &ResolvConf, fqdn: &str, types: &[u16]) -> Searched<Vec<Response>> {
     // `options no-aaaa` (`__res_handle_no_aaaa`): an AAAA question alone is asked as A, and
     // its answer is reported without records: NODATA, or NXDOMAIN as it came.
-    let no_aaaa = conf.no_aaaa && types == [RecordType::AAAA];
+    let no_aaaa = conf.no_aaaa && types == [rtype::AAAA];
     let questions: Vec<Question> = types
         .iter()
         .map(|t| Question {
             name: fqdn.to_string(),
-            qtype: u16::from(if no_aaaa { RecordType::A } else { *t }),
+            qtype: if no_aaaa { rtype::A } else { *t },
         })
         .collect();
     let policy = super::policy(conf, Semantics::Glibc);
-    let answered = |r: &Response| r.rcode == wire::rcode::NOERROR && !r.message.answers.is_empty();
+    let answered = |r: &Response| r.rcode == wire::rcode::NOERROR && !r.message.has_no_answers();
     let results = transport::resolve(&questions, &policy);
     // send_dg: when one of the two questions got an answer and the other timed out (servers
     // and firewalls that drop AAAA queries), glibc retries one question at a time and then
@@ -432,7 +431,7 @@ fn res_query(conf: &ResolvConf, fqdn: &str, types: &[RecordType]) -> Searched<Ve
         .find(|r| answered(r))
         .map(|r| {
             let mut r = r.clone();
-            r.message.answers.clear();
+            r.message.clear_answers();
             r.rcode = wire::rcode::SERVFAIL;
             r
         });
@@ -441,7 +440,7 @@ fn res_query(conf: &ResolvConf, fqdn: &str, types: &[RecordType]) -> Searched<Ve
         match r {
             Ok(mut resp) => {
                 if no_aaaa {
-                    resp.message.answers.clear();
+                    resp.message.clear_answers();
                 }
                 out.push(resp)
             }
@@ -474,11 +473,7 @@ fn res_query(conf: &ResolvConf, fqdn: &str, types: &[RecordType]) -> Searched<Ve
 /// only it), then each search domain, then the name as given if not tried yet. The `h_errno`
 /// of a failure is the first try's when the name was tried as given first, else NO_DATA if any
 /// domain had the name without data, else that of the last query.
-fn res_search(
-    conf: &ResolvConf,
-    name: &str,
-    types: &[RecordType],
-) -> Searched<(Vec<Response>, String)> {
+fn res_search(conf: &ResolvConf, name: &str, types: &[u16]) -> Searched<(Vec<Response>, String)> {
     let dots = name.bytes().filter(|&b| b == b'.').count() as u32;
     let trailing_dot = name.ends_with('.');
     // "." is the root: glibc strips the dot and asks for the empty name, which is the root.
@@ -564,9 +559,9 @@ pub fn dns3(conf: &ResolvConf, name: &str, af: i32) -> Result<Nss<HostData>> {
     let alias = hostalias(name);
     let name = alias.as_deref().unwrap_or(name);
     let t = if af == libc::AF_INET6 {
-        RecordType::AAAA
+        rtype::AAAA
     } else {
-        RecordType::A
+        rtype::A
     };
     let (resps, fqdn) = match res_search(conf, name, &[t])? {
         Ok(r) => r,
@@ -579,7 +574,7 @@ pub fn dns3(conf: &ResolvConf, name: &str, af: i32) -> Result<Nss<HostData>> {
     if p.addrs.is_empty() {
         return Ok(Nss::TryAgain(herr::NO_RECOVERY));
     }
-    if t == RecordType::A && p.addrs.len() > 1 {
+    if t == rtype::A && p.addrs.len() > 1 {
         sortlist(conf, &mut p.addrs);
     }
     Ok(Nss::Success(HostData {
@@ -626,10 +621,10 @@ fn dns4(conf: &ResolvConf, name: &str) -> Result<Nss<(Vec<Address>, String)>> {
     }
     let alias = hostalias(name);
     let name = alias.as_deref().unwrap_or(name);
-    let types: &[RecordType] = if conf.no_aaaa {
-        &[RecordType::A]
+    let types: &[u16] = if conf.no_aaaa {
+        &[rtype::A]
     } else {
-        &[RecordType::A, RecordType::AAAA]
+        &[rtype::A, rtype::AAAA]
     };
     let (resps, fqdn) = match res_search(conf, name, types)? {
         Ok(r) => r,

@@ -5,7 +5,7 @@ use super::{ai, Address, Family, Names, Semantics};
 use crate::config::{self, Hosts, ResolvConf};
 use crate::numeric::{parse_literal, Literal};
 use crate::transport::{self, Policy, Question};
-use crate::wire::{self, RecordType};
+use crate::wire::{self, rtype};
 use crate::{Error, Result};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
@@ -258,16 +258,16 @@ fn from_dns(policy: &Policy, conf: &ResolvConf, fqdn: &str, family: Family) -> R
     // `__res_handle_no_aaaa`).
     let no_aaaa = conf.no_aaaa;
     if family != Family::Inet6 || no_aaaa {
-        types.push(RecordType::A);
+        types.push(rtype::A);
     }
     if family != Family::Inet && !no_aaaa {
-        types.push(RecordType::AAAA);
+        types.push(rtype::AAAA);
     }
     let questions: Vec<Question> = types
         .iter()
         .map(|t| Question {
             name: fqdn.to_string(),
-            qtype: u16::from(*t),
+            qtype: *t,
         })
         .collect();
     let answers = transport::resolve(&questions, policy);

@@ -18,7 +18,7 @@
 
 use super::Semantics;
 use crate::config::{self, ResolvConf};
-use crate::transport::{self, Accept, Answer};
+use crate::transport::{self, Accept};
 use crate::wire::{rcode, EDNS_PAYLOAD, HEADER_LEN, TYPE_OPT};
 use crate::Error;
 
@@ -336,15 +336,14 @@ fn no_aaaa_query(query: &[u8]) -> Option<Vec<u8>> {
 
 /// The answer to a translated A query, shown as the AAAA query's NODATA (or NXDOMAIN): the
 /// header with no records, the question switched back to AAAA, nothing after it.
-fn no_aaaa_reply(mut a: Answer) -> Answer {
-    if let Some(end) = question_end(&a.bytes) {
-        if a.bytes[end - 4..end] == [0, T_A as u8, 0, C_IN as u8] {
-            a.bytes[end - 3] = T_AAAA as u8;
-            a.bytes[6..12].copy_from_slice(&[0; 6]);
-            a.bytes.truncate(end);
+fn no_aaaa_reply(bytes: &mut Vec<u8>) {
+    if let Some(end) = question_end(bytes) {
+        if bytes[end - 4..end] == [0, T_A as u8, 0, C_IN as u8] {
+            bytes[end - 3] = T_AAAA as u8;
+            bytes[6..12].copy_from_slice(&[0; 6]);
+            bytes.truncate(end);
         }
     }
-    a
 }
 
 /// Sends a finished query as the semantics says, with `plain` as the FORMERR fallback.
@@ -364,18 +363,17 @@ fn exchange(
         None => (query.to_vec(), false),
     };
     let plain = if translated { None } else { plain };
-    let mut a = transport::send(&query, plain, &policy, accept)?;
+    let a = transport::send(&query, plain, &policy, accept)?;
+    let tcp = a.tcp;
+    let mut bytes = a.response.message.into_bytes();
     if translated {
-        a = no_aaaa_reply(a);
+        no_aaaa_reply(&mut bytes);
     }
-    if sem == Semantics::Glibc && !conf.trust_ad && a.bytes.len() > HEADER_LEN {
+    if sem == Semantics::Glibc && !conf.trust_ad && bytes.len() > HEADER_LEN {
         // glibc `mask_ad_bit`: the AD bit is only passed on with trust-ad.
-        a.bytes[3] &= !FLAG_AD;
+        bytes[3] &= !FLAG_AD;
     }
-    Ok(Reply {
-        bytes: a.bytes,
-        tcp: a.tcp,
-    })
+    Ok(Reply { bytes, tcp })
 }
 
 /// `res_send(msg, anslen)`: the caller's query as it is; the answer of any size (see
@@ -753,13 +751,10 @@ mod tests {
         resp[2] |= 0x80;
         resp[6..8].copy_from_slice(&[0, 1]);
         resp.extend_from_slice(&[0xc0, 12, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4, 10, 0, 0, 1]);
-        let out = no_aaaa_reply(Answer {
-            response: crate::wire::check_response(&a, &resp).unwrap(),
-            bytes: resp,
-            tcp: false,
-        });
-        assert_eq!(out.bytes.len(), a.len());
-        assert_eq!(&out.bytes[6..12], &[0; 6]);
-        assert_eq!(&out.bytes[out.bytes.len() - 4..], &[0, 28, 0, 1]);
+        let mut out = resp;
+        no_aaaa_reply(&mut out);
+        assert_eq!(out.len(), a.len());
+        assert_eq!(&out[6..12], &[0; 6]);
+        assert_eq!(&out[out.len() - 4..], &[0, 28, 0, 1]);
     }
 }

@@ -16,9 +16,8 @@
 use super::Semantics;
 use crate::config::{self, Hosts};
 use crate::transport::{self, Question};
-use crate::wire::{self, RecordType};
+use crate::wire::{self, rtype};
 use crate::{Error, Result};
-use hickory_proto::rr::RData;
 use std::fmt::Write;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
@@ -111,7 +110,7 @@ pub fn from_dns(addr: &IpAddr, sem: Semantics) -> Result<Found> {
     let conf = config::resolv_conf();
     let q = [Question {
         name: ptr_question(addr, sem),
-        qtype: u16::from(RecordType::PTR),
+        qtype: rtype::PTR,
     }];
     let r = match transport::resolve(&q, &super::policy(&conf, sem)).pop() {
         Some(r) => r?,
@@ -120,21 +119,22 @@ pub fn from_dns(addr: &IpAddr, sem: Semantics) -> Result<Found> {
     if r.rcode == wire::rcode::NXDOMAIN {
         return Err(Error::NotFound);
     }
-    let ptr_target = |rdata: &RData| match rdata {
-        RData::PTR(p) => Some(wire::name_to_string(&p.0)),
-        _ => None,
+    let ptr_target = |rec: &wire::Record<'_>| {
+        (rec.rtype == rtype::PTR)
+            .then(|| rec.target())
+            .flatten()
+            .map(|n| wire::name_to_string(&n))
     };
     let name = match sem {
-        Semantics::Glibc => wire::collect(&r.message, &q[0].name, RecordType::PTR)
+        Semantics::Glibc => wire::collect(&r.message, &q[0].name, rtype::PTR)
             .records
             .iter()
-            .find_map(|rec| ptr_target(&rec.data)),
+            .find_map(ptr_target),
         Semantics::Musl => r
             .message
-            .answers
-            .iter()
-            .filter_map(|rec| ptr_target(&rec.data))
-            .next_back(),
+            .answers()
+            .filter_map(|rec| ptr_target(&rec))
+            .last(),
     };
     match name.filter(|n| !n.is_empty()) {
         Some(name) => Ok(Found {

@@ -261,7 +261,7 @@ impl Slot {
                     }
                     Some(r) => {
                         tag.trace(self, Proto::Tcp, response_outcome(&packet, &r));
-                        self.on_response(tag, r, &packet, Proto::Tcp)
+                        self.on_response(tag, r, Proto::Tcp)
                     }
                 },
             },
@@ -289,7 +289,7 @@ impl Slot {
                         None => tag.trace(self, Proto::Udp, Outcome::Ignored { bytes: n }),
                         Some(r) => {
                             tag.trace(self, Proto::Udp, response_outcome(packet, &r));
-                            return self.on_response(tag, r, packet, Proto::Udp);
+                            return self.on_response(tag, r, Proto::Udp);
                         }
                     }
                 }
@@ -300,16 +300,9 @@ impl Slot {
 
     /// A response that matches the query: an answer, a reason to go on (TCP, no EDNS) or the
     /// end of this server for this question.
-    fn on_response(
-        &mut self,
-        tag: &Tag<'_>,
-        r: Response,
-        packet: &[u8],
-        proto: Proto,
-    ) -> Option<Answer> {
+    fn on_response(&mut self, tag: &Tag<'_>, r: Response, proto: Proto) -> Option<Answer> {
         let answer = |response| Answer {
             response,
-            bytes: packet.to_vec(),
             tcp: proto == Proto::Tcp,
         };
         if r.malformed {

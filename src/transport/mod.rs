@@ -117,12 +117,11 @@ impl Policy {
     }
 }
 
-/// A response as it came: parsed, its bytes, and whether it came over TCP.
+/// A response as it came: checked (its bytes are `response.message.bytes()`, exactly as the
+/// server sent them), and whether it came over TCP.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Answer {
     pub response: Response,
-    /// The message exactly as the server sent it.
-    pub bytes: Vec<u8>,
     /// It came over TCP (after a truncated UDP answer, with `use-vc`, or for a long query).
     pub tcp: bool,
 }
@@ -292,15 +291,10 @@ pub fn send(
 
 /// Name and type of a message's question, for log lines.
 fn question_of(message: &[u8]) -> (String, u16) {
-    crate::wire::Message::from_vec(message)
-        .ok()
+    crate::wire::Message::header_only(message)
         .and_then(|m| {
-            m.queries.first().map(|q| {
-                (
-                    crate::wire::name_to_string(q.name()),
-                    u16::from(q.query_type()),
-                )
-            })
+            m.question()
+                .map(|(name, qtype, _)| (crate::wire::name_to_string(&name), qtype))
         })
         .unwrap_or_else(|| ("?".to_string(), 0))
 }

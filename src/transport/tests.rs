@@ -9,7 +9,8 @@ use std::time::{Duration, Instant};
 
 use super::*;
 use crate::wire::testutil::{a_record, aaaa_record, respond, Reply};
-use crate::wire::{self, rcode, RecordType};
+use crate::wire::{self, rcode};
+use hickory_proto::rr::RecordType;
 
 /// Called with (index of the packet, query) → datagrams to send back (may sleep).
 type UdpHandler = Box<dyn Fn(usize, &[u8]) -> Vec<Vec<u8>> + Send>;
@@ -137,12 +138,17 @@ fn q(name: &str, t: RecordType) -> Question {
     }
 }
 
+/// The type of a query's question.
+fn qtype_of(query: &[u8]) -> RecordType {
+    hickory_proto::op::Message::from_vec(query).unwrap().queries[0].query_type()
+}
+
 fn many_a(owner: &str, n: u8) -> Vec<hickory_proto::rr::Record> {
     (0..n).map(|i| a_record(owner, [10, 0, 0, i])).collect()
 }
 
 fn addrs(r: &Response, name: &str, t: RecordType) -> usize {
-    wire::addresses(&wire::collect(&r.message, name, t)).len()
+    wire::addresses(&wire::collect(&r.message, name, u16::from(t))).len()
 }
 
 fn answer_a(_: usize, query: &[u8]) -> Vec<Vec<u8>> {
@@ -159,7 +165,7 @@ fn normal_answer() {
     let r = r.into_iter().next().unwrap().unwrap();
     assert_eq!(r.rcode, rcode::NOERROR);
     assert!(!r.truncated && !r.malformed);
-    let c = wire::collect(&r.message, "host.test", RecordType::A);
+    let c = wire::collect(&r.message, "host.test", wire::rtype::A);
     assert_eq!(
         wire::addresses(&c),
         vec![std::net::IpAddr::from([192, 0, 2, 1])]
@@ -182,8 +188,7 @@ fn nxdomain_is_an_answer() {
 fn truncated_goes_to_tcp_and_gets_60_records() {
     let s = server(
         Some(Box::new(|_, query: &[u8]| {
-            let m = wire::Message::from_vec(query).unwrap();
-            if m.queries[0].query_type == RecordType::A {
+            if qtype_of(query) == RecordType::A {
                 vec![respond(query, &Reply::truncated(many_a("big.test.", 3)))]
             } else {
                 let ip = "2001:db8::1".parse().unwrap();
@@ -428,7 +433,7 @@ fn edns_formerr_retries_without_opt() {
 fn edns_query_advertises_payload() {
     let s = server(
         Some(Box::new(|i, query: &[u8]| {
-            let m = wire::Message::from_vec(query).unwrap();
+            let m = hickory_proto::op::Message::from_vec(query).unwrap();
             if m.edns.as_ref().map(|e| e.max_payload()) == Some(wire::EDNS_PAYLOAD) {
                 answer_a(i, query)
             } else {
@@ -634,8 +639,7 @@ fn single_request_asks_one_question_after_the_other() {
     // The A question is never answered: with single-request the AAAA question is never sent.
     let s = server(
         Some(Box::new(|_, qb: &[u8]| {
-            let m = hickory_proto::op::Message::from_vec(qb).unwrap();
-            if m.queries[0].query_type() == RecordType::A {
+            if qtype_of(qb) == RecordType::A {
                 Vec::new()
             } else {
                 vec![respond(qb, &Reply::records(vec![]))]
@@ -692,9 +696,9 @@ fn send_keeps_the_callers_message_and_returns_bytes() {
     let s = answering();
     let msg = wire::build_query(0x7777, "host.test", 1, None).unwrap();
     let a = send(&msg, None, &policy(&[&s], 2000, 1), Accept::Answers).unwrap();
-    assert_eq!(&a.bytes[..2], &[0x77, 0x77]);
+    assert_eq!(&a.response.message.bytes()[..2], &[0x77, 0x77]);
     assert!(!a.tcp);
-    assert_eq!(a.bytes.len(), a.response.len);
+    assert_eq!(a.response.message.bytes().len(), a.response.len);
     assert_eq!(addrs(&a.response, "host.test", RecordType::A), 1);
 }
 

@@ -2,10 +2,9 @@
 
 use std::net::IpAddr;
 
-use hickory_proto::op::Message;
-use hickory_proto::rr::{DNSClass, Name, RData, Record, RecordType};
-
+use super::message::{rtype, Message, Name, Record};
 use super::query::{checked_name, labels_of};
+use super::CLASS_IN;
 
 /// CNAME records followed from the query name before giving up; also bounds the work on
 /// hostile answers (each hop scans the answer section once). Neither libc has a bound: glibc's
@@ -16,15 +15,15 @@ use super::query::{checked_name, labels_of};
 pub const MAX_CNAME_HOPS: usize = 64;
 
 /// What an answer says about one name and type.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Collected {
+#[derive(Debug, Clone)]
+pub struct Collected<'m> {
     /// The last name of the CNAME chain, presentation form without the trailing dot
-    /// (see [`name_to_string`]); the query name (without trailing dot, as given) when the answer
-    /// has no CNAME for it.
+    /// (see [`name_to_string`](super::name_to_string)); the query name (without trailing dot,
+    /// as given) when the answer has no CNAME for it.
     pub canonical: String,
     /// Answer records of the asked type, class IN, owned by `canonical`; answer order, records
     /// with equal data kept once (TTL ignored).
-    pub records: Vec<Record>,
+    pub records: Vec<Record<'m>>,
 }
 
 /// Follows the CNAME chain from `qname` through the answer section of `message` (names
@@ -34,21 +33,24 @@ pub struct Collected {
 /// records of `qname` itself are returned.
 ///
 /// An invalid `qname` (see [`super::build_query`]) yields no records.
-pub fn collect(message: &Message, qname: &str, qtype: RecordType) -> Collected {
-    let (canonical, mut at_end) = chain(message, qname, qtype);
-    let mut records: Vec<Record> = Vec::with_capacity(
-        message
-            .answers
-            .iter()
-            .filter(|r| r.record_type() == qtype)
-            .count(),
-    );
-    for r in message.answers.iter().filter(|r| r.record_type() == qtype) {
-        if at_end(r) && !records.iter().any(|k| k.data == r.data) {
-            records.push(r.clone());
+pub fn collect<'m>(message: &'m Message, qname: &str, qtype: u16) -> Collected<'m> {
+    let (canonical, at_end) = chain(message, qname, qtype);
+    let mut records: Vec<Record<'m>> = Vec::new();
+    for r in message.answers().filter(|r| r.rtype == qtype) {
+        if at_end(&r) && !records.iter().any(|k| same_data(k, &r)) {
+            records.push(r);
         }
     }
     Collected { canonical, records }
+}
+
+/// Whether two records of one type carry the same data: names compared as names (ASCII case
+/// ignored, compressed or not), anything else byte for byte.
+fn same_data(a: &Record<'_>, b: &Record<'_>) -> bool {
+    match (a.target(), b.target()) {
+        (Some(x), Some(y)) => x.eq_ignore_case(&y),
+        _ => a.data() == b.data(),
+    }
 }
 
 /// What [`collect`] and then [`addresses`] give, without copying records: the canonical name
@@ -60,22 +62,22 @@ pub struct CollectedAddrs {
     pub addrs: Vec<IpAddr>,
 }
 
-/// `addresses(&collect(message, qname, qtype))` and its canonical name, for address lookups:
-/// no record is cloned.
-pub fn collect_addresses(message: &Message, qname: &str, qtype: RecordType) -> CollectedAddrs {
-    let (canonical, mut at_end) = chain(message, qname, qtype);
+/// `addresses(&collect(message, qname, qtype))` and its canonical name, for address lookups.
+pub fn collect_addresses(message: &Message, qname: &str, qtype: u16) -> CollectedAddrs {
+    let (canonical, at_end) = chain(message, qname, qtype);
     let mut addrs: Vec<IpAddr> = Vec::new();
-    for r in message.answers.iter().filter(|r| r.record_type() == qtype) {
-        let ip = match &r.data {
-            RData::A(a) => IpAddr::V4(a.0),
-            RData::AAAA(a) => IpAddr::V6(a.0),
-            _ => continue,
-        };
-        if at_end(r) && !addrs.contains(&ip) {
+    for r in message.answers().filter(|r| r.rtype == qtype) {
+        let Some(ip) = address(&r) else { continue };
+        if at_end(&r) && !addrs.contains(&ip) {
             addrs.push(ip);
         }
     }
     CollectedAddrs { canonical, addrs }
+}
+
+/// The address of an A or AAAA record.
+fn address(r: &Record<'_>) -> Option<IpAddr> {
+    r.a().map(IpAddr::V4).or_else(|| r.aaaa().map(IpAddr::V6))
 }
 
 /// Follows the CNAME chain of [`collect`]: the canonical name, and a test for the answer
@@ -84,14 +86,14 @@ pub fn collect_addresses(message: &Message, qname: &str, qtype: RecordType) -> C
 fn chain<'m>(
     message: &'m Message,
     qname: &str,
-    qtype: RecordType,
-) -> (String, impl FnMut(&Record) -> bool + 'm) {
+    qtype: u16,
+) -> (String, impl Fn(&Record<'m>) -> bool + 'm) {
     let given = match qname {
         "." => ".",
         _ => qname.strip_suffix('.').unwrap_or(qname),
     };
-    // The query name's labels, borrowed: copied into a small buffer so that the test outlives
-    // `qname` (no allocation for names up to the wire maximum).
+    // The query name's labels, copied into a small buffer so that the test outlives `qname`
+    // (no allocation for names up to the wire maximum).
     let mut query = [0u8; super::MAX_NAME_LEN];
     let query_len = match checked_name(qname) {
         Ok(checked) => {
@@ -100,29 +102,26 @@ fn chain<'m>(
         }
         Err(_) => None,
     };
-    let in_class = |r: &&Record| r.dns_class == DNSClass::IN;
+    let in_class = |r: &Record<'_>| r.class == CLASS_IN;
 
-    // The chain after the query name: CNAME targets, borrowed from the message (no copies).
-    let mut chain: [Option<&Name>; MAX_CNAME_HOPS] = [None; MAX_CNAME_HOPS];
+    // The chain after the query name: CNAME targets, read in place.
+    let mut chain: [Option<Name<'m>>; MAX_CNAME_HOPS] = [None; MAX_CNAME_HOPS];
     let mut hops = 0;
     // Whether `name` is the chain's name at position `i` (0: the query name).
-    let is_at = move |name: &Name, i: usize, chain: &[Option<&Name>]| match (i, query_len) {
+    let is_at = move |name: &Name<'_>, i: usize, chain: &[Option<Name<'m>>]| match (i, query_len) {
         (_, None) => false,
-        (0, Some(len)) => name_eq_labels(name, labels_of(&query[..len])),
-        (_, Some(_)) => chain[i - 1].is_some_and(|c| name.eq_ignore_root(c)),
+        (0, Some(len)) => name.eq_labels(labels_of(&query[..len])),
+        (_, Some(_)) => chain[i - 1].is_some_and(|c| name.eq_ignore_case(&c)),
     };
-    if qtype != RecordType::CNAME && query_len.is_some() {
+    if qtype != rtype::CNAME && query_len.is_some() {
         while hops < MAX_CNAME_HOPS {
-            let target = message
-                .answers
-                .iter()
-                .filter(in_class)
-                .find_map(|r| match &r.data {
-                    RData::CNAME(target) if is_at(&r.name, hops, &chain) => Some(&target.0),
-                    _ => None,
-                });
+            let target = message.answers().find_map(|r| {
+                (r.rtype == rtype::CNAME && in_class(&r) && is_at(&r.name, hops, &chain))
+                    .then(|| r.target())
+                    .flatten()
+            });
             match target {
-                Some(t) if !(0..=hops).any(|i| is_at(t, i, &chain)) => {
+                Some(t) if !(0..=hops).any(|i| is_at(&t, i, &chain)) => {
                     chain[hops] = Some(t);
                     hops += 1;
                 }
@@ -131,77 +130,40 @@ fn chain<'m>(
         }
     }
     let canonical = match hops.checked_sub(1).and_then(|i| chain[i]) {
-        Some(end) => name_to_string(end),
+        Some(end) => super::name_to_string(&end),
         None => given.to_string(),
     };
-    let at_end = move |r: &Record| r.dns_class == DNSClass::IN && is_at(&r.name, hops, &chain);
+    let at_end = move |r: &Record<'m>| in_class(r) && is_at(&r.name, hops, &chain);
     (canonical, at_end)
 }
 
-/// Whether `name` has exactly `labels`, compared ASCII-case-insensitively (what
-/// [`Name::eq_ignore_root`] does between two names).
-fn name_eq_labels<'a>(name: &Name, mut labels: impl Iterator<Item = &'a [u8]>) -> bool {
-    let mut own = name.iter();
-    loop {
-        match (own.next(), labels.next()) {
-            (None, None) => return true,
-            (Some(a), Some(b)) if a.eq_ignore_ascii_case(b) => {}
-            _ => return false,
-        }
-    }
+/// Whether `name` is `qname` (a name as [`super::build_query`] takes it, trailing dot or not),
+/// ASCII case ignored; never for an invalid `qname`.
+pub fn name_is(name: &Name<'_>, qname: &str) -> bool {
+    checked_name(qname).is_ok_and(|c| name.eq_labels(labels_of(c)))
 }
 
 /// The A and AAAA addresses among the collected records, in order.
-pub fn addresses(c: &Collected) -> Vec<IpAddr> {
-    c.records
-        .iter()
-        .filter_map(|r| match &r.data {
-            RData::A(a) => Some(IpAddr::V4(a.0)),
-            RData::AAAA(a) => Some(IpAddr::V6(a.0)),
-            _ => None,
-        })
-        .collect()
-}
-
-/// Presentation form of a name without the trailing dot (`"."` for the root). Printable ASCII
-/// is kept as is (no punycode decoding, no case change); `.` and `\` inside a label are escaped
-/// with a backslash, other bytes as `\DDD` (decimal, RFC 1035 5.1, as glibc's `ns_name_ntop`).
-pub fn name_to_string(name: &Name) -> String {
-    if name.num_labels() == 0 {
-        return ".".to_string();
-    }
-    let mut s = String::with_capacity(name.len());
-    for (i, label) in name.iter().enumerate() {
-        if i > 0 {
-            s.push('.');
-        }
-        for &b in label {
-            match b {
-                b'.' | b'\\' => {
-                    s.push('\\');
-                    s.push(char::from(b));
-                }
-                0x21..=0x7e => s.push(char::from(b)),
-                _ => {
-                    s.push('\\');
-                    s.push_str(&format!("{b:03}"));
-                }
-            }
-        }
-    }
-    s
+pub fn addresses(c: &Collected<'_>) -> Vec<IpAddr> {
+    c.records.iter().filter_map(address).collect()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::wire::name_to_string;
     use crate::wire::testutil::{a_record, aaaa_record, cname_record, name};
+    use hickory_proto::rr::Record as HRecord;
     use std::net::Ipv4Addr;
 
-    fn msg(answers: Vec<Record>) -> Message {
-        let mut m = Message::response(1, hickory_proto::op::OpCode::Query);
+    const A: u16 = rtype::A;
+    const AAAA: u16 = rtype::AAAA;
+    const CNAME: u16 = rtype::CNAME;
+
+    fn msg(answers: Vec<HRecord>) -> Message {
+        let mut m = hickory_proto::op::Message::response(1, hickory_proto::op::OpCode::Query);
         m.add_answers(answers);
-        m
+        Message::parse(&m.to_vec().unwrap()).unwrap()
     }
 
     fn ips(c: &Collected) -> Vec<IpAddr> {
@@ -214,7 +176,7 @@ mod tests {
             a_record("host.example.com.", [192, 0, 2, 1]),
             a_record("host.example.com.", [192, 0, 2, 2]),
         ]);
-        let c = collect(&m, "Host.Example.com.", RecordType::A);
+        let c = collect(&m, "Host.Example.com.", A);
         assert_eq!(c.canonical, "Host.Example.com");
         assert_eq!(
             ips(&c),
@@ -230,11 +192,11 @@ mod tests {
             a_record("e1.cdn.net.", [198, 51, 100, 7]),
             a_record("e1.cdn.net.", [198, 51, 100, 8]),
         ]);
-        let c = collect(&m, "www.example.com", RecordType::A);
+        let c = collect(&m, "www.example.com", A);
         assert_eq!(c.canonical, "e1.cdn.net");
         assert_eq!(c.records.len(), 2);
         // No AAAA at the end of the chain.
-        let c = collect(&m, "www.example.com", RecordType::AAAA);
+        let c = collect(&m, "www.example.com", AAAA);
         assert_eq!(c.canonical, "e1.cdn.net");
         assert!(c.records.is_empty());
     }
@@ -246,7 +208,7 @@ mod tests {
             cname_record("Edge.cdn.NET.", "e1.cdn.net."),
             cname_record("WWW.example.com.", "edge.CDN.net."),
         ]);
-        let c = collect(&m, "www.EXAMPLE.com", RecordType::A);
+        let c = collect(&m, "www.EXAMPLE.com", A);
         assert_eq!(c.canonical, "e1.cdn.net");
         assert_eq!(ips(&c), vec![IpAddr::from([198, 51, 100, 7])]);
     }
@@ -260,7 +222,7 @@ mod tests {
             a_record("real.example.com.", [203, 0, 113, 3]),
             aaaa_record("real.example.com.", "2001:db8::1".parse().unwrap()),
         ]);
-        let c = collect(&m, "www.example.com", RecordType::A);
+        let c = collect(&m, "www.example.com", A);
         assert_eq!(c.canonical, "real.example.com");
         assert_eq!(ips(&c), vec![IpAddr::from([203, 0, 113, 3])]);
     }
@@ -272,12 +234,12 @@ mod tests {
             cname_record("b.example.", "a.example."),
             a_record("a.example.", [192, 0, 2, 1]),
         ]);
-        let c = collect(&m, "a.example", RecordType::A);
+        let c = collect(&m, "a.example", A);
         assert_eq!(c.canonical, "b.example");
         assert!(c.records.is_empty());
         // Self-loop.
         let m = msg(vec![cname_record("a.example.", "A.example.")]);
-        let c = collect(&m, "a.example", RecordType::A);
+        let c = collect(&m, "a.example", A);
         assert_eq!(c.canonical, "a.example");
         assert!(c.records.is_empty());
     }
@@ -292,7 +254,8 @@ mod tests {
             ));
             answers.push(a_record(&format!("n{}.example.", i + 1), [10, 0, 0, i + 1]));
         }
-        let c = collect(&msg(answers), "n0.example", RecordType::A);
+        let m = msg(answers);
+        let c = collect(&m, "n0.example", A);
         assert_eq!(c.canonical, format!("n{MAX_CNAME_HOPS}.example"));
         assert_eq!(
             ips(&c),
@@ -303,11 +266,12 @@ mod tests {
     #[test]
     fn chain_of_20_resolves() {
         // musl and glibc both resolve it (tests/faults.rs cname_chain_of_20).
-        let mut answers: Vec<Record> = (0..20)
+        let mut answers: Vec<HRecord> = (0..20)
             .map(|i| cname_record(&format!("c{i}.test."), &format!("c{}.test.", i + 1)))
             .collect();
         answers.push(a_record("c20.test.", [10, 0, 0, 20]));
-        let c = collect(&msg(answers), "c0.test", RecordType::A);
+        let m = msg(answers);
+        let c = collect(&m, "c0.test", A);
         assert_eq!(c.canonical, "c20.test");
         assert_eq!(ips(&c), vec![IpAddr::from([10, 0, 0, 20])]);
     }
@@ -322,7 +286,7 @@ mod tests {
             dup,
             a_record("h.example.", [192, 0, 2, 9]),
         ]);
-        let c = collect(&m, "h.example", RecordType::A);
+        let c = collect(&m, "h.example", A);
         assert_eq!(
             ips(&c),
             vec![
@@ -338,7 +302,7 @@ mod tests {
             cname_record("www.example.com.", "real.example.com."),
             cname_record("real.example.com.", "x.example.com."),
         ]);
-        let c = collect(&m, "www.example.com", RecordType::CNAME);
+        let c = collect(&m, "www.example.com", CNAME);
         assert_eq!(c.canonical, "www.example.com");
         assert_eq!(c.records.len(), 1);
     }
@@ -350,11 +314,11 @@ mod tests {
             a_record("example.", [192, 0, 2, 2]),
             a_record(".", [192, 0, 2, 3]),
         ]);
-        let c = collect(&m, "*.Example", RecordType::A);
+        let c = collect(&m, "*.Example", A);
         assert_eq!(ips(&c), vec![IpAddr::from([192, 0, 2, 1])]);
-        let c = collect(&m, "example.", RecordType::A);
+        let c = collect(&m, "example.", A);
         assert_eq!(ips(&c), vec![IpAddr::from([192, 0, 2, 2])]);
-        let c = collect(&m, ".", RecordType::A);
+        let c = collect(&m, ".", A);
         assert_eq!(c.canonical, ".");
         assert_eq!(ips(&c), vec![IpAddr::from([192, 0, 2, 3])]);
     }
@@ -381,14 +345,14 @@ mod tests {
             "a..b",
             ".",
         ] {
-            for t in [RecordType::A, RecordType::AAAA, RecordType::CNAME] {
+            for t in [A, AAAA, CNAME] {
                 let c = collect(&m, q, t);
                 let fast = collect_addresses(&m, q, t);
                 assert_eq!(fast.canonical, c.canonical, "{q} {t}");
                 assert_eq!(fast.addrs, addresses(&c), "{q} {t}");
             }
         }
-        let fast = collect_addresses(&m, "www.example.com", RecordType::A);
+        let fast = collect_addresses(&m, "www.example.com", A);
         assert_eq!(fast.canonical, "e1.cdn.net");
         assert_eq!(
             fast.addrs,
@@ -401,19 +365,30 @@ mod tests {
 
     #[test]
     fn invalid_qname() {
-        let c = collect(&msg(vec![]), "a..b", RecordType::A);
+        let m = msg(vec![]);
+        let c = collect(&m, "a..b", A);
         assert_eq!(c.canonical, "a..b");
         assert!(c.records.is_empty());
     }
 
     #[test]
     fn presentation_form() {
+        // The owner of the one answer record, as read from the wire.
+        let shown = |owner: hickory_proto::rr::Name| {
+            let mut r = a_record("x.", [192, 0, 2, 1]);
+            r.name = owner;
+            let m = msg(vec![r]);
+            let first = m.answers().next().unwrap();
+            name_to_string(&first.name)
+        };
         assert_eq!(
-            name_to_string(&name("xn--bcher-kva.example.")),
+            shown(name("xn--bcher-kva.example.")),
             "xn--bcher-kva.example"
         );
-        assert_eq!(name_to_string(&Name::root()), ".");
-        let raw = Name::from_labels(vec![&b"a.b"[..], b"c\\d", b"e f\x01", b"-_*"]).unwrap();
-        assert_eq!(name_to_string(&raw), "a\\.b.c\\\\d.e\\032f\\001.-_*");
+        assert_eq!(shown(hickory_proto::rr::Name::root()), ".");
+        let raw =
+            hickory_proto::rr::Name::from_labels(vec![&b"a.b"[..], b"c\\d", b"e f\x01", b"-_*"])
+                .unwrap();
+        assert_eq!(shown(raw), "a\\.b.c\\\\d.e\\032f\\001.-_*");
     }
 }

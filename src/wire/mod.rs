@@ -1,24 +1,23 @@
 //! DNS messages: query building, response validation, record collection along CNAME chains.
 //!
-//! Queries are built by hand (byte-exact, like `res_mkquery`); responses are parsed with
-//! hickory-proto after the header and question have been checked by hand against the query.
+//! Queries are built by hand (byte-exact, like `res_mkquery`); responses are checked against
+//! the query, then whole, and read in place ([`Message`]): no record is copied.
 //!
 //! - [`build_query`]: one question, RD set, optional EDNS0 OPT record.
 //! - [`check_response`]: does this packet answer that query? ([`Response`])
 //! - [`collect`]: the records of one type at the end of the CNAME chain ([`Collected`]).
 
 mod collect;
+mod message;
 mod query;
 mod response;
 #[cfg(test)]
 pub(crate) mod testutil;
 
 pub use collect::{
-    addresses, collect, collect_addresses, name_to_string, Collected, CollectedAddrs,
-    MAX_CNAME_HOPS,
+    addresses, collect, collect_addresses, name_is, Collected, CollectedAddrs, MAX_CNAME_HOPS,
 };
-pub use hickory_proto::op::Message;
-pub use hickory_proto::rr::RecordType;
+pub use message::{name_to_string, rtype, Labels, Message, Name, Record, Records};
 pub use query::{build_query, build_query_ad, check_name, EDNS_PAYLOAD, FLAG_AD};
 pub use response::{check_response, query_id, Response};
 
@@ -58,10 +57,80 @@ pub mod rcode {
     }
 }
 
-/// Mnemonic of a record type for log lines (`TYPE<n>` for types hickory does not know).
+/// Mnemonics of record types (RFC 1035, 3596, 2782, 6891, 4034, 6698, 7553, 8659, 9460), for
+/// log lines and the `dnsshim` command.
+const TYPE_NAMES: &[(u16, &str)] = &[
+    (1, "A"),
+    (2, "NS"),
+    (5, "CNAME"),
+    (6, "SOA"),
+    (12, "PTR"),
+    (13, "HINFO"),
+    (15, "MX"),
+    (16, "TXT"),
+    (17, "RP"),
+    (18, "AFSDB"),
+    (24, "SIG"),
+    (25, "KEY"),
+    (28, "AAAA"),
+    (29, "LOC"),
+    (33, "SRV"),
+    (35, "NAPTR"),
+    (36, "KX"),
+    (37, "CERT"),
+    (39, "DNAME"),
+    (41, "OPT"),
+    (42, "APL"),
+    (43, "DS"),
+    (44, "SSHFP"),
+    (45, "IPSECKEY"),
+    (46, "RRSIG"),
+    (47, "NSEC"),
+    (48, "DNSKEY"),
+    (49, "DHCID"),
+    (50, "NSEC3"),
+    (51, "NSEC3PARAM"),
+    (52, "TLSA"),
+    (53, "SMIMEA"),
+    (55, "HIP"),
+    (59, "CDS"),
+    (60, "CDNSKEY"),
+    (61, "OPENPGPKEY"),
+    (62, "CSYNC"),
+    (63, "ZONEMD"),
+    (64, "SVCB"),
+    (65, "HTTPS"),
+    (99, "SPF"),
+    (108, "EUI48"),
+    (109, "EUI64"),
+    (249, "TKEY"),
+    (250, "TSIG"),
+    (251, "IXFR"),
+    (252, "AXFR"),
+    (255, "ANY"),
+    (256, "URI"),
+    (257, "CAA"),
+];
+
+/// Mnemonic of a record type (`TYPE<n>` for the ones without a name here, RFC 3597 5).
 pub fn type_name(qtype: u16) -> String {
-    match RecordType::from(qtype) {
-        RecordType::Unknown(n) => format!("TYPE{n}"),
-        t => t.to_string(),
+    match TYPE_NAMES.iter().find(|(n, _)| *n == qtype) {
+        Some((_, name)) => (*name).to_string(),
+        None => format!("TYPE{qtype}"),
     }
+}
+
+/// The type a mnemonic (ASCII case ignored) or a `TYPE<n>` form names.
+pub fn type_from_name(name: &str) -> Option<u16> {
+    if let Some(n) = name
+        .get(..4)
+        .filter(|p| p.eq_ignore_ascii_case("TYPE"))
+        .and_then(|_| name[4..].parse::<u16>().ok())
+    {
+        return Some(n);
+    }
+    TYPE_NAMES
+        .iter()
+        .find(|(_, m)| m.eq_ignore_ascii_case(name))
+        .map(|(n, _)| *n)
 }

@@ -1,28 +1,21 @@
-//! Deciding whether a packet answers a query, and parsing it.
+//! Deciding whether a packet answers a query, and reading it.
 
-use hickory_proto::op::{Header, Message, Query};
-use hickory_proto::serialize::binary::{BinDecodable, BinDecoder};
-
+use super::message::{skip_name, Message, Name, WireName};
 use super::HEADER_LEN;
-
-/// Longest uncompressed name on the wire (RFC 1035 3.1).
-const MAX_WIRE_NAME: usize = 255;
-/// Compression pointers followed while reading one name before giving up (loop guard).
-const MAX_POINTERS: usize = 64;
 
 /// A packet that answers the query it was checked against (see [`check_response`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Response {
-    /// The parsed message. For a truncated or malformed packet that hickory cannot parse, only
-    /// the header and the question (no records).
+    /// The checked message. For a truncated or malformed packet, only the header and the
+    /// question (no records).
     pub message: Message,
-    /// Response code, including the EDNS0 extended bits when the OPT record was parsed.
+    /// Response code, including the EDNS0 extended bits when the OPT record was read.
     pub rcode: u16,
     /// TC bit: the records are incomplete and must not be used; ask again over TCP.
     pub truncated: bool,
     /// Size of the packet in bytes.
     pub len: usize,
-    /// The packet matches the query (ID, question) but its body cannot be parsed and it is not
+    /// The packet matches the query (ID, question) but its body cannot be read and it is not
     /// truncated: it is not an answer, the server that sent it failed for this question.
     /// [`crate::transport::resolve`] never hands out a `Response` with this set.
     pub malformed: bool,
@@ -40,13 +33,13 @@ pub fn query_id(msg: &[u8]) -> Option<u16> {
 /// ID, QDCOUNT != 1, or a question (name compared ASCII-case-insensitively, type, class) other
 /// than the query's. Such packets are to be ignored (keep waiting).
 ///
-/// When it does, the packet is parsed with hickory-proto:
-/// - parsed: `Some(Response { malformed: false, .. })` with the full message;
-/// - not parsable and TC set: `Some(Response { truncated: true, malformed: false, .. })` whose
-///   message holds only header and question (a truncated packet may end in the middle of a
-///   record; it only serves to trigger the TCP retry);
-/// - not parsable and TC clear: `Some(Response { malformed: true, .. })`, header and question
-///   only: a failure of the server that sent it, not an answer.
+/// When it does, the whole packet is checked ([`Message::parse`]):
+/// - well formed: `Some(Response { malformed: false, .. })` with the full message;
+/// - not well formed and TC set: `Some(Response { truncated: true, malformed: false, .. })`
+///   whose message holds only header and question (a truncated packet may end in the middle
+///   of a record; it only serves to trigger the TCP retry);
+/// - not well formed and TC clear: `Some(Response { malformed: true, .. })`, header and
+///   question only: a failure of the server that sent it, not an answer.
 ///
 /// Never panics, whatever the input.
 pub fn check_response(query: &[u8], resp: &[u8]) -> Option<Response> {
@@ -64,16 +57,16 @@ pub fn check_response(query: &[u8], resp: &[u8]) -> Option<Response> {
         return None;
     }
     let truncated = resp[2] & 0x02 != 0;
-    match Message::from_vec(resp) {
-        Ok(message) => Some(Response {
-            rcode: u16::from(message.metadata.response_code),
+    match Message::parse(resp) {
+        Some(message) => Some(Response {
+            rcode: message.rcode(),
             message,
             truncated,
             len: resp.len(),
             malformed: false,
         }),
-        Err(_) => Some(Response {
-            message: header_and_question(resp)?,
+        None => Some(Response {
+            message: Message::header_only(resp)?,
             rcode: u16::from(resp[3] & 0x0f),
             truncated,
             len: resp.len(),
@@ -82,96 +75,17 @@ pub fn check_response(query: &[u8], resp: &[u8]) -> Option<Response> {
     }
 }
 
-/// A message with only the header and the question of `resp` (whose question already parsed by
-/// hand, so hickory's reading of it should succeed too; if not, header only).
-fn header_and_question(resp: &[u8]) -> Option<Message> {
-    let mut decoder = BinDecoder::new(resp);
-    let header = Header::read(&mut decoder).ok()?;
-    let metadata = header.metadata;
-    let mut message = Message::new(metadata.id, metadata.message_type, metadata.op_code);
-    message.metadata = metadata;
-    if let Ok(q) = Query::read(&mut decoder) {
-        message.add_query(q);
-    }
-    Some(message)
-}
-
-/// A name in uncompressed wire form with ASCII letters lowercased, on the stack.
-#[derive(Clone, Copy)]
-struct WireName {
-    bytes: [u8; MAX_WIRE_NAME],
-    len: usize,
-}
-
-impl WireName {
-    fn as_slice(&self) -> &[u8] {
-        &self.bytes[..self.len]
-    }
-
-    /// Appends `part`; `None` when the name would exceed [`MAX_WIRE_NAME`] bytes.
-    fn push(&mut self, part: impl ExactSizeIterator<Item = u8>) -> Option<()> {
-        let end = self.len.checked_add(part.len())?;
-        for (dst, b) in self.bytes.get_mut(self.len..end)?.iter_mut().zip(part) {
-            *dst = b;
-        }
-        self.len = end;
-        Some(())
-    }
-}
-
-impl PartialEq for WireName {
-    fn eq(&self, other: &WireName) -> bool {
-        self.as_slice() == other.as_slice()
-    }
-}
-
 /// The first question of a message: its name in uncompressed wire form with ASCII letters
 /// lowercased, its type and class.
 fn read_question(msg: &[u8]) -> Option<(WireName, u16, u16)> {
-    let (name, pos) = read_name(msg, HEADER_LEN)?;
+    let pos = skip_name(msg, HEADER_LEN)?;
     let tail = msg.get(pos..pos + 4)?;
+    let name = Name::new(msg, HEADER_LEN).to_wire_lower();
     Some((
         name,
         u16::from_be_bytes([tail[0], tail[1]]),
         u16::from_be_bytes([tail[2], tail[3]]),
     ))
-}
-
-/// Reads the possibly compressed name at `pos`: its uncompressed wire form (ASCII lowercased)
-/// and the position right after it in `msg`. `None` for anything malformed: out of bounds,
-/// longer than 255 bytes, pointer loops, extended label types.
-fn read_name(msg: &[u8], mut pos: usize) -> Option<(WireName, usize)> {
-    let mut out = WireName {
-        bytes: [0; MAX_WIRE_NAME],
-        len: 0,
-    };
-    let mut end = None;
-    let mut pointers = 0;
-    loop {
-        let len = usize::from(*msg.get(pos)?);
-        match len & 0xc0 {
-            0x00 if len == 0 => {
-                out.push(std::iter::once(0))?;
-                return Some((out, end.unwrap_or(pos + 1)));
-            }
-            0x00 => {
-                let label = msg.get(pos + 1..pos + 1 + len)?;
-                out.push(std::iter::once(len as u8))?;
-                out.push(label.iter().map(u8::to_ascii_lowercase))?;
-                pos += 1 + len;
-            }
-            0xc0 => {
-                let low = usize::from(*msg.get(pos + 1)?);
-                end.get_or_insert(pos + 2);
-                pointers += 1;
-                if pointers > MAX_POINTERS {
-                    return None;
-                }
-                pos = ((len & 0x3f) << 8) | low;
-            }
-            _ => return None,
-        }
-    }
 }
 
 #[cfg(test)]
@@ -198,7 +112,7 @@ mod tests {
         assert_eq!(r.rcode, rcode::NOERROR);
         assert!(!r.truncated && !r.malformed);
         assert_eq!(r.len, good().len());
-        assert_eq!(r.message.answers.len(), 1);
+        assert_eq!(r.message.answers().count(), 1);
     }
 
     #[test]
@@ -301,8 +215,8 @@ mod tests {
         let resp = check_response(&query(), &r).unwrap();
         assert!(resp.truncated);
         assert!(!resp.malformed);
-        assert!(resp.message.answers.is_empty());
-        assert_eq!(resp.message.queries.len(), 1);
+        assert!(resp.message.has_no_answers());
+        assert!(resp.message.question().is_some());
     }
 
     #[test]
@@ -312,7 +226,7 @@ mod tests {
         let resp = check_response(&query(), &r).unwrap();
         assert!(resp.malformed);
         assert!(!resp.truncated);
-        assert!(resp.message.answers.is_empty());
+        assert!(resp.message.has_no_answers());
     }
 
     #[test]

@@ -22,9 +22,8 @@ use dnsshim::lookup::reverse;
 use dnsshim::lookup::{self, ai, Family, Semantics};
 use dnsshim::numeric::{parse_literal, Literal};
 use dnsshim::transport::{self, Policy, Question};
-use dnsshim::wire::{self, rcode, Message, RecordType};
+use dnsshim::wire::{self, rcode, rtype, Message, Record};
 use dnsshim::{trace, Error};
-use hickory_proto::rr::{DNSClass, RData, Record};
 
 use crate::{EXIT_ERROR, EXIT_NOT_FOUND, EXIT_OK};
 
@@ -57,7 +56,7 @@ enum Ask {
     /// getaddrinfo for this family.
     Addresses(Family),
     /// One DNS type.
-    Type(RecordType),
+    Type(u16),
 }
 
 pub fn main(args: &[String]) -> ExitCode {
@@ -167,16 +166,7 @@ fn parse_type(v: &str) -> Option<Ask> {
         "AAAA" => return Some(Ask::Addresses(Family::Inet6)),
         _ => {}
     }
-    if let Some(n) = up.strip_prefix("TYPE") {
-        return n
-            .parse::<u16>()
-            .ok()
-            .map(|n| Ask::Type(RecordType::from(n)));
-    }
-    match up.parse::<RecordType>() {
-        Ok(RecordType::Unknown(_)) | Err(_) => None,
-        Ok(t) => Some(Ask::Type(t)),
-    }
+    wire::type_from_name(&up).map(Ask::Type)
 }
 
 /// What a successful lookup printed, and a short account of where it came from.
@@ -261,8 +251,8 @@ fn addresses(name: &str, family: Family, sem: Semantics) -> Result<Found, Error>
 }
 
 /// One DNS type through the search list.
-fn records(name: &str, qtype: RecordType, sem: Semantics, policy: &Policy) -> Result<Found, Error> {
-    if qtype == RecordType::PTR {
+fn records(name: &str, qtype: u16, sem: Semantics, policy: &Policy) -> Result<Found, Error> {
+    if qtype == rtype::PTR {
         if let Literal::Addr(ip, scope_id) = parse_literal(name) {
             return reverse(&ip, scope_id, sem);
         }
@@ -300,21 +290,20 @@ fn reverse(ip: &IpAddr, scope_id: u32, sem: Semantics) -> Result<Found, Error> {
 
 /// One question for one fully qualified name: the CNAME chain and the records at its end
 /// (`ANY`: every answer record). NXDOMAIN → `NotFound`; no record → `NoData`.
-fn ask(fqdn: &str, qtype: RecordType, policy: &Policy) -> Result<Vec<String>, Error> {
+fn ask(fqdn: &str, qtype: u16, policy: &Policy) -> Result<Vec<String>, Error> {
     let q = [Question {
         name: fqdn.to_string(),
-        qtype: u16::from(qtype),
+        qtype,
     }];
     let resp = transport::resolve(&q, policy).pop().ok_or(Error::Fail)??;
     if resp.rcode == rcode::NXDOMAIN {
         return Err(Error::NotFound);
     }
-    let lines: Vec<String> = if qtype == RecordType::ANY {
+    let lines: Vec<String> = if qtype == rtype::ANY {
         resp.message
-            .answers
-            .iter()
-            .filter(|r| r.dns_class == DNSClass::IN)
-            .map(line)
+            .answers()
+            .filter(|r| r.class == wire::CLASS_IN)
+            .map(|r| line(&r))
             .collect()
     } else {
         let mut v = chain(&resp.message, fqdn);
@@ -337,11 +326,11 @@ fn chain(msg: &Message, fqdn: &str) -> Vec<String> {
     let mut seen = vec![fqdn.trim_end_matches('.').to_ascii_lowercase()];
     let mut current = fqdn.to_string();
     for _ in 0..wire::MAX_CNAME_HOPS {
-        let c = wire::collect(msg, &current, RecordType::CNAME);
+        let c = wire::collect(msg, &current, rtype::CNAME);
         let Some(r) = c.records.first() else { break };
-        let RData::CNAME(target) = &r.data else { break };
+        let Some(target) = r.target() else { break };
         out.push(line(r));
-        let next = wire::name_to_string(&target.0);
+        let next = wire::name_to_string(&target);
         if seen.contains(&next.to_ascii_lowercase()) {
             break;
         }
@@ -352,44 +341,74 @@ fn chain(msg: &Message, fqdn: &str) -> Vec<String> {
 }
 
 /// `NAME TYPE DATA` for one record.
-fn line(r: &Record) -> String {
+fn line(r: &Record<'_>) -> String {
     format!(
         "{} {} {}",
         wire::name_to_string(&r.name),
-        wire::type_name(u16::from(r.record_type())),
-        rdata(&r.data)
+        wire::type_name(r.rtype),
+        rdata(r)
     )
 }
 
-/// Presentation form of record data; names without the trailing dot, as owners are shown.
-fn rdata(d: &RData) -> String {
-    let n = |name: &hickory_proto::rr::Name| wire::name_to_string(name);
-    match d {
-        RData::A(a) => a.0.to_string(),
-        RData::AAAA(a) => a.0.to_string(),
-        RData::CNAME(c) => n(&c.0),
-        RData::PTR(p) => n(&p.0),
-        RData::NS(ns) => n(&ns.0),
-        RData::MX(mx) => format!("{} {}", mx.preference, n(&mx.exchange)),
-        RData::SRV(s) => format!("{} {} {} {}", s.priority, s.weight, s.port, n(&s.target)),
-        RData::TXT(t) => t
-            .txt_data
-            .iter()
-            .map(|s| quoted(s))
-            .collect::<Vec<_>>()
-            .join(" "),
-        RData::SOA(s) => format!(
-            "{} {} {} {} {} {} {}",
-            n(&s.mname),
-            n(&s.rname),
-            s.serial,
-            s.refresh,
-            s.retry,
-            s.expire,
-            s.minimum
-        ),
-        other => printable(&other.to_string()),
+/// Presentation form of record data (RFC 1035 5.1); names without the trailing dot, as
+/// owners are shown; types without a form here in RFC 3597's generic `\# LENGTH HEX`.
+fn rdata(r: &Record<'_>) -> String {
+    let d = r.data();
+    let n = |offset: usize| {
+        r.name_at(offset)
+            .map(|(name, end)| (wire::name_to_string(&name), end))
+    };
+    let u16_at = |i: usize| u16::from_be_bytes([d[i], d[i + 1]]);
+    let known = match r.rtype {
+        rtype::A => r.a().map(|a| a.to_string()),
+        rtype::AAAA => r.aaaa().map(|a| a.to_string()),
+        rtype::CNAME | rtype::PTR | rtype::NS | rtype::DNAME => {
+            r.target().map(|t| wire::name_to_string(&t))
+        }
+        rtype::MX => n(2).map(|(x, _)| format!("{} {x}", u16_at(0))),
+        rtype::SRV => n(6).map(|(t, _)| format!("{} {} {} {t}", u16_at(0), u16_at(2), u16_at(4))),
+        rtype::TXT => strings(d).map(|v| v.iter().map(|s| quoted(s)).collect::<Vec<_>>().join(" ")),
+        rtype::SOA => n(0).and_then(|(m, end)| {
+            let (rname, end) = n(end)?;
+            let f: Vec<u32> = d
+                .get(end..end + 20)?
+                .chunks(4)
+                .map(|c| u32::from_be_bytes([c[0], c[1], c[2], c[3]]))
+                .collect();
+            Some(format!(
+                "{m} {rname} {} {} {} {} {}",
+                f[0], f[1], f[2], f[3], f[4]
+            ))
+        }),
+        CAA => (d.len() >= 2)
+            .then(|| {
+                d.get(2..2 + usize::from(d[1]))
+                    .map(|tag| (d[0], tag, &d[2 + tag.len()..]))
+            })
+            .flatten()
+            .map(|(flags, tag, value)| {
+                format!("{flags} {} {}", String::from_utf8_lossy(tag), quoted(value))
+            }),
+        _ => None,
+    };
+    known.unwrap_or_else(|| {
+        let hex: String = d.iter().map(|b| format!("{b:02x}")).collect();
+        format!("\\# {} {hex}", d.len()).trim_end().to_string()
+    })
+}
+
+/// Type of CAA records (RFC 8659).
+const CAA: u16 = 257;
+
+/// The character-strings of TXT data (RFC 1035 3.3.14), `None` if they do not fill it.
+fn strings(mut d: &[u8]) -> Option<Vec<&[u8]>> {
+    let mut out = Vec::new();
+    while let Some((&len, rest)) = d.split_first() {
+        let s = rest.get(..usize::from(len))?;
+        out.push(s);
+        d = &rest[s.len()..];
     }
+    Some(out)
 }
 
 /// A character-string in double quotes: `"` and `\` escaped, other bytes outside printable
@@ -432,10 +451,10 @@ mod tests {
     fn types() {
         assert_eq!(parse_type("a"), Some(Ask::Addresses(Family::Inet)));
         assert_eq!(parse_type("AAAA"), Some(Ask::Addresses(Family::Inet6)));
-        assert_eq!(parse_type("txt"), Some(Ask::Type(RecordType::TXT)));
-        assert_eq!(parse_type("SRV"), Some(Ask::Type(RecordType::SRV)));
-        assert_eq!(parse_type("any"), Some(Ask::Type(RecordType::ANY)));
-        assert_eq!(parse_type("TYPE65"), Some(Ask::Type(RecordType::HTTPS)));
+        assert_eq!(parse_type("txt"), Some(Ask::Type(rtype::TXT)));
+        assert_eq!(parse_type("SRV"), Some(Ask::Type(rtype::SRV)));
+        assert_eq!(parse_type("any"), Some(Ask::Type(rtype::ANY)));
+        assert_eq!(parse_type("TYPE65"), Some(Ask::Type(65)));
         assert_eq!(parse_type("bogus"), None);
         assert_eq!(parse_type("TYPEx"), None);
     }

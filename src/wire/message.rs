@@ -1,0 +1,652 @@
+//! Reading a DNS message (RFC 1035 4.1) in place: the packet is checked once, whole, then its
+//! records are read straight from the bytes, names included (compression pointers followed on
+//! the fly). No record is copied and nothing is allocated past the packet itself, which is what
+//! keeps a 60-record answer about as cheap as a 1-record one.
+
+use std::net::{Ipv4Addr, Ipv6Addr};
+
+use super::{HEADER_LEN, TYPE_OPT};
+
+/// Longest name on the wire, length bytes and root included (RFC 1035 3.1).
+pub(crate) const MAX_WIRE_NAME: usize = 255;
+/// Compression pointers followed while reading one name before giving up (loop guard).
+const MAX_POINTERS: usize = 64;
+
+/// Record types the library reads (RFC 1035 3.2.2, RFC 3596, RFC 2782).
+pub mod rtype {
+    pub const A: u16 = 1;
+    pub const NS: u16 = 2;
+    pub const CNAME: u16 = 5;
+    pub const SOA: u16 = 6;
+    pub const PTR: u16 = 12;
+    pub const MX: u16 = 15;
+    pub const TXT: u16 = 16;
+    pub const AAAA: u16 = 28;
+    pub const SRV: u16 = 33;
+    pub const DNAME: u16 = 39;
+    pub const ANY: u16 = 255;
+}
+
+/// A received message whose every section was checked to be well formed (see
+/// [`Message::parse`]), or only its header and question (see [`Message::header_only`]).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Message {
+    bytes: Vec<u8>,
+    /// Where the answer section starts.
+    answers_at: usize,
+    /// How many answer records are read from there (0 when the body was not checked or the
+    /// answers were dropped).
+    answer_count: u16,
+    /// Upper eight bits of the 12-bit response code, from the OPT record (RFC 6891 6.1.3).
+    ext_rcode: u8,
+}
+
+impl Message {
+    /// `packet` checked whole: header; every question; every record of the answer, authority
+    /// and additional sections with a well-formed owner name (labels of at most 63 bytes,
+    /// at most 255 bytes uncompressed, pointers inside the packet, no pointer loop, no
+    /// extended label type) and its data inside the packet; and the data of the records the
+    /// library reads (A: 4 bytes, AAAA: 16; NS, CNAME, PTR, DNAME: one name filling the data;
+    /// MX, SRV, SOA: their fixed fields and names) exactly as long as it says. `None` for
+    /// anything else. Bytes after the last counted record are ignored (as both libcs do).
+    pub fn parse(packet: &[u8]) -> Option<Message> {
+        let mut pos = question_end(packet)?;
+        let answers_at = pos;
+        let count = |at: usize| u16::from_be_bytes([packet[at], packet[at + 1]]);
+        let mut ext_rcode = 0;
+        for (section, n) in [count(6), count(8), count(10)].into_iter().enumerate() {
+            for _ in 0..n {
+                let rr = read_record(packet, pos)?;
+                if !rr.data_is_valid() {
+                    return None;
+                }
+                if section == 2 && rr.rtype == TYPE_OPT {
+                    ext_rcode = (rr.ttl >> 24) as u8;
+                }
+                pos = rr.end;
+            }
+        }
+        Some(Message {
+            bytes: packet.to_vec(),
+            answers_at,
+            answer_count: count(6),
+            ext_rcode,
+        })
+    }
+
+    /// The header and the question of `packet` only (a truncated or malformed answer): no
+    /// records. `None` when not even the question can be read.
+    pub fn header_only(packet: &[u8]) -> Option<Message> {
+        let end = question_end(packet)?;
+        Some(Message {
+            bytes: packet[..end].to_vec(),
+            answers_at: end,
+            answer_count: 0,
+            ext_rcode: 0,
+        })
+    }
+
+    /// The message's bytes (for [`Message::header_only`], up to the end of the question).
+    pub fn bytes(&self) -> &[u8] {
+        &self.bytes
+    }
+
+    /// The message's bytes, taken out.
+    pub fn into_bytes(self) -> Vec<u8> {
+        self.bytes
+    }
+
+    /// The message ID.
+    pub fn id(&self) -> u16 {
+        u16::from_be_bytes([self.bytes[0], self.bytes[1]])
+    }
+
+    /// The response code: the header's four bits, with the OPT record's upper eight bits.
+    pub fn rcode(&self) -> u16 {
+        u16::from(self.bytes[3] & 0x0f) | (u16::from(self.ext_rcode) << 4)
+    }
+
+    /// The first question: name, type, class (`None` when QDCOUNT is 0).
+    pub fn question(&self) -> Option<(Name<'_>, u16, u16)> {
+        if u16::from_be_bytes([self.bytes[4], self.bytes[5]]) == 0 {
+            return None;
+        }
+        let end = skip_name(&self.bytes, HEADER_LEN)?;
+        let t = self.bytes.get(end..end + 4)?;
+        Some((
+            Name {
+                msg: &self.bytes,
+                at: HEADER_LEN,
+            },
+            u16::from_be_bytes([t[0], t[1]]),
+            u16::from_be_bytes([t[2], t[3]]),
+        ))
+    }
+
+    /// The answer section's records, in order.
+    pub fn answers(&self) -> Records<'_> {
+        Records {
+            msg: &self.bytes,
+            pos: self.answers_at,
+            left: self.answer_count,
+        }
+    }
+
+    /// Whether the answer section has no record.
+    pub fn has_no_answers(&self) -> bool {
+        self.answer_count == 0
+    }
+
+    /// Forgets the answer section (the message then answers without records).
+    pub fn clear_answers(&mut self) {
+        self.answer_count = 0;
+    }
+}
+
+/// The records of one section.
+#[derive(Debug, Clone)]
+pub struct Records<'a> {
+    msg: &'a [u8],
+    pos: usize,
+    left: u16,
+}
+
+impl<'a> Iterator for Records<'a> {
+    type Item = Record<'a>;
+
+    fn next(&mut self) -> Option<Record<'a>> {
+        if self.left == 0 {
+            return None;
+        }
+        // The message was checked whole: this only fails on a bug, and then ends the section.
+        let rr = read_record(self.msg, self.pos)?;
+        self.left -= 1;
+        self.pos = rr.end;
+        Some(rr)
+    }
+}
+
+/// One resource record, read in place.
+#[derive(Debug, Clone, Copy)]
+pub struct Record<'a> {
+    msg: &'a [u8],
+    pub name: Name<'a>,
+    pub rtype: u16,
+    pub class: u16,
+    pub ttl: u32,
+    /// Where the data starts in the message (names in it may point anywhere before).
+    data_at: usize,
+    /// Where the record ends.
+    end: usize,
+}
+
+impl<'a> Record<'a> {
+    /// The record's data, as it is on the wire.
+    pub fn data(&self) -> &'a [u8] {
+        &self.msg[self.data_at..self.end]
+    }
+
+    /// The address of an A record (class IN or not).
+    pub fn a(&self) -> Option<Ipv4Addr> {
+        let d: [u8; 4] = self.data().try_into().ok()?;
+        (self.rtype == rtype::A).then(|| Ipv4Addr::from(d))
+    }
+
+    /// The address of an AAAA record.
+    pub fn aaaa(&self) -> Option<Ipv6Addr> {
+        let d: [u8; 16] = self.data().try_into().ok()?;
+        (self.rtype == rtype::AAAA).then(|| Ipv6Addr::from(d))
+    }
+
+    /// The target of a CNAME, PTR, NS or DNAME record.
+    pub fn target(&self) -> Option<Name<'a>> {
+        matches!(
+            self.rtype,
+            rtype::CNAME | rtype::PTR | rtype::NS | rtype::DNAME
+        )
+        .then_some(Name {
+            msg: self.msg,
+            at: self.data_at,
+        })
+    }
+
+    /// A name inside the data, `offset` bytes in (MX, SRV, SOA fields); `None` when it does
+    /// not read as a name.
+    pub fn name_at(&self, offset: usize) -> Option<(Name<'a>, usize)> {
+        let at = self.data_at.checked_add(offset)?;
+        if at >= self.end {
+            return None;
+        }
+        let end = skip_name(self.msg, at)?;
+        (end <= self.end).then_some((Name { msg: self.msg, at }, end - self.data_at))
+    }
+
+    /// Whether the data of a type the library reads is exactly what that type holds.
+    fn data_is_valid(&self) -> bool {
+        let len = self.end - self.data_at;
+        let names_fill = |mut offset: usize, names: usize, tail: usize| {
+            for _ in 0..names {
+                match self.name_at(offset) {
+                    Some((_, next)) => offset = next,
+                    None => return false,
+                }
+            }
+            offset + tail == len
+        };
+        match self.rtype {
+            rtype::A => len == 4,
+            rtype::AAAA => len == 16,
+            rtype::NS | rtype::CNAME | rtype::PTR | rtype::DNAME => names_fill(0, 1, 0),
+            rtype::MX => len > 2 && names_fill(2, 1, 0),
+            rtype::SRV => len > 6 && names_fill(6, 1, 0),
+            rtype::SOA => names_fill(0, 2, 20),
+            _ => true,
+        }
+    }
+}
+
+/// A name inside a message (already checked to be well formed), read label by label.
+#[derive(Debug, Clone, Copy)]
+pub struct Name<'a> {
+    msg: &'a [u8],
+    at: usize,
+}
+
+impl<'a> Name<'a> {
+    /// The name at `at` in `msg`, which [`skip_name`] accepted.
+    pub(crate) fn new(msg: &'a [u8], at: usize) -> Name<'a> {
+        Name { msg, at }
+    }
+
+    /// The labels, in order, without the root's empty one.
+    pub fn labels(&self) -> Labels<'a> {
+        Labels {
+            msg: self.msg,
+            pos: self.at,
+            pointers: 0,
+        }
+    }
+
+    /// Whether both are the same name, ASCII case ignored.
+    pub fn eq_ignore_case(&self, other: &Name<'_>) -> bool {
+        if std::ptr::eq(self.msg, other.msg) && self.at == other.at {
+            return true;
+        }
+        labels_eq(self.labels(), other.labels())
+    }
+
+    /// Whether this name has exactly `labels`, ASCII case ignored.
+    pub fn eq_labels<'b>(&self, labels: impl Iterator<Item = &'b [u8]>) -> bool {
+        labels_eq(self.labels(), labels)
+    }
+
+    /// Whether this is the root.
+    pub fn is_root(&self) -> bool {
+        self.labels().next().is_none()
+    }
+
+    /// The name in uncompressed wire form with ASCII letters lowercased.
+    pub(crate) fn to_wire_lower(self) -> WireName {
+        let mut out = WireName {
+            bytes: [0; MAX_WIRE_NAME],
+            len: 0,
+        };
+        for label in self.labels() {
+            // A checked name fits in MAX_WIRE_NAME bytes, root included.
+            out.push(label.len() as u8);
+            for &b in label {
+                out.push(b.to_ascii_lowercase());
+            }
+        }
+        out.push(0);
+        out
+    }
+}
+
+fn labels_eq<'x, 'y>(
+    mut a: impl Iterator<Item = &'x [u8]>,
+    mut b: impl Iterator<Item = &'y [u8]>,
+) -> bool {
+    loop {
+        match (a.next(), b.next()) {
+            (None, None) => return true,
+            (Some(x), Some(y)) if x.eq_ignore_ascii_case(y) => {}
+            _ => return false,
+        }
+    }
+}
+
+/// The labels of a [`Name`].
+#[derive(Debug, Clone)]
+pub struct Labels<'a> {
+    msg: &'a [u8],
+    pos: usize,
+    pointers: usize,
+}
+
+impl<'a> Iterator for Labels<'a> {
+    type Item = &'a [u8];
+
+    fn next(&mut self) -> Option<&'a [u8]> {
+        loop {
+            let len = usize::from(*self.msg.get(self.pos)?);
+            match len & 0xc0 {
+                0x00 if len == 0 => return None,
+                0x00 => {
+                    let label = self.msg.get(self.pos + 1..self.pos + 1 + len)?;
+                    self.pos += 1 + len;
+                    return Some(label);
+                }
+                0xc0 => {
+                    self.pointers += 1;
+                    if self.pointers > MAX_POINTERS {
+                        return None;
+                    }
+                    let low = usize::from(*self.msg.get(self.pos + 1)?);
+                    self.pos = ((len & 0x3f) << 8) | low;
+                }
+                _ => return None,
+            }
+        }
+    }
+}
+
+/// A name in uncompressed wire form, on the stack.
+#[derive(Clone, Copy)]
+pub(crate) struct WireName {
+    bytes: [u8; MAX_WIRE_NAME],
+    len: usize,
+}
+
+impl WireName {
+    pub(crate) fn as_slice(&self) -> &[u8] {
+        &self.bytes[..self.len]
+    }
+
+    fn push(&mut self, b: u8) {
+        if let Some(slot) = self.bytes.get_mut(self.len) {
+            *slot = b;
+            self.len += 1;
+        }
+    }
+}
+
+impl PartialEq for WireName {
+    fn eq(&self, other: &WireName) -> bool {
+        self.as_slice() == other.as_slice()
+    }
+}
+
+/// Checks the name at `pos` (see [`Message::parse`]) and returns the position right after it
+/// in `msg` (after its first pointer, if it has one).
+pub(crate) fn skip_name(msg: &[u8], mut pos: usize) -> Option<usize> {
+    let mut end = None;
+    let mut pointers = 0;
+    let mut wire_len = 0;
+    loop {
+        let len = usize::from(*msg.get(pos)?);
+        match len & 0xc0 {
+            0x00 => {
+                wire_len += 1 + len;
+                if wire_len > MAX_WIRE_NAME {
+                    return None;
+                }
+                if len == 0 {
+                    return Some(end.unwrap_or(pos + 1));
+                }
+                if pos + 1 + len > msg.len() {
+                    return None;
+                }
+                pos += 1 + len;
+            }
+            0xc0 => {
+                let low = usize::from(*msg.get(pos + 1)?);
+                end.get_or_insert(pos + 2);
+                pointers += 1;
+                if pointers > MAX_POINTERS {
+                    return None;
+                }
+                pos = ((len & 0x3f) << 8) | low;
+            }
+            _ => return None,
+        }
+    }
+}
+
+/// Where the question section of `msg` ends (every question checked), `None` when the
+/// message is shorter than a header or a question does not read.
+fn question_end(msg: &[u8]) -> Option<usize> {
+    if msg.len() < HEADER_LEN {
+        return None;
+    }
+    let mut pos = HEADER_LEN;
+    for _ in 0..u16::from_be_bytes([msg[4], msg[5]]) {
+        pos = skip_name(msg, pos)? + 4;
+        if pos > msg.len() {
+            return None;
+        }
+    }
+    Some(pos)
+}
+
+/// The record at `pos`: owner checked, fixed fields read, data inside the message.
+fn read_record(msg: &[u8], pos: usize) -> Option<Record<'_>> {
+    let fixed = skip_name(msg, pos)?;
+    let f = msg.get(fixed..fixed + 10)?;
+    let data_at = fixed + 10;
+    let end = data_at + usize::from(u16::from_be_bytes([f[8], f[9]]));
+    if end > msg.len() {
+        return None;
+    }
+    Some(Record {
+        msg,
+        name: Name { msg, at: pos },
+        rtype: u16::from_be_bytes([f[0], f[1]]),
+        class: u16::from_be_bytes([f[2], f[3]]),
+        ttl: u32::from_be_bytes([f[4], f[5], f[6], f[7]]),
+        data_at,
+        end,
+    })
+}
+
+/// Presentation form of a name without the trailing dot (`"."` for the root). Printable ASCII
+/// is kept as is (no punycode decoding, no case change); `.` and `\` inside a label are escaped
+/// with a backslash, other bytes as `\DDD` (decimal, RFC 1035 5.1, as glibc's `ns_name_ntop`).
+pub fn name_to_string(name: &Name<'_>) -> String {
+    let mut s = String::new();
+    for (i, label) in name.labels().enumerate() {
+        if i > 0 {
+            s.push('.');
+        }
+        for &b in label {
+            match b {
+                b'.' | b'\\' => {
+                    s.push('\\');
+                    s.push(char::from(b));
+                }
+                0x21..=0x7e => s.push(char::from(b)),
+                _ => {
+                    s.push('\\');
+                    s.push(char::from(b'0' + b / 100));
+                    s.push(char::from(b'0' + b / 10 % 10));
+                    s.push(char::from(b'0' + b % 10));
+                }
+            }
+        }
+    }
+    if s.is_empty() {
+        s.push('.');
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::wire::build_query;
+    use crate::wire::testutil::{a_record, aaaa_record, cname_record, respond, Reply};
+
+    /// An answer to an A query for `host.test` with these records, counts set by `respond`.
+    fn answer(records: Vec<hickory_proto::rr::Record>) -> Vec<u8> {
+        let q = build_query(7, "host.test", rtype::A, None).unwrap();
+        respond(&q, &Reply::records(records))
+    }
+
+    /// The packet of `answer` with one raw record appended to the answer section.
+    fn with_raw_answer(raw: &[u8]) -> Vec<u8> {
+        let mut p = answer(vec![]);
+        p[7] += 1;
+        p.extend_from_slice(raw);
+        p
+    }
+
+    #[test]
+    fn reads_records_in_place() {
+        let p = answer(vec![
+            cname_record("host.test.", "Real.Test."),
+            a_record("real.test.", [192, 0, 2, 1]),
+            aaaa_record("real.test.", "2001:db8::1".parse().unwrap()),
+        ]);
+        let m = Message::parse(&p).unwrap();
+        assert_eq!(m.bytes(), &p[..]);
+        assert_eq!(m.id(), 7);
+        assert_eq!(m.rcode(), 0);
+        let (qname, qtype, qclass) = m.question().unwrap();
+        assert_eq!(
+            (name_to_string(&qname).as_str(), qtype, qclass),
+            ("host.test", 1, 1)
+        );
+        let rs: Vec<Record<'_>> = m.answers().collect();
+        assert_eq!(rs.len(), 3);
+        assert_eq!(rs[0].rtype, rtype::CNAME);
+        assert_eq!(rs[0].ttl, 300);
+        assert_eq!(name_to_string(&rs[0].target().unwrap()), "Real.Test");
+        assert!(rs[0].target().unwrap().eq_ignore_case(&rs[1].name));
+        assert!(rs[1].name.eq_labels([&b"REAL"[..], b"test"].into_iter()));
+        assert!(!rs[1].name.eq_labels([&b"real"[..]].into_iter()));
+        assert_eq!(rs[1].a(), Some(Ipv4Addr::new(192, 0, 2, 1)));
+        assert_eq!(rs[1].aaaa(), None);
+        assert_eq!(rs[2].aaaa(), Some("2001:db8::1".parse().unwrap()));
+        assert!(rs[2].target().is_none());
+        let mut cleared = m.clone();
+        cleared.clear_answers();
+        assert!(cleared.has_no_answers() && cleared.answers().next().is_none());
+    }
+
+    #[test]
+    fn header_only_keeps_the_question() {
+        let p = answer(vec![a_record("host.test.", [192, 0, 2, 1])]);
+        let m = Message::header_only(&p).unwrap();
+        assert!(m.has_no_answers());
+        assert_eq!(m.bytes().len(), 12 + 11 + 4);
+        assert_eq!(m.question().unwrap().1, rtype::A);
+        assert!(Message::header_only(&p[..20]).is_none());
+    }
+
+    #[test]
+    fn extended_rcode_from_opt() {
+        let mut p = answer(vec![]);
+        p[11] = 1; // ARCOUNT
+                   // OPT: root owner, type 41, payload 1232, extended rcode 1 (BADVERS = 16), no data.
+        p.extend_from_slice(&[0, 0, 41, 4, 208, 1, 0, 0, 0, 0, 0]);
+        assert_eq!(Message::parse(&p).unwrap().rcode(), 16);
+    }
+
+    #[test]
+    fn rejects_what_does_not_read() {
+        let ptr = 0xc0; // compression pointer to the question name at 12
+        let good_a = [ptr, 12, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4, 10, 0, 0, 1];
+        assert!(Message::parse(&with_raw_answer(&good_a)).is_some());
+        let bad: &[&[u8]] = &[
+            // A with 3 bytes of data, AAAA with 4.
+            &[ptr, 12, 0, 1, 0, 1, 0, 0, 0, 60, 0, 3, 10, 0, 0],
+            &[ptr, 12, 0, 28, 0, 1, 0, 0, 0, 60, 0, 4, 10, 0, 0, 1],
+            // Data running past the end.
+            &[ptr, 12, 0, 1, 0, 1, 0, 0, 0, 60, 0, 9, 10, 0, 0, 1],
+            // Owner: pointer to itself (the record starts at 27), past the end, label type 0x40.
+            &[ptr, 27, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4, 10, 0, 0, 1],
+            &[ptr, 250, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4, 10, 0, 0, 1],
+            &[0x41, 1, 0, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4, 10, 0, 0, 1],
+            // CNAME whose name does not fill the data, or runs past it.
+            &[ptr, 12, 0, 5, 0, 1, 0, 0, 0, 60, 0, 4, 1, b'x', 0, 0],
+            &[ptr, 12, 0, 5, 0, 1, 0, 0, 0, 60, 0, 2, 1, b'x', 0],
+            // MX without a name, SOA without its 20 bytes.
+            &[ptr, 12, 0, 15, 0, 1, 0, 0, 0, 60, 0, 2, 0, 10],
+            &[ptr, 12, 0, 6, 0, 1, 0, 0, 0, 60, 0, 4, ptr, 12, ptr, 12],
+            // Cut inside the fixed fields.
+            &[ptr, 12, 0, 1, 0, 1, 0, 0],
+        ];
+        for raw in bad {
+            assert!(Message::parse(&with_raw_answer(raw)).is_none(), "{raw:?}");
+        }
+        // A label of 64 bytes and a name of 256 bytes.
+        let mut long_label = vec![64];
+        long_label.extend_from_slice(&[b'a'; 64]);
+        long_label.extend_from_slice(&[0, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4, 10, 0, 0, 1]);
+        assert!(Message::parse(&with_raw_answer(&long_label)).is_none());
+        let mut long_name = Vec::new();
+        for _ in 0..4 {
+            long_name.push(63);
+            long_name.extend_from_slice(&[b'a'; 63]);
+        }
+        long_name.extend_from_slice(&[0, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4, 10, 0, 0, 1]);
+        assert!(Message::parse(&with_raw_answer(&long_name)).is_none());
+        // More records counted than present (in any section).
+        for count_at in [7, 9, 11] {
+            let mut p = answer(vec![a_record("host.test.", [192, 0, 2, 1])]);
+            p[count_at] += 1;
+            assert!(Message::parse(&p).is_none(), "count at {count_at}");
+        }
+        // Unknown types are taken as they are; bytes after the last record are ignored.
+        let mut p = with_raw_answer(&[ptr, 12, 0, 99, 0, 1, 0, 0, 0, 60, 0, 1, 7]);
+        p.extend_from_slice(&[1, 2, 3]);
+        let m = Message::parse(&p).unwrap();
+        assert_eq!(m.answers().next().unwrap().data(), &[7]);
+    }
+
+    #[test]
+    fn forward_pointers_are_followed() {
+        // An owner that points forward to a name stored in a later record's data.
+        let mut p = answer(vec![]);
+        p[7] = 2;
+        let second = p.len() + 16;
+        let target = second + 12; // the CNAME's data
+        p.extend_from_slice(&[
+            0xc0,
+            target as u8,
+            0,
+            1,
+            0,
+            1,
+            0,
+            0,
+            0,
+            60,
+            0,
+            4,
+            10,
+            0,
+            0,
+            1,
+        ]);
+        p.extend_from_slice(&[
+            0xc0, 12, 0, 5, 0, 1, 0, 0, 0, 60, 0, 5, 3, b'f', b'w', b'd', 0,
+        ]);
+        let m = Message::parse(&p).unwrap();
+        let first = m.answers().next().unwrap();
+        assert_eq!(name_to_string(&first.name), "fwd");
+        assert_eq!(first.a(), Some(Ipv4Addr::new(10, 0, 0, 1)));
+    }
+
+    #[test]
+    fn presentation_of_odd_bytes() {
+        let owner = [3, b'a', b'.', b'b', 3, b'c', b'\\', 1, 0];
+        let mut raw = owner.to_vec();
+        raw.extend_from_slice(&[0, 1, 0, 1, 0, 0, 0, 60, 0, 4, 10, 0, 0, 1]);
+        let p = with_raw_answer(&raw);
+        let m = Message::parse(&p).unwrap();
+        let r = m.answers().next().unwrap();
+        assert_eq!(name_to_string(&r.name), "a\\.b.c\\\\\\001");
+        assert!(!r.name.is_root());
+    }
+}
