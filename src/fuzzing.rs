@@ -90,7 +90,9 @@ pub fn response(data: &[u8]) {
         // The lookups' allocation-free path agrees with collect + addresses.
         let fast = wire::collect_addresses(&r.message, &qname, t);
         assert_eq!(
-            fast.canonical, c.canonical,
+            fast.canonical
+                .unwrap_or_else(|| wire::as_given(&qname).to_string()),
+            c.canonical,
             "collect_addresses: canonical name"
         );
         assert_eq!(fast.addrs, addrs, "collect_addresses: addresses");

@@ -394,7 +394,9 @@ fn parse_answer(msg: &Message, qname: &str, t: u16) -> Parsed {
         }
     }
     Parsed {
-        canonical: c.canonical,
+        canonical: c
+            .canonical
+            .unwrap_or_else(|| wire::as_given(qname).to_string()),
         aliases,
         addrs: c.addrs,
     }

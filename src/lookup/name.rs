@@ -294,9 +294,12 @@ fn from_dns(policy: &Policy, conf: &ResolvConf, fqdn: &str, family: Family) -> R
         let addrs = c.addrs;
         if !have_canon && !addrs.is_empty() {
             have_canon = true;
-            if !c.canonical.eq_ignore_ascii_case(fqdn) && is_valid_hostname(&c.canonical) {
-                out.aliases.push(fqdn.to_string());
-                out.canon = c.canonical.clone();
+            // No CNAME followed: the canonical name is `fqdn` itself.
+            if let Some(canonical) = c.canonical {
+                if !canonical.eq_ignore_ascii_case(fqdn) && is_valid_hostname(&canonical) {
+                    out.aliases.push(fqdn.to_string());
+                    out.canon = canonical;
+                }
             }
         }
         out.addrs.extend(addrs.into_iter().map(Address::new));

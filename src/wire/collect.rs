@@ -34,14 +34,19 @@ pub struct Collected<'m> {
 ///
 /// An invalid `qname` (see [`super::build_query`]) yields no records.
 pub fn collect<'m>(message: &'m Message, qname: &str, qtype: u16) -> Collected<'m> {
-    let (canonical, at_end) = chain(message, qname, qtype);
+    let end = chain(message, qname, qtype);
     let mut records: Vec<Record<'m>> = Vec::new();
     for r in message.answers().filter(|r| r.rtype == qtype) {
-        if at_end(&r) && !records.iter().any(|k| same_data(k, &r)) {
+        if end.owns(&r) && !records.iter().any(|k| same_data(k, &r)) {
             records.push(r);
         }
     }
-    Collected { canonical, records }
+    Collected {
+        canonical: end
+            .canonical()
+            .unwrap_or_else(|| as_given(qname).to_string()),
+        records,
+    }
 }
 
 /// Whether two records of one type carry the same data: names compared as names (ASCII case
@@ -57,22 +62,25 @@ fn same_data(a: &Record<'_>, b: &Record<'_>) -> bool {
 /// and the A and AAAA addresses at the end of the chain, in answer order, each once.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CollectedAddrs {
-    /// As [`Collected::canonical`].
-    pub canonical: String,
+    /// As [`Collected::canonical`], but `None` when it is the query name (no CNAME followed).
+    pub canonical: Option<String>,
     pub addrs: Vec<IpAddr>,
 }
 
 /// `addresses(&collect(message, qname, qtype))` and its canonical name, for address lookups.
 pub fn collect_addresses(message: &Message, qname: &str, qtype: u16) -> CollectedAddrs {
-    let (canonical, at_end) = chain(message, qname, qtype);
+    let end = chain(message, qname, qtype);
     let mut addrs: Vec<IpAddr> = Vec::new();
     for r in message.answers().filter(|r| r.rtype == qtype) {
         let Some(ip) = address(&r) else { continue };
-        if at_end(&r) && !addrs.contains(&ip) {
+        if end.owns(&r) && !addrs.contains(&ip) {
             addrs.push(ip);
         }
     }
-    CollectedAddrs { canonical, addrs }
+    CollectedAddrs {
+        canonical: end.canonical(),
+        addrs,
+    }
 }
 
 /// The address of an A or AAAA record.
@@ -80,61 +88,79 @@ fn address(r: &Record<'_>) -> Option<IpAddr> {
     r.a().map(IpAddr::V4).or_else(|| r.aaaa().map(IpAddr::V6))
 }
 
-/// Follows the CNAME chain of [`collect`]: the canonical name, and a test for the answer
-/// records (class IN, owned by the chain's end) of the chain's end. An invalid `qname` has no
-/// records.
-fn chain<'m>(
-    message: &'m Message,
-    qname: &str,
-    qtype: u16,
-) -> (String, impl Fn(&Record<'m>) -> bool + 'm) {
-    let given = match qname {
+/// A query name as the canonical name shows it: without its trailing dot (the root as `.`).
+pub fn as_given(qname: &str) -> &str {
+    match qname {
         "." => ".",
         _ => qname.strip_suffix('.').unwrap_or(qname),
-    };
-    // The query name's labels, copied into a small buffer so that the test outlives `qname`
-    // (no allocation for names up to the wire maximum).
-    let mut query = [0u8; super::MAX_NAME_LEN];
-    let query_len = match checked_name(qname) {
-        Ok(checked) => {
-            query[..checked.len()].copy_from_slice(checked);
-            Some(checked.len())
-        }
-        Err(_) => None,
-    };
-    let in_class = |r: &Record<'_>| r.class == CLASS_IN;
+    }
+}
 
-    // The chain after the query name: CNAME targets, read in place.
-    let mut chain: [Option<Name<'m>>; MAX_CNAME_HOPS] = [None; MAX_CNAME_HOPS];
-    let mut hops = 0;
-    // Whether `name` is the chain's name at position `i` (0: the query name).
-    let is_at = move |name: &Name<'_>, i: usize, chain: &[Option<Name<'m>>]| match (i, query_len) {
-        (_, None) => false,
-        (0, Some(len)) => name.eq_labels(labels_of(&query[..len])),
-        (_, Some(_)) => chain[i - 1].is_some_and(|c| name.eq_ignore_case(&c)),
-    };
-    if qtype != rtype::CNAME && query_len.is_some() {
-        while hops < MAX_CNAME_HOPS {
-            let target = message.answers().find_map(|r| {
-                (r.rtype == rtype::CNAME && in_class(&r) && is_at(&r.name, hops, &chain))
-                    .then(|| r.target())
-                    .flatten()
-            });
-            match target {
-                Some(t) if !(0..=hops).any(|i| is_at(&t, i, &chain)) => {
-                    chain[hops] = Some(t);
-                    hops += 1;
-                }
-                _ => break,
+/// Where a CNAME chain ends.
+enum End<'q, 'm> {
+    /// The query name is invalid: nothing belongs to it.
+    Invalid,
+    /// At the query name (checked, see [`checked_name`]): no CNAME for it.
+    Query(&'q [u8]),
+    /// At this CNAME target.
+    Target(Name<'m>),
+}
+
+impl End<'_, '_> {
+    /// Whether `r` is an answer record (class IN) of the chain's end.
+    fn owns(&self, r: &Record<'_>) -> bool {
+        r.class == CLASS_IN
+            && match self {
+                End::Invalid => false,
+                End::Query(q) => r.name.eq_labels(labels_of(q)),
+                End::Target(t) => r.name.eq_ignore_case(t),
             }
+    }
+
+    /// The presentation form of the end when a CNAME was followed.
+    fn canonical(&self) -> Option<String> {
+        match self {
+            End::Target(t) => Some(super::name_to_string(t)),
+            _ => None,
         }
     }
-    let canonical = match hops.checked_sub(1).and_then(|i| chain[i]) {
-        Some(end) => super::name_to_string(&end),
-        None => given.to_string(),
+}
+
+/// Follows the CNAME chain of [`collect`] from `qname` to its end.
+fn chain<'q, 'm>(message: &'m Message, qname: &'q str, qtype: u16) -> End<'q, 'm> {
+    let Ok(query) = checked_name(qname) else {
+        return End::Invalid;
     };
-    let at_end = move |r: &Record<'m>| in_class(r) && is_at(&r.name, hops, &chain);
-    (canonical, at_end)
+    if qtype == rtype::CNAME {
+        return End::Query(query);
+    }
+    // The chain after the query name: where the CNAME targets are in the message.
+    let mut chain = [0usize; MAX_CNAME_HOPS];
+    let mut hops = 0;
+    let bytes = message.bytes();
+    // Whether `name` is the chain's name at position `i` (0: the query name).
+    let is_at = |name: &Name<'_>, i: usize, chain: &[usize]| match i {
+        0 => name.eq_labels(labels_of(query)),
+        _ => name.eq_ignore_case(&Name::new(bytes, chain[i - 1])),
+    };
+    while hops < MAX_CNAME_HOPS {
+        let target = message.answers().find_map(|r| {
+            (r.rtype == rtype::CNAME && r.class == CLASS_IN && is_at(&r.name, hops, &chain))
+                .then(|| r.target())
+                .flatten()
+        });
+        match target {
+            Some(t) if !(0..=hops).any(|i| is_at(&t, i, &chain)) => {
+                chain[hops] = t.at();
+                hops += 1;
+            }
+            _ => break,
+        }
+    }
+    match hops {
+        0 => End::Query(query),
+        _ => End::Target(Name::new(bytes, chain[hops - 1])),
+    }
 }
 
 /// Whether `name` is `qname` (a name as [`super::build_query`] takes it, trailing dot or not),
@@ -348,12 +374,18 @@ mod tests {
             for t in [A, AAAA, CNAME] {
                 let c = collect(&m, q, t);
                 let fast = collect_addresses(&m, q, t);
-                assert_eq!(fast.canonical, c.canonical, "{q} {t}");
+                assert_eq!(
+                    fast.canonical
+                        .clone()
+                        .unwrap_or_else(|| as_given(q).to_string()),
+                    c.canonical,
+                    "{q} {t}"
+                );
                 assert_eq!(fast.addrs, addresses(&c), "{q} {t}");
             }
         }
         let fast = collect_addresses(&m, "www.example.com", A);
-        assert_eq!(fast.canonical, "e1.cdn.net");
+        assert_eq!(fast.canonical.as_deref(), Some("e1.cdn.net"));
         assert_eq!(
             fast.addrs,
             vec![

@@ -258,6 +258,11 @@ impl<'a> Name<'a> {
         Name { msg, at }
     }
 
+    /// Where the name is in its message.
+    pub(crate) fn at(&self) -> usize {
+        self.at
+    }
+
     /// The labels, in order, without the root's empty one.
     pub fn labels(&self) -> Labels<'a> {
         Labels {
@@ -283,23 +288,6 @@ impl<'a> Name<'a> {
     /// Whether this is the root.
     pub fn is_root(&self) -> bool {
         self.labels().next().is_none()
-    }
-
-    /// The name in uncompressed wire form with ASCII letters lowercased.
-    pub(crate) fn to_wire_lower(self) -> WireName {
-        let mut out = WireName {
-            bytes: [0; MAX_WIRE_NAME],
-            len: 0,
-        };
-        for label in self.labels() {
-            // A checked name fits in MAX_WIRE_NAME bytes, root included.
-            out.push(label.len() as u8);
-            for &b in label {
-                out.push(b.to_ascii_lowercase());
-            }
-        }
-        out.push(0);
-        out
     }
 }
 
@@ -348,32 +336,6 @@ impl<'a> Iterator for Labels<'a> {
                 _ => return None,
             }
         }
-    }
-}
-
-/// A name in uncompressed wire form, on the stack.
-#[derive(Clone, Copy)]
-pub(crate) struct WireName {
-    bytes: [u8; MAX_WIRE_NAME],
-    len: usize,
-}
-
-impl WireName {
-    pub(crate) fn as_slice(&self) -> &[u8] {
-        &self.bytes[..self.len]
-    }
-
-    fn push(&mut self, b: u8) {
-        if let Some(slot) = self.bytes.get_mut(self.len) {
-            *slot = b;
-            self.len += 1;
-        }
-    }
-}
-
-impl PartialEq for WireName {
-    fn eq(&self, other: &WireName) -> bool {
-        self.as_slice() == other.as_slice()
     }
 }
 

@@ -1,6 +1,6 @@
 //! Deciding whether a packet answers a query, and reading it.
 
-use super::message::{skip_name, Message, Name, WireName};
+use super::message::{skip_name, Message, Name};
 use super::HEADER_LEN;
 
 /// A packet that answers the query it was checked against (see [`check_response`]).
@@ -52,8 +52,9 @@ pub fn check_response(query: &[u8], resp: &[u8]) -> Option<Response> {
     if u16::from_be_bytes([resp[4], resp[5]]) != 1 {
         return None;
     }
-    let expected = read_question(query)?;
-    if read_question(resp)? != expected {
+    let (want, want_tail) = read_question(query)?;
+    let (got, got_tail) = read_question(resp)?;
+    if got_tail != want_tail || !got.eq_ignore_case(&want) {
         return None;
     }
     let truncated = resp[2] & 0x02 != 0;
@@ -75,17 +76,11 @@ pub fn check_response(query: &[u8], resp: &[u8]) -> Option<Response> {
     }
 }
 
-/// The first question of a message: its name in uncompressed wire form with ASCII letters
-/// lowercased, its type and class.
-fn read_question(msg: &[u8]) -> Option<(WireName, u16, u16)> {
+/// The first question of a message: its name (checked) and its type and class bytes.
+fn read_question(msg: &[u8]) -> Option<(Name<'_>, &[u8])> {
     let pos = skip_name(msg, HEADER_LEN)?;
     let tail = msg.get(pos..pos + 4)?;
-    let name = Name::new(msg, HEADER_LEN).to_wire_lower();
-    Some((
-        name,
-        u16::from_be_bytes([tail[0], tail[1]]),
-        u16::from_be_bytes([tail[2], tail[3]]),
-    ))
+    Some((Name::new(msg, HEADER_LEN), tail))
 }
 
 #[cfg(test)]
