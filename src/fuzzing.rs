@@ -95,7 +95,7 @@ pub fn response(data: &[u8]) {
             c.canonical,
             "collect_addresses: canonical name"
         );
-        assert_eq!(fast.addrs, addrs, "collect_addresses: addresses");
+        assert_eq!(fast.addrs.as_slice(), addrs, "collect_addresses: addresses");
     }
 }
 

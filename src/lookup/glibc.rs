@@ -398,7 +398,7 @@ fn parse_answer(msg: &Message, qname: &str, t: u16) -> Parsed {
             .canonical
             .unwrap_or_else(|| wire::as_given(qname).to_string()),
         aliases,
-        addrs: c.addrs,
+        addrs: c.addrs.into_vec(),
     }
 }
 
@@ -416,7 +416,7 @@ fn res_query(conf: &ResolvConf, fqdn: &str, types: &[u16]) -> Searched<Vec<Respo
     let questions: Vec<Question> = types
         .iter()
         .map(|t| Question {
-            name: fqdn.to_string(),
+            name: fqdn,
             qtype: if no_aaaa { rtype::A } else { *t },
         })
         .collect();

@@ -5,8 +5,9 @@ use super::{ai, Address, Family, Names, Semantics};
 use crate::config::{self, Hosts, ResolvConf};
 use crate::numeric::{parse_literal, Literal};
 use crate::transport::{self, Policy, Question};
-use crate::wire::{self, rtype};
+use crate::wire::{self, rtype, Response};
 use crate::{Error, Result};
+use smallvec::SmallVec;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 /// Longest name accepted (musl: `strnlen(name, 255) - 1 >= 254` rejects 255 and more).
@@ -252,7 +253,7 @@ pub fn from_dns_search(
 
 /// One fully qualified name over DNS: A and AAAA in parallel.
 fn from_dns(policy: &Policy, conf: &ResolvConf, fqdn: &str, family: Family) -> Result<Names> {
-    let mut types = Vec::with_capacity(2);
+    let mut types: SmallVec<[u16; 2]> = SmallVec::new();
     // `options no-aaaa` (glibc 2.36; honoured in both builds): no AAAA question at all. An
     // IPv6-only lookup asks A instead, only to tell NXDOMAIN from NODATA (glibc
     // `__res_handle_no_aaaa`).
@@ -263,16 +264,13 @@ fn from_dns(policy: &Policy, conf: &ResolvConf, fqdn: &str, family: Family) -> R
     if family != Family::Inet && !no_aaaa {
         types.push(rtype::AAAA);
     }
-    let questions: Vec<Question> = types
+    let questions: SmallVec<[Question<'_>; 2]> = types
         .iter()
-        .map(|t| Question {
-            name: fqdn.to_string(),
-            qtype: *t,
-        })
+        .map(|&qtype| Question { name: fqdn, qtype })
         .collect();
     let answers = transport::resolve(&questions, policy);
 
-    let mut responses = Vec::with_capacity(answers.len());
+    let mut responses: SmallVec<[Response; 2]> = SmallVec::new();
     for a in answers {
         let r = a?;
         if r.rcode == RCODE_NXDOMAIN {
@@ -289,8 +287,14 @@ fn from_dns(policy: &Policy, conf: &ResolvConf, fqdn: &str, family: Family) -> R
         ..Names::default()
     };
     let mut have_canon = false;
-    for (r, t) in responses.iter().zip(&types) {
-        let c = wire::collect_addresses(&r.message, fqdn, *t);
+    let found: SmallVec<[wire::CollectedAddrs; 2]> = responses
+        .iter()
+        .zip(&types)
+        .map(|(r, t)| wire::collect_addresses(&r.message, fqdn, *t))
+        .collect();
+    out.addrs
+        .reserve_exact(found.iter().map(|c| c.addrs.len()).sum());
+    for c in found {
         let addrs = c.addrs;
         if !have_canon && !addrs.is_empty() {
             have_canon = true;

@@ -365,7 +365,7 @@ fn exchange(
     let plain = if translated { None } else { plain };
     let a = transport::send(&query, plain, &policy, accept)?;
     let tcp = a.tcp;
-    let mut bytes = a.response.message.into_bytes();
+    let mut bytes = a.message.into_bytes();
     if translated {
         no_aaaa_reply(&mut bytes);
     }

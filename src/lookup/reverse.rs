@@ -108,8 +108,9 @@ pub fn from_hosts(hosts: &Hosts, addr: &IpAddr, scope_id: u32, sem: Semantics) -
 /// answer has no PTR record, `Err(TryAgain/Fail/System)` when DNS could not answer.
 pub fn from_dns(addr: &IpAddr, sem: Semantics) -> Result<Found> {
     let conf = config::resolv_conf();
+    let qname = ptr_question(addr, sem);
     let q = [Question {
-        name: ptr_question(addr, sem),
+        name: &qname,
         qtype: rtype::PTR,
     }];
     let r = match transport::resolve(&q, &super::policy(&conf, sem)).pop() {
@@ -126,7 +127,7 @@ pub fn from_dns(addr: &IpAddr, sem: Semantics) -> Result<Found> {
             .map(|n| wire::name_to_string(&n))
     };
     let name = match sem {
-        Semantics::Glibc => wire::collect(&r.message, &q[0].name, rtype::PTR)
+        Semantics::Glibc => wire::collect(&r.message, q[0].name, rtype::PTR)
             .records
             .iter()
             .find_map(ptr_target),

@@ -6,7 +6,6 @@ use std::time::Instant;
 
 use super::sys::{self, Fd};
 use super::tcp::{Progress, TcpConn, TcpError};
-use super::Answer;
 use crate::trace::{self, Outcome, Proto};
 use crate::wire::{self, rcode, Response};
 use crate::{Error, Result};
@@ -47,7 +46,7 @@ pub(super) struct Slot {
     started: Instant,
     /// With [`Tag::any_rcode`]: the SERVFAIL answer this server gave, kept for when every
     /// server fails (glibc leaves the last response in the caller's buffer).
-    pub(super) servfail: Option<Answer>,
+    pub(super) servfail: Option<Response>,
 }
 
 /// Where a slot's query comes from.
@@ -233,7 +232,7 @@ impl Slot {
     }
 
     /// Handles readiness of the slot's socket; `Some` when the question has its answer.
-    pub(super) fn on_ready(&mut self, tag: &Tag<'_>, buf: &mut [u8]) -> Option<Answer> {
+    pub(super) fn on_ready(&mut self, tag: &Tag<'_>, buf: &mut [u8]) -> Option<Response> {
         match &mut self.link {
             Link::Udp(_) => self.on_udp_readable(tag, buf),
             Link::Tcp(conn) => match conn.on_ready() {
@@ -269,7 +268,7 @@ impl Slot {
         }
     }
 
-    fn on_udp_readable(&mut self, tag: &Tag<'_>, buf: &mut [u8]) -> Option<Answer> {
+    fn on_udp_readable(&mut self, tag: &Tag<'_>, buf: &mut [u8]) -> Option<Response> {
         for _ in 0..MAX_DATAGRAMS_PER_WAKEUP {
             let Link::Udp(fd) = &self.link else {
                 return None;
@@ -300,10 +299,10 @@ impl Slot {
 
     /// A response that matches the query: an answer, a reason to go on (TCP, no EDNS) or the
     /// end of this server for this question.
-    fn on_response(&mut self, tag: &Tag<'_>, r: Response, proto: Proto) -> Option<Answer> {
-        let answer = |response| Answer {
-            response,
-            tcp: proto == Proto::Tcp,
+    fn on_response(&mut self, tag: &Tag<'_>, r: Response, proto: Proto) -> Option<Response> {
+        let answer = |mut response: Response| {
+            response.tcp = proto == Proto::Tcp;
+            response
         };
         if r.malformed {
             self.fail(Failure::Permanent);

@@ -25,6 +25,9 @@ use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
+use smallvec::SmallVec;
+
+use crate::config::resolv_conf::MAXNS;
 use crate::config::ResolvConf;
 use crate::wire::Response;
 use crate::{trace, Error, Result};
@@ -37,11 +40,14 @@ const MAX_MESSAGE: usize = 65535;
 /// The nameserver used when the configuration names none (glibc and musl default).
 const DEFAULT_SERVER: SocketAddr = SocketAddr::new(std::net::IpAddr::V4(Ipv4Addr::LOCALHOST), 53);
 
+/// The servers of a [`Policy`] (inline up to resolv.conf's maximum, `MAXNS`).
+pub type Servers = SmallVec<[SocketAddr; MAXNS]>;
+
 /// How to ask: servers, timing, transport options.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Policy {
     /// Every server is asked every question at once.
-    pub servers: Vec<SocketAddr>,
+    pub servers: Servers,
     /// Per attempt: UDP queries are retransmitted after each `timeout`.
     pub timeout: Duration,
     /// Number of UDP transmissions; the whole exchange (TCP included) ends after
@@ -73,7 +79,7 @@ impl Default for Policy {
     /// `127.0.0.1:53`, timeout 5 s, 2 attempts, all servers at once, no options.
     fn default() -> Policy {
         Policy {
-            servers: vec![DEFAULT_SERVER],
+            servers: Servers::from_slice(&[DEFAULT_SERVER]),
             timeout: Duration::from_secs(5),
             attempts: 2,
             use_vc: false,
@@ -94,9 +100,9 @@ impl Policy {
     pub fn from_conf(c: &ResolvConf) -> Policy {
         Policy {
             servers: if c.nameservers.is_empty() {
-                vec![DEFAULT_SERVER]
+                Servers::from_slice(&[DEFAULT_SERVER])
             } else {
-                c.nameservers.clone()
+                Servers::from_slice(&c.nameservers)
             },
             timeout: Duration::from_secs(u64::from(c.timeout.max(1))),
             attempts: c.attempts.max(1),
@@ -117,15 +123,6 @@ impl Policy {
     }
 }
 
-/// A response as it came: checked (its bytes are `response.message.bytes()`, exactly as the
-/// server sent them), and whether it came over TCP.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Answer {
-    pub response: Response,
-    /// It came over TCP (after a truncated UDP answer, with `use-vc`, or for a long query).
-    pub tcp: bool,
-}
-
 /// Which response codes end an exchange with an answer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Accept {
@@ -141,24 +138,24 @@ pub enum Accept {
 const MAX_UDP_QUERY: usize = 512;
 
 /// One question: a name (labels taken byte for byte, optional trailing dot) and a type, class IN.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct Question {
-    pub name: String,
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Question<'a> {
+    pub name: &'a str,
     pub qtype: u16,
 }
 
 /// One question in flight.
 struct Pending<'a> {
     tag: Tag<'a>,
-    slots: Vec<Slot>,
-    result: Option<Result<Answer>>,
+    slots: SmallVec<[Slot; MAXNS]>,
+    result: Option<Result<Response>>,
 }
 
 impl<'a> Pending<'a> {
     fn start(tag: Tag<'a>, servers: &[SocketAddr], policy: &Policy) -> Pending<'a> {
         let mut p = Pending {
             tag,
-            slots: Vec::with_capacity(servers.len()),
+            slots: SmallVec::new(),
             result: None,
         };
         let (edns, tcp) = match tag.source {
@@ -186,7 +183,7 @@ impl<'a> Pending<'a> {
         p
     }
 
-    fn finish(&mut self, r: Result<Answer>) {
+    fn finish(&mut self, r: Result<Response>) {
         self.result = Some(r);
         // Closes every socket of this question.
         self.slots.clear();
@@ -205,7 +202,7 @@ impl<'a> Pending<'a> {
     }
 
     /// The result once the loop is over: what it got, or a timeout.
-    fn into_result(mut self) -> Result<Answer> {
+    fn into_result(mut self) -> Result<Response> {
         self.settle();
         match self.result.take() {
             Some(r) => r,
@@ -234,24 +231,16 @@ impl<'a> Pending<'a> {
 ///
 /// A truncated UDP answer is never used: the same question goes over TCP to that server under
 /// the same deadline, while UDP answers for the other questions are still being collected.
-pub fn resolve(questions: &[Question], policy: &Policy) -> Vec<Result<Response>> {
-    resolve_answers(questions, policy)
-        .into_iter()
-        .map(|r| r.map(|a| a.response))
-        .collect()
-}
-
-/// [`resolve`], with each response's bytes and transport.
-pub fn resolve_answers(questions: &[Question], policy: &Policy) -> Vec<Result<Answer>> {
+pub fn resolve(questions: &[Question<'_>], policy: &Policy) -> Vec<Result<Response>> {
     let log = trace::enabled() || policy.debug;
     let source = Source::Built {
         ad: policy.trust_ad,
         edns_payload: policy.edns_payload,
     };
-    let tags: Vec<Tag<'_>> = questions
+    let tags: SmallVec<[Tag<'_>; 2]> = questions
         .iter()
         .map(|q| Tag {
-            name: &q.name,
+            name: q.name,
             qtype: q.qtype,
             log,
             source,
@@ -272,7 +261,7 @@ pub fn send(
     plain: Option<&[u8]>,
     policy: &Policy,
     accept: Accept,
-) -> Result<Answer> {
+) -> Result<Response> {
     let log = trace::enabled() || policy.debug;
     let (name, qtype) = if log {
         question_of(message)
@@ -329,19 +318,19 @@ fn in_order_period(timeout: Duration, ns: usize, n: usize) -> Duration {
 }
 
 /// Runs the exchanges of `tags` under `policy`: all servers at once, or one after the other.
-fn run(tags: &[Tag<'_>], policy: &Policy) -> Vec<Result<Answer>> {
+fn run(tags: &[Tag<'_>], policy: &Policy) -> Vec<Result<Response>> {
     let first = first_server(policy);
     let n = policy.servers.len();
     if !policy.in_order || n < 2 {
         // All at once; with rotate, the packets leave in the rotated order.
-        let servers: Vec<SocketAddr> = (0..n).map(|k| policy.servers[(first + k) % n]).collect();
+        let servers: Servers = (0..n).map(|k| policy.servers[(first + k) % n]).collect();
         return run_round(tags, &servers, policy, policy.timeout, policy.attempts);
     }
-    let mut results: Vec<Option<Result<Answer>>> = tags.iter().map(|_| None).collect();
+    let mut results: Vec<Option<Result<Response>>> = tags.iter().map(|_| None).collect();
     let mut failures: Vec<Vec<Error>> = tags.iter().map(|_| Vec::new()).collect();
     // With Accept::AnyRcode a SERVFAIL answer sends us on to the next server; the last one is
     // the result if no server answers.
-    let mut servfail: Vec<Option<Answer>> = tags.iter().map(|_| None).collect();
+    let mut servfail: Vec<Option<Response>> = tags.iter().map(|_| None).collect();
     for _attempt in 0..policy.attempts.max(1) {
         for k in 0..n {
             let ns = (first + k) % n;
@@ -354,10 +343,7 @@ fn run(tags: &[Tag<'_>], policy: &Policy) -> Vec<Result<Answer>> {
             let round = run_round(&sub, &policy.servers[ns..=ns], policy, period, 1);
             for (i, r) in open.into_iter().zip(round) {
                 match r {
-                    Ok(a)
-                        if tags[i].any_rcode
-                            && a.response.rcode == crate::wire::rcode::SERVFAIL =>
-                    {
+                    Ok(a) if tags[i].any_rcode && a.rcode == crate::wire::rcode::SERVFAIL => {
                         failures[i].push(Error::TryAgain);
                         servfail[i] = Some(a);
                     }
@@ -398,11 +384,12 @@ fn run_round(
     policy: &Policy,
     period: Duration,
     attempts: u32,
-) -> Vec<Result<Answer>> {
+) -> Vec<Result<Response>> {
     let mut schedule = Schedule::new(Instant::now(), period, attempts);
-    let mut pending: Vec<Pending<'_>> = Vec::with_capacity(tags.len());
-    let mut fds: Vec<libc::pollfd> = Vec::new();
-    let mut owners: Vec<(usize, usize)> = Vec::new();
+    let mut pending: SmallVec<[Pending<'_>; 2]> = SmallVec::new();
+    // One entry per live slot (one socket each); inline for two questions to three servers.
+    let mut fds: SmallVec<[libc::pollfd; 2 * MAXNS]> = SmallVec::new();
+    let mut owners: SmallVec<[(usize, usize); 2 * MAXNS]> = SmallVec::new();
 
     loop {
         // Start the questions that may start now: all of them, or the next one once every
@@ -479,7 +466,7 @@ fn run_round(
             }
         }
     }
-    let mut out: Vec<Result<Answer>> = pending.into_iter().map(Pending::into_result).collect();
+    let mut out: Vec<Result<Response>> = pending.into_iter().map(Pending::into_result).collect();
     // Questions never started (single-request, deadline passed): no time was left for them.
     out.resize_with(tags.len(), || Err(Error::TryAgain));
     out

@@ -131,9 +131,9 @@ fn policy(servers: &[&Server], timeout_ms: u64, attempts: u32) -> Policy {
     }
 }
 
-fn q(name: &str, t: RecordType) -> Question {
+fn q(name: &str, t: RecordType) -> Question<'_> {
     Question {
-        name: name.to_string(),
+        name,
         qtype: u16::from(t),
     }
 }
@@ -505,7 +505,7 @@ fn policy_from_conf() {
     conf.edns0 = true;
     conf.use_vc = true;
     let p = Policy::from_conf(&conf);
-    assert_eq!(p.servers, conf.nameservers);
+    assert_eq!(p.servers.as_slice(), conf.nameservers.as_slice());
     assert_eq!(p.timeout, Duration::from_secs(1));
     assert_eq!(p.attempts, 1);
     assert!(p.use_vc && p.edns0);
@@ -696,10 +696,10 @@ fn send_keeps_the_callers_message_and_returns_bytes() {
     let s = answering();
     let msg = wire::build_query(0x7777, "host.test", 1, None).unwrap();
     let a = send(&msg, None, &policy(&[&s], 2000, 1), Accept::Answers).unwrap();
-    assert_eq!(&a.response.message.bytes()[..2], &[0x77, 0x77]);
+    assert_eq!(&a.message.bytes()[..2], &[0x77, 0x77]);
     assert!(!a.tcp);
-    assert_eq!(a.response.message.bytes().len(), a.response.len);
-    assert_eq!(addrs(&a.response, "host.test", RecordType::A), 1);
+    assert_eq!(a.message.bytes().len(), a.len);
+    assert_eq!(addrs(&a, "host.test", RecordType::A), 1);
 }
 
 #[test]
@@ -740,7 +740,7 @@ fn any_rcode_returns_formerr_and_keeps_servfail() {
     );
     let msg = wire::build_query(1, "host.test", 1, None).unwrap();
     let a = send(&msg, None, &policy(&[&fe], 2000, 1), Accept::AnyRcode).unwrap();
-    assert_eq!(a.response.rcode, rcode::FORMERR);
+    assert_eq!(a.rcode, rcode::FORMERR);
     assert_eq!(
         send(&msg, None, &policy(&[&fe], 2000, 1), Accept::Answers).err(),
         Some(Error::Fail)
@@ -754,7 +754,7 @@ fn any_rcode_returns_formerr_and_keeps_servfail() {
     for in_order in [false, true] {
         let p = policy(&[&sf, &sf], 2000, 1).in_order(in_order);
         let a = send(&msg, None, &p, Accept::AnyRcode).unwrap();
-        assert_eq!(a.response.rcode, rcode::SERVFAIL);
+        assert_eq!(a.rcode, rcode::SERVFAIL);
         assert_eq!(
             send(&msg, None, &p, Accept::Answers).err(),
             Some(Error::TryAgain)
@@ -780,11 +780,11 @@ fn send_with_plain_fallback_after_formerr() {
     let with = wire::build_query(5, "host.test", 1, Some(1232)).unwrap();
     for accept in [Accept::Answers, Accept::AnyRcode] {
         let a = send(&with, Some(&plain), &policy(&[&s], 2000, 1), accept).unwrap();
-        assert_eq!(a.response.rcode, rcode::NOERROR);
+        assert_eq!(a.rcode, rcode::NOERROR);
     }
     // Without a plain variant the caller's message is all there is: FORMERR is the answer.
     let a = send(&with, None, &policy(&[&s], 2000, 1), Accept::AnyRcode).unwrap();
-    assert_eq!(a.response.rcode, rcode::FORMERR);
+    assert_eq!(a.rcode, rcode::FORMERR);
 }
 
 #[test]

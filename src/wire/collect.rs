@@ -2,6 +2,8 @@
 
 use std::net::IpAddr;
 
+use smallvec::SmallVec;
+
 use super::message::{rtype, Message, Name, Record};
 use super::query::{checked_name, labels_of};
 use super::CLASS_IN;
@@ -64,13 +66,14 @@ fn same_data(a: &Record<'_>, b: &Record<'_>) -> bool {
 pub struct CollectedAddrs {
     /// As [`Collected::canonical`], but `None` when it is the query name (no CNAME followed).
     pub canonical: Option<String>,
-    pub addrs: Vec<IpAddr>,
+    /// Inline up to four (no allocation for the usual answer).
+    pub addrs: SmallVec<[IpAddr; 4]>,
 }
 
 /// `addresses(&collect(message, qname, qtype))` and its canonical name, for address lookups.
 pub fn collect_addresses(message: &Message, qname: &str, qtype: u16) -> CollectedAddrs {
     let end = chain(message, qname, qtype);
-    let mut addrs: Vec<IpAddr> = Vec::new();
+    let mut addrs: SmallVec<[IpAddr; 4]> = SmallVec::new();
     for r in message.answers().filter(|r| r.rtype == qtype) {
         let Some(ip) = address(&r) else { continue };
         if end.owns(&r) && !addrs.contains(&ip) {
@@ -381,13 +384,13 @@ mod tests {
                     c.canonical,
                     "{q} {t}"
                 );
-                assert_eq!(fast.addrs, addresses(&c), "{q} {t}");
+                assert_eq!(fast.addrs.as_slice(), addresses(&c), "{q} {t}");
             }
         }
         let fast = collect_addresses(&m, "www.example.com", A);
         assert_eq!(fast.canonical.as_deref(), Some("e1.cdn.net"));
         assert_eq!(
-            fast.addrs,
+            fast.addrs.as_slice(),
             vec![
                 IpAddr::from([198, 51, 100, 7]),
                 IpAddr::from([198, 51, 100, 8])

@@ -19,6 +19,9 @@ pub struct Response {
     /// truncated: it is not an answer, the server that sent it failed for this question.
     /// [`crate::transport::resolve`] never hands out a `Response` with this set.
     pub malformed: bool,
+    /// It came over TCP (after a truncated UDP answer, with `use-vc`, or for a long query);
+    /// set by the transport.
+    pub tcp: bool,
 }
 
 /// The ID of a message (first two bytes), if it has a full header.
@@ -65,6 +68,7 @@ pub fn check_response(query: &[u8], resp: &[u8]) -> Option<Response> {
             truncated,
             len: resp.len(),
             malformed: false,
+            tcp: false,
         }),
         None => Some(Response {
             message: Message::header_only(resp)?,
@@ -72,6 +76,7 @@ pub fn check_response(query: &[u8], resp: &[u8]) -> Option<Response> {
             truncated,
             len: resp.len(),
             malformed: !truncated,
+            tcp: false,
         }),
     }
 }

@@ -291,10 +291,7 @@ fn reverse(ip: &IpAddr, scope_id: u32, sem: Semantics) -> Result<Found, Error> {
 /// One question for one fully qualified name: the CNAME chain and the records at its end
 /// (`ANY`: every answer record). NXDOMAIN → `NotFound`; no record → `NoData`.
 fn ask(fqdn: &str, qtype: u16, policy: &Policy) -> Result<Vec<String>, Error> {
-    let q = [Question {
-        name: fqdn.to_string(),
-        qtype,
-    }];
+    let q = [Question { name: fqdn, qtype }];
     let resp = transport::resolve(&q, policy).pop().ok_or(Error::Fail)??;
     if resp.rcode == rcode::NXDOMAIN {
         return Err(Error::NotFound);
