@@ -46,7 +46,7 @@ pub(super) struct Slot {
     started: Instant,
     /// With [`Tag::any_rcode`]: the SERVFAIL answer this server gave, kept for when every
     /// server fails (glibc leaves the last response in the caller's buffer).
-    pub(super) servfail: Option<Response>,
+    pub(super) servfail: Option<Box<Response>>,
 }
 
 /// Where a slot's query comes from.
@@ -338,7 +338,7 @@ impl Slot {
             }
             rcode::SERVFAIL | rcode::REFUSED => {
                 if tag.any_rcode && r.rcode == rcode::SERVFAIL {
-                    self.servfail = Some(answer(r));
+                    self.servfail = Some(Box::new(answer(r)));
                 }
                 self.fail(Failure::Temporary);
                 None

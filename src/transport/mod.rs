@@ -194,7 +194,7 @@ impl<'a> Pending<'a> {
     fn settle(&mut self) {
         if self.result.is_none() && self.slots.iter().all(|s| s.failure().is_some()) {
             if let Some(a) = self.slots.iter_mut().rev().find_map(|s| s.servfail.take()) {
-                return self.finish(Ok(a));
+                return self.finish(Ok(*a));
             }
             let err = aggregate(self.slots.iter().filter_map(Slot::failure));
             self.finish(Err(err));

@@ -5,10 +5,14 @@
 
 use std::net::{Ipv4Addr, Ipv6Addr};
 
+use smallvec::SmallVec;
+
 use super::{HEADER_LEN, TYPE_OPT};
 
 /// Longest name on the wire, length bytes and root included (RFC 1035 3.1).
 pub(crate) const MAX_WIRE_NAME: usize = 255;
+/// Messages up to this size are kept inside [`Message`] (RFC 1035's UDP limit).
+const INLINE_MESSAGE: usize = 512;
 /// Compression pointers followed while reading one name before giving up (loop guard).
 const MAX_POINTERS: usize = 64;
 
@@ -31,7 +35,8 @@ pub mod rtype {
 /// [`Message::parse`]), or only its header and question (see [`Message::header_only`]).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Message {
-    bytes: Vec<u8>,
+    /// Inline up to the classic UDP limit: no allocation for the usual answer.
+    bytes: SmallVec<[u8; INLINE_MESSAGE]>,
     /// Where the answer section starts.
     answers_at: usize,
     /// How many answer records are read from there (0 when the body was not checked or the
@@ -67,7 +72,7 @@ impl Message {
             }
         }
         Some(Message {
-            bytes: packet.to_vec(),
+            bytes: SmallVec::from_slice(packet),
             answers_at,
             answer_count: count(6),
             ext_rcode,
@@ -79,7 +84,7 @@ impl Message {
     pub fn header_only(packet: &[u8]) -> Option<Message> {
         let end = question_end(packet)?;
         Some(Message {
-            bytes: packet[..end].to_vec(),
+            bytes: SmallVec::from_slice(&packet[..end]),
             answers_at: end,
             answer_count: 0,
             ext_rcode: 0,
@@ -93,7 +98,7 @@ impl Message {
 
     /// The message's bytes, taken out.
     pub fn into_bytes(self) -> Vec<u8> {
-        self.bytes
+        self.bytes.into_vec()
     }
 
     /// The message ID.
