@@ -270,9 +270,9 @@ fn from_dns(policy: &Policy, conf: &ResolvConf, fqdn: &str, family: Family) -> R
         .collect();
     let answers = transport::resolve(&questions, policy);
 
-    let mut responses: SmallVec<[Response; 2]> = SmallVec::new();
-    for a in answers {
-        let r = a?;
+    let mut responses: SmallVec<[&Response; 2]> = SmallVec::new();
+    for a in &answers {
+        let r = a.as_ref().map_err(|e| *e)?;
         if r.rcode == RCODE_NXDOMAIN {
             return Err(Error::NotFound);
         }

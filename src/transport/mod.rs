@@ -152,17 +152,24 @@ struct Pending<'a> {
 }
 
 impl<'a> Pending<'a> {
-    fn start(tag: Tag<'a>, servers: &[SocketAddr], policy: &Policy) -> Pending<'a> {
-        let mut p = Pending {
+    /// A question not asked yet.
+    fn new(tag: Tag<'a>) -> Pending<'a> {
+        Pending {
             tag,
             slots: SmallVec::new(),
             result: None,
-        };
+        }
+    }
+
+    /// Asks the question to every server (the slots are built in place: a `Pending` is large
+    /// and is not moved once in its list).
+    fn start(&mut self, servers: &[SocketAddr], policy: &Policy) {
+        let tag = self.tag;
         let (edns, tcp) = match tag.source {
             Source::Built { .. } => {
                 if let Err(e) = crate::wire::check_name(tag.name) {
-                    p.result = Some(Err(e));
-                    return p;
+                    self.result = Some(Err(e));
+                    return;
                 }
                 (policy.edns0, policy.use_vc)
             }
@@ -173,14 +180,10 @@ impl<'a> Pending<'a> {
         };
         for server in servers {
             match Slot::open(&tag, *server, edns, tcp) {
-                Ok(slot) => p.slots.push(slot),
-                Err(e) => {
-                    p.finish(Err(e));
-                    return p;
-                }
+                Ok(slot) => self.slots.push(slot),
+                Err(e) => return self.finish(Err(e)),
             }
         }
-        p
     }
 
     fn finish(&mut self, r: Result<Response>) {
@@ -202,7 +205,7 @@ impl<'a> Pending<'a> {
     }
 
     /// The result once the loop is over: what it got, or a timeout.
-    fn into_result(mut self) -> Result<Response> {
+    fn take_result(&mut self) -> Result<Response> {
         self.settle();
         match self.result.take() {
             Some(r) => r,
@@ -397,11 +400,13 @@ fn run_round(
         while pending.len() < tags.len()
             && (!policy.single_request || pending.iter().all(|p| p.result.is_some()))
         {
-            let mut p = Pending::start(tags[pending.len()], servers, policy);
-            if p.result.is_none() && p.slots.is_empty() {
-                p.finish(Err(Error::TryAgain)); // no server at all
+            pending.push(Pending::new(tags[pending.len()]));
+            if let Some(p) = pending.last_mut() {
+                p.start(servers, policy);
+                if p.result.is_none() && p.slots.is_empty() {
+                    p.finish(Err(Error::TryAgain)); // no server at all
+                }
             }
-            pending.push(p);
         }
         pending.iter_mut().for_each(Pending::settle);
         if pending.len() == tags.len() && pending.iter().all(|p| p.result.is_some()) {
@@ -466,7 +471,8 @@ fn run_round(
             }
         }
     }
-    let mut out: Vec<Result<Response>> = pending.into_iter().map(Pending::into_result).collect();
+    let mut out: Vec<Result<Response>> = Vec::with_capacity(tags.len());
+    out.extend(pending.iter_mut().map(Pending::take_result));
     // Questions never started (single-request, deadline passed): no time was left for them.
     out.resize_with(tags.len(), || Err(Error::TryAgain));
     out

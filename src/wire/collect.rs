@@ -6,7 +6,7 @@ use smallvec::SmallVec;
 
 use super::message::{rtype, Message, Name, Record};
 use super::query::{checked_name, labels_of};
-use super::CLASS_IN;
+use super::{CLASS_IN, HEADER_LEN};
 
 /// CNAME records followed from the query name before giving up; also bounds the work on
 /// hostile answers (each hop scans the answer section once). Neither libc has a bound: glibc's
@@ -103,8 +103,8 @@ pub fn as_given(qname: &str) -> &str {
 enum End<'q, 'm> {
     /// The query name is invalid: nothing belongs to it.
     Invalid,
-    /// At the query name (checked, see [`checked_name`]): no CNAME for it.
-    Query(&'q [u8]),
+    /// At the query name: no CNAME for it.
+    Query(QueryName<'q>),
     /// At this CNAME target.
     Target(Name<'m>),
 }
@@ -115,7 +115,7 @@ impl End<'_, '_> {
         r.class == CLASS_IN
             && match self {
                 End::Invalid => false,
-                End::Query(q) => r.name.eq_labels(labels_of(q)),
+                End::Query(q) => q.matches(&r.name),
                 End::Target(t) => r.name.eq_ignore_case(t),
             }
     }
@@ -129,11 +129,40 @@ impl End<'_, '_> {
     }
 }
 
+/// The query name (checked, see [`checked_name`]) as compared with names in one message.
+#[derive(Clone, Copy)]
+struct QueryName<'q> {
+    labels: &'q [u8],
+    /// Whether the message's question has this name: the answer to give for every owner that
+    /// is a pointer to the question (most of them) without reading its labels.
+    is_question: Option<bool>,
+}
+
+impl<'q> QueryName<'q> {
+    fn new(message: &Message, labels: &'q [u8]) -> QueryName<'q> {
+        QueryName {
+            labels,
+            is_question: message
+                .question()
+                .map(|(name, _, _)| name.eq_labels(labels_of(labels))),
+        }
+    }
+
+    /// Whether `name` (in the same message) is the query name.
+    fn matches(&self, name: &Name<'_>) -> bool {
+        match self.is_question {
+            Some(b) if name.at() == HEADER_LEN || name.points_to(HEADER_LEN) => b,
+            _ => name.eq_labels(labels_of(self.labels)),
+        }
+    }
+}
+
 /// Follows the CNAME chain of [`collect`] from `qname` to its end.
 fn chain<'q, 'm>(message: &'m Message, qname: &'q str, qtype: u16) -> End<'q, 'm> {
-    let Ok(query) = checked_name(qname) else {
+    let Ok(labels) = checked_name(qname) else {
         return End::Invalid;
     };
+    let query = QueryName::new(message, labels);
     if qtype == rtype::CNAME {
         return End::Query(query);
     }
@@ -143,7 +172,7 @@ fn chain<'q, 'm>(message: &'m Message, qname: &'q str, qtype: u16) -> End<'q, 'm
     let bytes = message.bytes();
     // Whether `name` is the chain's name at position `i` (0: the query name).
     let is_at = |name: &Name<'_>, i: usize, chain: &[usize]| match i {
-        0 => name.eq_labels(labels_of(query)),
+        0 => query.matches(name),
         _ => name.eq_ignore_case(&Name::new(bytes, chain[i - 1])),
     };
     while hops < MAX_CNAME_HOPS {

@@ -279,10 +279,19 @@ impl<'a> Name<'a> {
 
     /// Whether both are the same name, ASCII case ignored.
     pub fn eq_ignore_case(&self, other: &Name<'_>) -> bool {
-        if std::ptr::eq(self.msg, other.msg) && self.at == other.at {
+        // The usual case in an answer: one is a compression pointer straight to the other.
+        if std::ptr::eq(self.msg, other.msg)
+            && (self.at == other.at || self.points_to(other.at) || other.points_to(self.at))
+        {
             return true;
         }
         labels_eq(self.labels(), other.labels())
+    }
+
+    /// Whether the name is a compression pointer to position `pos`, and nothing before it.
+    pub(crate) fn points_to(&self, pos: usize) -> bool {
+        pos < 0x4000
+            && self.msg.get(self.at..self.at + 2) == Some(&[0xc0 | (pos >> 8) as u8, pos as u8])
     }
 
     /// Whether this name has exactly `labels`, ASCII case ignored.

@@ -55,10 +55,14 @@ pub fn check_response(query: &[u8], resp: &[u8]) -> Option<Response> {
     if u16::from_be_bytes([resp[4], resp[5]]) != 1 {
         return None;
     }
-    let (want, want_tail) = read_question(query)?;
-    let (got, got_tail) = read_question(resp)?;
-    if got_tail != want_tail || !got.eq_ignore_case(&want) {
-        return None;
+    let (want, want_end) = read_question(query)?;
+    // Servers copy the question as it was asked: the same bytes are the same question.
+    if resp.get(HEADER_LEN..want_end) != Some(&query[HEADER_LEN..want_end]) {
+        let (got, got_end) = read_question(resp)?;
+        if resp[got_end - 4..got_end] != query[want_end - 4..want_end] || !got.eq_ignore_case(&want)
+        {
+            return None;
+        }
     }
     let truncated = resp[2] & 0x02 != 0;
     match Message::parse(resp) {
@@ -81,11 +85,11 @@ pub fn check_response(query: &[u8], resp: &[u8]) -> Option<Response> {
     }
 }
 
-/// The first question of a message: its name (checked) and its type and class bytes.
-fn read_question(msg: &[u8]) -> Option<(Name<'_>, &[u8])> {
-    let pos = skip_name(msg, HEADER_LEN)?;
-    let tail = msg.get(pos..pos + 4)?;
-    Some((Name::new(msg, HEADER_LEN), tail))
+/// The first question of a message: its name (checked) and where it ends (after its type and
+/// class).
+fn read_question(msg: &[u8]) -> Option<(Name<'_>, usize)> {
+    let end = skip_name(msg, HEADER_LEN)? + 4;
+    (end <= msg.len()).then_some((Name::new(msg, HEADER_LEN), end))
 }
 
 #[cfg(test)]
