@@ -74,15 +74,41 @@ pub struct CollectedAddrs {
 pub fn collect_addresses(message: &Message, qname: &str, qtype: u16) -> CollectedAddrs {
     let end = chain(message, qname, qtype);
     let mut addrs: SmallVec<[IpAddr; 4]> = SmallVec::new();
+    let mut seen = Seen::default();
     for r in message.answers().filter(|r| r.rtype == qtype) {
         let Some(ip) = address(&r) else { continue };
-        if end.owns(&r) && !addrs.contains(&ip) {
+        if end.owns(&r) && !(seen.maybe(&ip) && addrs.contains(&ip)) {
             addrs.push(ip);
         }
     }
     CollectedAddrs {
         canonical: end.canonical(),
         addrs,
+    }
+}
+
+/// A 512-bit filter of the addresses met so far: a clear bit means "never met", so the list
+/// is searched only on the rare hit (60 distinct addresses: about 6 % of them), not for
+/// every address (quadratic in the answer's size).
+#[derive(Default)]
+struct Seen([u64; 8]);
+
+impl Seen {
+    /// Marks `ip`; whether its bit was already set (it may have been met).
+    fn maybe(&mut self, ip: &IpAddr) -> bool {
+        let h = match ip {
+            IpAddr::V4(a) => u64::from(u32::from(*a)),
+            IpAddr::V6(a) => {
+                let v = u128::from(*a);
+                (v as u64) ^ ((v >> 64) as u64)
+            }
+        }
+        .wrapping_mul(0x9e37_79b9_7f4a_7c15)
+            >> 55;
+        let (word, bit) = ((h / 64) as usize, 1u64 << (h % 64));
+        let was = self.0[word] & bit != 0;
+        self.0[word] |= bit;
+        was
     }
 }
 
@@ -163,7 +189,7 @@ fn chain<'q, 'm>(message: &'m Message, qname: &'q str, qtype: u16) -> End<'q, 'm
         return End::Invalid;
     };
     let query = QueryName::new(message, labels);
-    if qtype == rtype::CNAME {
+    if qtype == rtype::CNAME || !message.has_cname() {
         return End::Query(query);
     }
     // The chain after the query name: where the CNAME targets are in the message.

@@ -44,6 +44,8 @@ pub struct Message {
     answer_count: u16,
     /// Upper eight bits of the 12-bit response code, from the OPT record (RFC 6891 6.1.3).
     ext_rcode: u8,
+    /// The answer section has a CNAME record (a chain to follow).
+    has_cname: bool,
 }
 
 impl Message {
@@ -59,15 +61,18 @@ impl Message {
         let answers_at = pos;
         let count = |at: usize| u16::from_be_bytes([packet[at], packet[at + 1]]);
         let mut ext_rcode = 0;
+        let mut has_cname = false;
+        let mut seen = None;
         for (section, n) in [count(6), count(8), count(10)].into_iter().enumerate() {
             for _ in 0..n {
-                let rr = read_record(packet, pos)?;
+                let rr = read_record(packet, pos, skip_name_cached(packet, pos, &mut seen)?)?;
                 if !rr.data_is_valid() {
                     return None;
                 }
                 if section == 2 && rr.rtype == TYPE_OPT {
                     ext_rcode = (rr.ttl >> 24) as u8;
                 }
+                has_cname |= section == 0 && rr.rtype == rtype::CNAME;
                 pos = rr.end;
             }
         }
@@ -76,6 +81,7 @@ impl Message {
             answers_at,
             answer_count: count(6),
             ext_rcode,
+            has_cname,
         })
     }
 
@@ -88,6 +94,7 @@ impl Message {
             answers_at: end,
             answer_count: 0,
             ext_rcode: 0,
+            has_cname: false,
         })
     }
 
@@ -145,6 +152,12 @@ impl Message {
     /// Forgets the answer section (the message then answers without records).
     pub fn clear_answers(&mut self) {
         self.answer_count = 0;
+        self.has_cname = false;
+    }
+
+    /// Whether the answer section has a CNAME record.
+    pub fn has_cname(&self) -> bool {
+        self.has_cname
     }
 }
 
@@ -164,7 +177,7 @@ impl<'a> Iterator for Records<'a> {
             return None;
         }
         // The message was checked whole: this only fails on a bug, and then ends the section.
-        let rr = read_record(self.msg, self.pos)?;
+        let rr = read_record(self.msg, self.pos, name_end(self.msg, self.pos)?)?;
         self.left -= 1;
         self.pos = rr.end;
         Some(rr)
@@ -355,10 +368,23 @@ impl<'a> Iterator for Labels<'a> {
 
 /// Checks the name at `pos` (see [`Message::parse`]) and returns the position right after it
 /// in `msg` (after its first pointer, if it has one).
-pub(crate) fn skip_name(msg: &[u8], mut pos: usize) -> Option<usize> {
+pub(crate) fn skip_name(msg: &[u8], pos: usize) -> Option<usize> {
+    skip_name_cached(msg, pos, &mut None)
+}
+
+/// [`skip_name`], remembering in `seen` the target of the last first pointer met and the
+/// length of the (checked) name from there: the names of one message mostly point to the same
+/// place (the question), which is then read once.
+fn skip_name_cached(
+    msg: &[u8],
+    mut pos: usize,
+    seen: &mut Option<(usize, usize)>,
+) -> Option<usize> {
     let mut end = None;
     let mut pointers = 0;
     let mut wire_len = 0;
+    // The first pointer's target and the length before it, to fill `seen` at the end.
+    let mut first: Option<(usize, usize)> = None;
     loop {
         let len = usize::from(*msg.get(pos)?);
         match len & 0xc0 {
@@ -368,6 +394,9 @@ pub(crate) fn skip_name(msg: &[u8], mut pos: usize) -> Option<usize> {
                     return None;
                 }
                 if len == 0 {
+                    if let Some((target, before)) = first {
+                        *seen = Some((target, wire_len - before));
+                    }
                     return Some(end.unwrap_or(pos + 1));
                 }
                 if pos + 1 + len > msg.len() {
@@ -383,7 +412,29 @@ pub(crate) fn skip_name(msg: &[u8], mut pos: usize) -> Option<usize> {
                     return None;
                 }
                 pos = ((len & 0x3f) << 8) | low;
+                if first.is_none() {
+                    if let Some((target, rest)) = *seen {
+                        if target == pos {
+                            return (wire_len + rest <= MAX_WIRE_NAME).then_some(end?);
+                        }
+                    }
+                    first = Some((pos, wire_len));
+                }
             }
+            _ => return None,
+        }
+    }
+}
+
+/// Where a name already checked ends: after its root label or its first pointer (which is
+/// not followed).
+fn name_end(msg: &[u8], mut pos: usize) -> Option<usize> {
+    loop {
+        let len = usize::from(*msg.get(pos)?);
+        match len & 0xc0 {
+            0x00 if len == 0 => return Some(pos + 1),
+            0x00 => pos += 1 + len,
+            0xc0 => return Some(pos + 2),
             _ => return None,
         }
     }
@@ -405,9 +456,9 @@ fn question_end(msg: &[u8]) -> Option<usize> {
     Some(pos)
 }
 
-/// The record at `pos`: owner checked, fixed fields read, data inside the message.
-fn read_record(msg: &[u8], pos: usize) -> Option<Record<'_>> {
-    let fixed = skip_name(msg, pos)?;
+/// The record at `pos` whose owner name ends at `fixed`: fixed fields read, data inside the
+/// message.
+fn read_record(msg: &[u8], pos: usize, fixed: usize) -> Option<Record<'_>> {
     let f = msg.get(fixed..fixed + 10)?;
     let data_at = fixed + 10;
     let end = data_at + usize::from(u16::from_be_bytes([f[8], f[9]]));
@@ -504,6 +555,12 @@ mod tests {
         assert_eq!(rs[1].aaaa(), None);
         assert_eq!(rs[2].aaaa(), Some("2001:db8::1".parse().unwrap()));
         assert!(rs[2].target().is_none());
+        assert!(m.has_cname());
+        assert!(
+            !Message::parse(&answer(vec![a_record("host.test.", [192, 0, 2, 1])]))
+                .unwrap()
+                .has_cname()
+        );
         let mut cleared = m.clone();
         cleared.clear_answers();
         assert!(cleared.has_no_answers() && cleared.answers().next().is_none());
