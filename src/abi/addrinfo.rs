@@ -6,14 +6,17 @@
 //! glibc's), so `freeaddrinfo` recognises our lists in constant time and hands any other list
 //! to the next definition. Freeing a tail of the list (musl allows it) releases that many
 //! nodes; the block goes when all are released.
+//!
+//! A numeric host with a numeric or no service (`lookup::addrinfo::numeric`) is answered
+//! without any other allocation: that block is the only one.
 
 use super::{boundary, c_str, disabled, eai, eai_code};
-use crate::lookup::addrinfo::{getaddrinfo as lookup, AddrInfo, Hints};
+use crate::lookup::addrinfo::{getaddrinfo as lookup, numeric, AddrInfo, Entry, Hints};
 use crate::lookup::Semantics;
 use crate::sys::RawSockAddr;
-use std::ffi::{c_char, c_int};
+use std::ffi::{c_char, c_int, CStr};
 use std::mem::{offset_of, size_of};
-use std::net::SocketAddr;
+use std::net::IpAddr;
 use std::ptr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -48,24 +51,44 @@ crate::next_fn!(fn next_gai_strerror = "gai_strerror" as StrerrorFn);
 
 /// Lay `r` out in one malloc block; NULL when out of memory.
 pub(crate) fn to_c(r: &AddrInfo) -> *mut libc::addrinfo {
-    let n = r.entries.len();
+    build(
+        r.entries.len(),
+        |i| r.entries[i],
+        r.canon.as_deref(),
+        r.canon_on_all,
+        r.flags,
+    )
+}
+
+/// Lay a result of `n` entries, `entry(0)` to `entry(n - 1)`, out in one malloc block (see the
+/// module comment); NULL when out of memory. `canon` goes on the first node, or on every node
+/// with `canon_on_all`; `flags` is every node's `ai_flags`.
+fn build(
+    n: usize,
+    entry: impl Fn(usize) -> Entry,
+    canon: Option<&str>,
+    canon_on_all: bool,
+    flags: i32,
+) -> *mut libc::addrinfo {
     let nodes_off = size_of::<Header>().next_multiple_of(std::mem::align_of::<Node>());
     let canon_off = nodes_off + n * size_of::<Node>();
-    let canon_len = r.canon.as_ref().map_or(0, |c| c.len() + 1);
+    let canon_len = canon.map_or(0, |c| c.len() + 1);
     // SAFETY: plain allocation; checked for NULL below.
-    let base = unsafe { libc::calloc(1, canon_off + canon_len) } as *mut u8;
+    let base = unsafe { libc::malloc(canon_off + canon_len) } as *mut u8;
     if base.is_null() {
         return ptr::null_mut();
     }
     // SAFETY: every write below stays inside the `canon_off + canon_len` bytes just allocated:
     // the header at 0, node i at nodes_off + i*size_of::<Node>(), the canonical name (with its
-    // NUL) at canon_off. `base` is malloc-aligned, which suffices for Header and Node.
+    // NUL) at canon_off. `base` is malloc-aligned, which suffices for Header and Node. Each
+    // node is zeroed whole (padding included, as calloc would) before its fields are set;
+    // all-zero is a valid addrinfo and a valid value of either sockaddr in the union.
     unsafe {
         let header = base as *mut Header;
         header.write(Header {
             live: AtomicUsize::new(n),
         });
-        let canon = match &r.canon {
+        let canon = match canon {
             Some(c) => {
                 let p = base.add(canon_off);
                 ptr::copy_nonoverlapping(c.as_ptr(), p, c.len());
@@ -75,43 +98,45 @@ pub(crate) fn to_c(r: &AddrInfo) -> *mut libc::addrinfo {
             None => ptr::null_mut(),
         };
         let nodes = base.add(nodes_off) as *mut Node;
-        for (i, e) in r.entries.iter().enumerate() {
+        for i in 0..n {
+            let e = entry(i);
             let node = nodes.add(i);
-            let sock = match e.addr.ip {
-                std::net::IpAddr::V4(a) => SocketAddr::new(a.into(), e.port),
-                std::net::IpAddr::V6(a) => {
-                    SocketAddr::V6(std::net::SocketAddrV6::new(a, e.port, 0, e.addr.scope_id))
+            ptr::write_bytes(node, 0, 1);
+            let (family, len) = match e.addr.ip {
+                IpAddr::V4(a) => {
+                    let sin = &mut (*node).sa.v4;
+                    sin.sin_family = libc::AF_INET as libc::sa_family_t;
+                    sin.sin_port = e.port.to_be();
+                    sin.sin_addr.s_addr = u32::from_ne_bytes(a.octets());
+                    (libc::AF_INET, size_of::<libc::sockaddr_in>())
+                }
+                IpAddr::V6(a) => {
+                    let sin6 = &mut (*node).sa.v6;
+                    sin6.sin6_family = libc::AF_INET6 as libc::sa_family_t;
+                    sin6.sin6_port = e.port.to_be();
+                    sin6.sin6_addr.s6_addr = a.octets();
+                    sin6.sin6_scope_id = e.addr.scope_id;
+                    (libc::AF_INET6, size_of::<libc::sockaddr_in6>())
                 }
             };
-            let (sa, len) = RawSockAddr::new(&sock);
-            let next = if i + 1 < n {
-                &mut (*nodes.add(i + 1)).ai as *mut libc::addrinfo
+            let ai = &mut (*node).ai;
+            ai.ai_flags = flags;
+            ai.ai_family = family;
+            ai.ai_socktype = e.socktype;
+            ai.ai_protocol = e.protocol;
+            ai.ai_addrlen = len as libc::socklen_t;
+            ai.ai_canonname = if i == 0 || canon_on_all {
+                canon
             } else {
                 ptr::null_mut()
             };
-            node.write(Node {
-                ai: libc::addrinfo {
-                    ai_flags: r.flags,
-                    ai_family: if sock.is_ipv4() {
-                        libc::AF_INET
-                    } else {
-                        libc::AF_INET6
-                    },
-                    ai_socktype: e.socktype,
-                    ai_protocol: e.protocol,
-                    ai_addrlen: len,
-                    ai_addr: ptr::null_mut(),
-                    ai_canonname: if i == 0 || r.canon_on_all {
-                        canon
-                    } else {
-                        ptr::null_mut()
-                    },
-                    ai_next: next,
-                },
-                magic: MAGIC,
-                header,
-                sa,
-            });
+            ai.ai_next = if i + 1 < n {
+                ptr::addr_of_mut!((*nodes.add(i + 1)).ai)
+            } else {
+                ptr::null_mut()
+            };
+            (*node).magic = MAGIC;
+            (*node).header = header;
             (*node).ai.ai_addr = ptr::addr_of_mut!((*node).sa).cast();
         }
         nodes as *mut libc::addrinfo
@@ -134,6 +159,35 @@ unsafe fn ours(ai: *mut libc::addrinfo) -> Option<*mut Node> {
         }
         ((*node).magic == MAGIC).then_some(node)
     }
+}
+
+/// A C string that is all ASCII, as `&str`; `None` for NULL or any other byte.
+///
+/// # Safety
+/// `p` is NULL or a NUL-terminated string that outlives the result.
+unsafe fn ascii<'a>(p: *const c_char) -> Option<&'a str> {
+    if p.is_null() {
+        return None;
+    }
+    // SAFETY: a C string (caller).
+    let b = unsafe { CStr::from_ptr(p) }.to_bytes();
+    if !b.is_ascii() {
+        return None;
+    }
+    // SAFETY: ASCII is valid UTF-8.
+    Some(unsafe { std::str::from_utf8_unchecked(b) })
+}
+
+/// As [`ascii`], but NULL is `Ok(None)` and a non-ASCII string `Err`.
+///
+/// # Safety
+/// As for [`ascii`].
+unsafe fn ascii_or_null<'a>(p: *const c_char) -> Result<Option<&'a str>, ()> {
+    if p.is_null() {
+        return Ok(None);
+    }
+    // SAFETY: as the caller's.
+    unsafe { ascii(p) }.map(Some).ok_or(())
 }
 
 /// Semantics of this call: glibc's in the glibc build and with `DNSSHIM_COMPAT=glibc`.
@@ -160,8 +214,6 @@ pub unsafe extern "C" fn getaddrinfo(
         if res.is_null() {
             return eai::FAIL;
         }
-        // SAFETY: host and serv are NULL or C strings (getaddrinfo contract).
-        let (host, serv) = unsafe { (c_str(host), c_str(serv)) };
         let hints = if hints.is_null() {
             None
         } else {
@@ -174,17 +226,33 @@ pub unsafe extern "C" fn getaddrinfo(
                 protocol: h.ai_protocol,
             })
         };
-        match lookup(host.as_deref(), serv.as_deref(), hints, semantics()) {
-            Ok(r) if r.entries.is_empty() => eai::NONAME,
-            Ok(r) => {
-                let p = to_c(&r);
-                if p.is_null() {
-                    return eai::MEMORY;
-                }
-                // SAFETY: res is non-NULL and writable (contract).
-                unsafe { *res = p };
-                0
+        let sem = semantics();
+        let put = |p: *mut libc::addrinfo| {
+            if p.is_null() {
+                return eai::MEMORY;
             }
+            // SAFETY: res is non-NULL and writable (contract).
+            unsafe { *res = p };
+            0
+        };
+        // A numeric host first: no allocation but the result block. Not ASCII: not numeric.
+        // SAFETY: host and serv are NULL or C strings (getaddrinfo contract).
+        if let (Some(h), Ok(s)) = unsafe { (ascii(host), ascii_or_null(serv)) } {
+            if let Some(r) = numeric(h, s, hints, sem).filter(|r| !r.is_empty()) {
+                return put(build(
+                    r.len(),
+                    |i| r.entry(i),
+                    r.canon,
+                    r.canon_on_all,
+                    r.flags,
+                ));
+            }
+        }
+        // SAFETY: host and serv are NULL or C strings (getaddrinfo contract).
+        let (host, serv) = unsafe { (c_str(host), c_str(serv)) };
+        match lookup(host.as_deref(), serv.as_deref(), hints, sem) {
+            Ok(r) if r.entries.is_empty() => eai::NONAME,
+            Ok(r) => put(to_c(&r)),
             Err(e) => eai_code(e),
         }
     })

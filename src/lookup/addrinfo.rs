@@ -1,11 +1,14 @@
 //! `getaddrinfo` as plain Rust: hints in, a list of (address, socket type) entries out.
 //! musl's flow is here (`getaddrinfo.c`, `lookup_name.c`, `lookup_serv.c`); glibc's is in
 //! [`super::glibc`]. `abi::addrinfo` turns the result into one malloc'd C block.
+//! [`numeric`] answers the common numeric-host calls of both flows without allocating.
 
-use super::name::lookup_name;
-use super::serv::{lookup_serv, Service};
+use super::name::{lookup_name, MAX_HOST_LEN};
+use super::serv::{lookup_serv, lookup_serv_numeric, Service, ServiceList};
 use super::{ai, Address, Family, Semantics};
+use crate::numeric::{has_colon, inet_aton, inet_pton6, parse_literal, Literal};
 use crate::{config, Error, Result};
+use std::net::IpAddr;
 
 /// The caller's hints, or the libc's defaults for NULL hints.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -52,6 +55,139 @@ pub struct AddrInfo {
     /// `ai_flags` of every entry: 0 in musl, the hints' flags in glibc (`AI_DEFAULT` for NULL
     /// hints).
     pub flags: i32,
+}
+
+/// A result of one address with at most three services, the canonical name borrowed from the
+/// caller: what [`numeric`] gives, on the stack.
+#[derive(Debug, Clone, Copy)]
+pub struct Small<'a> {
+    addr: Address,
+    services: ServiceList,
+    /// `ai_canonname`.
+    pub canon: Option<&'a str>,
+    /// As [`AddrInfo::canon_on_all`].
+    pub canon_on_all: bool,
+    /// As [`AddrInfo::flags`].
+    pub flags: i32,
+}
+
+impl Small<'_> {
+    /// How many entries: one per service.
+    pub fn len(&self) -> usize {
+        self.services.as_slice().len()
+    }
+
+    /// Never: every call [`numeric`] answers has a service.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Entry `i` (`i < self.len()`): the address with service `i`.
+    pub fn entry(&self, i: usize) -> Entry {
+        let s = self.services.as_slice().get(i).copied().unwrap_or(Service {
+            port: 0,
+            socktype: 0,
+            protocol: 0,
+        });
+        Entry {
+            addr: self.addr,
+            port: s.port,
+            socktype: s.socktype,
+            protocol: s.protocol,
+        }
+    }
+}
+
+/// `getaddrinfo` of a numeric host with a numeric or no service, without `AI_ADDRCONFIG`: no
+/// file, no socket, no heap. `None` for every other call, and for these when they fail: then
+/// [`getaddrinfo`] answers (for the calls answered here it gives the same result, as
+/// `tests/core.rs` and `tests/conformance.rs` check against both libcs, and the unit tests
+/// below against [`getaddrinfo`] itself).
+pub fn numeric<'a>(
+    host: &'a str,
+    serv: Option<&str>,
+    hints: Option<Hints>,
+    sem: Semantics,
+) -> Option<Small<'a>> {
+    match sem {
+        Semantics::Musl => numeric_musl(host, serv, hints),
+        Semantics::Glibc => numeric_glibc(host, serv, hints),
+    }
+}
+
+/// musl's flow below for a numeric host: `__lookup_serv`, `__lookup_name`'s `name_from_numeric`
+/// and its v4-mapped step; one address needs no sorting.
+fn numeric_musl<'a>(host: &'a str, serv: Option<&str>, hints: Option<Hints>) -> Option<Small<'a>> {
+    let h = hints.unwrap_or_else(|| Hints::null(Semantics::Musl));
+    if h.flags & !MUSL_FLAGS != 0 || h.flags & ai::ADDRCONFIG != 0 || host.len() > MAX_HOST_LEN {
+        return None;
+    }
+    let family = Family::from_af(h.family)?;
+    let services = lookup_serv_numeric(serv, h.protocol, h.socktype, h.flags, Semantics::Musl)?;
+    let Literal::Addr(ip, scope_id) = parse_literal(host) else {
+        return None;
+    };
+    // AI_V4MAPPED with AF_INET6: any family, IPv4 mapped.
+    let mapped = h.flags & ai::V4MAPPED != 0 && family == Family::Inet6;
+    if !mapped && !family.admits(&ip) {
+        return None;
+    }
+    let ip = match ip {
+        IpAddr::V4(a) if mapped => IpAddr::V6(a.to_ipv6_mapped()),
+        ip => ip,
+    };
+    // musl: the name itself is the canonical name, on every entry.
+    Some(Small {
+        addr: Address { ip, scope_id },
+        services,
+        canon: Some(host),
+        canon_on_all: true,
+        flags: 0,
+    })
+}
+
+/// The flags [`numeric_glibc`] answers for: POSIX ones glibc accepts, without `AI_ADDRCONFIG`
+/// (its interface check) and the IDN bits (rare; [`super::glibc::getaddrinfo`] handles them).
+const GLIBC_NUMERIC_FLAGS: i32 =
+    ai::PASSIVE | ai::CANONNAME | ai::NUMERICHOST | ai::V4MAPPED | ai::ALL | ai::NUMERICSERV;
+
+/// glibc's flow ([`super::glibc::getaddrinfo`]) for a numeric host without a scope:
+/// `get_servtuples`, `text_to_binary_address`; one address needs no sorting.
+fn numeric_glibc<'a>(host: &'a str, serv: Option<&str>, hints: Option<Hints>) -> Option<Small<'a>> {
+    // NULL hints mean AI_ADDRCONFIG; "*" is no service.
+    let h = hints?;
+    if h.flags & !GLIBC_NUMERIC_FLAGS != 0 {
+        return None;
+    }
+    let serv = serv.filter(|s| *s != "*");
+    let services = lookup_serv_numeric(serv, h.protocol, h.socktype, h.flags, Semantics::Glibc)?;
+    let v4mapped = h.flags & ai::V4MAPPED != 0;
+    // text_to_binary_address: inet_aton, then inet_pton (`has_colon` tells which can succeed).
+    // Neither accepts a `%`: a scope is left to the full flow.
+    let ip = if !has_colon(host) {
+        let a = inet_aton(host)?;
+        match h.family {
+            libc::AF_UNSPEC | libc::AF_INET => IpAddr::V4(a),
+            libc::AF_INET6 if v4mapped => IpAddr::V6(a.to_ipv6_mapped()),
+            _ => return None,
+        }
+    } else {
+        let a = inet_pton6(host)?;
+        match h.family {
+            libc::AF_UNSPEC | libc::AF_INET6 => IpAddr::V6(a),
+            libc::AF_INET => IpAddr::V4(a.to_ipv4_mapped()?),
+            _ => return None,
+        }
+    };
+    // glibc: the canonical name only with AI_CANONNAME, on the first entry.
+    let canon = (h.flags & ai::CANONNAME != 0).then_some(host);
+    Some(Small {
+        addr: Address::new(ip),
+        services,
+        canon,
+        canon_on_all: false,
+        flags: h.flags,
+    })
 }
 
 const MUSL_FLAGS: i32 = ai::PASSIVE
@@ -153,4 +289,114 @@ pub fn getaddrinfo(
         canon_on_all: true,
         flags: 0,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every call [`numeric`] answers, [`getaddrinfo`] answers alike; and it answers the common
+    /// ones.
+    #[test]
+    fn numeric_agrees_with_the_full_flow() {
+        let hosts = [
+            "10.0.0.1",
+            "127.1",
+            "0x7f.0.0.1",
+            "2130706433",
+            "2001:db8::1",
+            "::1",
+            "::",
+            "::ffff:10.0.0.1",
+            "fe80::1%1",
+            "fe80::1%lo",
+            "2001:db8::1%nosuchif",
+            "1.2.3.4%1",
+            "256.0.0.1",
+            "*",
+            &"1".repeat(300),
+        ];
+        let servs = [
+            None,
+            Some("80"),
+            Some("0"),
+            Some("65536"),
+            Some(""),
+            Some("*"),
+        ];
+        let flag_sets = [
+            0,
+            ai::PASSIVE,
+            ai::CANONNAME,
+            ai::NUMERICHOST,
+            ai::V4MAPPED,
+            ai::V4MAPPED | ai::ALL,
+            ai::NUMERICSERV,
+            ai::CANONNAME | ai::V4MAPPED,
+            ai::IDN,
+            0x1000,
+        ];
+        let families = [libc::AF_UNSPEC, libc::AF_INET, libc::AF_INET6, 99];
+        let kinds = [
+            (0, 0),
+            (libc::SOCK_STREAM, 0),
+            (libc::SOCK_DGRAM, libc::IPPROTO_UDP),
+            (libc::SOCK_RAW, 0),
+            (libc::SOCK_STREAM, libc::IPPROTO_UDP),
+            (0, libc::IPPROTO_SCTP),
+        ];
+        let mut answered = 0;
+        for sem in [Semantics::Musl, Semantics::Glibc] {
+            for host in hosts {
+                for serv in servs {
+                    let mut hints: Vec<Option<Hints>> = vec![None];
+                    for &flags in &flag_sets {
+                        for &family in &families {
+                            for &(socktype, protocol) in &kinds {
+                                hints.push(Some(Hints {
+                                    flags,
+                                    family,
+                                    socktype,
+                                    protocol,
+                                }));
+                            }
+                        }
+                    }
+                    for h in hints {
+                        let Some(small) = numeric(host, serv, h, sem) else {
+                            continue;
+                        };
+                        answered += 1;
+                        let full = getaddrinfo(Some(host), serv, h, sem)
+                            .unwrap_or_else(|e| panic!("{sem:?} {host} {serv:?} {h:?}: {e:?}"));
+                        assert_eq!(
+                            (
+                                (0..small.len()).map(|i| small.entry(i)).collect::<Vec<_>>(),
+                                small.canon.map(str::to_string),
+                                small.canon_on_all,
+                                small.flags
+                            ),
+                            (full.entries, full.canon, full.canon_on_all, full.flags),
+                            "{sem:?} {host} {serv:?} {h:?}"
+                        );
+                    }
+                }
+            }
+        }
+        assert!(answered > 1000, "{answered}");
+        let stream = Some(Hints {
+            flags: 0,
+            family: libc::AF_UNSPEC,
+            socktype: libc::SOCK_STREAM,
+            protocol: 0,
+        });
+        for sem in [Semantics::Musl, Semantics::Glibc] {
+            for host in ["10.0.0.1", "2001:db8::1"] {
+                for serv in [None, Some("80")] {
+                    assert!(numeric(host, serv, stream, sem).is_some(), "{host}");
+                }
+            }
+        }
+        assert!(numeric("10.0.0.1", None, None, Semantics::Musl).is_some());
+    }
 }

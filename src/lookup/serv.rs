@@ -13,6 +13,55 @@ pub struct Service {
     pub protocol: i32,
 }
 
+/// At most three triples, kept inline: what a numeric or absent service gives (musl: tcp and
+/// udp; glibc: tcp, udp and raw), so that `getaddrinfo` of a numeric host allocates nothing
+/// but its result block.
+#[derive(Debug, Clone, Copy)]
+pub struct ServiceList {
+    items: [Service; 3],
+    len: usize,
+}
+
+impl ServiceList {
+    const fn new() -> ServiceList {
+        ServiceList {
+            items: [Service {
+                port: 0,
+                socktype: 0,
+                protocol: 0,
+            }; 3],
+            len: 0,
+        }
+    }
+
+    /// Appends `s`; never more than three are pushed (see the callers).
+    fn push(&mut self, s: Service) {
+        if let Some(slot) = self.items.get_mut(self.len) {
+            *slot = s;
+            self.len += 1;
+        }
+    }
+
+    pub fn as_slice(&self) -> &[Service] {
+        &self.items[..self.len]
+    }
+}
+
+/// A service step that needs no services file: its triples, or the name still to look up.
+enum Step<T> {
+    Done(ServiceList),
+    ByName(T),
+}
+
+impl<T> Step<T> {
+    fn done(self) -> Option<ServiceList> {
+        match self {
+            Step::Done(list) => Some(list),
+            Step::ByName(_) => None,
+        }
+    }
+}
+
 const STREAM: i32 = libc::SOCK_STREAM;
 const DGRAM: i32 = libc::SOCK_DGRAM;
 const RAW: i32 = libc::SOCK_RAW;
@@ -35,24 +84,57 @@ pub fn lookup_serv(
     }
 }
 
+/// [`lookup_serv`] for the calls that need no services file (a number or no service), without
+/// allocating: `None` for a service name or an error, which [`lookup_serv`] then answers.
+#[inline]
+pub fn lookup_serv_numeric(
+    name: Option<&str>,
+    protocol: i32,
+    socktype: i32,
+    flags: i32,
+    sem: Semantics,
+) -> Option<ServiceList> {
+    match sem {
+        Semantics::Musl => musl_step(name, protocol, socktype, flags).ok()?.done(),
+        Semantics::Glibc => glibc_step(glibc_service(name, flags).ok()?, socktype, protocol)
+            .ok()?
+            .done(),
+    }
+}
+
 /// What C `strtoul(s, &z, 10)` followed by `!*z` reads (leading white space and a sign
-/// accepted as strtoul does): whether it is negated, and the digits. `None` when `s` is not
-/// all number.
-fn strtoul_parts(s: &str) -> Option<(bool, &str)> {
-    let t = s.trim_start_matches([' ', '\t', '\n', '\r', '\x0b', '\x0c']);
-    let (neg, digits) = match t.as_bytes().first() {
-        Some(b'+') => (false, &t[1..]),
-        Some(b'-') => (true, &t[1..]),
-        _ => (false, t),
-    };
-    (!digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())).then_some((neg, digits))
+/// accepted as strtoul does): whether it is negated, and the value of the digits (`None` when
+/// it exceeds 64 bits). `None` when `s` is not all number.
+fn strtoul_parts(s: &str) -> Option<(bool, Option<u64>)> {
+    let b = s.as_bytes();
+    let mut i = 0;
+    while i < b.len() && matches!(b[i], b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c) {
+        i += 1;
+    }
+    let neg = b.get(i) == Some(&b'-');
+    if matches!(b.get(i), Some(b'+' | b'-')) {
+        i += 1;
+    }
+    let digits = &b[i..];
+    if digits.is_empty() {
+        return None;
+    }
+    let mut v = Some(0u64);
+    for &c in digits {
+        if !c.is_ascii_digit() {
+            return None;
+        }
+        v = v
+            .and_then(|v| v.checked_mul(10))
+            .and_then(|v| v.checked_add(u64::from(c - b'0')));
+    }
+    Some((neg, v))
 }
 
 /// C `strtoul(s, &z, 10)` followed by `!*z`: the whole string is a decimal number.
 /// `Some(None)` for a number too large.
 fn whole_number(s: &str) -> Option<Option<u64>> {
-    let (neg, digits) = strtoul_parts(s)?;
-    let v = digits.parse::<u64>().ok();
+    let (neg, v) = strtoul_parts(s)?;
     // A negated value wraps to a huge unsigned long: never a valid port.
     Some(if neg && v != Some(0) { None } else { v })
 }
@@ -79,11 +161,36 @@ fn by_name(services: &Services, name: &str, want: impl Fn(Proto) -> bool) -> Vec
 /// musl's `__lookup_serv`.
 fn musl(
     name: Option<&str>,
-    mut protocol: i32,
+    protocol: i32,
     socktype: i32,
     flags: i32,
     services: &dyn Fn() -> std::sync::Arc<Services>,
 ) -> Result<Vec<Service>> {
+    let (name, protocol) = match musl_step(name, protocol, socktype, flags)? {
+        Step::Done(list) => return Ok(list.as_slice().to_vec()),
+        Step::ByName(by_name) => by_name,
+    };
+    let v = by_name(&services(), name, |p| match p {
+        Proto::Tcp => protocol != UDP,
+        Proto::Udp => protocol != TCP,
+    });
+    if v.is_empty() {
+        Err(Error::BadService)
+    } else {
+        Ok(v)
+    }
+}
+
+/// musl's `__lookup_serv` up to the services file: the triples of a number or of no service,
+/// or the name to look up with the protocol it must have.
+#[inline]
+fn musl_step(
+    name: Option<&str>,
+    mut protocol: i32,
+    socktype: i32,
+    flags: i32,
+) -> Result<Step<(&str, i32)>> {
+    let mut list = ServiceList::new();
     match socktype {
         STREAM => match protocol {
             0 | TCP => protocol = TCP,
@@ -98,11 +205,12 @@ fn musl(
             if name.is_some() {
                 return Err(Error::BadService);
             }
-            return Ok(vec![Service {
+            list.push(Service {
                 port: 0,
                 socktype,
                 protocol,
-            }]);
+            });
+            return Ok(Step::Done(list));
         }
     }
     let number = match name {
@@ -115,36 +223,26 @@ fn musl(
             Some(p) if p <= 65535 => p as u16,
             _ => return Err(Error::BadService),
         };
-        let mut v = Vec::with_capacity(2);
         if protocol != UDP {
-            v.push(Service {
+            list.push(Service {
                 port,
                 socktype: STREAM,
                 protocol: TCP,
             });
         }
         if protocol != TCP {
-            v.push(Service {
+            list.push(Service {
                 port,
                 socktype: DGRAM,
                 protocol: UDP,
             });
         }
-        return Ok(v);
+        return Ok(Step::Done(list));
     }
     if flags & ai::NUMERICSERV != 0 {
         return Err(Error::NotFound);
     }
-    let name = name.unwrap_or_default();
-    let v = by_name(&services(), name, |p| match p {
-        Proto::Tcp => protocol != UDP,
-        Proto::Udp => protocol != TCP,
-    });
-    if v.is_empty() {
-        Err(Error::BadService)
-    } else {
-        Ok(v)
-    }
+    Ok(Step::ByName((name.unwrap_or_default(), protocol)))
 }
 
 /// One row of glibc's socket type table (`gaih_inet_typeproto`).
@@ -207,17 +305,18 @@ pub enum GlibcService<'a> {
 /// glibc's reading of a service argument: `strtoul` over the whole string (leading blanks and a
 /// sign allowed) stored in an `int`; a negative `int` is looked up as a name, as is anything
 /// that is not all number (`AI_NUMERICSERV`: `EAI_NONAME`). The empty string is no service.
+#[inline]
 pub fn glibc_service(s: Option<&str>, flags: i32) -> Result<Option<GlibcService<'_>>> {
     let Some(s) = s.filter(|s| !s.is_empty()) else {
         return Ok(None);
     };
-    let Some((neg, digits)) = strtoul_parts(s) else {
+    let Some((neg, v)) = strtoul_parts(s) else {
         if flags & ai::NUMERICSERV != 0 {
             return Err(Error::NotFound);
         }
         return Ok(Some(GlibcService::Name(s)));
     };
-    let v = digits.parse::<u64>().unwrap_or(u64::MAX);
+    let v = v.unwrap_or(u64::MAX);
     let v = (if neg { v.wrapping_neg() } else { v }) as i32;
     Ok(Some(if v < 0 {
         GlibcService::Name(s)
@@ -234,48 +333,12 @@ pub fn glibc_servtuples(
     protocol: i32,
     services: &dyn Fn() -> std::sync::Arc<Services>,
 ) -> Result<Vec<Service>> {
-    let matches = |t: &TypeProto| {
-        !((socktype != 0 && socktype != t.socktype)
-            || (protocol != 0 && !t.protoany && protocol != t.protocol))
+    let (name, chosen) = match glibc_step(service, socktype, protocol)? {
+        Step::Done(list) => return Ok(list.as_slice().to_vec()),
+        Step::ByName(by_name) => by_name,
     };
-    let chosen = if socktype != 0 || protocol != 0 {
-        match GLIBC_TYPES.iter().find(|t| matches(t)) {
-            Some(t) => Some(t),
-            None if socktype != 0 => return Err(Error::BadSocktype),
-            None => return Err(Error::BadService),
-        }
-    } else {
-        None
-    };
+    let matches = |t: &TypeProto| glibc_matches(t, socktype, protocol);
     let proto_of = |t: &TypeProto| if t.protoany { protocol } else { t.protocol };
-    if service.is_some() && chosen.is_some_and(|t| t.noservice) {
-        return Err(Error::BadService);
-    }
-    let name = match service {
-        None | Some(GlibcService::Number(_)) => {
-            let port = match service {
-                Some(GlibcService::Number(p)) => p,
-                _ => 0,
-            };
-            return Ok(match chosen {
-                Some(t) => vec![Service {
-                    port,
-                    socktype: t.socktype,
-                    protocol: proto_of(t),
-                }],
-                None => GLIBC_TYPES
-                    .iter()
-                    .filter(|t| t.default)
-                    .map(|t| Service {
-                        port,
-                        socktype: t.socktype,
-                        protocol: t.protocol,
-                    })
-                    .collect(),
-            });
-        }
-        Some(GlibcService::Name(n)) => n,
-    };
     // gaih_inet_serv: getservbyname(name, row's protocol name). The services table knows tcp
     // and udp entries only.
     let table = services();
@@ -307,6 +370,61 @@ pub fn glibc_servtuples(
     } else {
         Ok(out)
     }
+}
+
+/// Whether table row `t` goes with the hints' socket type and protocol.
+fn glibc_matches(t: &TypeProto, socktype: i32, protocol: i32) -> bool {
+    !((socktype != 0 && socktype != t.socktype)
+        || (protocol != 0 && !t.protoany && protocol != t.protocol))
+}
+
+/// [`glibc_servtuples`] up to the services file: the triples of a number or of no service, or
+/// the name to look up with the row chosen by the hints (`None`: every row).
+#[inline]
+fn glibc_step<'a>(
+    service: Option<GlibcService<'a>>,
+    socktype: i32,
+    protocol: i32,
+) -> Result<Step<(&'a str, Option<&'static TypeProto>)>> {
+    let chosen = if socktype != 0 || protocol != 0 {
+        match GLIBC_TYPES
+            .iter()
+            .find(|t| glibc_matches(t, socktype, protocol))
+        {
+            Some(t) => Some(t),
+            None if socktype != 0 => return Err(Error::BadSocktype),
+            None => return Err(Error::BadService),
+        }
+    } else {
+        None
+    };
+    if service.is_some() && chosen.is_some_and(|t| t.noservice) {
+        return Err(Error::BadService);
+    }
+    let port = match service {
+        None => 0,
+        Some(GlibcService::Number(p)) => p,
+        Some(GlibcService::Name(n)) => return Ok(Step::ByName((n, chosen))),
+    };
+    let mut list = ServiceList::new();
+    match chosen {
+        Some(t) => list.push(Service {
+            port,
+            socktype: t.socktype,
+            protocol: if t.protoany { protocol } else { t.protocol },
+        }),
+        // Three default rows: the list's capacity (tested below).
+        None => {
+            for t in GLIBC_TYPES.iter().filter(|t| t.default) {
+                list.push(Service {
+                    port,
+                    socktype: t.socktype,
+                    protocol: t.protocol,
+                });
+            }
+        }
+    }
+    Ok(Step::Done(list))
 }
 
 /// glibc's `gaih_inet` service handling, from the `getaddrinfo` arguments.
@@ -387,5 +505,83 @@ mod tests {
         assert_eq!(g(Some("80"), UDP, STREAM, 0), Err(Error::BadSocktype));
         assert_eq!(g(None, 0, RAW, 0), Ok(vec![(0, RAW, 0)]));
         assert_eq!(g(Some("http"), 0, 0, ai::NUMERICSERV), Err(Error::NotFound));
+    }
+
+    #[test]
+    fn default_rows_fit_the_inline_list() {
+        assert_eq!(GLIBC_TYPES.iter().filter(|t| t.default).count(), 3);
+    }
+
+    /// The allocation-free variant answers exactly the calls that need no services file, with
+    /// what `lookup_serv` answers.
+    #[test]
+    fn numeric_variant_agrees() {
+        let names = [
+            None,
+            Some(""),
+            Some("0"),
+            Some("80"),
+            Some(" 80"),
+            Some("+80"),
+            Some("-0"),
+            Some("-1"),
+            Some("65535"),
+            Some("65536"),
+            Some("4294967376"),
+            Some("99999999999999999999999"),
+            Some("http"),
+            Some("www"),
+            Some("nope"),
+            Some("*"),
+        ];
+        let socktypes = [
+            0,
+            STREAM,
+            DGRAM,
+            RAW,
+            libc::SOCK_SEQPACKET,
+            libc::SOCK_DCCP,
+            99,
+        ];
+        let protocols = [
+            0,
+            TCP,
+            UDP,
+            libc::IPPROTO_SCTP,
+            libc::IPPROTO_UDPLITE,
+            libc::IPPROTO_DCCP,
+            7,
+        ];
+        let not_read = || -> Arc<Services> { panic!("numeric services read the table") };
+        for sem in [Semantics::Musl, Semantics::Glibc] {
+            for name in names {
+                for st in socktypes {
+                    for proto in protocols {
+                        for flags in [0, ai::NUMERICSERV] {
+                            let full = lookup_serv(name, proto, st, flags, sem, &table);
+                            match lookup_serv_numeric(name, proto, st, flags, sem) {
+                                Some(l) => {
+                                    assert_eq!(Ok(l.as_slice().to_vec()), full);
+                                    // Nor does lookup_serv read it for these.
+                                    assert_eq!(
+                                        lookup_serv(name, proto, st, flags, sem, &not_read),
+                                        full
+                                    );
+                                }
+                                None => assert!(
+                                    full.is_err() || name.is_some_and(|n| whole(n).is_none()),
+                                    "{sem:?} {name:?} {st} {proto} {flags}: {full:?}"
+                                ),
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Whether `n` is read as a number by one libc or the other.
+    fn whole(n: &str) -> Option<()> {
+        strtoul_parts(n).map(|_| ())
     }
 }
