@@ -5,7 +5,7 @@
     check_examples.py kubernetes examples/kubernetes/*.yaml
 
 dockerfile: every instruction is a Dockerfile keyword with well-formed arguments (FROM, COPY
---from, JSON forms, ENV pairs); a Rust-on-Alpine build stage runs `cargo build ... -p dnsshim
+--from, JSON forms, ENV pairs); a Rust-on-Alpine build stage runs `cargo rustc ... -p dnsshim
 --lib`; the final stage is alpine:3.17, copies the built library from that stage and sets
 LD_PRELOAD to exactly the copied path.
 
@@ -139,7 +139,7 @@ def check_dockerfile(path):
         return problems
     build = build[0]
     runs = " ".join(a for _, k, a in build["instrs"] if k == "RUN")
-    for want in ("cargo build", "-p dnsshim", "--lib", "--release"):
+    for want in ("cargo rustc", "-p dnsshim", "--lib", "--crate-type cdylib", "--release"):
         if want not in runs:
             problems.append(f"the build stage never runs {want!r}")
     final = stages[-1]
