@@ -76,20 +76,33 @@ pub fn local_addr(fd: &Fd) -> Option<SocketAddr> {
 /// A query ID: `getrandom(2)` (the raw system call, so it works with C libraries that predate
 /// the wrapper); if that fails, a mix of the clock, the process id and a counter.
 pub fn random_id() -> u16 {
-    let mut b = [0u8; 2];
-    // SAFETY: b is writable for 2 bytes; GRND_NONBLOCK never blocks (fails before the entropy
-    // pool is initialised, handled below).
+    let mut id = [0u16; 1];
+    random_ids(&mut id);
+    id[0]
+}
+
+/// Fills `ids` with query IDs from one `getrandom(2)` call (one system call for all the
+/// queries of a lookup); if that fails, each from [`fallback_id`].
+pub fn random_ids(ids: &mut [u16]) {
+    let len = std::mem::size_of_val(ids);
+    // SAFETY: `ids` is writable for `len` bytes and any bit pattern is a valid u16;
+    // GRND_NONBLOCK never blocks (it fails before the entropy pool is initialised, handled
+    // below). Requests up to 256 bytes are never cut short by the kernel.
     let r = unsafe {
         libc::syscall(
             libc::SYS_getrandom,
-            b.as_mut_ptr(),
-            2usize,
+            ids.as_mut_ptr().cast::<u8>(),
+            len,
             libc::GRND_NONBLOCK,
         )
     };
-    if r == 2 {
-        return u16::from_ne_bytes(b);
+    if r != len as libc::c_long {
+        ids.iter_mut().for_each(|id| *id = fallback_id());
     }
+}
+
+/// A query ID when `getrandom` fails: a mix of the clock, the process id and a counter.
+fn fallback_id() -> u16 {
     static COUNTER: AtomicU32 = AtomicU32::new(0);
     let count = COUNTER.fetch_add(0x9e37, Ordering::Relaxed);
     let nanos = std::time::SystemTime::now()
@@ -202,7 +215,8 @@ pub fn route_source(dest: &SocketAddr) -> Option<SocketAddr> {
 /// Source addresses for a list of destinations (address sorting) on one socket, the way
 /// glibc's `getaddrinfo` gets them (`sysdeps/posix/getaddrinfo.c`, `rfc3484_sort` and
 /// `try_connect`): one UDP socket, connected to each destination in turn with an `AF_UNSPEC`
-/// connect in between (which makes the kernel pick the source afresh). An IPv6 socket takes
+/// connect in between when the previous one succeeded (which makes the kernel pick the source
+/// afresh; a failed connect leaves the socket unconnected). An IPv6 socket takes
 /// IPv4 destinations too, routed as IPv4; where IPv6 sockets refuse them (`EAFNOSUPPORT`,
 /// IPv6-only sockets) an IPv4 socket is opened instead. The answers are those of
 /// [`route_source`] for each destination (IPv4 sources come back as IPv4 addresses), for one
@@ -213,6 +227,8 @@ pub struct RouteProbe {
     family: libc::c_int,
     /// Open an IPv6 socket first (the list has IPv6 destinations).
     v6_first: bool,
+    /// The socket's last connect succeeded: it must be dissolved before the next.
+    connected: bool,
 }
 
 impl RouteProbe {
@@ -223,6 +239,7 @@ impl RouteProbe {
             fd: None,
             family: libc::AF_UNSPEC,
             v6_first: ipv6,
+            connected: false,
         }
     }
 
@@ -233,6 +250,7 @@ impl RouteProbe {
         };
         self.fd = Some(fd);
         self.family = family;
+        self.connected = false;
         true
     }
 
@@ -246,7 +264,7 @@ impl RouteProbe {
                     return None;
                 }
             }
-            Some(fd) => {
+            Some(fd) if self.connected => {
                 // SAFETY: an all-zero sockaddr with family AF_UNSPEC dissolves the socket's
                 // association (connect(2)); its result does not matter.
                 unsafe {
@@ -254,7 +272,9 @@ impl RouteProbe {
                     sa.sa_family = libc::AF_UNSPEC as libc::sa_family_t;
                     libc::connect(fd.0, &sa, size_of::<libc::sockaddr>() as libc::socklen_t);
                 }
+                self.connected = false;
             }
+            Some(_) => {}
             None => {
                 let first = if self.v6_first { libc::AF_INET6 } else { want };
                 if !self.open(first) && (first == want || !self.open(want)) {
@@ -274,6 +294,7 @@ impl RouteProbe {
                 }
                 return None;
             }
+            self.connected = true;
             return match local_addr(fd)? {
                 SocketAddr::V6(s) if want == libc::AF_INET => s
                     .ip()

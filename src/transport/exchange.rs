@@ -76,15 +76,12 @@ pub(super) struct Tag<'a> {
 }
 
 impl Tag<'_> {
-    fn query(&self, edns: bool) -> Result<Vec<u8>> {
+    /// The query to send, with ID `id` when it is built here.
+    fn query(&self, edns: bool, id: u16) -> Result<Vec<u8>> {
         match self.source {
-            Source::Built { ad, edns_payload } => wire::build_query_ad(
-                sys::random_id(),
-                self.name,
-                self.qtype,
-                edns.then_some(edns_payload),
-                ad,
-            ),
+            Source::Built { ad, edns_payload } => {
+                wire::build_query_ad(id, self.name, self.qtype, edns.then_some(edns_payload), ad)
+            }
             Source::Fixed { message, plain } => Ok(match (edns, plain) {
                 (false, Some(p)) => p.to_vec(),
                 _ => message.to_vec(),
@@ -130,16 +127,18 @@ fn response_outcome(packet: &[u8], r: &Response) -> Outcome {
 
 impl Slot {
     /// Starts asking `tag`'s question to `server`: over TCP when `use_vc`, else over UDP.
+    /// `id` is the query ID when the query is built here.
     pub(super) fn open(
         tag: &Tag<'_>,
         server: SocketAddr,
         edns: bool,
         use_vc: bool,
+        id: u16,
     ) -> Result<Slot> {
         let mut slot = Slot {
             server,
             edns,
-            query: tag.query(edns)?,
+            query: tag.query(edns, id)?,
             link: Link::Failed(Failure::Temporary),
             started: Instant::now(),
             servfail: None,
@@ -323,7 +322,7 @@ impl Slot {
                 // RFC 6891 7: a server that does not know EDNS0 may answer FORMERR; ask again
                 // without the OPT record.
                 self.edns = false;
-                match tag.query(false) {
+                match tag.query(false, sys::random_id()) {
                     Ok(q) => self.query = q,
                     Err(_) => {
                         self.fail(Failure::Permanent);

@@ -40,6 +40,10 @@ const MAX_MESSAGE: usize = 65535;
 /// The nameserver used when the configuration names none (glibc and musl default).
 const DEFAULT_SERVER: SocketAddr = SocketAddr::new(std::net::IpAddr::V4(Ipv4Addr::LOCALHOST), 53);
 
+/// One result per question, in order (inline for the usual one or two questions: a response
+/// is over 500 bytes).
+pub type Results = SmallVec<[Result<Response>; 2]>;
+
 /// The servers of a [`Policy`] (inline up to resolv.conf's maximum, `MAXNS`).
 pub type Servers = SmallVec<[SocketAddr; MAXNS]>;
 
@@ -144,6 +148,25 @@ pub struct Question<'a> {
     pub qtype: u16,
 }
 
+/// Query IDs for the slots of one poll loop, drawn from the kernel a batch at a time (one
+/// `getrandom` for a lookup's two questions to three servers, not one per query).
+#[derive(Default)]
+struct Ids {
+    buf: [u16; 2 * MAXNS],
+    used: usize,
+}
+
+impl Ids {
+    fn next(&mut self) -> u16 {
+        if self.used == 0 || self.used == self.buf.len() {
+            sys::random_ids(&mut self.buf);
+            self.used = 0;
+        }
+        self.used += 1;
+        self.buf[self.used - 1]
+    }
+}
+
 /// One question in flight.
 struct Pending<'a> {
     tag: Tag<'a>,
@@ -163,7 +186,7 @@ impl<'a> Pending<'a> {
 
     /// Asks the question to every server (the slots are built in place: a `Pending` is large
     /// and is not moved once in its list).
-    fn start(&mut self, servers: &[SocketAddr], policy: &Policy) {
+    fn start(&mut self, servers: &[SocketAddr], policy: &Policy, ids: &mut Ids) {
         let tag = self.tag;
         let (edns, tcp) = match tag.source {
             Source::Built { .. } => {
@@ -179,7 +202,7 @@ impl<'a> Pending<'a> {
             ),
         };
         for server in servers {
-            match Slot::open(&tag, *server, edns, tcp) {
+            match Slot::open(&tag, *server, edns, tcp, ids.next()) {
                 Ok(slot) => self.slots.push(slot),
                 Err(e) => return self.finish(Err(e)),
             }
@@ -234,7 +257,7 @@ impl<'a> Pending<'a> {
 ///
 /// A truncated UDP answer is never used: the same question goes over TCP to that server under
 /// the same deadline, while UDP answers for the other questions are still being collected.
-pub fn resolve(questions: &[Question<'_>], policy: &Policy) -> Vec<Result<Response>> {
+pub fn resolve(questions: &[Question<'_>], policy: &Policy) -> Results {
     let log = trace::enabled() || policy.debug;
     let source = Source::Built {
         ad: policy.trust_ad,
@@ -321,7 +344,7 @@ fn in_order_period(timeout: Duration, ns: usize, n: usize) -> Duration {
 }
 
 /// Runs the exchanges of `tags` under `policy`: all servers at once, or one after the other.
-fn run(tags: &[Tag<'_>], policy: &Policy) -> Vec<Result<Response>> {
+fn run(tags: &[Tag<'_>], policy: &Policy) -> Results {
     let first = first_server(policy);
     let n = policy.servers.len();
     if !policy.in_order || n < 2 {
@@ -387,8 +410,9 @@ fn run_round(
     policy: &Policy,
     period: Duration,
     attempts: u32,
-) -> Vec<Result<Response>> {
+) -> Results {
     let mut schedule = Schedule::new(Instant::now(), period, attempts);
+    let mut ids = Ids::default();
     let mut pending: SmallVec<[Pending<'_>; 2]> = SmallVec::new();
     // One entry per live slot (one socket each); inline for two questions to three servers.
     let mut fds: SmallVec<[libc::pollfd; 2 * MAXNS]> = SmallVec::new();
@@ -402,7 +426,7 @@ fn run_round(
         {
             pending.push(Pending::new(tags[pending.len()]));
             if let Some(p) = pending.last_mut() {
-                p.start(servers, policy);
+                p.start(servers, policy, &mut ids);
                 if p.result.is_none() && p.slots.is_empty() {
                     p.finish(Err(Error::TryAgain)); // no server at all
                 }
@@ -471,7 +495,7 @@ fn run_round(
             }
         }
     }
-    let mut out: Vec<Result<Response>> = Vec::with_capacity(tags.len());
+    let mut out = Results::new();
     out.extend(pending.iter_mut().map(Pending::take_result));
     // Questions never started (single-request, deadline passed): no time was left for them.
     out.resize_with(tags.len(), || Err(Error::TryAgain));

@@ -1,7 +1,7 @@
 //! The few system calls the transport makes, as safe functions. Errors are errno values.
 //! Descriptors, socket addresses and `connect` are [`crate::sys`]'s.
 
-pub(super) use crate::sys::{connect, random_id, Fd};
+pub(super) use crate::sys::{connect, random_id, random_ids, Fd};
 use crate::sys::{errno, RawSockAddr};
 use std::mem::size_of;
 use std::net::SocketAddr;
