@@ -135,14 +135,14 @@ static POOL: [AtomicPtr<u8>; POOL_SLOTS] = [const { AtomicPtr::new(ptr::null_mut
 /// malloc hands blocks that large back to the kernel at once). The pool uses atomic swaps
 /// only, so a child after `fork` finds it consistent. The bytes are not cleared between users:
 /// callers only read what `recv` wrote.
-pub(super) struct RecvBuf {
+pub(crate) struct RecvBuf {
     buf: Box<[u8]>,
     len: usize,
 }
 
 impl RecvBuf {
     /// A buffer of `len` bytes (pooled when `len` is at most 64 KiB).
-    pub(super) fn take(len: usize) -> RecvBuf {
+    pub(crate) fn take(len: usize) -> RecvBuf {
         if len <= POOLED_LEN {
             for slot in &POOL {
                 let p = slot.swap(ptr::null_mut(), Ordering::Acquire);
