@@ -226,7 +226,7 @@ pub fn addrinfo(data: &[u8]) {
     let mut b = Bytes(data);
     let n = usize::from(b.u8() % 48) + 1;
     let mode = b.u8();
-    let mut entries = Vec::with_capacity(n);
+    let mut entries = crate::lookup::addrinfo::Entries::with_capacity(n);
     for _ in 0..n {
         let kind = b.u8();
         let ip = b.ip(kind & 1 != 0);

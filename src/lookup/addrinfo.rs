@@ -44,10 +44,14 @@ pub struct Entry {
     pub protocol: i32,
 }
 
+/// The entries of a result, inline up to four (a name's A and AAAA for two socket types):
+/// no allocation for the usual lookup.
+pub type Entries = smallvec::SmallVec<[Entry; 4]>;
+
 /// The whole result list.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AddrInfo {
-    pub entries: Vec<Entry>,
+    pub entries: Entries,
     /// `ai_canonname`.
     pub canon: Option<String>,
     /// musl puts the canonical name on every entry, glibc only on the first.
@@ -272,7 +276,7 @@ pub fn getaddrinfo(
     let mut names = lookup_name(host, family, h.flags, sem)?;
     super::sort::sort(&mut names.addrs);
 
-    let mut entries = Vec::with_capacity(names.addrs.len() * services.len());
+    let mut entries = Entries::with_capacity(names.addrs.len() * services.len());
     for a in &names.addrs {
         for s in &services {
             entries.push(Entry {
@@ -376,7 +380,12 @@ mod tests {
                                 small.canon_on_all,
                                 small.flags
                             ),
-                            (full.entries, full.canon, full.canon_on_all, full.flags),
+                            (
+                                full.entries.into_vec(),
+                                full.canon,
+                                full.canon_on_all,
+                                full.flags
+                            ),
                             "{sem:?} {host} {serv:?} {h:?}"
                         );
                     }

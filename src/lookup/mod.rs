@@ -101,10 +101,14 @@ impl Address {
     }
 }
 
+/// The addresses of a [`Names`].
+pub type Addresses = smallvec::SmallVec<[Address; 4]>;
+
 /// Addresses of one name and its canonical name.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Names {
-    pub addrs: Vec<Address>,
+    /// Inline up to four: no allocation for the usual lookup.
+    pub addrs: Addresses,
     /// Canonical name: the end of the CNAME chain, the hosts file's first name, or the name
     /// itself (fully qualified by the search list). Empty for a NULL name.
     pub canon: String,

@@ -66,7 +66,7 @@ fn from_null(family: Family, flags: i32) -> Names {
     } else {
         (Ipv4Addr::LOCALHOST, Ipv6Addr::LOCALHOST)
     };
-    let mut addrs = Vec::with_capacity(2);
+    let mut addrs = super::Addresses::new();
     if family != Family::Inet6 {
         addrs.push(Address::new(IpAddr::V4(v4)));
     }
@@ -90,7 +90,7 @@ fn from_numeric(name: &str, family: Family) -> Result<Option<Names>> {
                 return Err(Error::NotFound);
             }
             Ok(Some(Names {
-                addrs: vec![Address { ip, scope_id }],
+                addrs: smallvec::smallvec![Address { ip, scope_id }],
                 canon: name.to_string(),
                 aliases: Vec::new(),
                 from_dns: false,
@@ -316,7 +316,7 @@ fn from_dns(policy: &Policy, conf: &ResolvConf, fqdn: &str, family: Family) -> R
 
 /// `AI_V4MAPPED` (with family AF_INET6): without `AI_ALL`, IPv4 results only when there is no
 /// IPv6 result; the IPv4 results become `::ffff:a.b.c.d`.
-fn v4mapped(addrs: &mut Vec<Address>, all: bool) {
+fn v4mapped(addrs: &mut super::Addresses, all: bool) {
     if !all && addrs.iter().any(|a| a.ip.is_ipv6()) {
         addrs.retain(|a| a.ip.is_ipv6());
     }
@@ -436,13 +436,14 @@ mod tests {
 
     #[test]
     fn mapped() {
-        let mut a = vec![
+        let mut a: super::super::Addresses = smallvec::smallvec![
             Address::new("10.0.0.1".parse().unwrap()),
             Address::new("::2".parse().unwrap()),
         ];
         v4mapped(&mut a, false);
-        assert_eq!(a, [Address::new("::2".parse().unwrap())]);
-        let mut a = vec![Address::new("10.0.0.1".parse().unwrap())];
+        assert_eq!(a.as_slice(), [Address::new("::2".parse().unwrap())]);
+        let mut a: super::super::Addresses =
+            smallvec::smallvec![Address::new("10.0.0.1".parse().unwrap())];
         v4mapped(&mut a, false);
         assert_eq!(a[0].ip, "::ffff:10.0.0.1".parse::<IpAddr>().unwrap());
     }

@@ -5,7 +5,7 @@ use std::net::IpAddr;
 use smallvec::SmallVec;
 
 use super::message::{rtype, Message, Name, Record};
-use super::query::{checked_name, labels_of};
+use super::query::checked_name;
 use super::{CLASS_IN, HEADER_LEN};
 
 /// CNAME records followed from the query name before giving up; also bounds the work on
@@ -170,7 +170,7 @@ impl<'q> QueryName<'q> {
             labels,
             is_question: message
                 .question()
-                .map(|(name, _, _)| name.eq_labels(labels_of(labels))),
+                .map(|(name, _, _)| name.eq_dotted(labels)),
         }
     }
 
@@ -178,7 +178,7 @@ impl<'q> QueryName<'q> {
     fn matches(&self, name: &Name<'_>) -> bool {
         match self.is_question {
             Some(b) if name.at() == HEADER_LEN || name.points_to(HEADER_LEN) => b,
-            _ => name.eq_labels(labels_of(self.labels)),
+            _ => name.eq_dotted(self.labels),
         }
     }
 }
@@ -224,7 +224,7 @@ fn chain<'q, 'm>(message: &'m Message, qname: &'q str, qtype: u16) -> End<'q, 'm
 /// Whether `name` is `qname` (a name as [`super::build_query`] takes it, trailing dot or not),
 /// ASCII case ignored; never for an invalid `qname`.
 pub fn name_is(name: &Name<'_>, qname: &str) -> bool {
-    checked_name(qname).is_ok_and(|c| name.eq_labels(labels_of(c)))
+    checked_name(qname).is_ok_and(|c| name.eq_dotted(c))
 }
 
 /// The A and AAAA addresses among the collected records, in order.

@@ -312,6 +312,54 @@ impl<'a> Name<'a> {
         labels_eq(self.labels(), labels)
     }
 
+    /// Whether this name is `dotted`: a name as [`super::query::checked_name`] gives it
+    /// (labels joined by dots, no trailing dot, empty for the root), ASCII case ignored. What
+    /// `eq_labels(labels_of(dotted))` says, in one pass; a label holding a dot never matches.
+    pub fn eq_dotted(&self, dotted: &[u8]) -> bool {
+        let (msg, mut pos, mut i) = (self.msg, self.at, 0);
+        let mut pointers = 0;
+        loop {
+            let Some(&len) = msg.get(pos) else {
+                return false;
+            };
+            let len = usize::from(len);
+            match len & 0xc0 {
+                0x00 if len == 0 => return i == dotted.len(),
+                0x00 => {
+                    if i > 0 {
+                        if dotted.get(i) != Some(&b'.') {
+                            return false;
+                        }
+                        i += 1;
+                    }
+                    let (Some(label), Some(want)) =
+                        (msg.get(pos + 1..pos + 1 + len), dotted.get(i..i + len))
+                    else {
+                        return false;
+                    };
+                    for (&a, &b) in label.iter().zip(want) {
+                        if a == b'.' || !a.eq_ignore_ascii_case(&b) {
+                            return false;
+                        }
+                    }
+                    i += len;
+                    pos += 1 + len;
+                }
+                0xc0 => {
+                    pointers += 1;
+                    let Some(&low) = msg.get(pos + 1) else {
+                        return false;
+                    };
+                    if pointers > MAX_POINTERS {
+                        return false;
+                    }
+                    pos = ((len & 0x3f) << 8) | usize::from(low);
+                }
+                _ => return false,
+            }
+        }
+    }
+
     /// Whether this is the root.
     pub fn is_root(&self) -> bool {
         self.labels().next().is_none()
@@ -551,6 +599,16 @@ mod tests {
         assert!(rs[0].target().unwrap().eq_ignore_case(&rs[1].name));
         assert!(rs[1].name.eq_labels([&b"REAL"[..], b"test"].into_iter()));
         assert!(!rs[1].name.eq_labels([&b"real"[..]].into_iter()));
+        for (dotted, want) in [
+            (&b"REAL.test"[..], true),
+            (b"real.test.x", false),
+            (b"real", false),
+            (b"real.tes", false),
+            (b"real..test", false),
+            (b"", false),
+        ] {
+            assert_eq!(rs[1].name.eq_dotted(dotted), want, "{dotted:?}");
+        }
         assert_eq!(rs[1].a(), Some(Ipv4Addr::new(192, 0, 2, 1)));
         assert_eq!(rs[1].aaaa(), None);
         assert_eq!(rs[2].aaaa(), Some("2001:db8::1".parse().unwrap()));
@@ -672,6 +730,48 @@ mod tests {
     }
 
     #[test]
+    fn eq_dotted_agrees_with_labels() {
+        use crate::wire::query::labels_of;
+        let mut seed = 99u32;
+        let mut next = |n: u32| {
+            seed = seed.wrapping_mul(1_103_515_245).wrapping_add(12345);
+            (seed >> 16) % n
+        };
+        let pick = b"aAb.-";
+        for _ in 0..5000 {
+            // A wire name of up to 3 labels of up to 3 bytes (dots inside labels included).
+            let mut wire = vec![0xc0, 12]; // any 2 bytes before: names start at 2
+            let mut dotted = Vec::new();
+            for i in 0..next(4) {
+                let len = 1 + next(3) as usize;
+                let label: Vec<u8> = (0..len).map(|_| pick[next(5) as usize]).collect();
+                wire.push(len as u8);
+                wire.extend_from_slice(&label);
+                if i > 0 {
+                    dotted.push(b'.');
+                }
+                dotted.extend_from_slice(&label);
+            }
+            wire.push(0);
+            // Compare with the name itself and with a mutated dotted form.
+            if next(2) == 0 && !dotted.is_empty() {
+                let at = next(dotted.len() as u32) as usize;
+                dotted[at] = pick[next(5) as usize];
+            }
+            // Only checked names are compared (no empty label).
+            if dotted.split(|&b| b == b'.').any(|l| l.is_empty()) && !dotted.is_empty() {
+                continue;
+            }
+            let name = Name::new(&wire, 2);
+            assert_eq!(
+                name.eq_dotted(&dotted),
+                name.eq_labels(labels_of(&dotted)),
+                "{wire:?} {dotted:?}"
+            );
+        }
+    }
+
+    #[test]
     fn presentation_of_odd_bytes() {
         let owner = [3, b'a', b'.', b'b', 3, b'c', b'\\', 1, 0];
         let mut raw = owner.to_vec();
@@ -680,6 +780,7 @@ mod tests {
         let m = Message::parse(&p).unwrap();
         let r = m.answers().next().unwrap();
         assert_eq!(name_to_string(&r.name), "a\\.b.c\\\\\\001");
+        assert!(!r.name.eq_dotted(b"a.b.c\\\x01"));
         assert!(!r.name.is_root());
     }
 }

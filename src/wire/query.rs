@@ -13,7 +13,7 @@ const QUERY_FLAGS: u16 = 0x0100;
 pub const FLAG_AD: u16 = 0x0020;
 
 /// `name` checked as a query name, without its trailing dot; its labels are the pieces between
-/// the dots ([`labels_of`]), none for the root (`"."`, given back as an empty slice). One
+/// the dots, none for the root (`"."`, given back as an empty slice). One
 /// trailing dot is allowed; empty labels (`""`, `"a..b"`, `".a"`, `"a.."`), labels longer than
 /// [`MAX_LABEL_LEN`] and names longer than [`MAX_NAME_LEN`] are `Error::NotFound`. Labels are
 /// taken byte for byte. Allocates nothing.
@@ -25,16 +25,30 @@ pub(crate) fn checked_name(name: &str) -> Result<&[u8]> {
     if name.is_empty() || name.len() > MAX_NAME_LEN {
         return Err(Error::NotFound);
     }
-    if name
-        .split(|&b| b == b'.')
-        .any(|label| label.is_empty() || label.len() > MAX_LABEL_LEN)
-    {
+    // One pass: the length of the label being read, checked at each dot and at the end.
+    let mut label = 0;
+    for &b in name {
+        if b == b'.' {
+            if label == 0 {
+                return Err(Error::NotFound);
+            }
+            label = 0;
+        } else {
+            label += 1;
+            if label > MAX_LABEL_LEN {
+                return Err(Error::NotFound);
+            }
+        }
+    }
+    if label == 0 {
         return Err(Error::NotFound);
     }
     Ok(name)
 }
 
-/// The labels of a name that [`checked_name`] returned, in order (none for the root).
+/// The labels of a name that [`checked_name`] returned, in order (none for the root): the
+/// reference the one-pass readers are tested against.
+#[cfg(test)]
 pub(crate) fn labels_of(checked: &[u8]) -> impl Iterator<Item = &[u8]> + Clone {
     checked
         .split(|&b| b == b'.')
@@ -77,10 +91,21 @@ pub fn build_query_ad(
     for word in [id, flags, 1, 0, 0, arcount] {
         q.extend_from_slice(&word.to_be_bytes());
     }
-    for label in labels_of(name) {
-        // checked_name bounds every label to MAX_LABEL_LEN (63), so this fits in a byte.
-        q.push(label.len() as u8);
-        q.extend_from_slice(label);
+    if !name.is_empty() {
+        // Each dot becomes the length of the label after it; the first length goes in front.
+        // checked_name bounds every label to MAX_LABEL_LEN (63), so each fits in a byte.
+        let mut len_at = q.len();
+        q.push(0);
+        for &b in name {
+            if b == b'.' {
+                q[len_at] = (q.len() - len_at - 1) as u8;
+                len_at = q.len();
+                q.push(0);
+            } else {
+                q.push(b);
+            }
+        }
+        q[len_at] = (q.len() - len_at - 1) as u8;
     }
     q.push(0);
     q.extend_from_slice(&qtype.to_be_bytes());
