@@ -151,7 +151,8 @@ pub fn sort(addrs: &mut [Address]) {
     }
     // One socket for all the route look-ups (musl opens one per address; same answers).
     let mut probe = RouteProbe::new(true);
-    let mut keyed: Vec<(u32, Address)> = addrs.iter().map(|a| (key(a, &mut probe), *a)).collect();
+    let mut keyed: smallvec::SmallVec<[(u32, Address); 4]> =
+        addrs.iter().map(|a| (key(a, &mut probe), *a)).collect();
     keyed.sort_by_key(|k| std::cmp::Reverse(k.0));
     for (dst, (_, a)) in addrs.iter_mut().zip(keyed) {
         *dst = a;

@@ -11,8 +11,10 @@ use super::{HEADER_LEN, TYPE_OPT};
 
 /// Longest name on the wire, length bytes and root included (RFC 1035 3.1).
 pub(crate) const MAX_WIRE_NAME: usize = 255;
-/// Messages up to this size are kept inside [`Message`] (RFC 1035's UDP limit).
-const INLINE_MESSAGE: usize = 512;
+/// Messages up to this size are kept inside [`Message`]: an answer for one name with a CNAME
+/// or two, or a NODATA answer with its SOA record. Larger ones go to the heap. (512 bytes,
+/// the classic UDP limit, cost more in copies of the response than the allocations saved.)
+const INLINE_MESSAGE: usize = 256;
 /// Compression pointers followed while reading one name before giving up (loop guard).
 const MAX_POINTERS: usize = 64;
 
@@ -35,7 +37,7 @@ pub mod rtype {
 /// [`Message::parse`]), or only its header and question (see [`Message::header_only`]).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Message {
-    /// Inline up to the classic UDP limit: no allocation for the usual answer.
+    /// Inline up to [`INLINE_MESSAGE`] bytes: no allocation for the usual answer.
     bytes: SmallVec<[u8; INLINE_MESSAGE]>,
     /// Where the answer section starts.
     answers_at: usize,
