@@ -73,11 +73,24 @@ pub struct CollectedAddrs {
 /// `addresses(&collect(message, qname, qtype))` and its canonical name, for address lookups.
 pub fn collect_addresses(message: &Message, qname: &str, qtype: u16) -> CollectedAddrs {
     let end = chain(message, qname, qtype);
-    let mut addrs: SmallVec<[IpAddr; 4]> = SmallVec::new();
+    let mut addrs: SmallVec<[IpAddr; 4]> = SmallVec::with_capacity(message.answer_count());
     let mut seen = Seen::default();
+    // The owner test of the last record whose owner was a compression pointer: the records
+    // of an answer mostly share one (to the question or to the end of the chain).
+    let mut last: Option<(&[u8], bool)> = None;
     for r in message.answers().filter(|r| r.rtype == qtype) {
         let Some(ip) = address(&r) else { continue };
-        if end.owns(&r) && !(seen.maybe(&ip) && addrs.contains(&ip)) {
+        let owned = match (r.name.pointer(), last) {
+            (Some(p), Some((q, owned))) if p == q && r.class == CLASS_IN => owned,
+            (p, _) => {
+                let owned = end.owns(&r);
+                if let (Some(p), true) = (p, r.class == CLASS_IN) {
+                    last = Some((p, owned));
+                }
+                owned
+            }
+        };
+        if owned && !(seen.maybe(&ip) && addrs.contains(&ip)) {
             addrs.push(ip);
         }
     }

@@ -67,15 +67,28 @@ impl Message {
         let mut seen = None;
         for (section, n) in [count(6), count(8), count(10)].into_iter().enumerate() {
             for _ in 0..n {
-                let rr = read_record(packet, pos, skip_name_cached(packet, pos, &mut seen)?)?;
-                if !rr.data_is_valid() {
+                let fixed = skip_name_cached(packet, pos, &mut seen)?;
+                let f = packet.get(fixed..fixed + 10)?;
+                let rtype = u16::from_be_bytes([f[0], f[1]]);
+                let len = usize::from(u16::from_be_bytes([f[8], f[9]]));
+                let end = fixed + 10 + len;
+                if end > packet.len() {
                     return None;
                 }
-                if section == 2 && rr.rtype == TYPE_OPT {
-                    ext_rcode = (rr.ttl >> 24) as u8;
+                // Addresses checked here; the types with names in their data in full.
+                let valid = match rtype {
+                    rtype::A => len == 4,
+                    rtype::AAAA => len == 16,
+                    _ => read_record(packet, pos, fixed).is_some_and(|rr| rr.data_is_valid()),
+                };
+                if !valid {
+                    return None;
                 }
-                has_cname |= section == 0 && rr.rtype == rtype::CNAME;
-                pos = rr.end;
+                if section == 2 && rtype == TYPE_OPT {
+                    ext_rcode = f[4];
+                }
+                has_cname |= section == 0 && rtype == rtype::CNAME;
+                pos = end;
             }
         }
         Some(Message {
@@ -144,6 +157,11 @@ impl Message {
             pos: self.answers_at,
             left: self.answer_count,
         }
+    }
+
+    /// How many records the answer section has.
+    pub fn answer_count(&self) -> usize {
+        usize::from(self.answer_count)
     }
 
     /// Whether the answer section has no record.
@@ -301,6 +319,13 @@ impl<'a> Name<'a> {
             return true;
         }
         labels_eq(self.labels(), other.labels())
+    }
+
+    /// The two bytes of the name when it is only a compression pointer.
+    pub(crate) fn pointer(&self) -> Option<&'a [u8]> {
+        self.msg
+            .get(self.at..self.at + 2)
+            .filter(|p| p[0] & 0xc0 == 0xc0)
     }
 
     /// Whether the name is a compression pointer to position `pos`, and nothing before it.
