@@ -101,6 +101,15 @@ impl Address {
     }
 }
 
+impl crate::wire::AddressItem for Address {
+    fn from_ip(ip: std::net::IpAddr) -> Address {
+        Address::new(ip)
+    }
+    fn ip(&self) -> std::net::IpAddr {
+        self.ip
+    }
+}
+
 /// The addresses of a [`Names`].
 pub type Addresses = smallvec::SmallVec<[Address; 4]>;
 

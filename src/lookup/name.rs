@@ -287,26 +287,22 @@ fn from_dns(policy: &Policy, conf: &ResolvConf, fqdn: &str, family: Family) -> R
         ..Names::default()
     };
     let mut have_canon = false;
-    let found: SmallVec<[wire::CollectedAddrs; 2]> = responses
-        .iter()
-        .zip(&types)
-        .map(|(r, t)| wire::collect_addresses(&r.message, fqdn, *t))
-        .collect();
+    // Room for every answer record: one allocation at most, no intermediate lists.
     out.addrs
-        .reserve_exact(found.iter().map(|c| c.addrs.len()).sum());
-    for c in found {
-        let addrs = c.addrs;
-        if !have_canon && !addrs.is_empty() {
+        .reserve_exact(responses.iter().map(|r| r.message.answer_count()).sum());
+    for (r, t) in responses.iter().zip(&types) {
+        let before = out.addrs.len();
+        let canonical = wire::collect_addresses_into(&r.message, fqdn, *t, &mut out.addrs);
+        if !have_canon && out.addrs.len() > before {
             have_canon = true;
             // No CNAME followed: the canonical name is `fqdn` itself.
-            if let Some(canonical) = c.canonical {
+            if let Some(canonical) = canonical {
                 if !canonical.eq_ignore_ascii_case(fqdn) && is_valid_hostname(&canonical) {
                     out.aliases.push(fqdn.to_string());
                     out.canon = canonical;
                 }
             }
         }
-        out.addrs.extend(addrs.into_iter().map(Address::new));
     }
     if out.addrs.is_empty() {
         return Err(Error::NoData);

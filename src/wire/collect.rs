@@ -72,8 +72,41 @@ pub struct CollectedAddrs {
 
 /// `addresses(&collect(message, qname, qtype))` and its canonical name, for address lookups.
 pub fn collect_addresses(message: &Message, qname: &str, qtype: u16) -> CollectedAddrs {
-    let end = chain(message, qname, qtype);
     let mut addrs: SmallVec<[IpAddr; 4]> = SmallVec::with_capacity(message.answer_count());
+    let canonical = collect_addresses_into(message, qname, qtype, &mut addrs);
+    CollectedAddrs { canonical, addrs }
+}
+
+/// An address as a caller's list keeps it (a bare address, or one with more fields).
+pub trait AddressItem {
+    fn from_ip(ip: IpAddr) -> Self;
+    fn ip(&self) -> IpAddr;
+}
+
+impl AddressItem for IpAddr {
+    fn from_ip(ip: IpAddr) -> IpAddr {
+        ip
+    }
+    fn ip(&self) -> IpAddr {
+        *self
+    }
+}
+
+/// [`collect_addresses`] appending to `out` (what was in `out` before is left alone and not
+/// compared with), for a caller that keeps addresses in its own form: no intermediate list.
+/// Returns the canonical name as [`CollectedAddrs::canonical`].
+pub fn collect_addresses_into<A>(
+    message: &Message,
+    qname: &str,
+    qtype: u16,
+    out: &mut SmallVec<A>,
+) -> Option<String>
+where
+    A: smallvec::Array,
+    A::Item: AddressItem,
+{
+    let end = chain(message, qname, qtype);
+    let start = out.len();
     let mut seen = Seen::default();
     // The owner test of the last record whose owner was a compression pointer: the records
     // of an answer mostly share one (to the question or to the end of the chain).
@@ -90,14 +123,11 @@ pub fn collect_addresses(message: &Message, qname: &str, qtype: u16) -> Collecte
                 owned
             }
         };
-        if owned && !(seen.maybe(&ip) && addrs.contains(&ip)) {
-            addrs.push(ip);
+        if owned && !(seen.maybe(&ip) && out[start..].iter().any(|a| a.ip() == ip)) {
+            out.push(A::Item::from_ip(ip));
         }
     }
-    CollectedAddrs {
-        canonical: end.canonical(),
-        addrs,
-    }
+    end.canonical()
 }
 
 /// A 512-bit filter of the addresses met so far: a clear bit means "never met", so the list
