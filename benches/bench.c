@@ -5,7 +5,8 @@
  *
  *   bench lat NAME WARMUP N      N timed getaddrinfo(NAME, AF_UNSPEC, SOCK_STREAM) calls after
  *                                WARMUP untimed ones. Prints "result R" (R: the address count of
- *                                the first call, or EAI_xxx), then N lines of nanoseconds.
+ *                                the first call, or EAI_xxx), then N lines of nanoseconds; on
+ *                                stderr "<CPU ns of the timed calls> <N>".
  *   bench tput NAME THREADS MS   THREADS threads call getaddrinfo(NAME) in a loop for MS
  *                                milliseconds. Prints "<ok calls> <failed calls> <elapsed ns>
  *                                <process CPU µs>" (CPU of the whole process, threads included).
@@ -80,9 +81,19 @@ static void print_result(int r)
 		printf("result %s\n", eai_name(r));
 }
 
+/* CPU time (user + system) this process has used so far, in ns. */
+static uint64_t cpu_ns(void)
+{
+	struct rusage ru;
+	getrusage(RUSAGE_SELF, &ru);
+	return ((uint64_t)ru.ru_utime.tv_sec + (uint64_t)ru.ru_stime.tv_sec) * 1000000000u +
+	       ((uint64_t)ru.ru_utime.tv_usec + (uint64_t)ru.ru_stime.tv_usec) * 1000u;
+}
+
 static int cmd_lat(const char *name, long warmup, long n)
 {
 	uint64_t *t = calloc((size_t)n, sizeof *t);
+	uint64_t cpu0;
 	int first = 0;
 	if (!t)
 		return 1;
@@ -91,6 +102,7 @@ static int cmd_lat(const char *name, long warmup, long n)
 		if (i == 0)
 			first = r;
 	}
+	cpu0 = cpu_ns();
 	for (long i = 0; i < n; i++) {
 		uint64_t a = now_ns();
 		int r = lookup(name);
@@ -98,6 +110,8 @@ static int cmd_lat(const char *name, long warmup, long n)
 		if (warmup == 0 && i == 0)
 			first = r;
 	}
+	/* On stderr: the process's CPU time over the timed calls, and their number. */
+	fprintf(stderr, "%llu %ld\n", (unsigned long long)(cpu_ns() - cpu0), n);
 	print_result(first);
 	for (long i = 0; i < n; i++)
 		printf("%llu\n", (unsigned long long)t[i]);

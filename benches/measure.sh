@@ -79,20 +79,27 @@ rotated() {
 }
 resolv() { printf '%b' "$1" >"$W/resolv.conf"; }
 server_cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+# server_cpu_ns PID: CPU time of all the threads of PID, in ns (schedstat: nanosecond counts).
+server_cpu_ns() { cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{s += $1} END {print s + 0}'; }
 
 declare -A NAME=([small]=small.bench.test [large]=large.bench.test
   [hosts]=files.bench.test [numeric]=10.3.0.1)
 
 # --- latency --------------------------------------------------------------------------------
-# lat_phase SERVER CASE...: ROUNDS rounds of BATCH calls per contender and case.
+# lat_phase SERVER PID CASE...: ROUNDS rounds of BATCH calls per contender and case; with the
+# client's CPU time of the timed calls ($f.cpu: "ns calls") and the DNS server's CPU time over
+# the whole run ($f.srv: "ns calls", warm-up calls included; PID 0: no server).
 lat_phase() {
-  local server=$1; shift
-  local r c k
+  local server=$1 pid=$2; shift 2
+  local r c k before
   for ((r = 0; r < ROUNDS; r++)); do
     for k in "$@"; do
       for c in $(rotated $r); do
-        local f="$R/lat.$server.$k.$c"
-        run "$c" lat "${NAME[$k]}" 5 "$BATCH" >"$f.batch"
+        local f="$R/cpu.$server.$k.$c"
+        [ "$pid" = 0 ] || before=$(server_cpu_ns "$pid")
+        run "$c" lat "${NAME[$k]}" 5 "$BATCH" >"$R/lat.$server.$k.$c.batch" 2>>"$f.client"
+        [ "$pid" = 0 ] || echo "$(($(server_cpu_ns "$pid") - before)) $((BATCH + 5))" >>"$f.server"
+        f="$R/lat.$server.$k.$c"
         [ $r = 0 ] && head -n 1 "$f.batch" | cut -d' ' -f2 >"$f.result"
         tail -n +2 "$f.batch" >>"$f"
         rm -f "$f.batch"
@@ -102,14 +109,14 @@ lat_phase() {
 }
 echo "bench: latency" >&2
 resolv 'nameserver 127.0.0.1\n'
-lat_phase testsrv small large
-lat_phase local hosts numeric
+lat_phase testsrv $SRV_PID small large
+lat_phase local 0 hosts numeric
 resolv 'nameserver 127.0.0.1\noptions edns0\n'
-lat_phase testsrv-edns0 small large
+lat_phase testsrv-edns0 $SRV_PID small large
 resolv 'nameserver 127.0.0.2\n'
-lat_phase bind small large
+lat_phase bind $NAMED_PID small large
 resolv 'nameserver 127.0.0.2\noptions edns0\n'
-lat_phase bind-edns0 small large
+lat_phase bind-edns0 $NAMED_PID small large
 
 # --- throughput -----------------------------------------------------------------------------
 echo "bench: throughput" >&2

@@ -42,6 +42,9 @@ srv_per_call() { # server CPU µs per lookup over all rounds of one configuratio
     awk -v t="$tck" '{ok += $1; ticks += $5} END {if (ok) printf "%.1f", ticks * 1e6 / t / ok; else print "-"}'
 }
 
+# per_call FILE: µs per call from lines "ns calls" (summed), "-" without data.
+per_call() { [ -s "$1" ] && awk '{ns += $1; n += $2} END {if (n) printf "%.1f", ns / n / 1000; else print "-"}' "$1" || echo "-"; }
+
 small=testsrv.small
 cat <<EOF
 # dnsshim benchmarks
@@ -146,7 +149,27 @@ small: one A and one AAAA record, two UDP exchanges. large: 60 A records (994 by
 the 29 records that fit), so musl 1.2.3 gets nothing or 29 addresses while glibc and the shim
 retry over TCP; with \`options edns0\` the answer fits one UDP datagram (musl ignores edns0).
 
+CPU time per call in the same latency runs, µs (the client process over its timed calls /
+the DNS server process, all its threads): the latency of a call is the client's CPU, the
+server's, the loopback delivery and the wake-ups in between.
+
+| server | name | musl | musl + shim | glibc | glibc + shim |
+|---|---|---|---|---|---|
 EOF
+for srv in testsrv testsrv-edns0 bind bind-edns0; do
+  case $srv in
+    testsrv) label="test server" ;; testsrv-edns0) label="test server, edns0" ;;
+    bind) label="BIND" ;; bind-edns0) label="BIND, edns0" ;;
+  esac
+  for k in small large; do
+    row="| $label | $k"
+    for c in "${C[@]}"; do
+      row="$row | $(per_call "$R/cpu.$srv.$k.$c.client") / $(per_call "$R/cpu.$srv.$k.$c.server")"
+    done
+    echo "$row |"
+  done
+done
+echo
 
 # --- throughput --------------------------------------------------------------------------
 cat <<EOF
