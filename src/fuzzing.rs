@@ -226,7 +226,7 @@ pub fn addrinfo(data: &[u8]) {
     let mut b = Bytes(data);
     let n = usize::from(b.u8() % 48) + 1;
     let mode = b.u8();
-    let mut entries = crate::lookup::addrinfo::Entries::with_capacity(n);
+    let mut entries = Vec::with_capacity(n);
     for _ in 0..n {
         let kind = b.u8();
         let ip = b.ip(kind & 1 != 0);
@@ -244,7 +244,7 @@ pub fn addrinfo(data: &[u8]) {
     }
     let canon = (mode & 1 != 0).then(|| b.string(255));
     let r = AddrInfo {
-        entries,
+        entries: crate::lookup::addrinfo::Entries::List(entries),
         canon,
         canon_on_all: mode & 2 != 0,
         flags: i32::from(b.u16()),
@@ -370,7 +370,7 @@ pub fn getaddrinfo(data: &[u8]) {
         return;
     };
     if let Some(h) = hints {
-        for e in &r.entries {
+        for e in r.entries.iter() {
             match h.family {
                 libc::AF_INET => assert!(e.addr.ip.is_ipv4(), "{:?} for AF_INET", e.addr),
                 libc::AF_INET6 => assert!(e.addr.ip.is_ipv6(), "{:?} for AF_INET6", e.addr),

@@ -53,7 +53,7 @@ crate::next_fn!(fn next_gai_strerror = "gai_strerror" as StrerrorFn);
 pub(crate) fn to_c(r: &AddrInfo) -> *mut libc::addrinfo {
     build(
         r.entries.len(),
-        |i| r.entries[i],
+        |i| r.entries.get(i),
         r.canon.as_deref(),
         r.canon_on_all,
         r.flags,

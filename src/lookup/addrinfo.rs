@@ -44,9 +44,59 @@ pub struct Entry {
     pub protocol: i32,
 }
 
-/// The entries of a result, inline up to four (a name's A and AAAA for two socket types):
-/// no allocation for the usual lookup.
-pub type Entries = smallvec::SmallVec<[Entry; 4]>;
+/// The entries of a result: each address with each service, in that order (what a lookup
+/// gives: no list of entries is built, the C block is laid out from the two lists), or an
+/// explicit list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Entries {
+    Product {
+        addrs: super::Addresses,
+        services: smallvec::SmallVec<[Service; 3]>,
+    },
+    List(Vec<Entry>),
+}
+
+impl Entries {
+    /// Each of `addrs` with each of `services`.
+    pub fn product(addrs: super::Addresses, services: &[Service]) -> Entries {
+        Entries::Product {
+            addrs,
+            services: smallvec::SmallVec::from_slice(services),
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        match self {
+            Entries::Product { addrs, services } => addrs.len() * services.len(),
+            Entries::List(v) => v.len(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Entry `i` (`i < len()`).
+    pub fn get(&self, i: usize) -> Entry {
+        match self {
+            Entries::Product { addrs, services } => {
+                let s = services[i % services.len()];
+                Entry {
+                    addr: addrs[i / services.len()],
+                    port: s.port,
+                    socktype: s.socktype,
+                    protocol: s.protocol,
+                }
+            }
+            Entries::List(v) => v[i],
+        }
+    }
+
+    /// The entries in order.
+    pub fn iter(&self) -> impl Iterator<Item = Entry> + '_ {
+        (0..self.len()).map(|i| self.get(i))
+    }
+}
 
 /// The whole result list.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -276,19 +326,8 @@ pub fn getaddrinfo(
     let mut names = lookup_name(host, family, h.flags, sem)?;
     super::sort::sort(&mut names.addrs);
 
-    let mut entries = Entries::with_capacity(names.addrs.len() * services.len());
-    for a in &names.addrs {
-        for s in &services {
-            entries.push(Entry {
-                addr: *a,
-                port: s.port,
-                socktype: s.socktype,
-                protocol: s.protocol,
-            });
-        }
-    }
     Ok(AddrInfo {
-        entries,
+        entries: Entries::product(names.addrs, &services),
         canon: (!names.canon.is_empty()).then_some(names.canon),
         canon_on_all: true,
         flags: 0,
@@ -381,7 +420,7 @@ mod tests {
                                 small.flags
                             ),
                             (
-                                full.entries.into_vec(),
+                                full.entries.iter().collect::<Vec<_>>(),
                                 full.canon,
                                 full.canon_on_all,
                                 full.flags

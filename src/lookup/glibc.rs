@@ -14,7 +14,7 @@
 //! search-list bookkeeping, `getanswer_r` aliases from the CNAME chain). The service order is
 //! always `hosts: files dns`.
 
-use super::addrinfo::{AddrInfo, Entry, Hints};
+use super::addrinfo::{AddrInfo, Hints};
 use super::hostent::HostEnt;
 use super::serv::{glibc_service, glibc_servtuples};
 use super::{ai, Address, Semantics};
@@ -822,17 +822,7 @@ pub fn getaddrinfo(
     if at.len() > 1 {
         super::glibc_sort::sort(&mut at);
     }
-    let mut entries = super::addrinfo::Entries::with_capacity(at.len() * st.len());
-    for a in &at {
-        for s in &st {
-            entries.push(Entry {
-                addr: *a,
-                port: s.port,
-                socktype: s.socktype,
-                protocol: s.protocol,
-            });
-        }
-    }
+    let entries = super::addrinfo::Entries::product(at.into(), &st);
     if entries.is_empty() {
         return Err(Error::NotFound);
     }
