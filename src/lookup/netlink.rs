@@ -220,9 +220,9 @@ fn dump(kind: u16, mut each: impl FnMut(u16, &[u8])) -> Option<()> {
         return None;
     }
 
-    // From the transport's pool: not cleared (only what recvmsg wrote is read), no 8 KiB
+    // From the receive buffer pool: not cleared (only what recvmsg wrote is read), no 8 KiB
     // calloc per call.
-    let mut buf = crate::transport::RecvBuf::take(BUF_SIZE);
+    let mut buf = crate::sys::RecvBuf::take(BUF_SIZE);
     loop {
         // SAFETY: sockaddr_nl is plain data; all-zero is a valid value.
         let mut from: libc::sockaddr_nl = unsafe { std::mem::zeroed() };

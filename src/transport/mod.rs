@@ -18,8 +18,6 @@ mod deadline;
 mod exchange;
 mod sys;
 
-/// The pooled receive buffer, for the other netlink and socket readers of the library.
-pub(crate) use sys::RecvBuf;
 mod tcp;
 #[cfg(test)]
 mod tests;

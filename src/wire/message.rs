@@ -12,8 +12,9 @@ use super::{HEADER_LEN, TYPE_OPT};
 /// Longest name on the wire, length bytes and root included (RFC 1035 3.1).
 pub(crate) const MAX_WIRE_NAME: usize = 255;
 /// Messages up to this size are kept inside [`Message`]: an answer for one name with a CNAME
-/// or two, or a NODATA answer with its SOA record. Larger ones go to the heap. (512 bytes,
-/// the classic UDP limit, cost more in copies of the response than the allocations saved.)
+/// or two, or a NODATA answer with its SOA record. Larger ones go to a pooled receive buffer
+/// (see [`Storage`]). (512 bytes, the classic UDP limit, cost more in copies of the response
+/// than the allocations saved.)
 const INLINE_MESSAGE: usize = 256;
 /// Compression pointers followed while reading one name before giving up (loop guard).
 const MAX_POINTERS: usize = 64;
@@ -33,12 +34,69 @@ pub mod rtype {
     pub const ANY: u16 = 255;
 }
 
+/// Where a message's bytes are kept: inline up to [`INLINE_MESSAGE`] bytes (no allocation
+/// for the usual answer), else in a buffer of the receive pool ([`crate::sys::RecvBuf`]:
+/// reused from lookup to lookup, where a fresh heap block of 1 to 64 KiB per answer made
+/// musl's allocator map and unmap memory on every call).
+// The inline variant is the point: boxing it would be the allocation this avoids.
+#[allow(clippy::large_enum_variant)]
+enum Storage {
+    Inline(SmallVec<[u8; INLINE_MESSAGE]>),
+    Pooled(crate::sys::RecvBuf),
+}
+
+impl Storage {
+    fn new(bytes: &[u8]) -> Storage {
+        if bytes.len() <= INLINE_MESSAGE {
+            return Storage::Inline(SmallVec::from_slice(bytes));
+        }
+        let mut buf = crate::sys::RecvBuf::take(bytes.len());
+        buf.copy_from_slice(bytes);
+        Storage::Pooled(buf)
+    }
+}
+
+impl std::ops::Deref for Storage {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        match self {
+            Storage::Inline(b) => b,
+            Storage::Pooled(b) => b,
+        }
+    }
+}
+
+impl Clone for Storage {
+    fn clone(&self) -> Storage {
+        Storage::new(self)
+    }
+}
+
+impl PartialEq for Storage {
+    fn eq(&self, other: &Storage) -> bool {
+        **self == **other
+    }
+}
+
+impl Eq for Storage {}
+
+impl std::fmt::Debug for Storage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        (**self).fmt(f)
+    }
+}
+
+impl Default for Storage {
+    fn default() -> Storage {
+        Storage::Inline(SmallVec::new())
+    }
+}
+
 /// A received message whose every section was checked to be well formed (see
 /// [`Message::parse`]), or only its header and question (see [`Message::header_only`]).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Message {
-    /// Inline up to [`INLINE_MESSAGE`] bytes: no allocation for the usual answer.
-    bytes: SmallVec<[u8; INLINE_MESSAGE]>,
+    bytes: Storage,
     /// Where the answer section starts.
     answers_at: usize,
     /// How many answer records are read from there (0 when the body was not checked or the
@@ -92,7 +150,7 @@ impl Message {
             }
         }
         Some(Message {
-            bytes: SmallVec::from_slice(packet),
+            bytes: Storage::new(packet),
             answers_at,
             answer_count: count(6),
             ext_rcode,
@@ -105,7 +163,7 @@ impl Message {
     pub fn header_only(packet: &[u8]) -> Option<Message> {
         let end = question_end(packet)?;
         Some(Message {
-            bytes: SmallVec::from_slice(&packet[..end]),
+            bytes: Storage::new(&packet[..end]),
             answers_at: end,
             answer_count: 0,
             ext_rcode: 0,
@@ -120,7 +178,7 @@ impl Message {
 
     /// The message's bytes, taken out.
     pub fn into_bytes(self) -> Vec<u8> {
-        self.bytes.into_vec()
+        self.bytes.to_vec()
     }
 
     /// The message ID.
