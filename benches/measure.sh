@@ -145,12 +145,13 @@ getconf CLK_TCK >"$R/clk_tck"
 # --- process start --------------------------------------------------------------------------
 echo "bench: process start" >&2
 for ((r = 0; r < SPAWN_ROUNDS; r++)); do
-  order=(none empty shim)
-  for ((i = 0; i < 3; i++)); do
-    v=${order[((r + i) % 3)]}
+  order=(none empty rust shim)
+  for ((i = 0; i < 4; i++)); do
+    v=${order[((r + i) % 4)]}
     case $v in
       none) env_=() ;;
       empty) env_=(LD_PRELOAD="$W/empty-musl.so") ;;
+      rust) env_=(LD_PRELOAD="$W/rust-floor-musl.so") ;;
       shim) env_=(LD_PRELOAD="$MUSL_SO") ;;
     esac
     "$W/bench-glibc" spawn "$SPAWN_BATCH" "$W/trivial-musl" "${env_[@]}" >>"$R/spawn.$v"

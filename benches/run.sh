@@ -45,6 +45,26 @@ printf 'int main(void) { return 0; }\n' >"$W/trivial.c"
 musl-gcc -O2 -o "$W/trivial-musl" "$W/trivial.c"
 printf 'void dnsshim_bench_empty(void) {}\n' >"$W/empty.c"
 musl-gcc -O2 -shared -fPIC -o "$W/empty-musl.so" "$W/empty.c"
+# The floor for any Rust library that must not let a panic cross the C boundary: std, the
+# static unwinder (as build.rs links it) and one export around catch_unwind, built with the
+# library's release settings. Process start compares the shim with it too.
+mkdir -p "$W/rust-floor"
+cp "$(rustc --print sysroot)/lib/rustlib/x86_64-unknown-linux-musl/lib/self-contained/libunwind.a" \
+  "$W/rust-floor/libgcc_s.a"
+cat >"$W/rust-floor/lib.rs" <<'RUST'
+#[no_mangle]
+pub extern "C" fn dnsshim_bench_floor(x: i32) -> i32 {
+    // A panic the optimiser cannot rule out: the unwinding and panic machinery is linked in.
+    std::panic::catch_unwind(|| match std::hint::black_box(x) {
+        i32::MIN => panic!("floor"),
+        x => x + 1,
+    })
+    .unwrap_or(-1)
+}
+RUST
+rustc --edition 2021 --crate-type cdylib --target x86_64-unknown-linux-musl -C opt-level=2 \
+  -C lto -C codegen-units=1 -C panic=unwind -C target-feature=-crt-static -C linker=musl-gcc \
+  -L "$W/rust-floor" -o "$W/rust-floor-musl.so" "$W/rust-floor/lib.rs"
 
 # --- data -------------------------------------------------------------------------------
 # small: one A and one AAAA (one UDP exchange each); large: 60 A records, 994 bytes: over
@@ -88,6 +108,9 @@ done
 strip --strip-all -o "$W/stripped-empty.so" "$W/empty-musl.so"
 stat -c %s "$W/stripped-empty.so" >"$W/raw/size.empty"
 readelf -rW "$W/empty-musl.so" | grep -c ' R_X86_64_' >"$W/raw/relocs.empty" || true
+strip --strip-all -o "$W/stripped-rust.so" "$W/rust-floor-musl.so"
+stat -c %s "$W/stripped-rust.so" >"$W/raw/size.rust"
+readelf -rW "$W/rust-floor-musl.so" | grep -c ' R_X86_64_' >"$W/raw/relocs.rust" || true
 
 # --- report -----------------------------------------------------------------------------
 elapsed=$(($(date +%s) - t_start))
