@@ -24,7 +24,7 @@ out_md=${BENCH_OUT:-$root/BENCHMARKS.md}
 t_start=$(date +%s)
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 
-for tool in musl-gcc gcc named valgrind readelf strip nm unshare ip; do
+for tool in musl-gcc gcc rustc named valgrind readelf strip nm unshare ip; do
   command -v "$tool" >/dev/null || PATH=$PATH:/usr/sbin:/sbin
   command -v "$tool" >/dev/null || { echo "bench: $tool not found (make bench installs it)" >&2; exit 1; }
 done
