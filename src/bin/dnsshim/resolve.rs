@@ -456,6 +456,55 @@ mod tests {
         assert_eq!(parse_type("TYPEx"), None);
     }
 
+    /// Every record of an answer built with hickory-proto, as `line` prints it.
+    fn lines_of(records: Vec<hickory_proto::rr::Record>) -> Vec<String> {
+        let mut m = hickory_proto::op::Message::response(1, hickory_proto::op::OpCode::Query);
+        m.add_answers(records);
+        let bytes = m.to_vec().unwrap();
+        let msg = Message::parse(&bytes).unwrap();
+        msg.answers().map(|r| line(&r)).collect()
+    }
+
+    #[test]
+    fn record_data() {
+        use hickory_proto::rr::rdata::{MX, NS, NULL, PTR, SOA, SRV, TXT};
+        use hickory_proto::rr::{Name, RData, Record, RecordType};
+        let n = |s: &str| Name::from_ascii(s).unwrap();
+        let rec = |d: RData| Record::from_rdata(n("x.test."), 60, d);
+        let got = lines_of(vec![
+            rec(RData::MX(MX::new(10, n("mx1.test.")))),
+            rec(RData::SRV(SRV::new(0, 5, 80, n("web.test.")))),
+            rec(RData::TXT(TXT::new(vec!["a b".into(), "c\"d".into()]))),
+            rec(RData::SOA(SOA::new(
+                n("ns.test."),
+                n("h.test."),
+                7,
+                3600,
+                600,
+                86400,
+                300,
+            ))),
+            rec(RData::NS(NS(n("ns.test.")))),
+            rec(RData::PTR(PTR(n("p.test.")))),
+            rec(RData::Unknown {
+                code: RecordType::Unknown(65280),
+                rdata: NULL::with(vec![1, 0xab]),
+            }),
+        ]);
+        assert_eq!(
+            got,
+            [
+                "x.test MX 10 mx1.test",
+                "x.test SRV 0 5 80 web.test",
+                "x.test TXT \"a b\" \"c\\\"d\"",
+                "x.test SOA ns.test h.test 7 3600 600 86400 300",
+                "x.test NS ns.test",
+                "x.test PTR p.test",
+                "x.test TYPE65280 \\# 2 01ab",
+            ]
+        );
+    }
+
     #[test]
     fn presentation() {
         assert_eq!(quoted(b"v=spf1 \"x\"\\\n"), "\"v=spf1 \\\"x\\\"\\\\\\010\"");
