@@ -320,18 +320,11 @@ struct Static {
 }
 
 thread_local! {
-    static STATIC: RefCell<Static> = const {
-        RefCell::new(Static {
-            ent: libc::hostent {
-                h_name: ptr::null_mut(),
-                h_aliases: ptr::null_mut(),
-                h_addrtype: 0,
-                h_length: 0,
-                h_addr_list: ptr::null_mut(),
-            },
-            buf: Vec::new(),
-        })
-    };
+    /// Boxed on first use: the thread-local block itself stays all zeros and small, so that
+    /// with std's own thread locals it fits the TLS space musl's loader reserves at start-up
+    /// (a larger or initialised block makes it set up the thread pointer a second time in
+    /// every process the library is preloaded into).
+    static STATIC: RefCell<Option<Box<Static>>> = const { RefCell::new(None) };
 }
 
 /// Run a lookup and lay it out in this thread's storage; sets `h_errno` on failure.
@@ -344,11 +337,23 @@ fn non_reentrant(found: Result<HostEnt>) -> *mut libc::hostent {
         Ok(h) => STATIC
             .try_with(|s| {
                 let mut s = s.borrow_mut();
+                let s = s.get_or_insert_with(|| {
+                    Box::new(Static {
+                        ent: libc::hostent {
+                            h_name: ptr::null_mut(),
+                            h_aliases: ptr::null_mut(),
+                            h_addrtype: 0,
+                            h_length: 0,
+                            h_addr_list: ptr::null_mut(),
+                        },
+                        buf: Vec::new(),
+                    })
+                });
                 let need = needed(&h, 0) + size_of::<u64>();
                 if s.buf.len() * 8 < need {
                     s.buf.resize(need.div_ceil(8), 0);
                 }
-                let Static { ent, buf } = &mut *s;
+                let Static { ent, buf } = &mut **s;
                 // SAFETY: ent is this thread's hostent; buf is writable for len*8 bytes and
                 // 8-aligned, so `needed` for it equals needed(.., 0) which fits.
                 match unsafe { fill(&h, ent, buf.as_mut_ptr().cast(), buf.len() * 8) } {
