@@ -219,6 +219,25 @@ pub unsafe extern "C" fn gethostbyname2_r(
     result: *mut *mut libc::hostent,
     err: *mut c_int,
 ) -> c_int {
+    // SAFETY: the caller's contract, passed on.
+    unsafe { ghbn2_r(name, af, ret, buf, buflen, result, err) }
+}
+
+/// `gethostbyname2_r`, called by the exported functions directly (not through the exported,
+/// interposable symbol, as the C libraries call their own internals; and one symbol less for
+/// the loader to bind in every process).
+///
+/// # Safety
+/// As for the C library's `gethostbyname2_r`.
+unsafe fn ghbn2_r(
+    name: *const c_char,
+    af: c_int,
+    ret: *mut libc::hostent,
+    buf: *mut c_char,
+    buflen: libc::size_t,
+    result: *mut *mut libc::hostent,
+    err: *mut c_int,
+) -> c_int {
     boundary(libc::EINVAL, || {
         if disabled() {
             if let Some(f) = next_ghbn2_r() {
@@ -247,7 +266,7 @@ pub unsafe extern "C" fn gethostbyname_r(
     boundary(libc::EINVAL, || {
         if disabled() || !crate::config::resolv_conf().inet6 {
             // SAFETY: same contract, IPv4.
-            return unsafe { gethostbyname2_r(name, libc::AF_INET, ret, buf, buflen, result, err) };
+            return unsafe { ghbn2_r(name, libc::AF_INET, ret, buf, buflen, result, err) };
         }
         // `options inet6`: IPv6 first, then IPv4 as v4-mapped IPv6.
         // SAFETY: name is NULL or a C string (contract).
@@ -375,6 +394,15 @@ fn non_reentrant(found: Result<HostEnt>) -> *mut libc::hostent {
 /// As for the C library's `gethostbyname2`.
 #[no_mangle]
 pub unsafe extern "C" fn gethostbyname2(name: *const c_char, af: c_int) -> *mut libc::hostent {
+    // SAFETY: the caller's contract, passed on.
+    unsafe { ghbn2(name, af) }
+}
+
+/// `gethostbyname2`, called by the exported functions directly (see [`ghbn2_r`]).
+///
+/// # Safety
+/// As for the C library's `gethostbyname2`.
+unsafe fn ghbn2(name: *const c_char, af: c_int) -> *mut libc::hostent {
     boundary(ptr::null_mut(), || {
         if disabled() {
             if let Some(f) = next_ghbn2() {
@@ -395,7 +423,7 @@ pub unsafe extern "C" fn gethostbyname(name: *const c_char) -> *mut libc::hosten
     boundary(ptr::null_mut(), || {
         if disabled() || !crate::config::resolv_conf().inet6 {
             // SAFETY: same contract, IPv4.
-            return unsafe { gethostbyname2(name, libc::AF_INET) };
+            return unsafe { ghbn2(name, libc::AF_INET) };
         }
         // `options inet6`: IPv6 first, then IPv4 as v4-mapped IPv6.
         // SAFETY: name is NULL or a C string (contract).
