@@ -10,6 +10,13 @@ stats() { "$W/bench-glibc" stats <"$1"; }
 field() { echo "$1" | awk -v i="$2" '{print $i}'; }
 us() { awk -v x="$1" 'BEGIN {printf (x < 100000 ? "%.1f" : "%.0f"), x / 1000}'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {if (b > 0) printf "%.2f", a / b; else print "-"}'; }
+# server_label SERVER: how the tables name a server configuration of measure.sh.
+server_label() {
+  case $1 in
+    testsrv) echo "test server" ;; testsrv-edns0) echo "test server, edns0" ;;
+    bind) echo "BIND" ;; bind-edns0) echo "BIND, edns0" ;;
+  esac
+}
 # le A B: "met" when A <= B (floating point), else "MISSED".
 le() { awk -v a="$1" -v b="$2" 'BEGIN {print (a <= b ? "met" : "**missed**")}'; }
 median() { sort -n | awk '{v[NR] = $1} END {if (NR) print v[int((NR + 1) / 2)]; else print 0}'; }
@@ -74,7 +81,7 @@ echo
 echo "| target | measured | limit | status |"
 echo "|---|---|---|---|"
 for srv in testsrv bind; do
-  label=$([ $srv = bind ] && echo "BIND" || echo "test server")
+  label=$(server_label $srv)
   a=${MED[$srv.small.musl+shim]}; b=${MED[$srv.small.musl]}
   t_row "small name ($label): musl+shim ÷ musl" "$(ratio "$a" "$b")" "≤ 1.00" "$(le "$(ratio "$a" "$b")" 1.0)"
   a=${MED[$srv.small.glibc+shim]}; b=${MED[$srv.small.glibc]}
@@ -93,7 +100,7 @@ for k in hosts numeric; do
   t_row "$k name: musl+shim ÷ musl" "$(ratio "$a" "$b")" "≤ 1.00" "$(le "$(ratio "$a" "$b")" 1.0)"
 done
 for srv in testsrv bind; do
-  label=$([ $srv = bind ] && echo "BIND" || echo "test server")
+  label=$(server_label $srv)
   for k in small large; do
     for c in musl+shim glibc+shim; do
       r1=$(rate "$srv.$k.1.$c"); r2=$(rate "$srv.$k.2.$c")
@@ -133,14 +140,14 @@ lat_row() {
     "$(ratio "${MED[$srv.$k.musl+shim]}" "${MED[$srv.$k.musl]}")" \
     "$(ratio "${MED[$srv.$k.glibc+shim]}" "${MED[$srv.$k.glibc]}")"
 }
-lat_row testsrv small "test server" 2
-lat_row testsrv large "test server" 60
-lat_row testsrv-edns0 small "test server, edns0" 2
-lat_row testsrv-edns0 large "test server, edns0" 60
-lat_row bind small "BIND" 2
-lat_row bind large "BIND" 60
-lat_row bind-edns0 small "BIND, edns0" 2
-lat_row bind-edns0 large "BIND, edns0" 60
+lat_row testsrv small "$(server_label testsrv)" 2
+lat_row testsrv large "$(server_label testsrv)" 60
+lat_row testsrv-edns0 small "$(server_label testsrv-edns0)" 2
+lat_row testsrv-edns0 large "$(server_label testsrv-edns0)" 60
+lat_row bind small "$(server_label bind)" 2
+lat_row bind large "$(server_label bind)" 60
+lat_row bind-edns0 small "$(server_label bind-edns0)" 2
+lat_row bind-edns0 large "$(server_label bind-edns0)" 60
 lat_row local hosts "(hosts file)" 1
 lat_row local numeric "(numeric)" 1
 cat <<EOF
@@ -158,10 +165,7 @@ server's, the loopback delivery and the wake-ups in between.
 |---|---|---|---|---|---|
 EOF
 for srv in testsrv testsrv-edns0 bind bind-edns0; do
-  case $srv in
-    testsrv) label="test server" ;; testsrv-edns0) label="test server, edns0" ;;
-    bind) label="BIND" ;; bind-edns0) label="BIND, edns0" ;;
-  esac
+  label=$(server_label $srv)
   for k in small large; do
     row="| $label | $k"
     for c in "${C[@]}"; do
@@ -183,7 +187,7 @@ Lookups per second (median of the rounds), all threads of one process calling
 |---|---|---|---|---|---|---|
 EOF
 for srv in testsrv bind; do
-  label=$([ $srv = bind ] && echo "BIND" || echo "test server")
+  label=$(server_label $srv)
   for k in small large; do
     for t in 1 2 8 32; do
       row="| $label | $k | $t"
@@ -206,7 +210,7 @@ share is comparable to the client's, the server's speed bounds the throughput fi
 |---|---|---|---|---|---|
 EOF
 for srv in testsrv bind; do
-  label=$([ $srv = bind ] && echo "BIND" || echo "test server")
+  label=$(server_label $srv)
   for k in small large; do
     row="| $label | $k"
     for c in "${C[@]}"; do
