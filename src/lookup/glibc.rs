@@ -438,7 +438,7 @@ fn res_query(conf: &ResolvConf, fqdn: &str, types: &[u16]) -> Searched<Vec<Respo
         })
         .collect();
     let policy = super::policy(conf, Semantics::Glibc);
-    let answered = |r: &Response| r.rcode == wire::rcode::NOERROR && !r.message.has_no_answers();
+    let answered = |r: &Response| r.rcode == wire::rcode::NOERROR && r.message.answer_count() > 0;
     let results = transport::resolve(&questions, &policy);
     // send_dg: when one of the two questions got an answer and the other timed out (servers
     // and firewalls that drop AAAA queries), glibc retries one question at a time and then

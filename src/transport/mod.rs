@@ -151,15 +151,24 @@ pub struct Question<'a> {
 
 /// Query IDs for the slots of one poll loop, drawn from the kernel a batch at a time (one
 /// `getrandom` for a lookup's two questions to three servers, not one per query).
-#[derive(Default)]
 struct Ids {
     buf: [u16; 2 * MAXNS],
+    /// How many of `buf` were handed out (all of them: draw a new batch).
     used: usize,
+}
+
+impl Default for Ids {
+    fn default() -> Ids {
+        Ids {
+            buf: [0; 2 * MAXNS],
+            used: 2 * MAXNS,
+        }
+    }
 }
 
 impl Ids {
     fn next(&mut self) -> u16 {
-        if self.used == 0 || self.used == self.buf.len() {
+        if self.used == self.buf.len() {
             sys::random_ids(&mut self.buf);
             self.used = 0;
         }

@@ -222,11 +222,6 @@ impl Message {
         usize::from(self.answer_count)
     }
 
-    /// Whether the answer section has no record.
-    pub fn has_no_answers(&self) -> bool {
-        self.answer_count == 0
-    }
-
     /// Forgets the answer section (the message then answers without records).
     pub fn clear_answers(&mut self) {
         self.answer_count = 0;
@@ -392,7 +387,9 @@ impl<'a> Name<'a> {
             && self.msg.get(self.at..self.at + 2) == Some(&[0xc0 | (pos >> 8) as u8, pos as u8])
     }
 
-    /// Whether this name has exactly `labels`, ASCII case ignored.
+    /// Whether this name has exactly `labels`, ASCII case ignored (the reference the one-pass
+    /// [`Name::eq_dotted`] is tested against).
+    #[cfg(test)]
     pub fn eq_labels<'b>(&self, labels: impl Iterator<Item = &'b [u8]>) -> bool {
         labels_eq(self.labels(), labels)
     }
@@ -706,14 +703,14 @@ mod tests {
         );
         let mut cleared = m.clone();
         cleared.clear_answers();
-        assert!(cleared.has_no_answers() && cleared.answers().next().is_none());
+        assert!(cleared.answer_count() == 0 && cleared.answers().next().is_none());
     }
 
     #[test]
     fn header_only_keeps_the_question() {
         let p = answer(vec![a_record("host.test.", [192, 0, 2, 1])]);
         let m = Message::header_only(&p).unwrap();
-        assert!(m.has_no_answers());
+        assert_eq!(m.answer_count(), 0);
         assert_eq!(m.bytes().len(), 12 + 11 + 4);
         assert_eq!(m.question().unwrap().1, rtype::A);
         assert!(Message::header_only(&p[..20]).is_none());

@@ -219,7 +219,7 @@ mod tests {
         let resp = check_response(&query(), &r).unwrap();
         assert!(resp.truncated);
         assert!(!resp.malformed);
-        assert!(resp.message.has_no_answers());
+        assert_eq!(resp.message.answer_count(), 0);
         assert!(resp.message.question().is_some());
     }
 
@@ -230,7 +230,7 @@ mod tests {
         let resp = check_response(&query(), &r).unwrap();
         assert!(resp.malformed);
         assert!(!resp.truncated);
-        assert!(resp.message.has_no_answers());
+        assert_eq!(resp.message.answer_count(), 0);
     }
 
     #[test]
