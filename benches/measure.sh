@@ -95,11 +95,10 @@ lat_phase() {
   for ((r = 0; r < ROUNDS; r++)); do
     for k in "$@"; do
       for c in $(rotated $r); do
-        local f="$R/cpu.$server.$k.$c"
+        local f="$R/lat.$server.$k.$c" cpu="$R/cpu.$server.$k.$c"
         [ "$pid" = 0 ] || before=$(server_cpu_ns "$pid")
-        run "$c" lat "${NAME[$k]}" 5 "$BATCH" >"$R/lat.$server.$k.$c.batch" 2>>"$f.client"
-        [ "$pid" = 0 ] || echo "$(($(server_cpu_ns "$pid") - before)) $((BATCH + 5))" >>"$f.server"
-        f="$R/lat.$server.$k.$c"
+        run "$c" lat "${NAME[$k]}" 5 "$BATCH" >"$f.batch" 2>>"$cpu.client"
+        [ "$pid" = 0 ] || echo "$(($(server_cpu_ns "$pid") - before)) $((BATCH + 5))" >>"$cpu.server"
         [ $r = 0 ] && head -n 1 "$f.batch" | cut -d' ' -f2 >"$f.result"
         tail -n +2 "$f.batch" >>"$f"
         rm -f "$f.batch"
