@@ -725,16 +725,21 @@ fn compile(cc: &str, src: &str, out: &str) -> PathBuf {
     }
     // Build under a private name, then rename: other test binaries may be looking.
     let tmp = dir.join(format!("{out}.tmp{}", std::process::id()));
-    let res = Command::new(cc)
-        .args(["-O1", "-Wall", "-Wextra", "-Werror", "-o"])
-        .arg(&tmp)
-        .arg(&src)
-        .output();
-    match res {
+    let flags = ["-O1", "-Wall", "-Wextra", "-Werror", "-o"].map(std::ffi::OsStr::new);
+    let mut args: Vec<&std::ffi::OsStr> = flags.to_vec();
+    args.extend([tmp.as_os_str(), src.as_os_str()]);
+    run_cc(cc, &args);
+    fs::rename(&tmp, &bin).unwrap();
+    bin
+}
+
+/// Runs `cc args...`, panicking with the compiler's output on failure.
+pub fn run_cc(cc: &str, args: &[&std::ffi::OsStr]) {
+    match Command::new(cc).args(args).output() {
         Ok(o) if o.status.success() => {}
         Ok(o) => panic!(
-            "{cc} {} failed:\n{}",
-            src.display(),
+            "{cc} {:?} failed:\n{}",
+            args,
             String::from_utf8_lossy(&o.stderr)
         ),
         Err(e) => panic!(
@@ -746,8 +751,6 @@ fn compile(cc: &str, src: &str, out: &str) -> PathBuf {
             }
         ),
     }
-    fs::rename(&tmp, &bin).unwrap();
-    bin
 }
 
 fn cc(libc: Libc) -> &'static str {

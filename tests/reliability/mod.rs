@@ -7,7 +7,6 @@ use crate::common::{Libc, Outcome, Probe, Program, Variant};
 use std::collections::BTreeSet;
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::sync::Mutex;
 use std::time::SystemTime;
 
@@ -33,25 +32,7 @@ pub fn libc_name(libc: Libc) -> &'static str {
     }
 }
 
-/// Runs `cc args...`, panicking with the compiler's output on failure.
-pub fn run_cc(cc: &str, args: &[&std::ffi::OsStr]) {
-    match Command::new(cc).args(args).output() {
-        Ok(o) if o.status.success() => {}
-        Ok(o) => panic!(
-            "{cc} {:?} failed:\n{}",
-            args,
-            String::from_utf8_lossy(&o.stderr)
-        ),
-        Err(e) => panic!(
-            "cannot run {cc} ({e}): install {}",
-            if cc == "musl-gcc" {
-                "musl-tools"
-            } else {
-                "gcc"
-            }
-        ),
-    }
-}
+pub use crate::common::run_cc;
 
 /// tests/c/`name`.c compiled for `libc` into target/probes/`name`-`libc` (rebuilt when the
 /// source is newer), once per test process.
