@@ -115,8 +115,10 @@ fn resolve_through_the_library_with_the_trace() {
         .probe(cmd(&["resolve", "servfail.test"]))
         .probe(cmd(&["resolve", "big.test", "--type", "BOGUS"]))
         .probe(cmd(&["resolve"]))
+        .probe(cmd(&["resolve", "txt.test", "--type", "TYPE65280"]))
         .run();
-    let [big, nx, alias, txt, srv, mx, ptr, nodata, servfail, bogus, noname] = &out[..] else {
+    let [big, nx, alias, txt, srv, mx, ptr, nodata, servfail, bogus, noname, unknown] = &out[..]
+    else {
         panic!("{} outcomes", out.len())
     };
 
@@ -194,6 +196,29 @@ fn resolve_through_the_library_with_the_trace() {
     one(srv, "_http._tcp.srv.test SRV 0 5 80 web.test");
     one(mx, "mail.test MX 10 mx1.test");
     one(ptr, "1.0.0.10.in-addr.arpa PTR big.test");
+    // The header line names the type as it was asked for: by mnemonic, or TYPEnnn for a type
+    // without one (RFC 3597), never the bare number.
+    for (o, name, what) in [
+        (srv, "_http._tcp.srv.test", "SRV"),
+        (txt, "txt.test", "TXT"),
+        (mx, "mail.test", "MX"),
+        (ptr, "10.0.0.1", "PTR"),
+        (unknown, "txt.test", "TYPE65280"),
+    ] {
+        let header = format!("dnsshim: resolve {name}: {what}, musl rules, ");
+        assert!(
+            o.stderr.lines().next().unwrap_or("").starts_with(&header),
+            "header line should start with {header:?}\n{}",
+            o.dump()
+        );
+    }
+    // A type nobody serves here: NODATA, exit 2.
+    assert_eq!(
+        (unknown.status, unknown.stdout.as_str()),
+        (2, ""),
+        "{}",
+        unknown.dump()
+    );
     assert!(
         trace(ptr, "1.0.0.10.in-addr.arpa")
             .iter()
