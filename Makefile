@@ -36,6 +36,7 @@ deps:
 	command -v readelf >/dev/null  || missing="$$missing binutils"; \
 	command -v pkg-config >/dev/null || missing="$$missing pkgconf"; \
 	command -v valgrind >/dev/null || missing="$$missing valgrind"; \
+	command -v mawk >/dev/null     || missing="$$missing mawk"; \
 	command -v setpriv >/dev/null  || missing="$$missing util-linux"; \
 	PATH="$$PATH:/usr/sbin:/sbin"; \
 	command -v named >/dev/null    || missing="$$missing bind9"; \
