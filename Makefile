@@ -26,6 +26,10 @@ ZIGBUILD_VERSION := 0.24.1
 TOOLS        := $(CURDIR)/target/tools/py
 ZIGBUILD     := $(TOOLS)/bin/cargo-zigbuild
 ZIG_STAMP    := $(TOOLS)/.installed-zig-$(ZIG_VERSION)-zigbuild-$(ZIGBUILD_VERSION)
+# cel-python (PyPI): tests/check_examples.py parses the CEL of examples/kubernetes with it.
+CEL_VERSION  := 0.5.0
+CEL_DIR      := $(CURDIR)/target/tools/cel
+CEL_STAMP    := $(CEL_DIR)/.installed-cel-python-$(CEL_VERSION)
 PREFIX       ?= /usr/local
 DESTDIR      ?=
 LIBDIR       ?= $(PREFIX)/lib
@@ -41,20 +45,27 @@ LAYOUT       ?= single
 LIBC         ?= $(shell if ldd --version 2>&1 | grep -qi musl; then echo musl; else echo glibc; fi)
 export CARGO_BUILD_JOBS ?= 2
 
-.PHONY: all deps zig build musl glibc testsrv cli test demo bench install install-single install-multi uninstall lint clean fuzz fuzz-corpus
+.PHONY: all deps deps-build zig build musl glibc testsrv cli test demo bench install install-single install-multi uninstall lint clean fuzz fuzz-corpus
 
 all: build
 
-## deps: install the toolchain pieces a fresh Debian/Ubuntu machine lacks. bind9, unbound and
-## dnsmasq are for the interop tests, which start their own copies inside a namespace: a
-## policy-rc.d (when none exists) keeps the packages from starting system services on install.
-deps: zig
+## deps-build: what building the libraries and the command needs (musl-gcc, the rustup
+## targets, zig); deps: that and what the tests need besides. bind9, unbound and dnsmasq are
+## for the interop tests, which start their own copies inside a namespace: a policy-rc.d (when
+## none exists) keeps the packages from starting system services on install.
+deps-build: zig
 	@missing=""; \
 	command -v musl-gcc >/dev/null || missing="$$missing musl-tools"; \
-	command -v ip >/dev/null       || missing="$$missing iproute2"; \
-	command -v unshare >/dev/null  || missing="$$missing util-linux"; \
 	command -v gcc >/dev/null      || missing="$$missing gcc"; \
 	command -v readelf >/dev/null  || missing="$$missing binutils"; \
+	$(apt_install)
+	@rustup target list --installed 2>/dev/null | grep -qx $(MUSL_TARGET) || rustup target add $(MUSL_TARGET)
+	@rustup target list --installed 2>/dev/null | grep -qx $(GNU_TARGET) || rustup target add $(GNU_TARGET)
+
+deps: deps-build
+	@missing=""; \
+	command -v ip >/dev/null       || missing="$$missing iproute2"; \
+	command -v unshare >/dev/null  || missing="$$missing util-linux"; \
 	command -v pkg-config >/dev/null || missing="$$missing pkgconf"; \
 	command -v valgrind >/dev/null || missing="$$missing valgrind"; \
 	command -v setpriv >/dev/null  || missing="$$missing util-linux"; \
@@ -64,16 +75,23 @@ deps: zig
 	command -v dnsmasq >/dev/null  || missing="$$missing dnsmasq-base"; \
 	/usr/bin/python3 -c 'import yaml' 2>/dev/null || python3 -c 'import yaml' 2>/dev/null \
 	  || missing="$$missing python3-yaml"; \
-	if [ -n "$$missing" ]; then \
+	$(apt_install)
+	@[ -e "$(CEL_STAMP)" ] || { \
+	  py=/usr/bin/python3; [ -x $$py ] || py=python3; \
+	  echo "installing: cel-python $(CEL_VERSION) (PyPI) into $(CEL_DIR)"; \
+	  rm -rf "$(CEL_DIR)" && \
+	  PIP_BREAK_SYSTEM_PACKAGES=1 $$py -m pip install -q --disable-pip-version-check --no-warn-script-location \
+	    --target "$(CEL_DIR)" cel-python==$(CEL_VERSION) && touch "$(CEL_STAMP)"; }
+
+# apt_install: installs the Debian packages in $$missing (set by the lines before it), if any.
+apt_install = if [ -n "$$missing" ]; then \
 	  echo "installing:$$missing"; \
 	  export DEBIAN_FRONTEND=noninteractive; \
-	  rcd=; [ -e /usr/sbin/policy-rc.d ] || { rcd=1; printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d; chmod 755 /usr/sbin/policy-rc.d; }; \
+	  rcd=; [ -e /usr/sbin/policy-rc.d ] || { rcd=1; printf '\#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d; chmod 755 /usr/sbin/policy-rc.d; }; \
 	  apt-get update -qq && apt-get install -y -qq --no-install-recommends $$missing >/dev/null; rc=$$?; \
 	  [ -z "$$rcd" ] || rm -f /usr/sbin/policy-rc.d; \
 	  [ $$rc = 0 ] || exit $$rc; \
 	fi
-	@rustup target list --installed 2>/dev/null | grep -qx $(MUSL_TARGET) || rustup target add $(MUSL_TARGET)
-	@rustup target list --installed 2>/dev/null | grep -qx $(GNU_TARGET) || rustup target add $(GNU_TARGET)
 
 ## zig: ziglang and cargo-zigbuild from PyPI into target/tools (once per version pair).
 zig:
@@ -83,7 +101,7 @@ zig:
 	    DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
 	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends python3-pip >/dev/null; } ; \
 	  rm -rf "$(TOOLS)" && \
-	  python3 -m pip install -q --disable-pip-version-check --no-warn-script-location \
+	  PIP_BREAK_SYSTEM_PACKAGES=1 python3 -m pip install -q --disable-pip-version-check --no-warn-script-location \
 	    --target "$(TOOLS)" ziglang==$(ZIG_VERSION) cargo-zigbuild==$(ZIGBUILD_VERSION) && \
 	  touch "$(ZIG_STAMP)"; }
 
@@ -93,12 +111,12 @@ build: deps musl glibc testsrv
 ## The libraries are built as a cdylib alone (`cargo rustc --crate-type cdylib`): built together
 ## with the rlib, every public function keeps external linkage, so calls go through the GOT
 ## and each adds a relocation for the loader (BENCHMARKS.md: 838 -> 465 relocations).
-musl: deps
+musl: deps-build
 	$(CARGO) rustc --release --locked --target $(MUSL_TARGET) -p dnsshim --lib --crate-type cdylib
 
 ## glibc: linked by zig against glibc $(GLIBC_MIN)'s stubs (no symbol version newer than
 ## GLIBC_$(GLIBC_MIN): tests/layout.rs checks), then kept at $(GLIBC_SO).
-glibc: deps
+glibc: deps-build
 	PATH="$(TOOLS)/ziglang:$$PATH" $(ZIGBUILD) rustc --release --locked \
 	  --target $(GNU_TARGET).$(GLIBC_MIN) -p dnsshim --lib --crate-type cdylib
 	@mkdir -p $(dir $(GLIBC_SO)); cmp -s $(GLIBC_BUILT) $(GLIBC_SO) || cp $(GLIBC_BUILT) $(GLIBC_SO)
@@ -112,7 +130,7 @@ testsrv:
 ## .cargo/config.toml turns crt-static off for the musl target (the cdylib needs that);
 ## RUSTFLAGS replaces it here. relocation-model=static: musl-gcc's specs cannot link a
 ## static-pie. (rustc warns that it drops the cdylib crate type for this build: expected.)
-cli: deps musl glibc
+cli: deps-build musl glibc
 	DNSSHIM_EMBED_MUSL=$(CURDIR)/$(MUSL_SO) DNSSHIM_EMBED_GLIBC=$(CURDIR)/$(GLIBC_BUILT) \
 	RUSTFLAGS="-C target-feature=+crt-static -C relocation-model=static" \
 	$(CARGO) build --release --locked --target $(MUSL_TARGET) -p dnsshim --bin dnsshim \

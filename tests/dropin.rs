@@ -515,6 +515,7 @@ fn examples_are_well_formed() {
         );
     };
     let dockerfile = root().join("examples/alpine/Dockerfile");
+    let init_image = root().join("examples/kubernetes/Dockerfile");
     let mut yamls: Vec<PathBuf> = fs::read_dir(root().join("examples/kubernetes"))
         .unwrap()
         .flatten()
@@ -523,12 +524,19 @@ fn examples_are_well_formed() {
         .collect();
     yamls.sort();
     assert!(!yamls.is_empty(), "no YAML in examples/kubernetes");
-    ok("dockerfile", std::slice::from_ref(&dockerfile));
+    ok("dockerfile", &[dockerfile.clone(), init_image.clone()]);
     ok("kubernetes", &yamls);
 
     let text = fs::read_to_string(&dockerfile).unwrap();
     assert!(text.contains("\nFROM alpine:3.17\n"), "runtime stage");
-    let yaml = fs::read_to_string(&yamls[0]).unwrap();
+    let init = fs::read_to_string(&init_image).unwrap();
+    assert!(
+        init.contains("\nFROM scratch\n"),
+        "the init image holds the command alone"
+    );
+    let yaml = fs::read_to_string(root().join("examples/kubernetes/deployment.yaml")).unwrap();
+    let policy =
+        fs::read_to_string(root().join("examples/kubernetes/namespace-policy.yaml")).unwrap();
 
     // Broken copies must fail, each for its own reason.
     let dir = temp_dir("examples");
@@ -564,10 +572,52 @@ fn examples_are_well_formed() {
             "kubernetes",
             "k.yaml",
             yaml.replace(
+                "value: /opt/dnsshim/$LIB/libdnsshim.so.0",
                 "value: /opt/dnsshim/libdnsshim.so.0",
-                "value: /opt/libdnsshim.so.0",
             ),
             "LD_PRELOAD",
+        ),
+        (
+            "kubernetes",
+            "k.yaml",
+            yaml.replace(
+                "\"install\", \"/opt/dnsshim\"]",
+                "\"install\", \"/opt/other\"]",
+            ),
+            "emptyDir",
+        ),
+        (
+            "dockerfile",
+            "Dockerfile",
+            init.replace("RUN make cli", "RUN make musl"),
+            "make cli",
+        ),
+        (
+            "dockerfile",
+            "Dockerfile",
+            init.replace("ENTRYPOINT [\"/dnsshim\"]", "ENTRYPOINT [\"/bin/dnsshim\"]"),
+            "ENTRYPOINT",
+        ),
+        (
+            "kubernetes",
+            "p.yaml",
+            policy.replace(
+                "'/opt/dnsshim/$LIB/libdnsshim.so.0'",
+                "'/opt/dnsshim/libdnsshim.so.0'",
+            ),
+            "LD_PRELOAD",
+        ),
+        (
+            "kubernetes",
+            "p.yaml",
+            policy.replace("e.name == 'LD_PRELOAD')", "e.name == 'LD_PRELOAD'"),
+            "CEL does not parse",
+        ),
+        (
+            "kubernetes",
+            "p.yaml",
+            policy.replace("policyName: dnsshim", "policyName: dnsshim-v2"),
+            "policyName",
         ),
         (
             "kubernetes",
@@ -584,12 +634,18 @@ fn examples_are_well_formed() {
     ];
     for (kind, name, contents, why) in broken {
         assert!(
-            contents != text && contents != yaml,
+            contents != text && contents != yaml && contents != init && contents != policy,
             "mutation for {why:?} did not apply: the example changed; update this test"
         );
         let p = dir.join(name);
         fs::write(&p, &contents).unwrap();
-        let out = check(kind, &[p]);
+        // A policy alone has no pod template: check it beside the (good) Deployment.
+        let files = if name == "p.yaml" {
+            vec![root().join("examples/kubernetes/deployment.yaml"), p]
+        } else {
+            vec![p]
+        };
+        let out = check(kind, &files);
         let said = String::from_utf8_lossy(&out.stdout);
         assert!(
             !out.status.success() && said.contains(why),
