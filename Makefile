@@ -154,11 +154,11 @@ demo: build
 
 ## bench: musl, musl+shim, glibc, glibc+shim side by side in one run (latency, throughput,
 ## process start, size, callgrind instructions; benches/run.sh); rewrites BENCHMARKS.md.
-bench: build
+bench: build cli
 	@command -v valgrind >/dev/null || { echo "installing: valgrind"; \
 	  DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends valgrind >/dev/null; }
-	@bash benches/run.sh $(CURDIR)/$(MUSL_SO) $(CURDIR)/$(GLIBC_SO) $(CURDIR)/$(TESTSRV)
+	@bash benches/run.sh $(CURDIR)/$(MUSL_SO) $(CURDIR)/$(GLIBC_SO) $(CURDIR)/$(TESTSRV) $(CURDIR)/$(CLI)
 
 ## install: LAYOUT=single (the default): the library for LIBC (musl or glibc), its header and
 ## pkg-config file:

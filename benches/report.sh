@@ -255,6 +255,9 @@ for b in musl glibc; do
   printf '| %s | %s | %s (%s) | %s |\n' "$b" "$(cat "$R/size.$b")" "$(cat "$R/relocs.$b")" \
     "$(cat "$R/relocs-relative.$b")" "$(cat "$R/exports.$b")"
 done
+if [ -f "$R/size.cli" ]; then
+  echo "| \`dnsshim\` command (static, both builds inside) | $(cat "$R/size.cli") | - | - |"
+fi
 echo "| empty musl .so (floor) | $(cat "$R/size.empty") | $(cat "$R/relocs.empty") | - |"
 echo
 
