@@ -17,8 +17,8 @@ use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use common::{c_program, root, run_cc, shim_library, temp_dir, v4_range, Libc};
-use nsrun::{host, host_env, Ns, Run};
+use common::{c_program, cli, root, run_cc, shim_library, temp_dir, v4_range, Libc};
+use nsrun::{host, host_env, make_ok, tree, Ns, Run};
 
 /// 60 A records (986 bytes) behind a server that truncates like CoreDNS: TC=1, no records.
 const BIG_COREDNS: &str = "big.test. A 10.0.0.1..60\nudp truncate-empty\nudp-size 512\n";
@@ -26,19 +26,6 @@ const SONAME: &str = "libdnsshim.so.0";
 /// The directories glibc's loader expands `$LIB` to that the layout fills with the glibc
 /// build, for this architecture (Debian's multiarch directory first).
 const GLIBC_DIRS: [&str; 3] = ["lib/x86_64-linux-gnu", "lib64", "lib"];
-
-fn cli() -> PathBuf {
-    let p = std::env::var_os("DNSSHIM_CLI").map_or_else(
-        || root().join("target/static/x86_64-unknown-linux-musl/release/dnsshim"),
-        PathBuf::from,
-    );
-    assert!(
-        p.is_file(),
-        "{} not found (DNSSHIM_CLI): run `make test`, which builds it",
-        p.display()
-    );
-    p
-}
 
 fn path_str(p: &Path) -> &str {
     p.to_str().expect("UTF-8 paths")
@@ -78,28 +65,6 @@ fn install(dir: &Path) -> String {
     value
 }
 
-/// Every entry under `dir` (relative), symlinks as `NAME -> TARGET`, directories with `/`.
-fn tree(dir: &Path) -> BTreeSet<String> {
-    fn walk(base: &Path, dir: &Path, out: &mut BTreeSet<String>) {
-        for e in fs::read_dir(dir).unwrap().flatten() {
-            let p = e.path();
-            let meta = fs::symlink_metadata(&p).unwrap();
-            let rel = p.strip_prefix(base).unwrap().to_string_lossy().into_owned();
-            if meta.file_type().is_symlink() {
-                out.insert(format!("{rel} -> {}", fs::read_link(&p).unwrap().display()));
-            } else if meta.is_dir() {
-                out.insert(format!("{rel}/"));
-                walk(base, &p, out);
-            } else {
-                out.insert(rel);
-            }
-        }
-    }
-    let mut out = BTreeSet::new();
-    walk(dir, dir, &mut out);
-    out
-}
-
 /// The layout's entries, exactly.
 fn layout_entries() -> BTreeSet<String> {
     let mut want: BTreeSet<String> = ["$LIB/", "lib/", "lib64/", "lib/x86_64-linux-gnu/"]
@@ -116,7 +81,7 @@ fn layout_entries() -> BTreeSet<String> {
 
 /// The tree under `dir` is the layout, byte for byte the built libraries, no symlink.
 fn assert_layout(dir: &Path) {
-    assert_eq!(tree(dir), layout_entries(), "{}", dir.display());
+    assert_eq!(tree(dir, true), layout_entries(), "{}", dir.display());
     let musl = fs::read(shim_library(Libc::Musl)).unwrap();
     let glibc = fs::read(shim_library(Libc::Glibc)).unwrap();
     assert!(
@@ -213,7 +178,7 @@ fn static_command_installs_the_layout_byte_for_byte() {
 
     // make install LAYOUT=multi: the same tree (DESTDIR + PREFIX), the same value printed.
     let dest = base.join("dest");
-    let out = make(&[
+    let out = make_ok(&[
         "install",
         "LAYOUT=multi",
         "PREFIX=/opt/dnsshim",
@@ -225,40 +190,17 @@ fn static_command_installs_the_layout_byte_for_byte() {
         text(&out.stdout)
     );
     assert_layout(&dest.join("opt/dnsshim"));
-    make(&[
+    make_ok(&[
         "uninstall",
         "LAYOUT=multi",
         "PREFIX=/opt/dnsshim",
         &format!("DESTDIR={}", dest.display()),
     ]);
     assert_eq!(
-        tree(&dest),
+        tree(&dest, true),
         ["opt/".to_string(), "opt/dnsshim/".into()].into()
     );
     let _ = fs::remove_dir_all(&base);
-}
-
-/// `make -s -C <repo> ARGS` with the test's builds of both libraries; must succeed.
-fn make(args: &[&str]) -> Output {
-    let out = Command::new("make")
-        .arg("-s")
-        .arg("-C")
-        .arg(root())
-        .args(args)
-        .arg(format!("MUSL_SO={}", shim_library(Libc::Musl).display()))
-        .arg(format!("GLIBC_SO={}", shim_library(Libc::Glibc).display()))
-        .env_remove("MAKEFLAGS")
-        .env_remove("MFLAGS")
-        .env_remove("MAKELEVEL")
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run make: {e}"));
-    assert!(
-        out.status.success(),
-        "make {args:?} failed:\n{}{}",
-        text(&out.stdout),
-        text(&out.stderr)
-    );
-    out
 }
 
 fn argv(v: &[String]) -> Vec<&str> {
@@ -334,27 +276,10 @@ fn assert_tcp_retries(r: &Run, count: usize) {
 /// setuid programs run as they would without the variable.
 #[test]
 fn one_value_serves_musl_and_glibc_programs() {
-    let uid = host("id", &["-u"]);
-    assert_eq!(
-        uid.trim(),
-        "0",
-        "this test needs root (setuid copies run as nobody)"
-    );
+    let mut ns = Ns::for_setuid("onevalue", "setuid copies run as nobody");
+    let d = ns.dir().to_path_buf();
     let wm = which(Libc::Musl);
     let wg = which(Libc::Glibc);
-    let mut ns = Ns::new("onevalue");
-    let d = ns.dir().to_path_buf();
-    fs::set_permissions(&d, fs::Permissions::from_mode(0o755)).unwrap();
-    let opts = host("findmnt", &["-no", "OPTIONS", "-T", path_str(&d)]);
-    assert!(
-        !opts.split(',').any(|o| o.trim() == "nosuid"),
-        "{} is on a nosuid filesystem ({}): point TMPDIR elsewhere",
-        d.display(),
-        opts.trim()
-    );
-    for f in ["resolv.conf", "hosts", "nsswitch.conf"] {
-        fs::set_permissions(d.join(f), fs::Permissions::from_mode(0o644)).unwrap();
-    }
     let tree_dir = d.join("opt/dnsshim");
     let value = install(&tree_dir);
     // The tree as a volume mounted read-only: nothing is written at run time.
@@ -427,22 +352,7 @@ fn one_value_serves_musl_and_glibc_programs() {
     let r_miss_g = ns.run("glibc, $LIB dir missing", &missing, &argv(&big(&wg)));
     let r_miss_m = ns.run("musl, same tree", &missing, &argv(&big(&wm)));
     let r_static = ns.run("static musl", &env, &argv(&big(&stat)));
-    let as_nobody = |p: &Path| {
-        let mut v: Vec<String> = [
-            "setpriv",
-            "--reuid=65534",
-            "--regid=65534",
-            "--clear-groups",
-            "env",
-            &format!("LD_PRELOAD={value}"),
-            "DNSSHIM_LOG=1",
-        ]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
-        v.extend(big(p));
-        v
-    };
+    let as_nobody = |p: &Path| nsrun::as_nobody(&value, &argv(&big(p)));
     let r_suid_m = ns.run("setuid musl as nobody", &[], &argv(&as_nobody(&setuid[0])));
     let r_suid_g = ns.run("setuid glibc as nobody", &[], &argv(&as_nobody(&setuid[1])));
     let runs = ns.exec();
@@ -539,7 +449,7 @@ fn run_preloads_the_build_that_fits() {
 fn pkg_config_preload_variable() {
     let base = temp_dir("pcpreload");
     let prefix = base.join("usr");
-    make(&[
+    make_ok(&[
         "install",
         &format!("PREFIX={}", prefix.display()),
         "LIBC=glibc",
