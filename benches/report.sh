@@ -292,6 +292,9 @@ for b in musl glibc; do
   printf '| %s | %s | %s (%s) | %s |\n' "$b" "$(fig "$(val "$R/size.$b")" "size.$b")" "$(val "$R/relocs.$b")" \
     "$(val "$R/relocs-relative.$b")" "$(val "$R/exports.$b")"
 done
+if [ -f "$R/size.cli" ]; then
+  echo "| \`dnsshim\` command (static, both builds inside) | $(val "$R/size.cli") | - | - |"
+fi
 echo "| empty musl .so (floor) | $(fig "$(val "$R/size.empty")" size.empty) | $(val "$R/relocs.empty") | - |"
 echo
 

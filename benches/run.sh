@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # make bench: musl, musl + shim, glibc and glibc + shim measured side by side in one run.
 #
-#   bash benches/run.sh MUSL_SO GLIBC_SO TESTSRV
+#   bash benches/run.sh MUSL_SO GLIBC_SO TESTSRV [CLI]
+#
+# CLI (the static `dnsshim` command, both libraries inside) only adds its size to the size table.
 #
 # Everything runs in a private network + mount namespace (as `make test` and `make demo` do):
 # loopback only, /etc/resolv.conf, /etc/hosts and /etc/nsswitch.conf bind-mounted, the
@@ -18,6 +20,7 @@ set -euo pipefail
 musl_so=$(realpath "${1:?usage: run.sh MUSL_SO GLIBC_SO TESTSRV}")
 glibc_so=$(realpath "${2:?usage: run.sh MUSL_SO GLIBC_SO TESTSRV}")
 srv=$(realpath "${3:?usage: run.sh MUSL_SO GLIBC_SO TESTSRV}")
+cli=${4:+$(realpath "$4")}
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
 out_md=${BENCH_OUT:-$root/BENCHMARKS.md}
@@ -111,6 +114,10 @@ for b in musl glibc; do
   readelf -rW "$so" | grep -c ' R_X86_64_RELATIVE' >"$W/raw/relocs-relative.$b" || true
   nm -D --defined-only "$so" | grep -c ' [TtWDdBbVvi] ' >"$W/raw/exports.$b" || true
 done
+if [ -n "$cli" ]; then
+  strip --strip-all -o "$W/stripped-cli" "$cli"
+  stat -c %s "$W/stripped-cli" >"$W/raw/size.cli"
+fi
 strip --strip-all -o "$W/stripped-empty.so" "$W/empty-musl.so"
 stat -c %s "$W/stripped-empty.so" >"$W/raw/size.empty"
 readelf -rW "$W/empty-musl.so" | grep -c ' R_X86_64_' >"$W/raw/relocs.empty" || true

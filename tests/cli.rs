@@ -13,24 +13,8 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use common::{probe_binary, shim_library, v4_range, Libc, Outcome, Probe, Scenario};
+use common::{cli, probe_binary, shim_library, v4_range, Libc, Outcome, Probe, Scenario};
 use serde_json::Value;
-
-fn cli() -> PathBuf {
-    let p = std::env::var_os("DNSSHIM_CLI").map_or_else(
-        || {
-            Path::new(env!("CARGO_MANIFEST_DIR"))
-                .join("target/static/x86_64-unknown-linux-musl/release/dnsshim")
-        },
-        PathBuf::from,
-    );
-    assert!(
-        p.is_file(),
-        "{} not found (DNSSHIM_CLI): run `make cli` (or `make test`, which builds it)",
-        p.display()
-    );
-    p
-}
 
 /// A directory of its own under target/, for copies of programs.
 fn scratch(tag: &str) -> PathBuf {
