@@ -315,11 +315,61 @@ fn num<T: std::str::FromStr>(word: Option<&String>, what: &str) -> Result<T, Str
     word.parse().map_err(|_| format!("bad {what} {word:?}"))
 }
 
-/// A domain name hickory can encode (labels up to 63 bytes, 255 in all), as [`fqdn`].
+/// A domain name hickory can encode (labels up to 63 bytes, 255 in all), as [`fqdn`]. A name
+/// with non-ASCII characters (`bücher.test`) stands for the labels of its UTF-8 bytes, raw
+/// (bytes 0x80 and up, as a C program passes them): it is kept in the form hickory prints a
+/// question for those bytes in (`b\303\274cher.test.`, octal escapes), which [`parse_name`]
+/// reads back.
 fn checked_name(word: &str) -> Result<String, String> {
+    if !word.is_ascii() {
+        let name = raw_name(word.split('.').filter(|l| !l.is_empty()).map(str::as_bytes))
+            .map_err(|e| format!("bad name {word:?}: {e}"))?;
+        return Ok(fqdn(&name.to_ascii()));
+    }
     let n = fqdn(word);
     hickory_proto::rr::Name::from_ascii(&n).map_err(|e| format!("bad name {word:?}: {e}"))?;
     Ok(n)
+}
+
+/// A fully qualified name of raw labels.
+fn raw_name<'a>(labels: impl Iterator<Item = &'a [u8]>) -> Result<hickory_proto::rr::Name, String> {
+    let labels = labels
+        .map(hickory_proto::rr::domain::Label::from_raw_bytes)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| e.to_string())?;
+    let mut name = hickory_proto::rr::Name::from_labels(labels).map_err(|e| e.to_string())?;
+    name.set_fqdn(true);
+    Ok(name)
+}
+
+/// A name as [`checked_name`] keeps it, back into a hickory name: hickory's own parser for
+/// ASCII names; for names with `\ooo` escapes of bytes 0x80 and up (which it cannot build),
+/// the escapes (octal, as hickory prints them) and `\c` read as raw bytes.
+pub fn parse_name(s: &str) -> Result<hickory_proto::rr::Name, String> {
+    if let Ok(n) = hickory_proto::rr::Name::from_ascii(s) {
+        return Ok(n);
+    }
+    let mut labels: Vec<Vec<u8>> = vec![Vec::new()];
+    let mut b = s.bytes();
+    while let Some(c) = b.next() {
+        match c {
+            b'.' => labels.push(Vec::new()),
+            b'\\' => {
+                let d: Vec<u8> = b.clone().take(3).collect();
+                let byte = if d.len() == 3 && d.iter().all(|d| (b'0'..=b'7').contains(d)) {
+                    b.nth(2);
+                    d.iter().fold(0u32, |v, d| v * 8 + u32::from(d - b'0'))
+                } else {
+                    u32::from(b.next().ok_or_else(|| format!("bad name {s:?}"))?)
+                };
+                let byte = u8::try_from(byte).map_err(|_| format!("bad escape in {s:?}"))?;
+                labels.last_mut().unwrap().push(byte);
+            }
+            c => labels.last_mut().unwrap().push(c),
+        }
+    }
+    raw_name(labels.iter().filter(|l| !l.is_empty()).map(Vec::as_slice))
+        .map_err(|e| format!("bad name {s:?}: {e}"))
 }
 
 fn target(word: Option<&String>) -> Result<String, String> {

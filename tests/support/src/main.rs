@@ -60,7 +60,7 @@ fn marks(query: &Message, local: Option<SocketAddr>) -> String {
 
 fn name(s: &str) -> Name {
     // Names were validated when the config was parsed into strings; a bad one here is a bug.
-    Name::from_ascii(s).unwrap_or_else(|e| panic!("bad name {s:?}: {e}"))
+    config::parse_name(s).unwrap_or_else(|e| panic!("{e}"))
 }
 
 fn to_rdata(d: &Data) -> RData {
@@ -816,6 +816,37 @@ mod tests {
         }
         let r = s.answer(&query("c.test.", RecordType::AAAA, None));
         assert!(r.answers.is_empty());
+    }
+
+    /// Names with bytes 0x80 and up (written in UTF-8 in the config) match questions carrying
+    /// those bytes raw, as owners and as CNAME targets; the answer's names keep the bytes.
+    #[test]
+    fn names_with_high_bytes() {
+        let s = server("bücher.test A 10.20.0.1\nalias.test CNAME bücher.test\n");
+        let raw = |n: &str| {
+            let labels = n
+                .split('.')
+                .map(|l| hickory_proto::rr::domain::Label::from_raw_bytes(l.as_bytes()).unwrap());
+            let mut name = Name::from_labels(labels).unwrap();
+            name.set_fqdn(true);
+            name
+        };
+        let mut q = Message::new(7, MessageType::Query, OpCode::Query);
+        q.add_query(Query::query(raw("bücher.test"), RecordType::A));
+        let r = s.answer(&q);
+        assert_eq!(r.metadata.response_code, ResponseCode::NoError);
+        assert_eq!(r.answers.len(), 1);
+        assert_eq!(r.answers[0].name, raw("bücher.test"));
+        let r = s.answer(&query("alias.test.", RecordType::A, None));
+        let RData::CNAME(t) = &r.answers[0].data else {
+            panic!("{r:?}")
+        };
+        assert_eq!(t.0, raw("bücher.test"));
+        assert_eq!(r.answers[1].name, raw("bücher.test"));
+        assert!(matches!(r.answers[1].data, RData::A(_)));
+        // The same letters in ASCII are another name.
+        let r = s.answer(&query("bucher.test.", RecordType::A, None));
+        assert_eq!(r.metadata.response_code, ResponseCode::NXDomain);
     }
 
     #[test]

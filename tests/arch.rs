@@ -1,0 +1,181 @@
+//! Issue 13: what depends on the architecture's C ABI, checked through the C probes of the
+//! architecture under test (`DNSSHIM_TEST_ARCH`; the aarch64 slice of `make test` runs this
+//! file under qemu-user): the layouts of `struct addrinfo`, `sockaddr_in`/`sockaddr_in6` and
+//! `struct hostent` as each C library reads them, the pointer alignment inside a caller's
+//! buffer, and `char` signedness (signed on x86_64, unsigned on aarch64).
+//!
+//! The names carry bytes 0x80 and up (UTF-8 here, raw bytes to the C library): first in a
+//! label, inside one and last in one, as canonical names and as aliases. Both C libraries
+//! answer such names from the hosts file (musl's `is_valid_hostname` takes every byte from
+//! 0x80 up), and every call through every function that takes or returns a host name must
+//! print, with the shim, exactly what the C library prints alone: every field of every
+//! `addrinfo`, socket address and `hostent`. A wrong structure layout or a byte sign-extended
+//! on one architecture and not the other shows up as a wrong family, port, address, length or
+//! name. The same names answered over DNS are not compared here: there the two C libraries
+//! and the shim differ for reasons that have nothing to do with the architecture (musl's
+//! answer parser takes a byte from 0x80 up in the question for a compression pointer, glibc
+//! refuses such names with `res_hnok`).
+
+mod common;
+
+use common::{Outcome, Scenario, Variant, GLIBC, GLIBC_SHIM, MUSL, MUSL_SHIM};
+
+const HOSTS: &str = "127.0.0.1\tlocalhost\n\
+                     10.20.0.9\thôst.test ålias.test cafè.test\n\
+                     2001:db8:20::9\thôst.test\n\
+                     10.20.0.10\tcafè.test\n";
+
+/// The calls: every function that takes or returns a host name, each layout (IPv4 and IPv6
+/// socket addresses and hostents, service ports, socket types).
+const CALLS: [&str; 12] = [
+    "gai hôst.test --flags canonname",
+    "gai ålias.test --flags canonname --family inet --service 443 --socktype stream",
+    "gai hôst.test --family inet6 --service 53 --socktype dgram --flags canonname",
+    "gai cafè.test --flags canonname --family inet --socktype dgram",
+    "ghbn ålias.test",
+    "ghbn2 hôst.test inet6",
+    "ghbn_r cafè.test",
+    "ghba 10.20.0.9",
+    "ghba_r 2001:db8:20::9",
+    "gni 10.20.0.9 80 --flags namereqd",
+    "gni 2001:db8:20::9 443",
+    "gni 10.20.0.10 53 --flags dgram",
+];
+
+/// Calls with small caller buffers: `ERANGE` (nothing written past the buffer: the probe's
+/// canary) until the buffer is large enough. Where each C library and the shim start to
+/// succeed differs (docs/compat.md `r-buffer-small`), so only the final hostent is compared.
+const RETRY_CALLS: [&str; 3] = [
+    "ghbn_r_retry ålias.test 1",
+    "ghbn_r_retry cafè.test 8",
+    "ghba_r_retry 10.20.0.9 1",
+];
+
+/// The probe's hostent once a `_retry` call succeeded: every line after the `buflen` lines.
+fn hostent_after_retries(o: &Outcome) -> String {
+    let tries: Vec<&str> = o
+        .stdout
+        .lines()
+        .take_while(|l| l.starts_with("buflen "))
+        .collect();
+    let (last, erange) = tries
+        .split_last()
+        .unwrap_or_else(|| panic!("no buflen lines\n{}", o.dump()));
+    for l in erange {
+        assert!(
+            l.contains(" ret=ERANGE ") && l.contains(" result=NULL ") && l.ends_with(" canary=ok"),
+            "{}",
+            o.dump()
+        );
+    }
+    assert!(
+        last.contains(" ret=0 ") && last.contains(" result=set ") && last.ends_with(" canary=ok"),
+        "{}",
+        o.dump()
+    );
+    o.stdout
+        .lines()
+        .skip(tries.len())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn run(variants: &[Variant], calls: &[&str]) -> Vec<Outcome> {
+    let mut sc = Scenario::new("other.test. A 10.0.0.1\n").hosts(HOSTS);
+    for c in calls {
+        let args: Vec<&str> = c.split(' ').collect();
+        sc = sc.probe_each(variants, &args);
+    }
+    sc.run()
+}
+
+/// Names with bytes from 0x80 up through getaddrinfo, gethostbyname(2)(_r), gethostbyaddr(_r)
+/// and getnameinfo: each build of the shim prints what its C library prints, field for field;
+/// the shim's answers are the hosts file's (not two equally wrong outputs).
+#[test]
+fn names_with_bytes_from_0x80_through_every_layout() {
+    let variants = [MUSL, MUSL_SHIM, GLIBC, GLIBC_SHIM];
+    let out = run(&variants, &CALLS);
+    let mut diffs = Vec::new();
+    for four in out.chunks(4) {
+        for pair in four.chunks(2) {
+            let (libc, shim) = (&pair[0], &pair[1]);
+            assert!(!libc.variant.shim && shim.variant.shim);
+            if (libc.status, &libc.stdout) != (shim.status, &shim.stdout) {
+                diffs.push(format!("{}\n{}", libc.dump(), shim.dump()));
+            }
+            // Every call answers, from the hosts file alone.
+            assert_eq!(shim.status, 0, "{}", shim.dump());
+            assert!(shim.queries().is_empty(), "{}", shim.dump());
+        }
+    }
+    assert!(
+        diffs.is_empty(),
+        "{} calls differ from the C library's own answer:\n{}",
+        diffs.len(),
+        diffs.join("\n")
+    );
+    // What the answers are (both builds agree with their C library above).
+    let shim_out = |call: &str, v: Variant| {
+        let i = CALLS.iter().position(|c| *c == call).unwrap();
+        let o = &out[i * 4 + variants.iter().position(|x| *x == v).unwrap()];
+        o.stdout.clone()
+    };
+    assert_eq!(
+        shim_out(CALLS[1], MUSL_SHIM),
+        "gai OK\ninet stream tcp 10.20.0.9 443 hôst.test\n"
+    );
+    assert_eq!(
+        shim_out(CALLS[2], GLIBC_SHIM),
+        "gai OK\ninet6 dgram udp 2001:db8:20::9 53 hôst.test\n"
+    );
+    for v in [MUSL_SHIM, GLIBC_SHIM] {
+        let ghbn = shim_out(CALLS[4], v);
+        assert!(
+            ghbn.starts_with("name hôst.test\n") && ghbn.contains("alias ålias.test\n"),
+            "{ghbn}"
+        );
+        assert!(
+            ghbn.ends_with("addrtype inet\nlength 4\naddr 10.20.0.9\n"),
+            "{ghbn}"
+        );
+        let ghba6 = shim_out(CALLS[8], v);
+        assert!(
+            ghba6.starts_with("name hôst.test\n")
+                && ghba6.ends_with("addrtype inet6\nlength 16\naddr 2001:db8:20::9\n"),
+            "{ghba6}"
+        );
+        assert_eq!(
+            shim_out(CALLS[11], v),
+            "gni OK host=cafè.test serv=domain\n"
+        );
+    }
+}
+
+/// The `_r` functions with buffers from one byte up: `ERANGE` without a byte past the buffer,
+/// then the same hostent as the C library's (names with bytes from 0x80 up, pointer arrays
+/// aligned inside a buffer that starts at any address).
+#[test]
+fn r_functions_with_small_buffers_and_bytes_from_0x80() {
+    let variants = [MUSL, MUSL_SHIM, GLIBC, GLIBC_SHIM];
+    let out = run(&variants, &RETRY_CALLS);
+    for four in out.chunks(4) {
+        for pair in four.chunks(2) {
+            let (libc, shim) = (&pair[0], &pair[1]);
+            assert_eq!(
+                (libc.status, shim.status),
+                (0, 0),
+                "{}\n{}",
+                libc.dump(),
+                shim.dump()
+            );
+            let (want, got) = (hostent_after_retries(libc), hostent_after_retries(shim));
+            assert_eq!(want, got, "{}\n{}", libc.dump(), shim.dump());
+            assert!(got.starts_with("name hôst.test\n") || got.starts_with("name cafè.test\n"));
+            // A buffer of one byte holds nothing: the shim said ERANGE first.
+            if shim.label.ends_with(" 1") {
+                assert!(shim.stdout.lines().nth(1).unwrap().starts_with("buflen "));
+            }
+        }
+    }
+}
