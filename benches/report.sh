@@ -288,12 +288,17 @@ cat <<EOF
 | build | stripped bytes | dynamic relocations (of which RELATIVE) | defined dynamic symbols |
 |---|---|---|---|
 EOF
-for b in musl glibc; do
-  printf '| %s | %s | %s (%s) | %s |\n' "$b" "$(fig "$(val "$R/size.$b")" "size.$b")" "$(val "$R/relocs.$b")" \
+for b in musl glibc aarch64-musl aarch64-glibc; do
+  # The aarch64 rows only when run.sh was given the aarch64 builds.
+  case $b in aarch64-*) [ -f "$R/size.$b" ] || continue ;; esac
+  printf '| %s | %s | %s (%s) | %s |\n' "${b/-/ }" "$(fig "$(val "$R/size.$b")" "size.$b")" "$(val "$R/relocs.$b")" \
     "$(val "$R/relocs-relative.$b")" "$(val "$R/exports.$b")"
 done
 if [ -f "$R/size.cli" ]; then
   echo "| \`dnsshim\` command (static, both builds inside) | $(val "$R/size.cli") | - | - |"
+fi
+if [ -f "$R/size.aarch64-cli" ]; then
+  echo "| aarch64 \`dnsshim\` command (static, both aarch64 builds inside) | $(val "$R/size.aarch64-cli") | - | - |"
 fi
 echo "| empty musl .so (floor) | $(fig "$(val "$R/size.empty")" size.empty) | $(val "$R/relocs.empty") | - |"
 echo
