@@ -188,13 +188,8 @@ test: build cli
 ## namespace; tests/common/mod.rs reads DNSSHIM_TEST_ARCH. The files of ARCH_SLICE_FILES run
 ## whole, the tests of ARCH_SLICE_TESTS by name: each must be reported passed (a name that
 ## matches nothing fails instead of being skipped).
-ARCH_SLICE_FILES := arch shim conformance elf
+ARCH_SLICE_FILES := arch shim core conformance elf
 ARCH_SLICE_TESTS := \
-	core:small_answers_gethostbyname_match_glibc core:hostaliases_match_glibc \
-	core:sorting_and_addrconfig_match_glibc core:gai_conf_matches_glibc \
-	core:host_conf_multi_off_matches_glibc core:gethostbyname_r_small_buffer_erange_then_success \
-	core:gethostbyaddr_matches_each_libc core:null_and_bad_input \
-	core:disable_forwards_to_the_c_library core:name_length_limits \
 	res:getnameinfo_as_each_libc res:r_functions_keep_to_the_buffer \
 	res:large_answers_through_res_functions res:old_names_reach_the_shim \
 	res:h_errno_per_libc res:res_mkquery_bytes res:answer_bigger_than_the_buffer \

@@ -81,7 +81,7 @@ after the tables are kept in \`benches/notes.md\`.
 - **Machine**: $MACHINE, shared with other work while measuring: load average $LOAD_BEFORE
   before the run, $LOAD_AFTER after it
 - **Software**: musl ${MUSL_V:-?}, glibc ${GLIBC_V:-?}, BIND ${NAMED_V:-?}, $RUSTC; dnsshim at \`$COMMIT\`
-- **Command**: \`make bench\`, i.e. \`bash benches/run.sh target/x86_64-unknown-linux-musl/release/libdnsshim.so target/release/libdnsshim.so target/release/dnsshim-testsrv\`
+- **Command**: \`make bench\`, i.e. \`bash benches/run.sh target/x86_64-unknown-linux-musl/release/libdnsshim.so target/release/libdnsshim.so target/release/dnsshim-testsrv\` followed by the static command and the aarch64 builds and command (sizes only)
 - **Method**: one private network + mount namespace; the embedded test server on 127.0.0.1:53
   and BIND 9 on 127.0.0.2:53, both on loopback. One C program (\`benches/bench.c\`) built with
   \`musl-gcc\` and \`gcc\`, each run without and with \`LD_PRELOAD=libdnsshim.so\`: four
