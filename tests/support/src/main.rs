@@ -58,9 +58,18 @@ fn marks(query: &Message, local: Option<SocketAddr>) -> String {
     s
 }
 
+/// A name of the config (as [`config::key_of`] writes it) as a hickory name, any bytes in
+/// its labels.
 fn name(s: &str) -> Name {
     // Names were validated when the config was parsed into strings; a bad one here is a bug.
-    Name::from_ascii(s).unwrap_or_else(|e| panic!("bad name {s:?}: {e}"))
+    config::labels(s)
+        .and_then(|l| Name::from_labels(l.iter().map(Vec::as_slice)).map_err(|e| e.to_string()))
+        .unwrap_or_else(|e| panic!("bad name {s:?}: {e}"))
+}
+
+/// The key of a name in a query (lower case, odd bytes escaped: [`config::key_of`]).
+fn name_key(n: &Name) -> String {
+    config::key_of(&n.iter().collect::<Vec<&[u8]>>())
 }
 
 fn to_rdata(d: &Data) -> RData {
@@ -148,7 +157,7 @@ impl Server {
             resp.metadata.response_code = ResponseCode::FormErr;
             return resp;
         };
-        let qname = config::fqdn(&q.name().to_ascii());
+        let qname = name_key(q.name());
         let qtype = u16::from(q.query_type());
         if let Some(code) = self.cfg.rcode.get(&qname, qtype) {
             resp.metadata.response_code = ResponseCode::from_low(code as u8);
@@ -685,7 +694,7 @@ fn mangle(msg: &mut Vec<u8>, kind: Mangle) {
 fn key(query: &Message) -> (String, u16) {
     match query.queries.first() {
         Some(q) => (
-            config::fqdn(&q.name().to_ascii()),
+            name_key(q.name()),
             u16::from(q.query_type()),
         ),
         None => (String::new(), 0),
@@ -816,6 +825,35 @@ mod tests {
         }
         let r = s.answer(&query("c.test.", RecordType::AAAA, None));
         assert!(r.answers.is_empty());
+    }
+
+    #[test]
+    fn escaped_names_carry_any_byte() {
+        // A PTR target and a CNAME chain through names with a space, a dot inside a label,
+        // shell metacharacters and a byte over 0x7f.
+        let s = server(
+            "1.0.0.10.in-addr.arpa PTR evil\\;id`x`\\$(y)|z<s>.test\n\
+             c.test CNAME a\\032b.x\\.y.b\\252.test\n\
+             a\\032b.x\\.y.B\\252.test A 10.0.0.1\n",
+        );
+        let r = s.answer(&query("1.0.0.10.in-addr.arpa.", RecordType::PTR, None));
+        let RData::PTR(p) = &r.answers[0].data else {
+            panic!("{r:?}")
+        };
+        let want: [&[u8]; 2] = [b"evil;id`x`$(y)|z<s>", b"test"];
+        assert_eq!(p.0.iter().collect::<Vec<_>>(), want);
+        let r = s.answer(&query("c.test.", RecordType::A, None));
+        assert_eq!(r.answers.len(), 2, "{r:?}");
+        let want: [&[u8]; 4] = [b"a b", b"x.y", b"b\xfc", b"test"];
+        assert_eq!(r.answers[1].name.iter().collect::<Vec<_>>(), want);
+        // The key of a name: lower case, odd bytes as \DDD, read back by `labels`.
+        assert_eq!(config::fqdn("A\\032b.X\\.y"), "a\\032b.x\\046y.");
+        assert_eq!(config::labels("a\\032b.x\\046y.").unwrap(), [&b"a b"[..], b"x.y"]);
+        assert!(config::labels("a..b").is_err());
+        assert!(config::labels(&"a".repeat(64)).is_err());
+        // Bytes survive encoding.
+        let bytes = Server::encode(&r).unwrap();
+        assert!(bytes.windows(3).any(|w| w == b"a b"));
     }
 
     #[test]
