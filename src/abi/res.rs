@@ -331,21 +331,25 @@ unsafe fn mkquery_common(
                 return unsafe { n(op, dname, class, qtype, data, datalen, newrr, buf, buflen) };
             }
         }
-        // SAFETY: dname is NULL or a C string; glibc reads `data` as a C string (a domain
-        // name) and ignores datalen and newrr.
-        let (Some(name), data) = (unsafe { (bytes(dname), bytes(data.cast())) }) else {
+        // SAFETY: dname is NULL or a C string (contract).
+        let Some(name) = (unsafe { bytes(dname) }) else {
             return -1;
         };
         if buf.is_null() || buflen < 0 {
             return -1;
         }
+        // `data` is read only where the libc reads it: glibc's NOTIFY, as a C string (a
+        // domain name). `datalen` and `newrr` are ignored by both libcs.
+        // SAFETY: for glibc's NOTIFY, `data` is a C string (glibc's contract for that opcode);
+        // mkquery calls this only then.
+        let read_data = || unsafe { bytes(data.cast()) }.unwrap_or_default().to_vec();
         let conf = crate::config::resolv_conf();
         let q = res::mkquery(
             op,
             name,
             class,
             qtype,
-            data,
+            (!data.is_null()).then_some(&read_data as &dyn Fn() -> Vec<u8>),
             buflen as usize,
             &conf,
             Semantics::current(),
