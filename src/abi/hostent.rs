@@ -3,8 +3,9 @@
 //!
 //! The `_r` functions lay the result out in the caller's buffer and never write past
 //! `buflen`: too small is `ERANGE`, so the caller can retry with more. The non-reentrant ones
-//! use a per-thread buffer that grows as needed; their result stays valid until the same
-//! thread calls one of them again.
+//! use per-thread storage that grows as needed, one per function as the emulated libc has it
+//! ([`Slot`]); a result stays valid until the same thread calls a function sharing its
+//! storage again.
 
 use super::{boundary, c_str, disabled, h_errno_code, herr, set_errno, set_h_errno};
 use crate::lookup::hostent::{
@@ -332,22 +333,43 @@ pub unsafe extern "C" fn gethostbyaddr_r(
     })
 }
 
-/// Per-thread storage of the non-reentrant functions.
+/// Per-thread storage of one non-reentrant function.
 struct Static {
     ent: libc::hostent,
     buf: Vec<u64>,
 }
 
-thread_local! {
-    /// Boxed on first use: the thread-local block itself stays all zeros and small, so that
-    /// with std's own thread locals it fits the TLS space musl's loader reserves at start-up
-    /// (a larger or initialised block makes it set up the thread pointer a second time in
-    /// every process the library is preloaded into).
-    static STATIC: RefCell<Option<Box<Static>>> = const { RefCell::new(None) };
+/// Whose storage a non-reentrant call uses. glibc (`nss/getXXbyYY.c`): one buffer per
+/// function. musl: `gethostbyname` is `gethostbyname2(name, AF_INET)` and shares its storage;
+/// `gethostbyaddr` has its own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Slot {
+    Name,
+    Name2,
+    Addr,
 }
 
-/// Run a lookup and lay it out in this thread's storage; sets `h_errno` on failure.
-fn non_reentrant(found: Result<HostEnt>) -> *mut libc::hostent {
+impl Slot {
+    /// The storage's index in [`STATIC`].
+    fn index(self, sem: Semantics) -> usize {
+        match (self, sem) {
+            (Slot::Name, Semantics::Glibc) => 0,
+            (Slot::Name | Slot::Name2, _) => 1,
+            (Slot::Addr, _) => 2,
+        }
+    }
+}
+
+thread_local! {
+    /// Each storage boxed on first use: the thread-local block itself stays all zeros and
+    /// small, so that with std's own thread locals it fits the TLS space musl's loader
+    /// reserves at start-up (a larger or initialised block makes it set up the thread pointer
+    /// a second time in every process the library is preloaded into).
+    static STATIC: RefCell<[Option<Box<Static>>; 3]> = const { RefCell::new([None, None, None]) };
+}
+
+/// Lay a lookup's result out in this thread's storage for `slot`; sets `h_errno` on failure.
+fn non_reentrant(found: Result<HostEnt>, slot: Slot) -> *mut libc::hostent {
     match found {
         Err(e) => {
             set_h_errno(host_errno(e));
@@ -356,7 +378,7 @@ fn non_reentrant(found: Result<HostEnt>) -> *mut libc::hostent {
         Ok(h) => STATIC
             .try_with(|s| {
                 let mut s = s.borrow_mut();
-                let s = s.get_or_insert_with(|| {
+                let s = s[slot.index(Semantics::current())].get_or_insert_with(|| {
                     Box::new(Static {
                         ent: libc::hostent {
                             h_name: ptr::null_mut(),
@@ -395,14 +417,15 @@ fn non_reentrant(found: Result<HostEnt>) -> *mut libc::hostent {
 #[no_mangle]
 pub unsafe extern "C" fn gethostbyname2(name: *const c_char, af: c_int) -> *mut libc::hostent {
     // SAFETY: the caller's contract, passed on.
-    unsafe { ghbn2(name, af) }
+    unsafe { ghbn2(name, af, Slot::Name2) }
 }
 
-/// `gethostbyname2`, called by the exported functions directly (see [`ghbn2_r`]).
+/// `gethostbyname2` (and `gethostbyname`'s IPv4 case) in `slot`'s storage, called by the
+/// exported functions directly (see [`ghbn2_r`]).
 ///
 /// # Safety
 /// As for the C library's `gethostbyname2`.
-unsafe fn ghbn2(name: *const c_char, af: c_int) -> *mut libc::hostent {
+unsafe fn ghbn2(name: *const c_char, af: c_int, slot: Slot) -> *mut libc::hostent {
     boundary(ptr::null_mut(), || {
         if disabled() {
             if let Some(f) = next_ghbn2() {
@@ -412,7 +435,7 @@ unsafe fn ghbn2(name: *const c_char, af: c_int) -> *mut libc::hostent {
         }
         // SAFETY: name is NULL or a C string (contract).
         let found = unsafe { by_name(name, |n, sem| lookup_name(n, af, sem)) };
-        non_reentrant(found)
+        non_reentrant(found, slot)
     })
 }
 
@@ -423,12 +446,12 @@ pub unsafe extern "C" fn gethostbyname(name: *const c_char) -> *mut libc::hosten
     boundary(ptr::null_mut(), || {
         if disabled() || !crate::config::resolv_conf().inet6 {
             // SAFETY: same contract, IPv4.
-            return unsafe { ghbn2(name, libc::AF_INET) };
+            return unsafe { ghbn2(name, libc::AF_INET, Slot::Name) };
         }
         // `options inet6`: IPv6 first, then IPv4 as v4-mapped IPv6.
         // SAFETY: name is NULL or a C string (contract).
         let found = unsafe { by_name(name, lookup_name1) };
-        non_reentrant(found)
+        non_reentrant(found, Slot::Name)
     })
 }
 
@@ -449,7 +472,7 @@ pub unsafe extern "C" fn gethostbyaddr(
         }
         // SAFETY: addr readable for len bytes (contract).
         match unsafe { read_addr(addr, len, af) } {
-            Some(ip) => non_reentrant(lookup_addr(ip, Semantics::current())),
+            Some(ip) => non_reentrant(lookup_addr(ip, Semantics::current()), Slot::Addr),
             None => {
                 set_h_errno(herr::NO_RECOVERY);
                 set_errno(libc::EINVAL);
