@@ -339,9 +339,8 @@ pub unsafe extern "C" fn freeaddrinfo(p: *mut libc::addrinfo) {
                 }
                 // SAFETY: `header` is the start of our live block (ours() checked its mark).
                 let live = unsafe { &(*header).live };
-                let left = live.fetch_update(Ordering::AcqRel, Ordering::Acquire, |l| {
-                    l.checked_sub(cnt)
-                });
+                let left =
+                    live.fetch_update(Ordering::AcqRel, Ordering::Acquire, |l| l.checked_sub(cnt));
                 if left == Ok(cnt) {
                     // SAFETY: the block was malloc'd by build() and its last node is released.
                     unsafe { libc::free(header.cast()) };

@@ -714,14 +714,38 @@ mod tests {
         // The data name compressed against the question (ns_name_compress): "notify.DATA.test"
         // after "one.data.test" ends in a pointer to "data.test" (offset 16).
         let d = || b"notify.DATA.test".to_vec();
-        let q = mkquery(4, b"one.data.test", 1, 1, Some(&d), 512, &c, Semantics::Glibc).unwrap();
+        let q = mkquery(
+            4,
+            b"one.data.test",
+            1,
+            1,
+            Some(&d),
+            512,
+            &c,
+            Semantics::Glibc,
+        )
+        .unwrap();
         assert_eq!(&q[31..], b"\x06notify\xc0\x10\x00\x0a\x00\x01\0\0\0\0\0\0");
         // `data` is read only for NOTIFY with glibc semantics, and only when the question fits.
         let boom = || -> Vec<u8> { panic!("data read") };
-        for (op, sem) in [(0, Semantics::Glibc), (4, Semantics::Musl), (0, Semantics::Musl)] {
+        for (op, sem) in [
+            (0, Semantics::Glibc),
+            (4, Semantics::Musl),
+            (0, Semantics::Musl),
+        ] {
             assert!(mkquery(op, b"x", 1, 1, Some(&boom), 512, &c, sem).is_some());
         }
-        assert!(mkquery(4, b"x", 1, 1, Some(&boom), 12 + 3 + 4 + 9, &c, Semantics::Glibc).is_none());
+        assert!(mkquery(
+            4,
+            b"x",
+            1,
+            1,
+            Some(&boom),
+            12 + 3 + 4 + 9,
+            &c,
+            Semantics::Glibc
+        )
+        .is_none());
         assert!(mkquery(4, b"a..b", 1, 1, Some(&boom), 512, &c, Semantics::Glibc).is_none());
     }
 

@@ -693,10 +693,7 @@ fn mangle(msg: &mut Vec<u8>, kind: Mangle) {
 /// Lower-case question name and type code, for rule lookups.
 fn key(query: &Message) -> (String, u16) {
     match query.queries.first() {
-        Some(q) => (
-            name_key(q.name()),
-            u16::from(q.query_type()),
-        ),
+        Some(q) => (name_key(q.name()), u16::from(q.query_type())),
         None => (String::new(), 0),
     }
 }
@@ -848,7 +845,10 @@ mod tests {
         assert_eq!(r.answers[1].name.iter().collect::<Vec<_>>(), want);
         // The key of a name: lower case, odd bytes as \DDD, read back by `labels`.
         assert_eq!(config::fqdn("A\\032b.X\\.y"), "a\\032b.x\\046y.");
-        assert_eq!(config::labels("a\\032b.x\\046y.").unwrap(), [&b"a b"[..], b"x.y"]);
+        assert_eq!(
+            config::labels("a\\032b.x\\046y.").unwrap(),
+            [&b"a b"[..], b"x.y"]
+        );
         assert!(config::labels("a..b").is_err());
         assert!(config::labels(&"a".repeat(64)).is_err());
         // Bytes survive encoding.
