@@ -114,3 +114,88 @@ fn compat_glibc_switches_the_musl_build_to_glibc_answers() {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }
+
+/// Issue 10: compatibility mode changes the lookup rules, never the meaning of the caller's
+/// constants. A musl program's `NI_NUMERICSCOPE` (0x100, a bit glibc does not define) is
+/// honoured as musl honours it (busybox passes `NI_NUMERICHOST|NI_NUMERICSCOPE`), and a bit
+/// musl does not define is `EAI_BADFLAGS` under glibc's rules. Each line is compared with musl
+/// alone where musl's answer is the flag's meaning, and the default mode must agree too.
+#[test]
+fn compat_glibc_reads_the_flags_with_the_programs_values() {
+    // (probe arguments, what musl alone must print, what compat mode must print)
+    let cases: &[(&[&str], &str, &str)] = &[
+        (
+            &[
+                "gni",
+                "192.0.2.1",
+                "80",
+                "--flags",
+                "numerichost,numericscope",
+                "--servlen",
+                "null",
+            ],
+            "gni OK host=192.0.2.1 serv=(null)",
+            "gni OK host=192.0.2.1 serv=(null)",
+        ),
+        (
+            &[
+                "gni",
+                "fe80::1%1",
+                "80",
+                "--flags",
+                "numerichost,numericscope",
+                "--servlen",
+                "null",
+            ],
+            "gni OK host=fe80::1%1 serv=(null)",
+            "gni OK host=fe80::1%1 serv=(null)",
+        ),
+        (
+            &[
+                "gni",
+                "fe80::1%1",
+                "80",
+                "--flags",
+                "numerichost,0x20",
+                "--servlen",
+                "null",
+            ],
+            "gni OK host=fe80::1%lo serv=(null)",
+            "gni EAI_BADFLAGS",
+        ),
+    ];
+    let mut sc = Scenario::new(DNS).resolv(RESOLV).hosts(HOSTS);
+    for (args, _, _) in cases {
+        sc = sc
+            .probe(Probe::new(MUSL, args))
+            .probe(Probe::new(MUSL_SHIM, args))
+            .probe(Probe::new(MUSL_SHIM, args).env("DNSSHIM_COMPAT", "glibc"));
+    }
+    let out = sc.run();
+    let mut failures = Vec::new();
+    for ((args, want_musl, want_compat), o) in cases.iter().zip(out.chunks(3)) {
+        let (musl, shim, compat) = (&o[0], &o[1], &o[2]);
+        let dump = || format!("{}\n{}\n{}", musl.dump(), shim.dump(), compat.dump());
+        if musl.head() != *want_musl {
+            failures.push(format!(
+                "{args:?}: musl prints {:?}\n{}",
+                musl.head(),
+                dump()
+            ));
+        }
+        if !same(shim, musl) {
+            failures.push(format!(
+                "{args:?}: musl build differs from musl\n{}",
+                dump()
+            ));
+        }
+        if compat.head() != *want_compat {
+            failures.push(format!(
+                "{args:?}: DNSSHIM_COMPAT=glibc prints {:?}, not {want_compat:?}\n{}",
+                compat.head(),
+                dump()
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}

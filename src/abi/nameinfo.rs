@@ -3,8 +3,8 @@
 //! Results are copied with their NUL only when they fit; a short buffer is `EAI_OVERFLOW`.
 
 use super::{boundary, disabled, eai, eai_code};
-use crate::lookup::nameinfo::{getnameinfo as lookup, ni, Request, GLIBC_FLAGS};
-use crate::lookup::Semantics;
+use crate::lookup::nameinfo::{getnameinfo as lookup, known_flags, ni, Request};
+use crate::lookup::{Semantics, PROGRAM_LIBC};
 use std::ffi::{c_char, c_int};
 use std::mem::size_of;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
@@ -57,8 +57,9 @@ pub unsafe extern "C" fn getnameinfo(
             return forward();
         }
         let sem = Semantics::current();
-        // glibc: a flag it does not know is EAI_BADFLAGS before any other check.
-        if sem == Semantics::Glibc && flags & !GLIBC_FLAGS != 0 {
+        // glibc: a flag it does not know is EAI_BADFLAGS before any other check; the flags
+        // are those of the program's own libc (musl's in compatibility mode).
+        if sem == Semantics::Glibc && flags & !known_flags(PROGRAM_LIBC) != 0 {
             return eai::BADFLAGS;
         }
         if sa.is_null() || (salen as usize) < size_of::<libc::sa_family_t>() {

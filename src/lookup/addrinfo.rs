@@ -244,7 +244,8 @@ fn numeric_glibc<'a>(host: &'a str, serv: Option<&str>, hints: Option<Hints>) ->
     })
 }
 
-const MUSL_FLAGS: i32 = ai::PASSIVE
+/// Every flag musl's `getaddrinfo` accepts (and its `<netdb.h>` defines).
+pub const MUSL_FLAGS: i32 = ai::PASSIVE
     | ai::CANONNAME
     | ai::NUMERICHOST
     | ai::V4MAPPED

@@ -47,6 +47,16 @@ const GLIBC_FLAGS: i32 = ai::PASSIVE
     | 0x300
     | ai::NUMERICSERV;
 
+/// The `AI_*` flags a program built against `program`'s headers can pass, which glibc's
+/// semantics accept: glibc's own, or in compatibility mode musl's ([`super::PROGRAM_LIBC`]:
+/// the IDN bits mean nothing to a musl program, and musl rejects them too).
+pub fn known_ai_flags(program: Semantics) -> i32 {
+    match program {
+        Semantics::Musl => super::addrinfo::MUSL_FLAGS,
+        Semantics::Glibc => GLIBC_FLAGS,
+    }
+}
+
 /// glibc's `AI_DEFAULT`, the flags of NULL hints.
 pub const AI_DEFAULT: i32 = ai::V4MAPPED | ai::ADDRCONFIG;
 
@@ -782,7 +792,7 @@ pub fn getaddrinfo(
         socktype: 0,
         protocol: 0,
     });
-    if h.flags & !GLIBC_FLAGS != 0 {
+    if h.flags & !known_ai_flags(super::PROGRAM_LIBC) != 0 {
         return Err(Error::BadFlags);
     }
     if h.flags & ai::CANONNAME != 0 && host.is_none() {

@@ -81,6 +81,16 @@ impl Semantics {
     }
 }
 
+/// The C library whose headers the calling program was built with: the `AI_*` and `NI_*`
+/// flag values it passes are that library's (musl's in the musl build, `DNSSHIM_COMPAT=glibc`
+/// or not; glibc's in the glibc build). Compatibility mode changes the lookup rules, never the
+/// meaning of the caller's constants.
+pub const PROGRAM_LIBC: Semantics = if cfg!(target_env = "musl") {
+    Semantics::Musl
+} else {
+    Semantics::Glibc
+};
+
 /// How to use the nameservers of `conf`: every resolv.conf option, and the servers all at
 /// once (musl) or one after the other (glibc).
 pub fn policy(conf: &crate::config::ResolvConf, sem: Semantics) -> crate::transport::Policy {

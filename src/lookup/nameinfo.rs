@@ -40,6 +40,20 @@ pub const GLIBC_FLAGS: i32 = ni::NUMERICHOST
     | ni::IDN
     | ni::DEPRECATED_IDN;
 
+/// Flags musl's `<netdb.h>` defines (musl itself ignores any other bit).
+pub const MUSL_FLAGS: i32 =
+    ni::NUMERICHOST | ni::NUMERICSERV | ni::NOFQDN | ni::NAMEREQD | ni::DGRAM | ni::NUMERICSCOPE;
+
+/// The flags a program built against `program`'s headers can pass: glibc's semantics reject
+/// any other bit with `EAI_BADFLAGS` (in compatibility mode the program's flags are musl's,
+/// `NI_NUMERICSCOPE` among them: [`super::PROGRAM_LIBC`]).
+pub fn known_flags(program: Semantics) -> i32 {
+    match program {
+        Semantics::Musl => MUSL_FLAGS,
+        Semantics::Glibc => GLIBC_FLAGS,
+    }
+}
+
 /// What the caller asked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Request {
@@ -66,7 +80,7 @@ pub struct NameInfo {
 /// (`EAI_NONAME`), `TryAgain` (glibc: DNS temporarily failing), `System`, `Overflow`.
 pub fn getnameinfo(r: &Request, sem: Semantics) -> Result<NameInfo> {
     if sem == Semantics::Glibc {
-        if r.flags & !GLIBC_FLAGS != 0 {
+        if r.flags & !known_flags(super::PROGRAM_LIBC) != 0 {
             return Err(Error::BadFlags);
         }
         if r.flags & ni::NAMEREQD != 0 && r.host_len.is_none() && r.serv_len.is_none() {
@@ -119,7 +133,8 @@ fn host(r: &Request, sem: Semantics) -> Result<String> {
 }
 
 /// The address as `inet_ntop` writes it, and the scope: `%ifname` for link-local (unicast or
-/// multicast) addresses whose interface exists (musl: unless `NI_NUMERICSCOPE`), else
+/// multicast) addresses whose interface exists (unless musl's `NI_NUMERICSCOPE`, which only a
+/// program built against musl passes: glibc's semantics reject the bit from any other), else
 /// `%number`.
 fn numeric_host(r: &Request, sem: Semantics) -> String {
     let mut s = match r.addr {
@@ -131,7 +146,7 @@ fn numeric_host(r: &Request, sem: Semantics) -> String {
             let o = a.octets();
             let link_local =
                 (o[0] == 0xfe && o[1] & 0xc0 == 0x80) || (o[0] == 0xff && o[1] & 0x0f == 0x02);
-            let numeric = sem == Semantics::Musl && r.flags & ni::NUMERICSCOPE != 0;
+            let numeric = r.flags & ni::NUMERICSCOPE != 0;
             s.push('%');
             match if_name(r.scope_id).filter(|_| link_local && !numeric) {
                 Some(n) => s.push_str(&n),
@@ -287,6 +302,14 @@ mod tests {
             r2.serv_len = None;
             assert_eq!(getnameinfo(&r2, sem), Ok(NameInfo::default()));
         }
+    }
+
+    #[test]
+    fn flags_of_the_programs_libc() {
+        // A musl program's NI_NUMERICSCOPE is a flag it knows, also under glibc's rules.
+        assert_ne!(known_flags(Semantics::Musl) & ni::NUMERICSCOPE, 0);
+        assert_eq!(known_flags(Semantics::Glibc) & ni::NUMERICSCOPE, 0);
+        assert_eq!(known_flags(Semantics::Musl) & ni::IDN, 0);
     }
 
     #[test]
