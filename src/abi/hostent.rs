@@ -8,12 +8,13 @@
 //! storage again.
 
 use super::{boundary, c_str, disabled, h_errno_code, herr, set_errno, set_h_errno};
+use crate::lookup::glibc::Errnos;
 use crate::lookup::hostent::{
     gethostbyaddr as lookup_addr, gethostbyname as lookup_name1, gethostbyname2 as lookup_name,
-    HostEnt,
+    HostEnt, Looked,
 };
 use crate::lookup::Semantics;
-use crate::{Error, Result};
+use crate::Error;
 use std::cell::RefCell;
 use std::ffi::{c_char, c_int, c_void};
 use std::mem::size_of;
@@ -124,58 +125,64 @@ pub(crate) unsafe fn fill(
     Ok(())
 }
 
-/// `h_errno` for a failed hostent lookup: as for every call ([`h_errno_code`]), except that
-/// glibc's dns module says NO_DATA for an unsupported family.
-fn host_errno(e: Error) -> c_int {
-    if e == Error::BadFamily && Semantics::current() == Semantics::Glibc {
-        herr::NO_DATA
-    } else {
-        h_errno_code(e)
-    }
-}
-
-/// The `_r` return convention for a failed lookup: musl returns an errno value for every
-/// failure; glibc returns 0 (with `*result = NULL`) for "not found", an errno otherwise.
-fn r_failure(e: Error, err: *mut c_int) -> c_int {
+/// The `_r` return convention for a failed lookup with musl's semantics (`gethostbyname2_r.c`,
+/// `gethostbyaddr_r.c`): an errno value for every failure, the `h_errno` in `*err`; the
+/// thread's `h_errno` is not written. (glibc's: [`Errnos`].)
+fn r_failure_musl(e: Error, err: *mut c_int) -> c_int {
     if !err.is_null() {
         // SAFETY: err is non-NULL and points to the caller's int.
-        unsafe { *err = host_errno(e) };
+        unsafe { *err = h_errno_code(e) };
     }
-    let glibc = Semantics::current() == Semantics::Glibc;
     match e {
-        Error::NotFound | Error::NoData if glibc => 0,
         Error::NotFound | Error::NoData => libc::ENOENT,
         Error::TryAgain => libc::EAGAIN,
         Error::BadFamily => libc::EAFNOSUPPORT,
         Error::System(errno) => errno,
-        // glibc: an answer without an address is TRYAGAIN with NO_RECOVERY, which
-        // gethostbyname_r returns as EAGAIN.
-        Error::Fail if glibc => libc::EAGAIN,
         _ => libc::EBADMSG,
     }
 }
 
-/// The lookup of a name argument; NULL is a name that is not found.
-///
-/// # Safety
-/// `name` is NULL or a C string.
-unsafe fn by_name(
-    name: *const c_char,
-    lookup: impl FnOnce(&str, Semantics) -> Result<HostEnt>,
-) -> Result<HostEnt> {
-    // SAFETY: guaranteed by the caller.
-    match unsafe { c_str(name) } {
-        Some(n) => lookup(&n, Semantics::current()),
-        None => Err(Error::NotFound),
+/// Writes what glibc's `_r` functions write besides the entry: `*err` and the thread's
+/// `h_errno`, each where glibc writes it.
+fn apply_errnos(g: Errnos, err: *mut c_int) {
+    if let (Some(h), false) = (g.h_errnop, err.is_null()) {
+        // SAFETY: err is non-NULL and points to the caller's int.
+        unsafe { *err = h };
+    }
+    if let Some(h) = g.h_errno {
+        set_h_errno(h);
     }
 }
 
-/// Shared body of the `_r` functions.
+/// The lookup of a name argument; NULL is a name that is not found (glibc build: 0 and
+/// HOST_NOT_FOUND, as its `dns` module answers a name it will not ask).
+///
+/// # Safety
+/// `name` is NULL or a C string.
+unsafe fn by_name(name: *const c_char, lookup: impl FnOnce(&str, Semantics) -> Looked) -> Looked {
+    let sem = Semantics::current();
+    // SAFETY: guaranteed by the caller.
+    match unsafe { c_str(name) } {
+        Some(n) => lookup(&n, sem),
+        None => Looked {
+            found: Err(Error::NotFound),
+            glibc: (sem == Semantics::Glibc).then_some(Errnos {
+                ret: 0,
+                h_errnop: Some(herr::HOST_NOT_FOUND),
+                h_errno: None,
+            }),
+        },
+    }
+}
+
+/// Shared body of the `_r` functions: the entry laid out in the caller's buffer, the return
+/// value, `*err` and the thread's `h_errno` as the emulated libc sets them (glibc also sets
+/// `errno` to the return value).
 ///
 /// # Safety
 /// As for `gethostbyname2_r`.
 unsafe fn finish_r(
-    found: Result<HostEnt>,
+    looked: Looked,
     ret: *mut libc::hostent,
     buf: *mut c_char,
     buflen: usize,
@@ -187,25 +194,41 @@ unsafe fn finish_r(
     }
     // SAFETY: result is non-NULL and writable (contract).
     unsafe { *result = ptr::null_mut() };
-    match found {
-        Err(e) => r_failure(e, err),
+    let glibc = looked.glibc;
+    let value = match looked.found {
+        Err(e) => match glibc {
+            Some(g) => {
+                apply_errnos(g, err);
+                g.ret
+            }
+            None => r_failure_musl(e, err),
+        },
         // SAFETY: ret/buf/buflen as given by the caller (contract).
         Ok(h) => match unsafe { fill(&h, ret, buf, buflen) } {
             Ok(()) => {
                 // SAFETY: result is non-NULL and writable.
                 unsafe { *result = ret };
+                if let Some(g) = glibc {
+                    apply_errnos(g, err);
+                }
                 0
             }
+            // Too small: ERANGE, and with glibc NETDB_INTERNAL in *err; the thread's
+            // h_errno is left alone (glibc's smallest buffers fail before any query).
             Err(()) => {
-                if !err.is_null() && Semantics::current() == Semantics::Glibc {
+                if !err.is_null() && glibc.is_some() {
                     // SAFETY: err is non-NULL.
                     unsafe { *err = herr::NETDB_INTERNAL };
                 }
                 set_errno(libc::ERANGE);
-                libc::ERANGE
+                return libc::ERANGE;
             }
         },
+    };
+    if glibc.is_some() {
+        set_errno(value);
     }
+    value
 }
 
 /// # Safety
@@ -368,11 +391,29 @@ thread_local! {
     static STATIC: RefCell<[Option<Box<Static>>; 3]> = const { RefCell::new([None, None, None]) };
 }
 
-/// Lay a lookup's result out in this thread's storage for `slot`; sets `h_errno` on failure.
-fn non_reentrant(found: Result<HostEnt>, slot: Slot) -> *mut libc::hostent {
-    match found {
+/// The thread's `h_errno` after a non-reentrant call with glibc's semantics
+/// (`nss/getXXbyYY.c`): what the resolver wrote, then `*h_errnop` of the `_r` call when that
+/// is not 0 (so a name from the hosts file leaves HOST_NOT_FOUND even on success).
+fn thread_errnos(g: Errnos) {
+    if let Some(h) = g.h_errno {
+        set_h_errno(h);
+    }
+    if let Some(h) = g.h_errnop.filter(|&h| h != 0) {
+        set_h_errno(h);
+    }
+}
+
+/// Lay a lookup's result out in this thread's storage for `slot`; sets `h_errno` as the
+/// emulated libc does (musl: on failure; glibc: [`thread_errnos`]).
+fn non_reentrant(looked: Looked, slot: Slot) -> *mut libc::hostent {
+    if let Some(g) = looked.glibc {
+        thread_errnos(g);
+    }
+    match looked.found {
         Err(e) => {
-            set_h_errno(host_errno(e));
+            if looked.glibc.is_none() {
+                set_h_errno(h_errno_code(e));
+            }
             ptr::null_mut()
         }
         Ok(h) => STATIC

@@ -8,7 +8,7 @@
 //! failure is `EAI_AGAIN`, `NI_NOFQDN` cuts the local domain off, and unknown flags are
 //! `EAI_BADFLAGS`. Both: `EAI_OVERFLOW` when a result does not fit its buffer (with its NUL).
 
-use super::reverse::{self, ipv4_part};
+use super::reverse::{self, ipv4_part, NoName};
 use super::Semantics;
 use crate::config::{self, Proto};
 use crate::{Error, Result};
@@ -121,8 +121,12 @@ fn host(r: &Request, sem: Semantics) -> Result<String> {
                 })
             }
             // musl: every DNS failure is "no name" (its getnameinfo never says EAI_AGAIN).
-            Err(Error::TryAgain) if sem == Semantics::Glibc => return Err(Error::TryAgain),
-            Err(Error::System(e)) if sem == Semantics::Glibc => return Err(Error::System(e)),
+            Err(NoName::Query(Error::TryAgain)) if sem == Semantics::Glibc => {
+                return Err(Error::TryAgain)
+            }
+            Err(NoName::Query(Error::System(e))) if sem == Semantics::Glibc => {
+                return Err(Error::System(e))
+            }
             Err(_) => {}
         }
     }
@@ -239,6 +243,7 @@ fn find_local_domain() -> Option<String> {
     let after_dot = |s: &str| s.split_once('.').map(|(_, d)| d.to_string());
     let canon = |n: &str| {
         super::hostent::gethostbyname2(n, libc::AF_INET, Semantics::Glibc)
+            .found
             .ok()
             .map(|h| h.name)
     };
@@ -253,6 +258,7 @@ fn find_local_domain() -> Option<String> {
         return Some(d);
     }
     super::hostent::gethostbyaddr(IpAddr::V4(Ipv4Addr::LOCALHOST), Semantics::Glibc)
+        .found
         .ok()
         .and_then(|h| after_dot(&h.name))
 }

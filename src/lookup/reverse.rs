@@ -104,9 +104,31 @@ pub fn from_hosts(hosts: &Hosts, addr: &IpAddr, scope_id: u32, sem: Semantics) -
     })
 }
 
-/// The PTR name of `addr` over DNS: `Err(NotFound)` for NXDOMAIN, `Err(NoData)` when the
-/// answer has no PTR record, `Err(TryAgain/Fail/System)` when DNS could not answer.
-pub fn from_dns(addr: &IpAddr, sem: Semantics) -> Result<Found> {
+/// Why an address has no name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NoName {
+    /// The question failed, as `res_query` fails: NXDOMAIN (`NotFound`), an answer without
+    /// records (`NoData`), `TryAgain`, `Fail`, `System`.
+    Query(Error),
+    /// The answer has records but no PTR record where the libc looks (glibc's `getanswer_ptr`:
+    /// TRYAGAIN with NO_RECOVERY).
+    NoPtr,
+    /// The PTR record's target is no host name (glibc: UNAVAIL with NO_RECOVERY).
+    BadName,
+}
+
+impl NoName {
+    /// As the one error type: a failed question's error; no usable PTR record is NO_RECOVERY.
+    pub fn error(self) -> Error {
+        match self {
+            NoName::Query(e) => e,
+            NoName::NoPtr | NoName::BadName => Error::Fail,
+        }
+    }
+}
+
+/// The PTR name of `addr` over DNS, or why there is none ([`NoName`]).
+pub fn from_dns(addr: &IpAddr, sem: Semantics) -> std::result::Result<Found, NoName> {
     let conf = config::resolv_conf();
     let qname = ptr_question(addr, sem);
     let q = [Question {
@@ -114,11 +136,18 @@ pub fn from_dns(addr: &IpAddr, sem: Semantics) -> Result<Found> {
         qtype: rtype::PTR,
     }];
     let r = match transport::resolve(&q, &super::policy(&conf, sem)).pop() {
-        Some(r) => r?,
-        None => return Err(Error::Fail),
+        Some(r) => r.map_err(NoName::Query)?,
+        None => return Err(NoName::Query(Error::Fail)),
     };
-    if r.rcode == wire::rcode::NXDOMAIN {
-        return Err(Error::NotFound);
+    // res_query: an answer code other than NOERROR, or no answer record, fails the question.
+    match r.rcode {
+        wire::rcode::NXDOMAIN => return Err(NoName::Query(Error::NotFound)),
+        wire::rcode::SERVFAIL => return Err(NoName::Query(Error::TryAgain)),
+        wire::rcode::NOERROR if r.message.answer_count() == 0 => {
+            return Err(NoName::Query(Error::NoData))
+        }
+        wire::rcode::NOERROR => {}
+        _ => return Err(NoName::Query(Error::Fail)),
     }
     let ptr_target = |rec: &wire::Record<'_>| {
         (rec.rtype == rtype::PTR)
@@ -143,12 +172,12 @@ pub fn from_dns(addr: &IpAddr, sem: Semantics) -> Result<Found> {
             aliases: Vec::new(),
             from_hosts: false,
         }),
-        None => Err(Error::NoData),
+        None => Err(NoName::NoPtr),
     }
 }
 
-/// The name of `addr`: hosts file, then DNS; errors as for [`from_dns`].
-pub fn lookup(addr: &IpAddr, scope_id: u32, sem: Semantics) -> Result<Found> {
+/// The name of `addr`: hosts file, then DNS; failures as for [`from_dns`].
+pub fn lookup(addr: &IpAddr, scope_id: u32, sem: Semantics) -> std::result::Result<Found, NoName> {
     if let Some(f) = from_hosts(&config::hosts(), addr, scope_id, sem) {
         return Ok(f);
     }
@@ -156,12 +185,14 @@ pub fn lookup(addr: &IpAddr, scope_id: u32, sem: Semantics) -> Result<Found> {
 }
 
 /// The name of `addr` (glibc's rules): `Ok(None)` when neither the hosts file nor DNS has one
-/// (NXDOMAIN or no PTR record); `Err(TryAgain/Fail)` when DNS could not answer.
+/// (NXDOMAIN, no PTR record, or none usable); `Err(TryAgain/Fail)` when DNS could not answer.
 pub fn reverse(addr: &IpAddr) -> Result<Option<String>> {
     match lookup(addr, 0, Semantics::Glibc) {
         Ok(f) => Ok(Some(f.name)),
-        Err(Error::NotFound | Error::NoData) => Ok(None),
-        Err(e) => Err(e),
+        Err(NoName::Query(Error::NotFound | Error::NoData) | NoName::NoPtr | NoName::BadName) => {
+            Ok(None)
+        }
+        Err(NoName::Query(e)) => Err(e),
     }
 }
 

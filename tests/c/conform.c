@@ -19,8 +19,9 @@
  *     addr ADDR            gethostbyaddr, gethostbyaddr_r, getnameinfo with four flag sets
  *     rerr NAME [small]    gethostbyname_r and gethostbyname2_r(AF_INET6): the return value,
  *                          *h_errnop and the thread's h_errno, each set to a marker first
- *                          (small: a 16-byte buffer)
- *     raddr ADDR [small]   the same for gethostbyaddr_r
+ *                          (small: a 16-byte buffer); without small, also the thread's
+ *                          h_errno after gethostbyname and gethostbyname2(AF_INET6)
+ *     raddr ADDR [small]   the same for gethostbyaddr_r and gethostbyaddr
  *     mkquery NAME         res_mkquery with data that has no NUL and ends at an unmapped
  *                          page (QUERY and the other opcodes), and NOTIFY with a name as data
  *     static NAME ADDR     gethostbyname(NAME), then gethostbyaddr(ADDR) (glibc: then also
@@ -817,11 +818,27 @@ static void r_status(char *st, size_t len, int ret, int herr, int thread_herr, i
 	snprintf(st, len, "ret=%s h_errnop=%s h_errno=%s%s", a, b, c, set ? " result-set" : "");
 }
 
+/* The thread's h_errno after a non-reentrant call that returned h. */
+static void nr_line(const char *call, const char *name, struct hostent *h)
+{
+	struct str d = {0}, r = {0};
+	char st[64], c[32];
+	snprintf(c, sizeof c, "%s", herr_name(h_errno));
+	snprintf(st, sizeof st, "h_errno=%s%s", c, h ? " result-set" : "");
+	line(call, name, st, &d, &r);
+}
+
 static void call_rerr(const char *name, int small)
 {
 	static char buf[RBUFLEN];
 	struct hostent *h, he;
 	int i;
+	if (!small) {
+		h_errno = HERR_MARK;
+		nr_line("ghbn.errs", name, gethostbyname(name));
+		h_errno = HERR_MARK;
+		nr_line("ghbn2.inet6.errs", name, gethostbyname2(name, AF_INET6));
+	}
 	for (i = 0; i < 2; i++) {
 		struct str d = {0}, r = {0};
 		char st[128], call[48];
@@ -864,6 +881,10 @@ static void call_raddr(const char *text, int small)
 	socklen_t alen;
 	int family = addr_bytes(text, a, &alen), ret, herr = HERR_MARK;
 	char st[128];
+	if (!small) {
+		h_errno = HERR_MARK;
+		nr_line("ghba.errs", text, gethostbyaddr(a, alen, family));
+	}
 	h_errno = HERR_MARK;
 	errno = ERRNO_MARK;
 	ret = gethostbyaddr_r(a, alen, family, &he, buf, small ? 16 : sizeof buf, &h, &herr);

@@ -277,7 +277,7 @@ fn records(name: &str, qtype: u16, sem: Semantics, policy: &Policy) -> Result<Fo
 /// `gethostbyaddr`/`getnameinfo` do it: the hosts file, then the PTR question.
 fn reverse(ip: &IpAddr, scope_id: u32, sem: Semantics) -> Result<Found, Error> {
     let qname = reverse::ptr_question(ip, sem);
-    let found = reverse::lookup(ip, scope_id, sem)?;
+    let found = reverse::lookup(ip, scope_id, sem).map_err(reverse::NoName::error)?;
     Ok(Found {
         lines: vec![format!("{qname} PTR {}", printable(&found.name))],
         how: if found.from_hosts {
