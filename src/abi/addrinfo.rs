@@ -110,7 +110,7 @@ pub(crate) fn to_c(r: &AddrInfo) -> *mut libc::addrinfo {
 fn build(
     n: usize,
     entry: impl Fn(usize) -> Entry,
-    canon: Option<&str>,
+    canon: Option<&[u8]>,
     canon_on_all: bool,
     flags: i32,
 ) -> *mut libc::addrinfo {
@@ -390,7 +390,7 @@ mod tests {
     /// libc's are not.
     #[test]
     fn ownership_by_mark_and_back_pointer_alone() {
-        let list = build(4, entry, Some("canon.test"), true, 0);
+        let list = build(4, entry, Some(b"canon.test"), true, 0);
         assert!(!list.is_null());
         let mut own = [0u8; 4 * 32];
         let mut nodes = Vec::new();

@@ -104,7 +104,7 @@ pub(crate) unsafe fn fill(
             p = p.add(addr_len);
         }
         *addr_list.add(h.addrs.len()) = ptr::null_mut();
-        let mut put = |s: &str| {
+        let mut put = |s: &[u8]| {
             let at = p;
             ptr::copy_nonoverlapping(s.as_ptr(), p, s.len());
             *p.add(s.len()) = 0;

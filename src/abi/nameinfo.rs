@@ -26,7 +26,7 @@ crate::next_fn!(fn next_getnameinfo = "getnameinfo" as GniFn);
 ///
 /// # Safety
 /// `dst` is writable for `s.len() + 1` bytes.
-unsafe fn put(dst: *mut c_char, s: &str) {
+unsafe fn put(dst: *mut c_char, s: &[u8]) {
     // SAFETY: guaranteed by the caller; `s` is a distinct Rust string.
     unsafe {
         ptr::copy_nonoverlapping(s.as_ptr(), dst.cast::<u8>(), s.len());
@@ -114,7 +114,7 @@ pub unsafe extern "C" fn getnameinfo(
                 }
                 if let Some(s) = &r.serv {
                     // SAFETY: lookup checked s.len() < servlen; serv is writable for servlen.
-                    unsafe { put(serv, s) };
+                    unsafe { put(serv, s.as_bytes()) };
                 }
                 0
             }

@@ -16,12 +16,13 @@
 
 use super::addrinfo::{AddrInfo, Hints};
 use super::hostent::HostEnt;
+use super::name::{hnok_labels, Taken};
 use super::serv::{glibc_service, glibc_servtuples};
 use super::{ai, Address, Semantics};
 use crate::config::{self, FileCache, HostEntry, Hosts, ResolvConf};
 use crate::numeric::{inet_aton, inet_pton6};
 use crate::transport::{self, Question};
-use crate::wire::{self, rtype, Message, Response, MAX_CNAME_HOPS};
+use crate::wire::{self, rtype, Message, Response};
 use crate::{Error, Result};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
@@ -300,20 +301,17 @@ fn files4(hosts: &Hosts, name: &str, multi: bool) -> Nss<(Vec<Address>, String)>
 // nss_dns
 
 /// `res_hnok`: printable ASCII, a valid name in wire form (labels of 1..63 bytes, 255 bytes
-/// in all, backslash escapes), no leading `-`, and only `[0-9A-Za-z_-]` in the labels. The
-/// `dns` module answers `HOST_NOT_FOUND` for anything else without sending a query.
+/// in all, backslash escapes), and its labels pass `__res_binary_hnok`
+/// ([`hnok_labels`]: only `[0-9A-Za-z_-]`, no leading `-`). The `dns` module answers
+/// `HOST_NOT_FOUND` for anything else without sending a query.
 pub fn res_hnok(name: &str) -> bool {
     // Without escapes (nearly every name): one pass, no allocation.
     if !name.contains('\\') && name != "." {
         let body = name.strip_suffix('.').unwrap_or(name);
         return !body.is_empty()
             && body.len() + 2 <= 255
-            && !body.starts_with('-')
-            && body.split('.').all(|l| {
-                (1..=63).contains(&l.len())
-                    && l.bytes()
-                        .all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_')
-            });
+            && body.split('.').all(|l| (1..=63).contains(&l.len()))
+            && hnok_labels(body.split('.').map(str::as_bytes));
     }
     res_hnok_escaped(name)
 }
@@ -323,16 +321,7 @@ fn res_hnok_escaped(name: &str) -> bool {
     if !name.bytes().all(|b| b > b' ' && b <= b'~') {
         return false;
     }
-    let Some(labels) = name_pton(name) else {
-        return false;
-    };
-    if labels.first().is_some_and(|l| l.first() == Some(&b'-')) {
-        return false;
-    }
-    labels
-        .iter()
-        .flatten()
-        .all(|&c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_')
+    name_pton(name).is_some_and(|labels| hnok_labels(labels.iter().map(Vec::as_slice)))
 }
 
 /// `ns_name_pton` to labels: `\X` and `\DDD` escapes, an optional trailing dot, `"."` is the
@@ -391,40 +380,37 @@ fn name_pton(name: &str) -> Option<Vec<Vec<u8>>> {
 
 /// One answer as glibc's parsers read it.
 struct Parsed {
-    /// The end of the CNAME chain (the owner of the first address record).
+    /// Whether the query name is a host name (`__res_binary_hnok`): when not, the answer is
+    /// NOTFOUND with HOST_NOT_FOUND.
+    qname_ok: bool,
+    /// `h_name`: the last of the query name and the chain's CNAME targets that is a host name
+    /// (`getanswer_r` keeps the names that are, in order, and takes the last;
+    /// `gaih_getanswer_slice` the last such target before the first address).
     canonical: String,
-    /// The owners of the CNAME records of the chain, in order (`h_aliases`).
+    /// `h_aliases`: the names before it that are host names, in order.
     aliases: Vec<String>,
     addrs: Vec<IpAddr>,
 }
 
 fn parse_answer(msg: &Message, qname: &str, t: u16) -> Parsed {
     let c = wire::collect_addresses(msg, qname, t);
-    let mut aliases = Vec::new();
-    // The name whose CNAME is looked for next; `None`: the query name.
-    let mut cur: Option<wire::Name<'_>> = None;
-    for _ in 0..MAX_CNAME_HOPS {
-        let next = msg
-            .answers()
-            .filter(|r| r.rtype == rtype::CNAME && r.class == wire::CLASS_IN)
-            .find(|r| match &cur {
-                None => wire::name_is(&r.name, qname),
-                Some(c) => r.name.eq_ignore_case(c),
-            })
-            .and_then(|r| Some((wire::name_to_string(&r.name), r.target()?)));
-        match next {
-            Some((owner, target)) if !aliases.contains(&owner) => {
-                aliases.push(owner);
-                cur = Some(target);
-            }
-            _ => break,
-        }
+    let qname = wire::as_given(qname);
+    let qname_ok = res_hnok(qname);
+    let mut names: Vec<String> = Vec::new();
+    if qname_ok {
+        names.push(qname.to_string());
     }
+    // Every target on the chain is followed; only host names are kept (issue 10: names
+    // from the network go through the libc's check). glibc's text of such a name is ASCII.
+    names.extend(c.chain.targets().filter_map(|t| {
+        let n = super::name::network_name(&t, Semantics::Glibc, Taken::Canonical)?;
+        String::from_utf8(n).ok()
+    }));
+    let canonical = names.pop().unwrap_or_else(|| qname.to_string());
     Parsed {
-        canonical: c
-            .canonical
-            .unwrap_or_else(|| wire::as_given(qname).to_string()),
-        aliases,
+        qname_ok,
+        canonical,
+        aliases: names,
         addrs: c.addrs.into_vec(),
     }
 }
@@ -669,6 +655,10 @@ pub fn dns3(conf: &ResolvConf, name: &str, af: i32) -> Result<(Nss<HostData>, Er
         Ok((status, errnos))
     };
     let mut p = parse_answer(&resp.message, &fqdn, t);
+    if !p.qname_ok {
+        let h = herr::HOST_NOT_FOUND;
+        return answered(Nss::NotFound(h), 0, h);
+    }
     if p.addrs.is_empty() {
         let h = herr::NO_RECOVERY;
         return answered(Nss::TryAgain(h), libc::EAGAIN, h);
@@ -739,7 +729,7 @@ fn dns4(conf: &ResolvConf, name: &str) -> Result<Nss<(Vec<Address>, String)>> {
         // gaih_getanswer_slice, for each answer; gaih_getanswer: success if either has an
         // address, else NOTFOUND.
         let p = parse_answer(&r.message, &fqdn, *t);
-        if !p.addrs.is_empty() {
+        if p.qname_ok && !p.addrs.is_empty() {
             canon.get_or_insert(p.canonical);
             addrs.extend(p.addrs.into_iter().map(Address::new));
         }
@@ -831,8 +821,8 @@ pub fn gethostbyname2(name: &str, af: i32) -> (Result<HostEnt>, Errnos) {
     };
     let found = match status {
         Nss::Success(h) => Ok(HostEnt {
-            name: h.name,
-            aliases: h.aliases,
+            name: h.name.into_bytes(),
+            aliases: h.aliases.into_iter().map(String::into_bytes).collect(),
             addrtype: af,
             addrs: h.addrs.into_iter().map(|a| a.ip).collect(),
         }),
@@ -921,7 +911,7 @@ pub fn getaddrinfo(
     }
     Ok(AddrInfo {
         entries,
-        canon: res.canon,
+        canon: res.canon.map(String::into_bytes),
         canon_on_all: false,
         flags: h.flags,
     })

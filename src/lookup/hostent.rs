@@ -12,11 +12,12 @@ use std::net::{IpAddr, Ipv4Addr};
 /// their place.
 pub const SORTLIST_MAX_ADDRS: usize = 48;
 
-/// A `struct hostent`.
+/// A `struct hostent`. Names are bytes: musl passes names from the network on byte for byte
+/// ([`super::name::network_name`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HostEnt {
-    pub name: String,
-    pub aliases: Vec<String>,
+    pub name: Vec<u8>,
+    pub aliases: Vec<Vec<u8>>,
     /// `AF_INET` or `AF_INET6`.
     pub addrtype: i32,
     pub addrs: Vec<IpAddr>,
@@ -63,19 +64,12 @@ fn gethostbyname2_musl(name: &str, af: i32) -> Result<HostEnt> {
     };
     let mut names = lookup_name(Some(name), family, ai::CANONNAME, sem)?;
     let sortlist = &config::resolv_conf().sortlist;
-    let aliases = match sem {
-        // musl: h_aliases[0] is the canonical name, then the name asked for if different.
-        Semantics::Musl => {
-            super::sort::sort(&mut names.addrs);
-            let mut v = vec![names.canon.clone()];
-            if names.canon != name {
-                v.push(name.to_string());
-            }
-            v
-        }
-        // glibc: hosts-file aliases or the CNAME owners; answer order, unsorted.
-        Semantics::Glibc => names.aliases.clone(),
-    };
+    super::sort::sort(&mut names.addrs);
+    // musl: h_aliases[0] is the canonical name, then the name asked for if different.
+    let mut aliases = vec![names.canon.clone()];
+    if names.canon != name.as_bytes() {
+        aliases.push(name.as_bytes().to_vec());
+    }
     // `sortlist` (glibc: IPv4 answers from DNS only; honoured in the musl build too).
     if af == libc::AF_INET && names.from_dns && !sortlist.is_empty() {
         let mut v4: Vec<Ipv4Addr> = names
@@ -164,8 +158,8 @@ pub fn gethostbyaddr(addr: IpAddr, sem: Semantics) -> Looked {
             let n = match reverse::lookup(&addr, 0, sem) {
                 Ok(f) => f.name,
                 Err(_) => match addr {
-                    IpAddr::V4(a) => a.to_string(),
-                    IpAddr::V6(a) => super::nameinfo::ntop6(&a, sem),
+                    IpAddr::V4(a) => a.to_string().into_bytes(),
+                    IpAddr::V6(a) => super::nameinfo::ntop6(&a, sem).into_bytes(),
                 },
             };
             Looked::musl(Ok(HostEnt {

@@ -128,11 +128,10 @@ pub type Addresses = smallvec::SmallVec<[Address; 4]>;
 pub struct Names {
     /// Inline up to four: no allocation for the usual lookup.
     pub addrs: Addresses,
-    /// Canonical name: the end of the CNAME chain, the hosts file's first name, or the name
-    /// itself (fully qualified by the search list). Empty for a NULL name.
-    pub canon: String,
-    /// Other names met on the way (CNAME owners, hosts-file aliases), for `h_aliases`.
-    pub aliases: Vec<String>,
+    /// Canonical name: the last name of the CNAME chain musl takes ([`name::network_name`]),
+    /// the hosts file's first name, or the name itself (fully qualified by the search list).
+    /// Bytes: a name from the network may hold any byte musl passes on. Empty for a NULL name.
+    pub canon: Vec<u8>,
     /// The addresses came from DNS (not the hosts file, a numeric host or a NULL name).
     pub from_dns: bool,
 }

@@ -69,10 +69,11 @@ pub struct Request {
     pub flags: i32,
 }
 
-/// The answer: host and service text (each only when asked for).
+/// The answer: host and service text (each only when asked for; the host as bytes, since
+/// musl passes a PTR target's bytes on as they are).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct NameInfo {
-    pub host: Option<String>,
+    pub host: Option<Vec<u8>>,
     pub serv: Option<String>,
 }
 
@@ -95,14 +96,14 @@ pub fn getnameinfo(r: &Request, sem: Semantics) -> Result<NameInfo> {
     }
     if let Some(len) = r.serv_len {
         let serv = service(r.port, r.flags);
-        fits(&serv, len)?;
+        fits(serv.as_bytes(), len)?;
         out.serv = Some(serv);
     }
     Ok(out)
 }
 
 /// A string and its NUL fit in `len` bytes.
-fn fits(s: &str, len: usize) -> Result<()> {
+fn fits(s: &[u8], len: usize) -> Result<()> {
     if s.len() < len {
         Ok(())
     } else {
@@ -110,7 +111,7 @@ fn fits(s: &str, len: usize) -> Result<()> {
     }
 }
 
-fn host(r: &Request, sem: Semantics) -> Result<String> {
+fn host(r: &Request, sem: Semantics) -> Result<Vec<u8>> {
     if r.flags & ni::NUMERICHOST == 0 {
         match reverse::lookup(&r.addr, r.scope_id, sem) {
             Ok(found) => {
@@ -133,7 +134,7 @@ fn host(r: &Request, sem: Semantics) -> Result<String> {
     if r.flags & ni::NAMEREQD != 0 {
         return Err(Error::NotFound);
     }
-    Ok(numeric_host(r, sem))
+    Ok(numeric_host(r, sem).into_bytes())
 }
 
 /// The address as `inet_ntop` writes it, and the scope: `%ifname` for link-local (unicast or
@@ -215,13 +216,13 @@ fn service(port: u16, flags: i32) -> String {
 
 /// glibc's `NI_NOFQDN`: the name is cut before the first occurrence of the local domain when
 /// that occurrence follows a dot (`strstr`, not a suffix test).
-pub fn strip_local_domain(name: &str, domain: Option<&str>) -> String {
-    let Some(d) = domain.filter(|d| !d.is_empty()) else {
-        return name.to_string();
+pub fn strip_local_domain(name: &[u8], domain: Option<&str>) -> Vec<u8> {
+    let Some(d) = domain.map(str::as_bytes).filter(|d| !d.is_empty()) else {
+        return name.to_vec();
     };
-    match name.find(d) {
-        Some(i) if i > 0 && name.as_bytes()[i - 1] == b'.' => name[..i - 1].to_string(),
-        _ => name.to_string(),
+    match name.windows(d.len()).position(|w| w == d) {
+        Some(i) if i > 0 && name[i - 1] == b'.' => name[..i - 1].to_vec(),
+        _ => name.to_vec(),
     }
 }
 
@@ -245,7 +246,7 @@ fn find_local_domain() -> Option<String> {
         super::hostent::gethostbyname2(n, libc::AF_INET, Semantics::Glibc)
             .found
             .ok()
-            .map(|h| h.name)
+            .map(|h| String::from_utf8_lossy(&h.name).into_owned())
     };
     if let Some(d) = canon("localhost").as_deref().and_then(after_dot) {
         return Some(d);
@@ -260,7 +261,7 @@ fn find_local_domain() -> Option<String> {
     super::hostent::gethostbyaddr(IpAddr::V4(Ipv4Addr::LOCALHOST), Semantics::Glibc)
         .found
         .ok()
-        .and_then(|h| after_dot(&h.name))
+        .and_then(|h| after_dot(&String::from_utf8_lossy(&h.name)))
 }
 
 /// `gethostname`.
@@ -294,7 +295,7 @@ mod tests {
         for sem in [Semantics::Musl, Semantics::Glibc] {
             let r = req("192.0.2.1", ni::NUMERICHOST | ni::NUMERICSERV);
             let n = getnameinfo(&r, sem).unwrap();
-            assert_eq!(n.host.as_deref(), Some("192.0.2.1"));
+            assert_eq!(n.host.as_deref(), Some(&b"192.0.2.1"[..]));
             assert_eq!(n.serv.as_deref(), Some("80"));
             // "192.0.2.1" is 9 bytes: 10 fit, 9 do not.
             let mut r2 = r;
@@ -336,25 +337,28 @@ mod tests {
         r.scope_id = 1;
         let lo = if_name(1);
         let want = format!("fe80::1%{}", lo.clone().unwrap_or_else(|| "1".into()));
-        assert_eq!(getnameinfo(&r, Semantics::Glibc).unwrap().host, Some(want));
+        assert_eq!(
+            getnameinfo(&r, Semantics::Glibc).unwrap().host,
+            Some(want.into_bytes())
+        );
         r.flags |= ni::NUMERICSCOPE;
         assert_eq!(
             getnameinfo(&r, Semantics::Musl).unwrap().host.as_deref(),
-            Some("fe80::1%1")
+            Some(&b"fe80::1%1"[..])
         );
         // Not link-local: always the number.
         let mut r = req("2001:db8::1", ni::NUMERICHOST);
         r.scope_id = 1;
         assert_eq!(
             getnameinfo(&r, Semantics::Musl).unwrap().host.as_deref(),
-            Some("2001:db8::1%1")
+            Some(&b"2001:db8::1%1"[..])
         );
         // An index without an interface: the number.
         let mut r = req("fe80::1", ni::NUMERICHOST);
         r.scope_id = 999_999;
         assert_eq!(
             getnameinfo(&r, Semantics::Glibc).unwrap().host.as_deref(),
-            Some("fe80::1%999999")
+            Some(&b"fe80::1%999999"[..])
         );
     }
 
@@ -375,24 +379,27 @@ mod tests {
     #[test]
     fn nofqdn_rule() {
         assert_eq!(
-            strip_local_domain("web.corp.test", Some("corp.test")),
-            "web"
+            strip_local_domain(b"web.corp.test", Some("corp.test")),
+            b"web"
         );
         assert_eq!(
-            strip_local_domain("web.other.test", Some("corp.test")),
-            "web.other.test"
+            strip_local_domain(b"web.other.test", Some("corp.test")),
+            b"web.other.test"
         );
         assert_eq!(
-            strip_local_domain("corp.test", Some("corp.test")),
-            "corp.test"
+            strip_local_domain(b"corp.test", Some("corp.test")),
+            b"corp.test"
         );
         // strstr: the first occurrence decides.
         assert_eq!(
-            strip_local_domain("xcorp.test.corp.test", Some("corp.test")),
-            "xcorp.test.corp.test"
+            strip_local_domain(b"xcorp.test.corp.test", Some("corp.test")),
+            b"xcorp.test.corp.test"
         );
-        assert_eq!(strip_local_domain("a.corp.test.x", Some("corp.test")), "a");
-        assert_eq!(strip_local_domain("web.corp.test", None), "web.corp.test");
+        assert_eq!(
+            strip_local_domain(b"a.corp.test.x", Some("corp.test")),
+            b"a"
+        );
+        assert_eq!(strip_local_domain(b"web.corp.test", None), b"web.corp.test");
     }
 
     #[test]

@@ -11,8 +11,12 @@
 //! - the PTR question for a v4-mapped address (glibc: also a v4-compatible one other than
 //!   `::1`) is the in-addr.arpa name of its IPv4 part, in both;
 //! - the name: glibc takes the first PTR record at the end of the CNAME chain (RFC 2317
-//!   delegations), musl the last PTR record of the answer section, whoever owns it.
+//!   delegations), musl the last PTR record of the answer section, whoever owns it; each then
+//!   takes its target as its own check of names from the network says
+//!   ([`super::name::network_name`]: glibc refuses what is no host name, musl passes the bytes
+//!   on).
 
+use super::name::{network_name, Taken};
 use super::Semantics;
 use crate::config::{self, Hosts};
 use crate::transport::{self, Question};
@@ -65,10 +69,11 @@ pub fn ptr_question(addr: &IpAddr, sem: Semantics) -> String {
 /// A name found for an address.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Found {
-    /// The host name (hosts file: the first name of the line; DNS: the PTR target).
-    pub name: String,
+    /// The host name (hosts file: the first name of the line; DNS: the PTR target as the libc
+    /// takes it, [`super::name::network_name`]; bytes: musl passes any byte on).
+    pub name: Vec<u8>,
     /// The other names of the hosts-file line (none from DNS).
-    pub aliases: Vec<String>,
+    pub aliases: Vec<Vec<u8>>,
     /// Where it came from.
     pub from_hosts: bool,
 }
@@ -98,8 +103,11 @@ pub fn from_hosts(hosts: &Hosts, addr: &IpAddr, scope_id: u32, sem: Semantics) -
         },
     })?;
     Some(Found {
-        name: line.names[0].clone(),
-        aliases: line.names[1..].to_vec(),
+        name: line.names[0].as_bytes().to_vec(),
+        aliases: line.names[1..]
+            .iter()
+            .map(|n| n.as_bytes().to_vec())
+            .collect(),
         from_hosts: true,
     })
 }
@@ -149,31 +157,31 @@ pub fn from_dns(addr: &IpAddr, sem: Semantics) -> std::result::Result<Found, NoN
         wire::rcode::NOERROR => {}
         _ => return Err(NoName::Query(Error::Fail)),
     }
-    let ptr_target = |rec: &wire::Record<'_>| {
-        (rec.rtype == rtype::PTR)
-            .then(|| rec.target())
-            .flatten()
-            .map(|n| wire::name_to_string(&n))
-    };
-    let name = match sem {
+    let target = match sem {
+        // glibc (`getanswer_ptr`): the first PTR record at the end of the CNAME chain.
         Semantics::Glibc => wire::collect(&r.message, q[0].name, rtype::PTR)
             .records
             .iter()
-            .find_map(ptr_target),
+            .find_map(wire::Record::target),
+        // musl: the last PTR record of the answer section, whoever owns it.
         Semantics::Musl => r
             .message
             .answers()
-            .filter_map(|rec| ptr_target(&rec))
-            .last(),
+            .filter(|rec| rec.rtype == rtype::PTR)
+            .last()
+            .and_then(|rec| rec.target()),
     };
-    match name.filter(|n| !n.is_empty()) {
-        Some(name) => Ok(Found {
-            name,
-            aliases: Vec::new(),
-            from_hosts: false,
-        }),
-        None => Err(NoName::NoPtr),
+    let target = target.ok_or(NoName::NoPtr)?;
+    // The libc's check of a name from the network (glibc: UNAVAIL when it is no host name).
+    let name = network_name(&target, sem, Taken::Ptr).ok_or(NoName::BadName)?;
+    if name.is_empty() {
+        return Err(NoName::NoPtr); // musl: an empty name is no name
     }
+    Ok(Found {
+        name,
+        aliases: Vec::new(),
+        from_hosts: false,
+    })
 }
 
 /// The name of `addr`: hosts file, then DNS; failures as for [`from_dns`].
@@ -186,7 +194,7 @@ pub fn lookup(addr: &IpAddr, scope_id: u32, sem: Semantics) -> std::result::Resu
 
 /// The name of `addr` (glibc's rules): `Ok(None)` when neither the hosts file nor DNS has one
 /// (NXDOMAIN, no PTR record, or none usable); `Err(TryAgain/Fail)` when DNS could not answer.
-pub fn reverse(addr: &IpAddr) -> Result<Option<String>> {
+pub fn reverse(addr: &IpAddr) -> Result<Option<Vec<u8>>> {
     match lookup(addr, 0, Semantics::Glibc) {
         Ok(f) => Ok(Some(f.name)),
         Err(NoName::Query(Error::NotFound | Error::NoData) | NoName::NoPtr | NoName::BadName) => {
@@ -235,7 +243,9 @@ mod tests {
               2001:db8::1 six\n::1 localhost6\n",
         );
         let ip = |s: &str| -> IpAddr { s.parse().unwrap() };
-        let name = |a: &str, scope, sem| from_hosts(&h, &ip(a), scope, sem).map(|f| f.name);
+        let name = |a: &str, scope, sem| {
+            from_hosts(&h, &ip(a), scope, sem).map(|f| String::from_utf8(f.name).unwrap())
+        };
         use Semantics::{Glibc, Musl};
         // musl: compared in v4-mapped form, both ways.
         assert_eq!(name("10.0.0.1", 0, Musl).as_deref(), Some("four"));
@@ -252,7 +262,7 @@ mod tests {
         assert_eq!(name("fe80::1", 0, Musl), None);
         assert_eq!(name("fe80::1", 0, Glibc).as_deref(), Some("scoped"));
         let f = from_hosts(&h, &ip("10.0.0.1"), 0, Glibc).unwrap();
-        assert_eq!(f.aliases, ["four-alias"]);
+        assert_eq!(f.aliases, [b"four-alias"]);
         assert!(f.from_hosts);
     }
 }
