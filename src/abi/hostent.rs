@@ -362,6 +362,11 @@ struct Static {
     buf: Vec<u64>,
 }
 
+/// First size of a non-reentrant function's buffer, doubled as results need more (glibc's
+/// `nss/getXXbyYY.c`: `BUFLEN`, 1024 bytes for hosts, doubled on `ERANGE`): few reallocations,
+/// and few distinct sizes for the allocator whatever the names.
+const STATIC_BUF_START: usize = 1024;
+
 /// Whose storage a non-reentrant call uses. glibc (`nss/getXXbyYY.c`): one buffer per
 /// function. musl: `gethostbyname` is `gethostbyname2(name, AF_INET)` and shares its storage;
 /// `gethostbyaddr` has its own.
@@ -433,7 +438,7 @@ fn non_reentrant(looked: Looked, slot: Slot) -> *mut libc::hostent {
                 });
                 let need = needed(&h, 0) + size_of::<u64>();
                 if s.buf.len() * 8 < need {
-                    s.buf.resize(need.div_ceil(8), 0);
+                    s.buf.resize(need.next_power_of_two().max(STATIC_BUF_START) / 8, 0);
                 }
                 let Static { ent, buf } = &mut **s;
                 // SAFETY: ent is this thread's hostent; buf is writable for len*8 bytes and
