@@ -289,7 +289,10 @@ impl Server {
 
     fn log(&self, msg: impl FnOnce() -> String) {
         if self.verbose {
-            eprintln!("dnsshim-testsrv: {}", msg());
+            // One write per line: several servers append to one log, and the tests read
+            // each query's line whole (eprintln! may write a line in pieces).
+            let line = format!("dnsshim-testsrv: {}\n", msg());
+            let _ = std::io::stderr().write_all(line.as_bytes());
         }
     }
 
