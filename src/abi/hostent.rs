@@ -438,7 +438,8 @@ fn non_reentrant(looked: Looked, slot: Slot) -> *mut libc::hostent {
                 });
                 let need = needed(&h, 0) + size_of::<u64>();
                 if s.buf.len() * 8 < need {
-                    s.buf.resize(need.next_power_of_two().max(STATIC_BUF_START) / 8, 0);
+                    s.buf
+                        .resize(need.next_power_of_two().max(STATIC_BUF_START) / 8, 0);
                 }
                 let Static { ent, buf } = &mut **s;
                 // SAFETY: ent is this thread's hostent; buf is writable for len*8 bytes and
