@@ -8,6 +8,7 @@ pub mod ext;
 pub mod hostent;
 pub mod nameinfo;
 pub mod res;
+pub mod stack;
 
 use crate::Error;
 use std::ffi::{c_char, c_int, c_void, CStr};
@@ -42,9 +43,10 @@ pub mod herr {
     pub const NO_DATA: c_int = 4;
 }
 
-/// Run `f`, turning a panic into `on_panic`: no unwinding ever crosses into C.
+/// Run `f` on the library's own stack ([`stack`]), turning a panic into `on_panic`: no
+/// unwinding ever crosses into C.
 pub fn boundary<T>(on_panic: T, f: impl FnOnce() -> T) -> T {
-    catch_unwind(AssertUnwindSafe(f)).unwrap_or(on_panic)
+    stack::run(|| catch_unwind(AssertUnwindSafe(f)).unwrap_or(on_panic))
 }
 
 /// `getaddrinfo`-style code for an error; sets `errno` for `EAI_SYSTEM`.
