@@ -47,8 +47,11 @@ pub fn c_binary(libc: Libc, name: &str) -> PathBuf {
     fs::create_dir_all(&dir).unwrap();
     let bin = dir.join(format!("{name}-{}", libc_name(libc)));
     let src_time = mtime(&src).unwrap_or_else(|| panic!("{} missing", src.display()));
-    // fault.c includes the shared header: a newer header rebuilds too.
-    let src_time = mtime(&root().join("tests/c/common.h")).map_or(src_time, |h| h.max(src_time));
+    // The programs include the shared headers: a newer header rebuilds too.
+    let src_time = ["common.h", "calls.h"]
+        .iter()
+        .filter_map(|h| mtime(&root().join("tests/c").join(h)))
+        .fold(src_time, SystemTime::max);
     if mtime(&bin).is_none_or(|t| t < src_time) {
         // Build under a private name, then rename: other test binaries may be looking.
         let tmp = dir.join(format!(
