@@ -7,6 +7,7 @@ pub mod addrinfo;
 pub mod ext;
 pub mod hostent;
 pub mod nameinfo;
+pub mod per_thread;
 pub mod res;
 pub mod stack;
 
@@ -44,9 +45,13 @@ pub mod herr {
 }
 
 /// Run `f` on the library's own stack ([`stack`]), turning a panic into `on_panic`: no
-/// unwinding ever crosses into C.
+/// unwinding ever crosses into C. Allocation failures of `f` ([`crate::oom`]) are for `f` to
+/// turn into its error; they are forgotten when the outermost export returns.
 pub fn boundary<T>(on_panic: T, f: impl FnOnce() -> T) -> T {
-    stack::run(|| catch_unwind(AssertUnwindSafe(f)).unwrap_or(on_panic))
+    stack::run(|| {
+        let _scope = crate::oom::Scope::enter();
+        catch_unwind(AssertUnwindSafe(f)).unwrap_or(on_panic)
+    })
 }
 
 /// `getaddrinfo`-style code for an error; sets `errno` for `EAI_SYSTEM`.

@@ -510,6 +510,13 @@ fn run_round(
             }
         }
         pending.iter_mut().for_each(Pending::settle);
+        if crate::oom::failed() {
+            // Out of memory (the reserve served it): the call fails as such, no more traffic.
+            for p in pending.iter_mut().filter(|p| p.result.is_none()) {
+                p.finish(Err(Error::Memory));
+            }
+            break;
+        }
         if pending.len() == tags.len() && pending.iter().all(|p| p.result.is_some()) {
             break;
         }
