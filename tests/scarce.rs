@@ -9,7 +9,9 @@
 mod common;
 mod reliability;
 
-use common::{Outcome, Scenario, Variant, ALL, GLIBC, GLIBC_SHIM, MUSL, MUSL_SHIM};
+use common::{
+    Libc, Outcome, Probe, Program, Scenario, Variant, ALL, GLIBC, GLIBC_SHIM, MUSL, MUSL_SHIM,
+};
 use reliability::c_probe;
 
 /// A 253-byte name: the longest a PTR record may point to.
@@ -280,6 +282,126 @@ fn few_descriptors() {
                 "{}: {v}: {r}",
                 case.label
             );
+        }
+    }
+}
+
+/// The calls of the allocation-failure sweep: a large name (TC, then 800 addresses over TCP),
+/// gethostbyname and gethostbyname_r of 400 addresses, getnameinfo of the longest PTR name,
+/// res_query of the large answer.
+const OOM_CALLS: &[&str] = &[
+    "gai big.test unspec",
+    "ghbn big.test",
+    "ghbnr big.test",
+    "gni 10.1.0.1 namereqd",
+    "resq big.test A",
+];
+
+/// The `summary` lines of tests/c/oom.c: (call and phase, figures by name).
+fn summaries(o: &Outcome) -> Vec<(String, Vec<(String, i64)>)> {
+    o.stdout
+        .lines()
+        .filter_map(|l| l.strip_prefix("summary "))
+        .map(|l| {
+            let at = l.find(" allocations=").unwrap_or(l.len());
+            let figures = l[at..]
+                .split_whitespace()
+                .filter_map(|w| {
+                    let (k, v) = w.split_once('=')?;
+                    Some((k.to_string(), v.parse().ok()?))
+                })
+                .collect();
+            (l[..at].to_string(), figures)
+        })
+        .collect()
+}
+
+/// Every summary of a shim run: each failure gave the out-of-memory error (none succeeded
+/// anyway, none gave another result, none crashed), nothing leaked, and there was something
+/// to fail.
+fn assert_all_oom(o: &Outcome, phases: usize) {
+    let sums = summaries(o);
+    assert_eq!(sums.len(), OOM_CALLS.len() * phases, "{}", o.dump());
+    for (what, f) in &sums {
+        let get = |k: &str| f.iter().find(|(n, _)| n == k).map_or(-1, |(_, v)| *v);
+        let allocations = get("allocations");
+        assert!(allocations > 0, "{}: {what}: nothing allocated", o.variant);
+        for (k, want) in [
+            ("failures", allocations),
+            ("oom", allocations),
+            ("ok", 0),
+            ("other", 0),
+            ("crash", 0),
+            ("leaked", 0),
+        ] {
+            assert_eq!(get(k), want, "{}: {what}: {k}\n{}", o.variant, o.dump());
+        }
+    }
+}
+
+/// malloc failing at its Nth call, for every N along each call (cold, each in a fresh process,
+/// and warm): both builds return the C library's out-of-memory error every time (EAI_MEMORY;
+/// gethostbyname(_r) ENOMEM with NETDB_INTERNAL, musl NO_RECOVERY; res_query -1 with
+/// NETDB_INTERNAL and ENOMEM), never crash, and keep no block (valgrind for the glibc build's
+/// warm sweep). The C libraries alone run the same sweep, for the figures only.
+#[test]
+fn allocation_failures() {
+    let valgrind = Probe {
+        variant: GLIBC_SHIM,
+        program: Program::Command(reliability::valgrind_binary()),
+        args: [
+            "--tool=memcheck",
+            "--leak-check=full",
+            "--show-leak-kinds=definite,indirect",
+            "--errors-for-leak-kinds=definite,indirect",
+            "--error-exitcode=99",
+            // The program's own malloc & co. stay its own: they call glibc's, which valgrind
+            // replaces as usual.
+            "--soname-synonyms=somalloc=nouserintercepts",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .chain([
+            reliability::c_binary(Libc::Glibc, "oom")
+                .to_string_lossy()
+                .into_owned(),
+            "sweep-warm".into(),
+        ])
+        .chain(OOM_CALLS.iter().map(|s| s.to_string()))
+        .collect(),
+        env: Vec::new(),
+    };
+    let mut sc = scenario();
+    for v in ALL {
+        sc = sc.probe(c_probe(v, "oom", &[&["sweep"], OOM_CALLS].concat()));
+    }
+    let out = sc.probe(valgrind).run();
+    out.iter().for_each(show);
+    for o in &out[..ALL.len()] {
+        if o.variant.shim {
+            assert_all_oom(o, 2);
+        }
+    }
+    let vg = &out[ALL.len()];
+    assert_eq!(vg.status, 0, "{}", vg.dump());
+    assert_all_oom(vg, 1);
+    assert!(
+        vg.stderr.contains("ERROR SUMMARY: 0 errors"),
+        "{}",
+        vg.dump()
+    );
+    if std::env::var_os("DNSSHIM_SCARCE_SHOW").is_some() {
+        for l in vg.stderr.lines().filter(|l| {
+            l.contains("ERROR SUMMARY") || l.contains("lost:") || l.contains("heap usage")
+        }) {
+            println!("VALGRIND {}", l.split("== ").nth(1).unwrap_or(l));
+        }
+    }
+    if !vg.stderr.contains("All heap blocks were freed") {
+        for kind in ["definitely lost:", "indirectly lost:"] {
+            let line = vg.stderr.lines().find(|l| l.contains(kind));
+            let v = line.and_then(|l| l.split(kind).nth(1)).unwrap_or("").trim();
+            assert!(v.starts_with("0 bytes"), "{kind} {v}\n{}", vg.dump());
         }
     }
 }

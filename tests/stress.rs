@@ -21,7 +21,6 @@ mod reliability;
 
 use common::{Libc, Outcome, Probe, Program, Scenario, GLIBC_SHIM, MUSL_SHIM};
 use reliability::c_probe;
-use std::path::{Path, PathBuf};
 
 /// The names tests/c/stress.c expects (see its header).
 fn stress_zone() -> String {
@@ -149,16 +148,6 @@ fn caller_buffers_of_every_size() {
     }
 }
 
-fn valgrind_binary() -> PathBuf {
-    for d in ["/usr/bin", "/usr/local/bin", "/bin"] {
-        let p = Path::new(d).join("valgrind");
-        if p.is_file() {
-            return p;
-        }
-    }
-    panic!("valgrind not found: run `make test` (which installs it) or apt-get install valgrind")
-}
-
 #[test]
 fn valgrind_memcheck_glibc_build() {
     let n = env_usize("DNSSHIM_VALGRIND_LOOKUPS", 10_000).to_string();
@@ -166,7 +155,7 @@ fn valgrind_memcheck_glibc_build() {
     let probe = Probe {
         // LD_PRELOAD of the glibc build reaches the program through valgrind.
         variant: GLIBC_SHIM,
-        program: Program::Command(valgrind_binary()),
+        program: Program::Command(reliability::valgrind_binary()),
         args: [
             "--tool=memcheck",
             "--leak-check=full",

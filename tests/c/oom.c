@@ -19,6 +19,8 @@
  *       "summary CALL cold|warm allocations=K failures=F oom=O ok=S crash=C leaked=L other=X"
  *       where O counts the calls that returned the out-of-memory error, S those that succeeded
  *       anyway (the allocation that failed was not needed), X those that returned anything else.
+ *   oom sweep-warm CALL...
+ *       the warm half only (no child processes: for valgrind)
  *
  * The out-of-memory result of each kind: getaddrinfo/getnameinfo EAI_MEMORY; the hostent
  * functions and res_* h_errno NETDB_INTERNAL or NO_RECOVERY with errno/return ENOMEM (see
@@ -35,18 +37,15 @@
 
 #ifdef __GLIBC__
 extern void *__libc_malloc(size_t);
-extern void *__libc_calloc(size_t, size_t);
 extern void *__libc_realloc(void *, size_t);
 extern void __libc_free(void *);
 extern void *__libc_memalign(size_t, size_t);
 #define REAL_MALLOC __libc_malloc
-#define REAL_CALLOC __libc_calloc
 #define REAL_REALLOC __libc_realloc
 #define REAL_FREE __libc_free
 #define REAL_MEMALIGN __libc_memalign
 #else
 static void *(*next_malloc)(size_t);
-static void *(*next_calloc)(size_t, size_t);
 static void *(*next_realloc)(void *, size_t);
 static void (*next_free)(void *);
 static void *(*next_aligned_alloc)(size_t, size_t);
@@ -54,14 +53,12 @@ static void resolve_next(void)
 {
 	if (next_malloc)
 		return;
-	next_calloc = dlsym(RTLD_NEXT, "calloc");
 	next_realloc = dlsym(RTLD_NEXT, "realloc");
 	next_free = dlsym(RTLD_NEXT, "free");
 	next_aligned_alloc = dlsym(RTLD_NEXT, "aligned_alloc");
 	next_malloc = dlsym(RTLD_NEXT, "malloc");
 }
 static void *REAL_MALLOC(size_t n) { resolve_next(); return next_malloc(n); }
-static void *REAL_CALLOC(size_t a, size_t b) { resolve_next(); return next_calloc(a, b); }
 static void *REAL_REALLOC(void *p, size_t n) { resolve_next(); return next_realloc(p, n); }
 static void REAL_FREE(void *p) { resolve_next(); next_free(p); }
 static void *REAL_MEMALIGN(size_t a, size_t n) { resolve_next(); return next_aligned_alloc(a, n); }
@@ -96,14 +93,17 @@ void *malloc(size_t n)
 	return p;
 }
 
+/* malloc and clearing (musl's own calloc calls malloc, which would count twice). */
 void *calloc(size_t a, size_t b)
 {
 	void *p;
-	if (fail_now())
+	if (b && a > (size_t)-1 / b) {
+		errno = ENOMEM;
 		return NULL;
-	p = REAL_CALLOC(a, b);
+	}
+	p = malloc(a * b);
 	if (p)
-		__atomic_add_fetch(&live, 1, __ATOMIC_RELAXED);
+		memset(p, 0, a * b);
 	return p;
 }
 
@@ -251,12 +251,14 @@ static long cold_call(long fail, struct result *r, int *sig)
 	return n;
 }
 
-static void sweep(const char *call)
+static void sweep(const char *call, int cold)
 {
 	struct result good, r;
 	struct tally t;
 	long total, n, before, k;
 	int sig;
+	if (!cold)
+		goto warm;
 	/* Cold: each failure in a fresh process. */
 	total = cold_call(0, &good, &sig);
 	if (total < 0) {
@@ -275,6 +277,7 @@ static void sweep(const char *call)
 		report(call, "cold", n, &r, &good, 0, &t);
 	}
 	summary(call, "cold", total, &t);
+warm:
 	/* Warm: one process, caches filled by a first call. */
 	counted_call(0, &good);
 	total = counted_call(0, &good);
@@ -291,8 +294,10 @@ int main(int argc, char **argv)
 {
 	char copy[512];
 	int i, sig;
-	if (argc < 3 || (strcmp(argv[1], "count") && strcmp(argv[1], "sweep"))) {
-		fprintf(stderr, "usage: oom count|sweep CALL...\n");
+	if (argc < 3
+	    || (strcmp(argv[1], "count") && strcmp(argv[1], "sweep")
+		&& strcmp(argv[1], "sweep-warm"))) {
+		fprintf(stderr, "usage: oom count|sweep|sweep-warm CALL...\n");
 		return 1;
 	}
 	calls_init();
@@ -306,7 +311,7 @@ int main(int argc, char **argv)
 			warm = counted_call(0, &r);
 			printf("count %s => cold=%ld warm=%ld\n", argv[i], cold, warm);
 		} else {
-			sweep(argv[i]);
+			sweep(argv[i], !strcmp(argv[1], "sweep"));
 		}
 	}
 	return 0;

@@ -162,3 +162,14 @@ impl FaultOut {
         )
     }
 }
+
+/// valgrind (installed by `make deps`); missing: a panic saying so.
+pub fn valgrind_binary() -> PathBuf {
+    for d in ["/usr/bin", "/usr/local/bin", "/bin"] {
+        let p = Path::new(d).join("valgrind");
+        if p.is_file() {
+            return p;
+        }
+    }
+    panic!("valgrind not found: run `make test` (which installs it) or apt-get install valgrind")
+}
