@@ -138,15 +138,9 @@ fn small_stacks() {
             if !v.shim {
                 continue;
             }
-            // The caller's stack: the boundary's frame and the switch (glibc: plus what glibc
-            // itself needs on a thread's first call, 3.3 KiB for gai_strerror alone).
-            let limit = if v.libc == common::Libc::Musl {
-                1024
-            } else {
-                4096
-            };
+            // The caller's stack: the boundary's frame and the switch.
             let d = figure(line, "depth").unwrap_or(i64::MAX);
-            assert!(d <= limit, "{v}: {line}: over {limit} bytes\n{}", o.dump());
+            assert!(d <= 1024, "{v}: {line}: over 1 KiB\n{}", o.dump());
             // The library's own stack: well inside its 128 KiB.
             let inner = figure(line, "inner").unwrap_or(-1);
             assert!(

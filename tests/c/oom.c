@@ -301,6 +301,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	calls_init();
+	calls_warm_up();
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	for (i = 2; i < argc; i++) {
 		struct result r;

@@ -8,7 +8,8 @@
  *   scarce depth CALL...
  *       each call on a thread whose 1 MiB stack (pthread_attr_setstack) was filled with a
  *       pattern first: after the call, "depth=N" is how far below the thread function's own
- *       frame the call wrote (its deepest use of the caller's stack, in bytes), "inner=N" the
+ *       frame the call wrote (its deepest use of the caller's stack, in bytes; what lies
+ *       within 256 bytes of that frame is not told apart), "inner=N" the
  *       deepest use of the shim's own stack (-1: none seen)
  *   scarce fds N CALL...
  *       each call on the main thread after every descriptor above 2 is closed and
@@ -70,6 +71,15 @@ static void *thread_main(void *arg)
 {
 	volatile char here = 0;
 	(void)arg;
+	if (paint_base) {
+		/* Painted again from here: what the thread's start touched below this frame is not
+		 * the call's. A plain loop of volatile stores (no call to memset, whose own frame
+		 * would lie in the range), up to 256 bytes below this frame. */
+		volatile unsigned char *p = paint_base;
+		unsigned char *end = (unsigned char *)&here - 256;
+		while (p < end)
+			*p++ = PAINT;
+	}
 	run_call(call_words, call_nwords, &call_result);
 	if (paint_base) {
 		unsigned char *p = paint_base;
@@ -177,6 +187,7 @@ int main(int argc, char **argv)
 		first = 3;
 	}
 	calls_init();
+	calls_warm_up();
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	for (i = first; i < argc; i++) {
 		int status;
