@@ -48,36 +48,10 @@ pub fn failed() -> bool {
     FAILED.try_with(Cell::get).unwrap_or(false)
 }
 
-/// Forgets this thread's failures.
+/// Forgets this thread's failures (when the outermost export returns: each export has turned
+/// them into its error by then).
 pub fn clear() {
     let _ = FAILED.try_with(|f| f.set(false));
-}
-
-thread_local! {
-    /// Exports in progress on this thread (one calls another's body).
-    static DEPTH: Cell<u32> = const { Cell::new(0) };
-}
-
-/// One export in progress: when the outermost one ends, its thread's failures are forgotten
-/// (each export has turned them into its error by then).
-pub struct Scope(());
-
-impl Scope {
-    pub fn enter() -> Scope {
-        let _ = DEPTH.try_with(|d| d.set(d.get() + 1));
-        Scope(())
-    }
-}
-
-impl Drop for Scope {
-    fn drop(&mut self) {
-        let _ = DEPTH.try_with(|d| {
-            d.set(d.get().saturating_sub(1));
-            if d.get() == 0 {
-                clear();
-            }
-        });
-    }
 }
 
 /// `r`, or [`Error::Memory`] when an allocation of this thread failed meanwhile (`r`, a value
@@ -90,7 +64,7 @@ pub fn check<T>(r: Result<T>) -> Result<T> {
     }
 }
 
-fn mark_failed() {
+pub(crate) fn mark_failed() {
     let _ = FAILED.try_with(|f| f.set(true));
 }
 

@@ -9,9 +9,7 @@
 mod common;
 mod reliability;
 
-use common::{
-    Libc, Outcome, Probe, Program, Scenario, Variant, ALL, GLIBC, GLIBC_SHIM, MUSL, MUSL_SHIM,
-};
+use common::{Libc, Outcome, Scenario, Variant, ALL, GLIBC, GLIBC_SHIM, MUSL, MUSL_SHIM};
 use reliability::c_probe;
 
 /// A 253-byte name: the longest a PTR record may point to.
@@ -340,31 +338,14 @@ fn assert_all_oom(o: &Outcome, phases: usize) {
 /// warm sweep). The C libraries alone run the same sweep, for the figures only.
 #[test]
 fn allocation_failures() {
-    let valgrind = Probe {
-        variant: GLIBC_SHIM,
-        program: Program::Command(reliability::valgrind_binary()),
-        args: [
-            "--tool=memcheck",
-            "--leak-check=full",
-            "--show-leak-kinds=definite,indirect",
-            "--errors-for-leak-kinds=definite,indirect",
-            "--error-exitcode=99",
-            // The program's own malloc & co. stay its own: they call glibc's, which valgrind
-            // replaces as usual.
-            "--soname-synonyms=somalloc=nouserintercepts",
-        ]
-        .iter()
-        .map(|s| s.to_string())
-        .chain([
-            reliability::c_binary(Libc::Glibc, "oom")
-                .to_string_lossy()
-                .into_owned(),
-            "sweep-warm".into(),
-        ])
-        .chain(OOM_CALLS.iter().map(|s| s.to_string()))
-        .collect(),
-        env: Vec::new(),
-    };
+    let oom = reliability::c_binary(Libc::Glibc, "oom");
+    let valgrind = reliability::valgrind_probe(
+        &oom,
+        // The program's own malloc & co. stay its own: they call glibc's, which valgrind
+        // replaces as usual.
+        &["--soname-synonyms=somalloc=nouserintercepts"],
+        &[&["sweep-warm"], OOM_CALLS].concat(),
+    );
     let mut sc = scenario();
     for v in ALL {
         sc = sc.probe(c_probe(v, "oom", &[&["sweep"], OOM_CALLS].concat()));

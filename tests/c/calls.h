@@ -204,6 +204,24 @@ static void take_hostent(struct result *r, const struct hostent *h)
 	}
 }
 
+/* After a non-reentrant hostent call: errno, h_errno, NULL or not, the entry. */
+static void hostent_done(struct result *r, const struct hostent *res)
+{
+	r->err = errno;
+	r->h = h_errno;
+	r->rc = res != NULL;
+	take_hostent(r, res);
+}
+
+/* After an _r call that returned rc: errno, h_errno, the entry. */
+static void hostent_r_done(struct result *r, int rc, const struct hostent *res)
+{
+	r->rc = rc;
+	r->err = errno;
+	r->h = h_errno;
+	take_hostent(r, res);
+}
+
 /* An address argument: family and bytes; 0 when it is not an address. */
 static int parse_addr(const char *s, unsigned char *out)
 {
@@ -255,68 +273,49 @@ static void run_call(char **w, int n, struct result *r)
 		}
 	} else if (!strcmp(k, "ghbn") && a1) {
 		r->kind = K_HOSTENT;
-		res = fn.ghbn(a1);
-		r->err = errno;
-		r->h = h_errno;
-		r->rc = res != NULL;
-		take_hostent(r, res);
+		hostent_done(r, fn.ghbn(a1));
 	} else if (!strcmp(k, "ghbn2") && a1) {
 		r->kind = K_HOSTENT;
-		res = fn.ghbn2(a1, family_of(a2));
-		r->err = errno;
-		r->h = h_errno;
-		r->rc = res != NULL;
-		take_hostent(r, res);
+		hostent_done(r, fn.ghbn2(a1, family_of(a2)));
 	} else if (!strcmp(k, "ghbnr") && a1) {
 		r->kind = K_HOSTENT_R;
 		r->herr_r = -99;
-		r->rc = fn.ghbnr(a1, &he, hostent_buf, sizeof hostent_buf, &res, &r->herr_r);
-		r->err = errno;
-		r->h = h_errno;
-		take_hostent(r, res);
+		af = fn.ghbnr(a1, &he, hostent_buf, sizeof hostent_buf, &res, &r->herr_r);
+		hostent_r_done(r, af, res);
 	} else if (!strcmp(k, "ghbn2r") && a1) {
 		r->kind = K_HOSTENT_R;
 		r->herr_r = -99;
-		r->rc = fn.ghbn2r(a1, family_of(a2), &he, hostent_buf, sizeof hostent_buf, &res,
-				  &r->herr_r);
-		r->err = errno;
-		r->h = h_errno;
-		take_hostent(r, res);
+		af = fn.ghbn2r(a1, family_of(a2), &he, hostent_buf, sizeof hostent_buf, &res,
+			       &r->herr_r);
+		hostent_r_done(r, af, res);
 	} else if (!strcmp(k, "ghba") && (af = parse_addr(a1, addr))) {
 		r->kind = K_HOSTENT;
-		res = fn.ghba(addr, af == AF_INET ? 4 : 16, af);
-		r->err = errno;
-		r->h = h_errno;
-		r->rc = res != NULL;
-		take_hostent(r, res);
+		hostent_done(r, fn.ghba(addr, af == AF_INET ? 4 : 16, af));
 	} else if (!strcmp(k, "ghbar") && (af = parse_addr(a1, addr))) {
 		r->kind = K_HOSTENT_R;
 		r->herr_r = -99;
-		r->rc = fn.ghbar(addr, af == AF_INET ? 4 : 16, af, &he, hostent_buf,
-				 sizeof hostent_buf, &res, &r->herr_r);
-		r->err = errno;
-		r->h = h_errno;
-		take_hostent(r, res);
+		af = fn.ghbar(addr, af == AF_INET ? 4 : 16, af, &he, hostent_buf,
+			      sizeof hostent_buf, &res, &r->herr_r);
+		hostent_r_done(r, af, res);
 	} else if (!strcmp(k, "gni") && (af = parse_addr(a1, addr))) {
-		struct sockaddr_in6 s6;
-		struct sockaddr_in s4;
+		union {
+			struct sockaddr sa;
+			struct sockaddr_in s4;
+			struct sockaddr_in6 s6;
+		} u;
 		int flags = a2 && !strcmp(a2, "namereqd") ? NI_NAMEREQD : 0;
 		r->kind = K_GNI;
+		memset(&u, 0, sizeof u);
+		u.sa.sa_family = af;
 		if (af == AF_INET) {
-			memset(&s4, 0, sizeof s4);
-			s4.sin_family = AF_INET;
-			s4.sin_port = htons(80);
-			memcpy(&s4.sin_addr, addr, 4);
-			r->rc = fn.gni((struct sockaddr *)&s4, sizeof s4, r->name, 256, r->serv,
-				       sizeof r->serv, flags);
+			u.s4.sin_port = htons(80);
+			memcpy(&u.s4.sin_addr, addr, 4);
 		} else {
-			memset(&s6, 0, sizeof s6);
-			s6.sin6_family = AF_INET6;
-			s6.sin6_port = htons(80);
-			memcpy(&s6.sin6_addr, addr, 16);
-			r->rc = fn.gni((struct sockaddr *)&s6, sizeof s6, r->name, 256, r->serv,
-				       sizeof r->serv, flags);
+			u.s6.sin6_port = htons(80);
+			memcpy(&u.s6.sin6_addr, addr, 16);
 		}
+		r->rc = fn.gni(&u.sa, af == AF_INET ? sizeof u.s4 : sizeof u.s6, r->name, 256,
+			       r->serv, sizeof r->serv, flags);
 		r->err = errno;
 	} else if ((!strcmp(k, "resq") || !strcmp(k, "ress")) && a1) {
 		r->kind = K_RES;
@@ -379,10 +378,13 @@ static void call_text(const struct result *r, char *out, size_t len)
 	char a[64];
 	switch (r->kind) {
 	case K_GAI:
+	case K_GNI:
 		if (r->rc)
 			snprintf(out, len, "%s%s%s", eai_name(r->rc),
 				 r->rc == EAI_SYSTEM ? " errno=" : "",
 				 r->rc == EAI_SYSTEM ? errno_name(r->err) : "");
+		else if (r->kind == K_GNI)
+			snprintf(out, len, "OK host=%s serv=%s", r->name, r->serv);
 		else
 			snprintf(out, len, "OK n=%ld first=%s canon=%s", r->count,
 				 first_text(r, a, sizeof a), r->name[0] ? r->name : "-");
@@ -402,14 +404,6 @@ static void call_text(const struct result *r, char *out, size_t len)
 		else
 			snprintf(out, len, "rc=%s herr=%s h_errno=%s", errno_name(r->rc),
 				 herr_name(r->herr_r), herr_name(r->h));
-		break;
-	case K_GNI:
-		if (r->rc)
-			snprintf(out, len, "%s%s%s", eai_name(r->rc),
-				 r->rc == EAI_SYSTEM ? " errno=" : "",
-				 r->rc == EAI_SYSTEM ? errno_name(r->err) : "");
-		else
-			snprintf(out, len, "OK host=%s serv=%s", r->name, r->serv);
 		break;
 	case K_RES:
 		if (r->rc >= 0)

@@ -173,3 +173,28 @@ pub fn valgrind_binary() -> PathBuf {
     }
     panic!("valgrind not found: run `make test` (which installs it) or apt-get install valgrind")
 }
+
+/// `program args...` under valgrind memcheck (LD_PRELOAD of the glibc build reaches the program
+/// through valgrind): full leak check, definite and indirect leaks counted as errors, exit
+/// status 99 on any error; `extra` valgrind options before the program.
+pub fn valgrind_probe(program: &Path, extra: &[&str], args: &[&str]) -> Probe {
+    let flags = [
+        "--tool=memcheck",
+        "--leak-check=full",
+        "--show-leak-kinds=definite,indirect",
+        "--errors-for-leak-kinds=definite,indirect",
+        "--error-exitcode=99",
+    ];
+    Probe {
+        variant: crate::common::GLIBC_SHIM,
+        program: Program::Command(valgrind_binary()),
+        args: flags
+            .iter()
+            .chain(extra)
+            .map(|s| s.to_string())
+            .chain([program.to_string_lossy().into_owned()])
+            .chain(args.iter().map(|s| s.to_string()))
+            .collect(),
+        env: Vec::new(),
+    }
+}
