@@ -220,7 +220,10 @@ pub fn from_reserve(p: *const u8) -> bool {
 pub struct Allocator;
 
 impl Allocator {
-    /// The reserve's answer to a request `malloc` could not serve.
+    /// The reserve's answer to a request `malloc` could not serve (out of line: the
+    /// allocator is inlined into every allocation of the library).
+    #[cold]
+    #[inline(never)]
     fn rescue(&self, layout: Layout) -> *mut u8 {
         mark_failed();
         RESERVE.alloc(layout.size(), layout.align())
@@ -274,7 +277,20 @@ unsafe impl GlobalAlloc for Allocator {
             // Failed, even if a new block can be had below: out of memory all the same.
             mark_failed();
         }
-        // From the reserve, or System could not grow it: a new block, the bytes copied.
+        // SAFETY: the caller's arguments, as for this function.
+        unsafe { self.move_block(p, layout, new_size) }
+    }
+}
+
+impl Allocator {
+    /// `realloc` of a reserve block, or of one System could not grow: a new block, the bytes
+    /// copied, the old one freed.
+    ///
+    /// # Safety
+    /// As for [`GlobalAlloc::realloc`].
+    #[cold]
+    #[inline(never)]
+    unsafe fn move_block(&self, p: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
         // SAFETY: new_size is non-zero and, rounded to the alignment, fits isize (the
         // caller's guarantee for realloc).
         let new_layout = unsafe { Layout::from_size_align_unchecked(new_size, layout.align()) };
