@@ -197,15 +197,9 @@ mod tests {
         assert_eq!(boundary(eai::FAIL, || 0), 0);
     }
 
-    /// The address of a local of the caller.
-    #[inline(never)]
-    fn here() -> usize {
-        let x = 0u8;
-        std::hint::black_box(&x) as *const u8 as usize
-    }
-
     #[test]
     fn boundary_switches_stacks_once() {
+        use stack::tests::here;
         let outside = here();
         let (inside, nested) = boundary((0, 0), || (here(), boundary(0, here)));
         if cfg!(target_arch = "x86_64") {

@@ -199,12 +199,12 @@ unsafe fn switch(data: *mut u8, f: extern "C" fn(*mut u8), _top: *mut u8) {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     /// The address of a local of the caller.
     #[inline(never)]
-    fn here() -> usize {
+    pub(crate) fn here() -> usize {
         let x = 0u8;
         std::hint::black_box(&x) as *const u8 as usize
     }
