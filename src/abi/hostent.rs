@@ -6,6 +6,7 @@
 //! use a per-thread buffer that grows as needed; their result stays valid until the same
 //! thread calls one of them again.
 
+use super::per_thread::PerThread;
 use super::{boundary, c_str, disabled, h_errno_code, herr, set_errno, set_h_errno};
 use crate::lookup::hostent::{
     gethostbyaddr as lookup_addr, gethostbyname as lookup_name1, gethostbyname2 as lookup_name,
@@ -92,10 +93,14 @@ pub(crate) unsafe fn fill(
         let addr_list = p as *mut *mut c_char;
         p = p.add((h.addrs.len() + 1) * ptr_size);
         for (i, a) in h.addrs.iter().enumerate() {
-            let bytes: Vec<u8> = match a {
-                IpAddr::V4(v4) if addr_len == 4 => v4.octets().to_vec(),
-                IpAddr::V6(v6) => v6.octets().to_vec(),
-                IpAddr::V4(v4) => v4.to_ipv6_mapped().octets().to_vec(),
+            let bytes: [u8; 16] = match a {
+                IpAddr::V4(v4) if addr_len == 4 => {
+                    let mut b = [0; 16];
+                    b[..4].copy_from_slice(&v4.octets());
+                    b
+                }
+                IpAddr::V6(v6) => v6.octets(),
+                IpAddr::V4(v4) => v4.to_ipv6_mapped().octets(),
             };
             ptr::copy_nonoverlapping(bytes.as_ptr(), p, addr_len);
             *addr_list.add(i) = p as *mut c_char;
@@ -126,10 +131,12 @@ pub(crate) unsafe fn fill(
 /// `h_errno` for a failed hostent lookup: as for every call ([`h_errno_code`]), except that
 /// glibc's dns module says NO_DATA for an unsupported family.
 fn host_errno(e: Error) -> c_int {
-    if e == Error::BadFamily && Semantics::current() == Semantics::Glibc {
-        herr::NO_DATA
-    } else {
-        h_errno_code(e)
+    let glibc = Semantics::current() == Semantics::Glibc;
+    match e {
+        Error::BadFamily if glibc => herr::NO_DATA,
+        // glibc: NETDB_INTERNAL with errno ENOMEM; musl: NO_RECOVERY (its `default` case).
+        Error::Memory if glibc => herr::NETDB_INTERNAL,
+        _ => h_errno_code(e),
     }
 }
 
@@ -147,6 +154,7 @@ fn r_failure(e: Error, err: *mut c_int) -> c_int {
         Error::TryAgain => libc::EAGAIN,
         Error::BadFamily => libc::EAFNOSUPPORT,
         Error::System(errno) => errno,
+        Error::Memory => libc::ENOMEM,
         // glibc: an answer without an address is TRYAGAIN with NO_RECOVERY, which
         // gethostbyname_r returns as EAGAIN.
         Error::Fail if glibc => libc::EAGAIN,
@@ -186,7 +194,7 @@ unsafe fn finish_r(
     }
     // SAFETY: result is non-NULL and writable (contract).
     unsafe { *result = ptr::null_mut() };
-    match found {
+    match crate::oom::check(found) {
         Err(e) => r_failure(e, err),
         // SAFETY: ret/buf/buflen as given by the caller (contract).
         Ok(h) => match unsafe { fill(&h, ret, buf, buflen) } {
@@ -338,19 +346,30 @@ struct Static {
     buf: Vec<u64>,
 }
 
-thread_local! {
-    /// Boxed on first use: the thread-local block itself stays all zeros and small, so that
-    /// with std's own thread locals it fits the TLS space musl's loader reserves at start-up
-    /// (a larger or initialised block makes it set up the thread pointer a second time in
-    /// every process the library is preloaded into).
-    static STATIC: RefCell<Option<Box<Static>>> = const { RefCell::new(None) };
-}
+/// Boxed on first use, behind a thread-specific key ([`PerThread`]: no TLS block, and no
+/// glibc TLS destructor, whose registration aborts when memory is short).
+static STATIC: PerThread<RefCell<Option<Box<Static>>>> = PerThread::new();
 
 /// Run a lookup and lay it out in this thread's storage; sets `h_errno` on failure.
 fn non_reentrant(found: Result<HostEnt>) -> *mut libc::hostent {
+    let ent = non_reentrant_fill(crate::oom::check(found));
+    if !ent.is_null() && crate::oom::failed() {
+        // The storage grew from the reserve: given back, and the call fails as out of memory.
+        STATIC.clear();
+        set_h_errno(host_errno(Error::Memory));
+        set_errno(libc::ENOMEM);
+        return ptr::null_mut();
+    }
+    ent
+}
+
+fn non_reentrant_fill(found: Result<HostEnt>) -> *mut libc::hostent {
     match found {
         Err(e) => {
             set_h_errno(host_errno(e));
+            if e == Error::Memory {
+                set_errno(libc::ENOMEM);
+            }
             ptr::null_mut()
         }
         Ok(h) => STATIC
