@@ -3,12 +3,33 @@
 
 SHELL        := /bin/bash
 CARGO        ?= cargo
-MUSL_TARGET  := x86_64-unknown-linux-musl
+# The architecture built for, and its Rust target triples (musl, and glibc with the oldest
+# glibc whose symbol versions the glibc build may need: GLIBC_MIN).
+ARCH         ?= $(shell uname -m)
+MUSL_TARGET  := $(ARCH)-unknown-linux-musl
+GNU_TARGET   := $(ARCH)-unknown-linux-gnu
+GLIBC_MIN    := 2.17
+# Debian's multiarch directory: what glibc's loader makes of `$$LIB` on Debian and Ubuntu.
+MULTIARCH    := $(ARCH)-linux-gnu
 MUSL_SO      := target/$(MUSL_TARGET)/release/libdnsshim.so
-GLIBC_SO     := target/release/libdnsshim.so
+# The glibc build as the linker writes it, and where the project keeps it (the same bytes).
+GLIBC_BUILT  := target/$(GNU_TARGET)/release/libdnsshim.so
+GLIBC_SO     := $(if $(filter $(ARCH),$(shell uname -m)),target/release/libdnsshim.so,$(GLIBC_BUILT))
 TESTSRV      := target/release/dnsshim-testsrv
-# The `dnsshim` command, statically linked (own target dir: other RUSTFLAGS than the libraries).
+# The `dnsshim` command, statically linked (own target dir: other RUSTFLAGS than the libraries),
+# carrying both libraries of its architecture.
 CLI          := target/static/$(MUSL_TARGET)/release/dnsshim
+# The glibc build is linked by zig against glibc $(GLIBC_MIN)'s symbol stubs (cargo-zigbuild),
+# so that it loads on every glibc since 2.17. Both come from PyPI into target/tools.
+ZIG_VERSION      := 0.15.2
+ZIGBUILD_VERSION := 0.24.1
+TOOLS        := $(CURDIR)/target/tools/py
+ZIGBUILD     := $(TOOLS)/bin/cargo-zigbuild
+ZIG_STAMP    := $(TOOLS)/.installed-zig-$(ZIG_VERSION)-zigbuild-$(ZIGBUILD_VERSION)
+# cel-python (PyPI): tests/check_examples.py parses the CEL of examples/kubernetes with it.
+CEL_VERSION  := 0.5.0
+CEL_DIR      := $(CURDIR)/target/tools/cel
+CEL_STAMP    := $(CEL_DIR)/.installed-cel-python-$(CEL_VERSION)
 PREFIX       ?= /usr/local
 DESTDIR      ?=
 LIBDIR       ?= $(PREFIX)/lib
@@ -16,26 +37,38 @@ INCLUDEDIR   ?= $(PREFIX)/include
 PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
 SONAME       := libdnsshim.so.0
 VERSION      := $(shell sed -n 's/^version *= *"\(.*\)"/\1/p' Cargo.toml | head -n1)
+# How `make install` lays the libraries out: single (one build, for LIBC, with its header and
+# pkg-config file) or multi (both builds under PREFIX, for the one LD_PRELOAD value
+# 'PREFIX/$$LIB/libdnsshim.so.0': docs/deployment.md).
+LAYOUT       ?= single
 # Which build `make install` installs: musl or glibc (default: the host's C library).
 LIBC         ?= $(shell if ldd --version 2>&1 | grep -qi musl; then echo musl; else echo glibc; fi)
 export CARGO_BUILD_JOBS ?= 2
 
-.PHONY: all deps build musl glibc testsrv cli test demo bench install uninstall lint clean fuzz fuzz-corpus
+.PHONY: all deps deps-build zig build musl glibc testsrv cli test demo bench install install-single install-multi uninstall lint clean fuzz fuzz-corpus
 
 all: build
 
-## deps: install the toolchain pieces a fresh Debian/Ubuntu machine lacks. bind9, unbound and
-## dnsmasq are for the interop tests, which start their own copies inside a namespace: a
-## policy-rc.d (when none exists) keeps the packages from starting system services on install.
-deps:
+## deps-build: what building the libraries and the command needs (musl-gcc, the rustup
+## targets, zig); deps: that and what the tests need besides. bind9, unbound and dnsmasq are
+## for the interop tests, which start their own copies inside a namespace: a policy-rc.d (when
+## none exists) keeps the packages from starting system services on install.
+deps-build: zig
 	@missing=""; \
 	command -v musl-gcc >/dev/null || missing="$$missing musl-tools"; \
-	command -v ip >/dev/null       || missing="$$missing iproute2"; \
-	command -v unshare >/dev/null  || missing="$$missing util-linux"; \
 	command -v gcc >/dev/null      || missing="$$missing gcc"; \
 	command -v readelf >/dev/null  || missing="$$missing binutils"; \
+	$(apt_install)
+	@rustup target list --installed 2>/dev/null | grep -qx $(MUSL_TARGET) || rustup target add $(MUSL_TARGET)
+	@rustup target list --installed 2>/dev/null | grep -qx $(GNU_TARGET) || rustup target add $(GNU_TARGET)
+
+deps: deps-build
+	@missing=""; \
+	command -v ip >/dev/null       || missing="$$missing iproute2"; \
+	command -v unshare >/dev/null  || missing="$$missing util-linux"; \
 	command -v pkg-config >/dev/null || missing="$$missing pkgconf"; \
 	command -v valgrind >/dev/null || missing="$$missing valgrind"; \
+	command -v mawk >/dev/null     || missing="$$missing mawk"; \
 	command -v setpriv >/dev/null  || missing="$$missing util-linux"; \
 	PATH="$$PATH:/usr/sbin:/sbin"; \
 	command -v named >/dev/null    || missing="$$missing bind9"; \
@@ -43,15 +76,35 @@ deps:
 	command -v dnsmasq >/dev/null  || missing="$$missing dnsmasq-base"; \
 	/usr/bin/python3 -c 'import yaml' 2>/dev/null || python3 -c 'import yaml' 2>/dev/null \
 	  || missing="$$missing python3-yaml"; \
-	if [ -n "$$missing" ]; then \
+	$(apt_install)
+	@[ -e "$(CEL_STAMP)" ] || { \
+	  py=/usr/bin/python3; [ -x $$py ] || py=python3; \
+	  echo "installing: cel-python $(CEL_VERSION) (PyPI) into $(CEL_DIR)"; \
+	  rm -rf "$(CEL_DIR)" && \
+	  PIP_BREAK_SYSTEM_PACKAGES=1 $$py -m pip install -q --disable-pip-version-check --no-warn-script-location \
+	    --target "$(CEL_DIR)" cel-python==$(CEL_VERSION) && touch "$(CEL_STAMP)"; }
+
+# apt_install: installs the Debian packages in $$missing (set by the lines before it), if any.
+apt_install = if [ -n "$$missing" ]; then \
 	  echo "installing:$$missing"; \
 	  export DEBIAN_FRONTEND=noninteractive; \
-	  rcd=; [ -e /usr/sbin/policy-rc.d ] || { rcd=1; printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d; chmod 755 /usr/sbin/policy-rc.d; }; \
+	  rcd=; [ -e /usr/sbin/policy-rc.d ] || { rcd=1; printf '\#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d; chmod 755 /usr/sbin/policy-rc.d; }; \
 	  apt-get update -qq && apt-get install -y -qq --no-install-recommends $$missing >/dev/null; rc=$$?; \
 	  [ -z "$$rcd" ] || rm -f /usr/sbin/policy-rc.d; \
 	  [ $$rc = 0 ] || exit $$rc; \
 	fi
-	@rustup target list --installed 2>/dev/null | grep -qx $(MUSL_TARGET) || rustup target add $(MUSL_TARGET)
+
+## zig: ziglang and cargo-zigbuild from PyPI into target/tools (once per version pair).
+zig:
+	@[ -e "$(ZIG_STAMP)" ] || { \
+	  echo "installing: ziglang $(ZIG_VERSION), cargo-zigbuild $(ZIGBUILD_VERSION) (PyPI) into $(TOOLS)"; \
+	  python3 -m pip --version >/dev/null 2>&1 || { \
+	    DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends python3-pip >/dev/null; } ; \
+	  rm -rf "$(TOOLS)" && \
+	  PIP_BREAK_SYSTEM_PACKAGES=1 python3 -m pip install -q --disable-pip-version-check --no-warn-script-location \
+	    --target "$(TOOLS)" ziglang==$(ZIG_VERSION) cargo-zigbuild==$(ZIGBUILD_VERSION) && \
+	  touch "$(ZIG_STAMP)"; }
 
 ## build: both libraries and the test server.
 build: deps musl glibc testsrv
@@ -59,20 +112,27 @@ build: deps musl glibc testsrv
 ## The libraries are built as a cdylib alone (`cargo rustc --crate-type cdylib`): built together
 ## with the rlib, every public function keeps external linkage, so calls go through the GOT
 ## and each adds a relocation for the loader (BENCHMARKS.md: 838 -> 465 relocations).
-musl:
+musl: deps-build
 	$(CARGO) rustc --release --locked --target $(MUSL_TARGET) -p dnsshim --lib --crate-type cdylib
 
-glibc:
-	$(CARGO) rustc --release --locked -p dnsshim --lib --crate-type cdylib
+## glibc: linked by zig against glibc $(GLIBC_MIN)'s stubs (no symbol version newer than
+## GLIBC_$(GLIBC_MIN): tests/layout.rs checks), then kept at $(GLIBC_SO).
+glibc: deps-build
+	PATH="$(TOOLS)/ziglang:$$PATH" $(ZIGBUILD) rustc --release --locked \
+	  --target $(GNU_TARGET).$(GLIBC_MIN) -p dnsshim --lib --crate-type cdylib
+	@mkdir -p $(dir $(GLIBC_SO)); cmp -s $(GLIBC_BUILT) $(GLIBC_SO) || cp $(GLIBC_BUILT) $(GLIBC_SO)
 
 testsrv:
 	$(CARGO) build --release --locked -p dnsshim-testsrv
 
-## cli: the `dnsshim` command, one static musl executable to copy into any container.
+## cli: the `dnsshim` command, one static musl executable to copy into any container, with both
+## libraries inside (build.rs embeds the files DNSSHIM_EMBED_MUSL and DNSSHIM_EMBED_GLIBC name:
+## `dnsshim install`, `dnsshim run`), so the libraries are built first.
 ## .cargo/config.toml turns crt-static off for the musl target (the cdylib needs that);
 ## RUSTFLAGS replaces it here. relocation-model=static: musl-gcc's specs cannot link a
 ## static-pie. (rustc warns that it drops the cdylib crate type for this build: expected.)
-cli: deps
+cli: deps-build musl glibc
+	DNSSHIM_EMBED_MUSL=$(CURDIR)/$(MUSL_SO) DNSSHIM_EMBED_GLIBC=$(CURDIR)/$(GLIBC_BUILT) \
 	RUSTFLAGS="-C target-feature=+crt-static -C relocation-model=static" \
 	$(CARGO) build --release --locked --target $(MUSL_TARGET) -p dnsshim --bin dnsshim \
 	  --target-dir target/static
@@ -95,37 +155,77 @@ demo: build
 
 ## bench: musl, musl+shim, glibc, glibc+shim side by side in one run (latency, throughput,
 ## process start, size, callgrind instructions; benches/run.sh); rewrites BENCHMARKS.md.
-bench: build
+bench: build cli
 	@command -v valgrind >/dev/null || { echo "installing: valgrind"; \
 	  DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends valgrind >/dev/null; }
-	@bash benches/run.sh $(CURDIR)/$(MUSL_SO) $(CURDIR)/$(GLIBC_SO) $(CURDIR)/$(TESTSRV)
+	@bash benches/run.sh $(CURDIR)/$(MUSL_SO) $(CURDIR)/$(GLIBC_SO) $(CURDIR)/$(TESTSRV) $(CURDIR)/$(CLI)
 
-## install: the library for LIBC (musl or glibc), its header and pkg-config file:
+## install: LAYOUT=single (the default): the library for LIBC (musl or glibc), its header and
+## pkg-config file:
 ##   $(LIBDIR)/libdnsshim.so.0 (SONAME libdnsshim.so.0), $(LIBDIR)/libdnsshim.so -> libdnsshim.so.0,
 ##   $(INCLUDEDIR)/dnsshim.h, $(PKGCONFIGDIR)/dnsshim.pc. Builds the library when it is missing.
+## LAYOUT=multi: both builds under PREFIX for the one value LD_PRELOAD='PREFIX/$$LIB/libdnsshim.so.0',
+## the same tree `dnsshim install PREFIX` writes: the musl build in a directory literally named
+## `$$LIB` (musl's loader does not expand it), the glibc build (hard links) in each directory
+## glibc's loader expands `$$LIB` to: lib/$(MULTIARCH), lib64, lib. Plus dnsshim.version.
 install:
+	@case "$(LAYOUT)" in single|multi) ;; *) echo "install: LAYOUT must be single or multi, not '$(LAYOUT)'" >&2; exit 2;; esac
+	@$(MAKE) --no-print-directory install-$(LAYOUT)
+
+install-single:
 	@case "$(LIBC)" in musl|glibc) ;; *) echo "install: LIBC must be musl or glibc, not '$(LIBC)'" >&2; exit 2;; esac
 	@so=$(if $(filter musl,$(LIBC)),$(MUSL_SO),$(GLIBC_SO)); \
 	if [ ! -f "$$so" ]; then $(MAKE) --no-print-directory $(LIBC) || exit 1; fi; \
-	soname=$$(readelf -d "$$so" | sed -n 's/.*(SONAME).*\[\(.*\)\].*/\1/p'); \
-	if [ "$$soname" != $(SONAME) ]; then \
-	  echo "install: $$so has SONAME '$$soname', not $(SONAME): rebuild it (make $(LIBC))" >&2; exit 1; \
-	fi; \
+	$(call check_soname,$$so); \
 	set -e; \
 	install -d "$(DESTDIR)$(LIBDIR)" "$(DESTDIR)$(INCLUDEDIR)" "$(DESTDIR)$(PKGCONFIGDIR)"; \
 	install -m 0755 "$$so" "$(DESTDIR)$(LIBDIR)/$(SONAME)"; \
 	ln -sfn $(SONAME) "$(DESTDIR)$(LIBDIR)/libdnsshim.so"; \
 	install -m 0644 include/dnsshim.h "$(DESTDIR)$(INCLUDEDIR)/dnsshim.h"; \
 	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|g' \
-	    -e 's|@VERSION@|$(VERSION)|g' -e 's|@LIBC@|$(LIBC)|g' dnsshim.pc.in >"$(DESTDIR)$(PKGCONFIGDIR)/dnsshim.pc"; \
+	    -e 's|@VERSION@|$(VERSION)|g' -e 's|@LIBC@|$(LIBC)|g' -e 's|@SONAME@|$(SONAME)|g' \
+	    dnsshim.pc.in >"$(DESTDIR)$(PKGCONFIGDIR)/dnsshim.pc"; \
 	chmod 0644 "$(DESTDIR)$(PKGCONFIGDIR)/dnsshim.pc"; \
 	echo "installed the $(LIBC) build: $(DESTDIR)$(LIBDIR)/$(SONAME), libdnsshim.so, $(DESTDIR)$(INCLUDEDIR)/dnsshim.h, $(DESTDIR)$(PKGCONFIGDIR)/dnsshim.pc"
 
-## uninstall: removes exactly the files `make install` installs (same PREFIX/DESTDIR), nothing else.
+# The directories glibc's loader expands `$$LIB` to, that the multi layout fills with the glibc build.
+GLIBC_LIBDIRS := lib/$(MULTIARCH) lib64 lib
+
+install-multi:
+	@for l in musl glibc; do \
+	  so=$(MUSL_SO); [ $$l = glibc ] && so=$(GLIBC_SO); \
+	  if [ ! -f "$$so" ]; then $(MAKE) --no-print-directory $$l || exit 1; fi; \
+	  $(call check_soname,$$so); \
+	done
+	@set -e; d="$(DESTDIR)$(PREFIX)"; \
+	install -d "$$d/\$$LIB" $(foreach l,$(GLIBC_LIBDIRS),"$$d/$(l)"); \
+	install -m 0755 $(MUSL_SO) "$$d/\$$LIB/$(SONAME)"; \
+	install -m 0755 $(GLIBC_SO) "$$d/lib/$(SONAME)"; \
+	for l in $(filter-out lib,$(GLIBC_LIBDIRS)); do \
+	  ln -f "$$d/lib/$(SONAME)" "$$d/$$l/$(SONAME)" 2>/dev/null || install -m 0755 $(GLIBC_SO) "$$d/$$l/$(SONAME)"; \
+	done; \
+	printf 'dnsshim %s %s\n' $(VERSION) $(ARCH) >"$$d/dnsshim.version"; chmod 0644 "$$d/dnsshim.version"; \
+	echo "installed the musl and glibc builds under $$d"; \
+	echo "LD_PRELOAD='$(PREFIX)/\$$LIB/$(SONAME)'"
+
+# check_soname,FILE: fails unless FILE's SONAME is $(SONAME).
+check_soname = soname=$$(readelf -d "$(1)" | sed -n 's/.*(SONAME).*\[\(.*\)\].*/\1/p'); \
+	if [ "$$soname" != $(SONAME) ]; then \
+	  echo "install: $(1) has SONAME '$$soname', not $(SONAME): rebuild it" >&2; exit 1; \
+	fi
+
+## uninstall: removes exactly the files `make install` installs (same PREFIX/DESTDIR/LAYOUT),
+## nothing else (and, for LAYOUT=multi, the directories it made when they are left empty).
 uninstall:
-	rm -f "$(DESTDIR)$(LIBDIR)/$(SONAME)" "$(DESTDIR)$(LIBDIR)/libdnsshim.so" \
-	      "$(DESTDIR)$(INCLUDEDIR)/dnsshim.h" "$(DESTDIR)$(PKGCONFIGDIR)/dnsshim.pc"
+	@case "$(LAYOUT)" in \
+	single) rm -f "$(DESTDIR)$(LIBDIR)/$(SONAME)" "$(DESTDIR)$(LIBDIR)/libdnsshim.so" \
+	          "$(DESTDIR)$(INCLUDEDIR)/dnsshim.h" "$(DESTDIR)$(PKGCONFIGDIR)/dnsshim.pc" ;; \
+	multi) d="$(DESTDIR)$(PREFIX)"; \
+	  rm -f "$$d/\$$LIB/$(SONAME)" $(foreach l,$(GLIBC_LIBDIRS),"$$d/$(l)/$(SONAME)") "$$d/dnsshim.version"; \
+	  rmdir "$$d/\$$LIB" $(foreach l,$(GLIBC_LIBDIRS),"$$d/$(l)") 2>/dev/null || true ;; \
+	*) echo "uninstall: LAYOUT must be single or multi, not '$(LAYOUT)'" >&2; exit 2 ;; \
+	esac
 
 ## fuzz: libFuzzer on every target of fuzz/ for FUZZ_SECONDS (default 60) each, on a working
 ## copy of the committed corpus (fuzz/target/work); crashes land in fuzz/artifacts/TARGET/.

@@ -6,7 +6,21 @@
 # rotates from round to round, so drift on a shared machine hits them all alike.
 set -euo pipefail
 R=$W/raw
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/lib.sh"
 fail() { echo "bench: $*" >&2; exit 1; }
+# miss KEY REASON: a measurement that could not be made. The report shows it as a missing
+# figure with the reason ($R/missing, one "KEY<TAB>REASON" line each); the run goes on.
+miss() {
+  printf '%s\t%s\n' "$1" "$2" >>"$R/missing"
+  echo "bench: $1 not measured: $2" >&2
+}
+# why_failed STATUS ERRFILE: a one-line reason from an exit status and the stderr kept.
+why_failed() {
+  local last
+  last=$(grep -v '^[[:space:]]*$' "$2" 2>/dev/null | tail -n 1 | cut -c1-160 || true)
+  echo "exit status $1${last:+: $last}"
+}
 
 # --- namespace set-up ---------------------------------------------------------------------
 mount --make-rprivate /
@@ -43,13 +57,30 @@ SRV_PID=$!
 named -g -n 2 -c "$ND/named.conf" >"$W/named.log" 2>&1 &
 NAMED_PID=$!
 trap 'kill $SRV_PID $NAMED_PID 2>/dev/null; wait 2>/dev/null' EXIT
+srv_up=0 named_up=0
 for _ in $(seq 1000); do
-  [ -s "$W/srv.ready" ] && grep -q 'running$' "$W/named.log" && break
-  kill -0 $SRV_PID 2>/dev/null || { cat "$W/srv.log" >&2; fail 'test server exited'; }
-  kill -0 $NAMED_PID 2>/dev/null || { cat "$W/named.log" >&2; fail 'named exited'; }
+  [ -s "$W/srv.ready" ] && srv_up=1
+  grep -q 'running$' "$W/named.log" && named_up=1
+  [ $srv_up = 1 ] && [ $named_up = 1 ] && break
+  kill -0 $SRV_PID 2>/dev/null || [ $srv_up = 1 ] || break
+  kill -0 $NAMED_PID 2>/dev/null || [ $named_up = 1 ] || break
   sleep 0.01
 done
-grep -q 'running$' "$W/named.log" || { cat "$W/named.log" >&2; fail 'named not ready after 10 s'; }
+# A server that did not come up costs its figures, not the run: every measurement against it
+# is reported missing, with this reason.
+SRV_DOWN="" NAMED_DOWN=""
+if [ $srv_up = 0 ]; then
+  cat "$W/srv.log" >&2
+  SRV_DOWN="the test server did not start ($(tail -n 1 "$W/srv.log" 2>/dev/null | cut -c1-120))"
+fi
+if [ $named_up = 0 ]; then
+  cat "$W/named.log" >&2
+  NAMED_DOWN="named did not start ($(grep -v '^$' "$W/named.log" 2>/dev/null | tail -n 1 | cut -c1-120))"
+fi
+# down PID: the reason the server with that PID cannot be measured against, or nothing.
+down() {
+  if [ "$1" = "$SRV_PID" ]; then echo "$SRV_DOWN"; elif [ "$1" = "$NAMED_PID" ]; then echo "$NAMED_DOWN"; fi
+}
 
 # --- contenders ---------------------------------------------------------------------------
 CONTENDERS=(musl musl+shim glibc glibc+shim)
@@ -78,9 +109,11 @@ rotated() {
   for ((i = 0; i < n; i++)); do echo "${CONTENDERS[(($1 + i) % n)]}"; done
 }
 resolv() { printf '%b' "$1" >"$W/resolv.conf"; }
-server_cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
-# server_cpu_ns PID: CPU time of all the threads of PID, in ns (schedstat: nanosecond counts).
-server_cpu_ns() { cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{s += $1} END {print s + 0}'; }
+# server_cpu_ticks PID: user + system CPU time of PID in clock ticks.
+server_cpu_ticks() { awk '{printf "%.0f\n", $14 + $15}' "/proc/$1/stat"; }
+# server_cpu_ns PID: CPU time of all the threads of PID, in ns (schedstat: nanosecond counts;
+# a busy server passes 2^31 ns within seconds).
+server_cpu_ns() { cat /proc/"$1"/task/*/schedstat 2>/dev/null | sum_col 1; }
 
 declare -A NAME=([small]=small.bench.test [large]=large.bench.test
   [hosts]=files.bench.test [numeric]=10.3.0.1)
@@ -91,14 +124,28 @@ declare -A NAME=([small]=small.bench.test [large]=large.bench.test
 # the whole run ($f.srv: "ns calls", warm-up calls included; PID 0: no server).
 lat_phase() {
   local server=$1 pid=$2; shift 2
-  local r c k before
+  local r c k before after rc
+  local gone; gone=$(down "$pid")
   for ((r = 0; r < ROUNDS; r++)); do
     for k in "$@"; do
       for c in $(rotated $r); do
         local f="$R/lat.$server.$k.$c" cpu="$R/cpu.$server.$k.$c"
+        # A contender that failed once is not run again: its figure is missing, with why.
+        [ -e "$f.failed" ] && continue
+        if [ -n "$gone" ]; then miss "lat.$server.$k.$c" "$gone"; touch "$f.failed"; continue; fi
         [ "$pid" = 0 ] || before=$(server_cpu_ns "$pid")
-        run "$c" lat "${NAME[$k]}" 5 "$BATCH" >"$f.batch" 2>>"$cpu.client"
-        [ "$pid" = 0 ] || echo "$(($(server_cpu_ns "$pid") - before)) $((BATCH + 5))" >>"$cpu.server"
+        rc=0
+        run "$c" lat "${NAME[$k]}" 5 "$BATCH" >"$f.batch" 2>"$W/err" || rc=$?
+        if [ $rc != 0 ]; then
+          miss "lat.$server.$k.$c" "$(why_failed $rc "$W/err")"
+          touch "$f.failed"; rm -f "$f" "$f.result" "$f.batch" "$cpu.client" "$cpu.server"
+          continue
+        fi
+        grep -v '^[[:space:]]*$' "$W/err" >>"$cpu.client" || true
+        if [ "$pid" != 0 ]; then
+          after=$(server_cpu_ns "$pid")
+          echo "$(sub_int "$after" "$before") $((BATCH + 5))" >>"$cpu.server"
+        fi
         [ $r = 0 ] && head -n 1 "$f.batch" | cut -d' ' -f2 >"$f.result"
         tail -n +2 "$f.batch" >>"$f"
         rm -f "$f.batch"
@@ -120,16 +167,26 @@ lat_phase bind-edns0 $NAMED_PID small large
 # --- throughput -----------------------------------------------------------------------------
 echo "bench: throughput" >&2
 tput_phase() {
-  local server=$1 pid=$2 r k t c
+  local server=$1 pid=$2 r k t c rc
+  local gone; gone=$(down "$pid")
   for ((r = 0; r < TPUT_ROUNDS; r++)); do
     for k in small large; do
       for t in 1 2 8 32; do
         for c in $(rotated $r); do
           local f="$R/tput.$server.$k.$t.$c" before after
+          [ -e "$f.failed" ] && continue
+          if [ -n "$gone" ]; then miss "tput.$server.$k.$t.$c" "$gone"; touch "$f.failed"; continue; fi
           before=$(server_cpu_ticks "$pid")
-          run "$c" tput "${NAME[$k]}" "$t" "$TPUT_MS" >>"$f"
+          rc=0
+          run "$c" tput "${NAME[$k]}" "$t" "$TPUT_MS" >"$W/out" 2>"$W/err" || rc=$?
+          if [ $rc != 0 ]; then
+            miss "tput.$server.$k.$t.$c" "$(why_failed $rc "$W/err")"
+            touch "$f.failed"; rm -f "$f" "$f.srvcpu"
+            continue
+          fi
+          cat "$W/out" >>"$f"
           after=$(server_cpu_ticks "$pid")
-          echo $((after - before)) >>"$f.srvcpu"
+          sub_int "$after" "$before" >>"$f.srvcpu"
         done
       done
     done
@@ -153,7 +210,18 @@ for ((r = 0; r < SPAWN_ROUNDS; r++)); do
       rust) env_=(LD_PRELOAD="$W/rust-floor-musl.so") ;;
       shim) env_=(LD_PRELOAD="$MUSL_SO") ;;
     esac
-    "$W/bench-glibc" spawn "$SPAWN_BATCH" "$W/trivial-musl" "${env_[@]}" >>"$R/spawn.$v"
+    [ -e "$R/spawn.$v.failed" ] && continue
+    if [ "${env_[0]:-}" ] && [ ! -f "${env_[0]#LD_PRELOAD=}" ]; then
+      miss "spawn.$v" "${env_[0]#LD_PRELOAD=} was not built"; touch "$R/spawn.$v.failed"; continue
+    fi
+    rc=0
+    "$W/bench-glibc" spawn "$SPAWN_BATCH" "$W/trivial-musl" "${env_[@]}" >"$W/out" 2>"$W/err" || rc=$?
+    if [ $rc != 0 ]; then
+      miss "spawn.$v" "$(why_failed $rc "$W/err")"
+      touch "$R/spawn.$v.failed"; rm -f "$R/spawn.$v"
+      continue
+    fi
+    cat "$W/out" >>"$R/spawn.$v"
   done
 done
 
@@ -172,12 +240,21 @@ for k in small large hosts numeric; do
       glibc) cmd=("$W/bench-glibc") ;;
       glibc+shim) cmd=(/lib64/ld-linux-x86-64.so.2 --preload "$GLIBC_SO" "$W/bench-glibc") ;;
     esac
+    ok=1
     for n in 1 $((CG_N + 1)); do
+      rc=0
       "${clean_env[@]}" valgrind --tool=callgrind --callgrind-out-file="$W/cg.out" \
-        "${cmd[@]}" loop "${NAME[$k]}" $n >"$W/cg.stdout" 2>"$W/cg.log" \
-        || { cat "$W/cg.log" >&2; fail "callgrind $c $k failed"; }
-      awk '/^totals:/ {print $2}' "$W/cg.out" >"$R/cg.$k.$c.$n"
+        "${cmd[@]}" loop "${NAME[$k]}" $n >"$W/cg.stdout" 2>"$W/cg.log" || rc=$?
+      total=$(awk '/^totals:/ {print $2}' "$W/cg.out" 2>/dev/null || true)
+      if [ $rc != 0 ] || ! num "$total"; then
+        cat "$W/cg.log" >&2
+        miss "cg.$k.$c" "callgrind: $(why_failed $rc "$W/cg.log")"
+        ok=0; break
+      fi
+      echo "$total" >"$R/cg.$k.$c.$n"
     done
-    echo $(( ($(cat "$R/cg.$k.$c.$((CG_N + 1))") - $(cat "$R/cg.$k.$c.1")) / CG_N )) >"$R/cg.$k.$c"
+    rm -f "$W/cg.out"
+    [ $ok = 1 ] || continue
+    div_int "$(sub_int "$(cat "$R/cg.$k.$c.$((CG_N + 1))")" "$(cat "$R/cg.$k.$c.1")")" $CG_N >"$R/cg.$k.$c"
   done
 done

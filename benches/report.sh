@@ -4,12 +4,22 @@
 set -euo pipefail
 R=$W/raw
 C=(musl musl+shim glibc glibc+shim)
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/lib.sh"
 
-# stats FILE: "n median p99 mean min max" of the numbers in FILE.
-stats() { "$W/bench-glibc" stats <"$1"; }
+# stats FILE: "n median p99 mean min max" of the numbers in FILE; nothing when FILE has none.
+stats() { [ -s "$1" ] && "$W/bench-glibc" stats <"$1" | awk '$1 > 0' || true; }
 field() { echo "$1" | awk -v i="$2" '{print $i}'; }
-us() { awk -v x="$1" 'BEGIN {printf (x < 100000 ? "%.1f" : "%.0f"), x / 1000}'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN {if (b > 0) printf "%.2f", a / b; else print "-"}'; }
+# val FILE: the figure in FILE, nothing when it was not measured.
+val() { cat "$1" 2>/dev/null || true; }
+# why KEY: why the figure KEY (a raw file name, e.g. lat.bind.small.musl) is missing.
+why() {
+  local r
+  r=$(awk -F '\t' -v k="$1" '$1 == k {print $2; exit}' "$R/missing" 2>/dev/null || true)
+  echo "${r:-not measured}"
+}
+# fig VALUE KEY: VALUE, or "— (why)" when it is missing.
+fig() { if [ -n "$1" ] && [ "$1" != "-" ]; then echo "$1"; else echo "— ($(why "$2"))"; fi; }
 # server_label SERVER: how the tables name a server configuration of measure.sh.
 server_label() {
   case $1 in
@@ -17,33 +27,41 @@ server_label() {
     bind) echo "BIND" ;; bind-edns0) echo "BIND, edns0" ;;
   esac
 }
-# le A B: "met" when A <= B (floating point), else "MISSED".
-le() { awk -v a="$1" -v b="$2" 'BEGIN {print (a <= b ? "met" : "**missed**")}'; }
-median() { sort -n | awk '{v[NR] = $1} END {if (NR) print v[int((NR + 1) / 2)]; else print 0}'; }
 
 declare -A MED P99 N RES
 for f in "$R"/lat.*; do
   case $f in *.result) continue ;; esac
   key=${f#"$R/lat."}
+  case $f in *.failed) continue ;; esac
   s=$(stats "$f")
+  [ -n "$s" ] || continue
   N[$key]=$(field "$s" 1); MED[$key]=$(field "$s" 2); P99[$key]=$(field "$s" 3)
-  RES[$key]=$(cat "$f.result")
+  RES[$key]=$(val "$f.result")
 done
 
 cell() { # cell KEY: "median / p99" in µs, with the result when it is not the full answer
   local k=$1 want=$2
+  [ -n "${MED[$k]:-}" ] || { echo "— ($(why "lat.$k"))"; return; }
   local r=${RES[$k]:-?}
   local s
-  s="$(us "${MED[$k]}") / $(us "${P99[$k]}")"
+  s="$(us "${MED[$k]:-}") / $(us "${P99[$k]:-}")"
   [ "$r" = "$want" ] || s="$s ($r)"
   echo "$s"
 }
 
-# Throughput: per-round rate = ok / elapsed; the median of the rounds.
-rate() { awk '{ if ($3 > 0) print $1 * 1e9 / $3 }' "$R/tput.$1" | median; }
-errs() { awk '{s += $2} END {print s + 0}' "$R/tput.$1"; }
-cpu_per_call() { awk '{ok += $1; cpu += $4} END {if (ok) printf "%.1f", cpu / ok; else print "-"}' "$R/tput.$1"; }
+# Throughput: per-round rate = ok / elapsed; the median of the rounds. Each helper prints
+# nothing ("-" for the per-call ones) when the configuration was not measured.
+rate() {
+  [ -s "$R/tput.$1" ] || return 0
+  awk '{ if ($3 > 0) printf "%.3f\n", $1 * 1e9 / $3 }' "$R/tput.$1" | median
+}
+errs() { [ -s "$R/tput.$1" ] && sum_col 2 <"$R/tput.$1" || true; }
+cpu_per_call() {
+  [ -s "$R/tput.$1" ] || { echo "-"; return; }
+  awk '{ok += $1; cpu += $4} END {if (ok) printf "%.1f", cpu / ok; else print "-"}' "$R/tput.$1"
+}
 srv_per_call() { # server CPU µs per lookup over all rounds of one configuration
+  [ -s "$R/tput.$1" ] && [ -s "$R/tput.$1.srvcpu" ] && [ -s "$R/clk_tck" ] || { echo "-"; return; }
   local tck; tck=$(cat "$R/clk_tck")
   paste "$R/tput.$1" "$R/tput.$1.srvcpu" |
     awk -v t="$tck" '{ok += $1; ticks += $5} END {if (ok) printf "%.1f", ticks * 1e6 / t / ok; else print "-"}'
@@ -80,24 +98,27 @@ echo "## Targets"
 echo
 echo "| target | measured | limit | status |"
 echo "|---|---|---|---|"
+# t_lat LABEL A B LIMIT: the target "median of latency key A ÷ median of B ≤ LIMIT"; a key that
+# was not measured makes the figure missing, with the reason.
+t_lat() {
+  local m k
+  m=$(ratio "${MED[$2]:-}" "${MED[$3]:-}")
+  for k in "$3" "$2"; do [ -n "${MED[$k]:-}" ] || m="— ($(why "lat.$k"))"; done
+  t_row "$1" "$m" "≤ $4" "$(le "$(ratio "${MED[$2]:-}" "${MED[$3]:-}")" "$4")"
+}
 for srv in testsrv bind; do
   label=$(server_label $srv)
-  a=${MED[$srv.small.musl+shim]}; b=${MED[$srv.small.musl]}
-  t_row "small name ($label): musl+shim ÷ musl" "$(ratio "$a" "$b")" "≤ 1.00" "$(le "$(ratio "$a" "$b")" 1.0)"
-  a=${MED[$srv.small.glibc+shim]}; b=${MED[$srv.small.glibc]}
-  t_row "small name ($label): glibc+shim ÷ glibc" "$(ratio "$a" "$b")" "≤ 1.00" "$(le "$(ratio "$a" "$b")" 1.0)"
+  t_lat "small name ($label): musl+shim ÷ musl" "$srv.small.musl+shim" "$srv.small.musl" 1.00
+  t_lat "small name ($label): glibc+shim ÷ glibc" "$srv.small.glibc+shim" "$srv.small.glibc" 1.00
   for c in musl+shim glibc+shim; do
-    a=${MED[$srv.large.$c]}; b=${MED[$srv.large.glibc]}
-    t_row "large name ($label): $c ÷ glibc" "$(ratio "$a" "$b")" "≤ 1.00" "$(le "$(ratio "$a" "$b")" 1.0)"
+    t_lat "large name ($label): $c ÷ glibc" "$srv.large.$c" "$srv.large.glibc" 1.00
   done
   for c in musl+shim glibc+shim; do
-    a=${MED[$srv-edns0.large.$c]}; b=${MED[$srv-edns0.small.$c]}
-    t_row "large name, edns0 ($label): $c large ÷ small" "$(ratio "$a" "$b")" "≤ 1.20" "$(le "$(ratio "$a" "$b")" 1.2)"
+    t_lat "large name, edns0 ($label): $c large ÷ small" "$srv-edns0.large.$c" "$srv-edns0.small.$c" 1.20
   done
 done
 for k in hosts numeric; do
-  a=${MED[local.$k.musl+shim]}; b=${MED[local.$k.musl]}
-  t_row "$k name: musl+shim ÷ musl" "$(ratio "$a" "$b")" "≤ 1.00" "$(le "$(ratio "$a" "$b")" 1.0)"
+  t_lat "$k name: musl+shim ÷ musl" "local.$k.musl+shim" "local.$k.musl" 1.00
 done
 for srv in testsrv bind; do
   label=$(server_label $srv)
@@ -108,18 +129,25 @@ for srv in testsrv bind; do
       o1=$(rate "$srv.$k.1.$own"); o2=$(rate "$srv.$k.2.$own")
       ref="$own alone: $(ratio "$o2" "$o1")"
       [ "$(errs "$srv.$k.1.$own")" = 0 ] || ref="$own alone fails"
-      t_row "throughput, $k name ($label), $c: 2 threads ÷ 1" "$(ratio "$r2" "$r1") ($ref)" "≥ 1.70" "$(le 1.7 "$(ratio "$r2" "$r1")")"
+      m="$(ratio "$r2" "$r1") ($ref)"
+      [ -n "$r1" ] || m="— ($(why "tput.$srv.$k.1.$c"))"
+      [ -n "$r2" ] || m="— ($(why "tput.$srv.$k.2.$c"))"
+      t_row "throughput, $k name ($label), $c: 2 threads ÷ 1" "$m" "≥ 1.70" "$(le 1.7 "$(ratio "$r2" "$r1")")"
     done
   done
 done
 sp_none=$(field "$(stats "$R/spawn.none")" 2)
 sp_empty=$(field "$(stats "$R/spawn.empty")" 2)
 sp_shim=$(field "$(stats "$R/spawn.shim")" 2)
-d_empty=$((sp_empty - sp_none)); d_shim=$((sp_shim - sp_none))
-d_rust=$(($(field "$(stats "$R/spawn.rust")" 2) - sp_none))
-t_row "process start: cost added by the shim ÷ by an empty .so" "$(us $d_shim) µs ÷ $(us $d_empty) µs = $(ratio $d_shim $d_empty) (minimal Rust cdylib: $(ratio $d_rust $d_empty))" "≤ 1.25" "$(le "$(ratio $d_shim $d_empty)" 1.25)"
-sz=$(cat "$R/size.musl")
-t_row "size: musl .so, stripped" "$(awk -v s="$sz" 'BEGIN {printf "%d bytes (%.2f MiB)", s, s / 1048576}')" "≤ 1 MiB" "$(le "$sz" 1048576)"
+d_empty=$(sub_int "$sp_empty" "$sp_none"); d_shim=$(sub_int "$sp_shim" "$sp_none")
+d_rust=$(sub_int "$(field "$(stats "$R/spawn.rust")" 2)" "$sp_none")
+m="$(us "$d_shim") µs ÷ $(us "$d_empty") µs = $(ratio "$d_shim" "$d_empty") (minimal Rust cdylib: $(ratio "$d_rust" "$d_empty"))"
+for v in none empty shim; do [ -s "$R/spawn.$v" ] || m="— ($(why "spawn.$v"))"; done
+t_row "process start: cost added by the shim ÷ by an empty .so" "$m" "≤ 1.25" "$(le "$(ratio "$d_shim" "$d_empty")" 1.25)"
+sz=$(val "$R/size.musl")
+m="— ($(why size.musl))"
+num "$sz" && m=$(awk -v s="$sz" 'BEGIN {printf "%d bytes (%.2f MiB)", s, s / 1048576}')
+t_row "size: musl .so, stripped" "$m" "≤ 1 MiB" "$(le "$sz" 1048576)"
 echo
 
 # --- latency -----------------------------------------------------------------------------
@@ -137,8 +165,8 @@ lat_row() {
   printf '| %s | %s | %s | %s | %s | %s | %s | %s |\n' "$label" "$k" \
     "$(cell "$srv.$k.musl" "$want")" "$(cell "$srv.$k.musl+shim" "$want")" \
     "$(cell "$srv.$k.glibc" "$want")" "$(cell "$srv.$k.glibc+shim" "$want")" \
-    "$(ratio "${MED[$srv.$k.musl+shim]}" "${MED[$srv.$k.musl]}")" \
-    "$(ratio "${MED[$srv.$k.glibc+shim]}" "${MED[$srv.$k.glibc]}")"
+    "$(ratio "${MED[$srv.$k.musl+shim]:-}" "${MED[$srv.$k.musl]:-}")" \
+    "$(ratio "${MED[$srv.$k.glibc+shim]:-}" "${MED[$srv.$k.glibc]:-}")"
 }
 lat_row testsrv small "$(server_label testsrv)" 2
 lat_row testsrv large "$(server_label testsrv)" 60
@@ -192,9 +220,14 @@ for srv in testsrv bind; do
     for t in 1 2 8 32; do
       row="| $label | $k | $t"
       for c in "${C[@]}"; do
-        v=$(rate "$srv.$k.$t.$c" | awk '{printf "%.0f", $1}')
-        e=$(errs "$srv.$k.$t.$c")
-        [ "$e" = 0 ] || v="$v ($e failed)"
+        v=$(rate "$srv.$k.$t.$c")
+        if [ -z "$v" ]; then
+          v="— ($(why "tput.$srv.$k.$t.$c"))"
+        else
+          v=$(awk -v x="$v" 'BEGIN {printf "%.0f", x}')
+          e=$(errs "$srv.$k.$t.$c")
+          [ "$e" = 0 ] || v="$v ($e failed)"
+        fi
         row="$row | $v"
       done
       echo "$row |"
@@ -226,7 +259,7 @@ cat <<EOF
 ## Process start
 
 A trivial musl program (\`int main(void) { return 0; }\`, built with \`musl-gcc\`) spawned and
-reaped $(field "$(stats "$R/spawn.none")" 1) times per variant (\`posix_spawn\` + \`waitpid\`), interleaved.
+reaped $(fig "$(field "$(stats "$R/spawn.none")" 1)" spawn.none) times per variant (\`posix_spawn\` + \`waitpid\`), interleaved.
 
 | LD_PRELOAD | median µs | p99 µs | added to a spawn, µs |
 |---|---|---|---|
@@ -235,12 +268,16 @@ for v in none empty rust shim; do
   s=$(stats "$R/spawn.$v")
   case $v in
     none) label="(none)" ;;
-    empty) label="empty \`musl-gcc -shared\` object ($(cat "$R/size.empty") bytes stripped)" ;;
-    rust) label="minimal Rust cdylib: std, static unwinder, one \`catch_unwind\` export ($(cat "$R/size.rust") bytes stripped, $(cat "$R/relocs.rust") relocations)" ;;
+    empty) label="empty \`musl-gcc -shared\` object ($(val "$R/size.empty") bytes stripped)" ;;
+    rust) label="minimal Rust cdylib: std, static unwinder, one \`catch_unwind\` export ($(val "$R/size.rust") bytes stripped, $(val "$R/relocs.rust") relocations)" ;;
     shim) label="libdnsshim.so (musl build)" ;;
   esac
+  if [ -z "$s" ]; then
+    printf '| %s | — (%s) | | |\n' "$label" "$(why "spawn.$v")"
+    continue
+  fi
   printf '| %s | %s | %s | %s |\n' "$label" "$(us "$(field "$s" 2)")" "$(us "$(field "$s" 3)")" \
-    "$(us $(($(field "$s" 2) - sp_none)))"
+    "$(us "$(sub_int "$(field "$s" 2)" "$sp_none")")"
 done
 echo
 
@@ -252,10 +289,13 @@ cat <<EOF
 |---|---|---|---|
 EOF
 for b in musl glibc; do
-  printf '| %s | %s | %s (%s) | %s |\n' "$b" "$(cat "$R/size.$b")" "$(cat "$R/relocs.$b")" \
-    "$(cat "$R/relocs-relative.$b")" "$(cat "$R/exports.$b")"
+  printf '| %s | %s | %s (%s) | %s |\n' "$b" "$(fig "$(val "$R/size.$b")" "size.$b")" "$(val "$R/relocs.$b")" \
+    "$(val "$R/relocs-relative.$b")" "$(val "$R/exports.$b")"
 done
-echo "| empty musl .so (floor) | $(cat "$R/size.empty") | $(cat "$R/relocs.empty") | - |"
+if [ -f "$R/size.cli" ]; then
+  echo "| \`dnsshim\` command (static, both builds inside) | $(val "$R/size.cli") | - | - |"
+fi
+echo "| empty musl .so (floor) | $(fig "$(val "$R/size.empty")" size.empty) | $(val "$R/relocs.empty") | - |"
 echo
 
 # --- instructions ------------------------------------------------------------------------
@@ -270,7 +310,8 @@ the test server, no edns0). Deterministic, unlike time on a shared machine.
 |---|---|---|---|---|---|
 EOF
 for k in small large hosts numeric; do
-  printf '| %s | %s | %s | %s | %s | %s |\n' "$k" "$(cat "$R/cg.$k.musl")" "$(cat "$R/cg.$k.musl+shim")" \
-    "$(cat "$R/cg.$k.glibc")" "$(cat "$R/cg.$k.glibc+shim")" \
-    "$(ratio "$(cat "$R/cg.$k.musl+shim")" "$(cat "$R/cg.$k.musl")")"
+  printf '| %s | %s | %s | %s | %s | %s |\n' "$k" \
+    "$(fig "$(val "$R/cg.$k.musl")" "cg.$k.musl")" "$(fig "$(val "$R/cg.$k.musl+shim")" "cg.$k.musl+shim")" \
+    "$(fig "$(val "$R/cg.$k.glibc")" "cg.$k.glibc")" "$(fig "$(val "$R/cg.$k.glibc+shim")" "cg.$k.glibc+shim")" \
+    "$(ratio "$(val "$R/cg.$k.musl+shim")" "$(val "$R/cg.$k.musl")")"
 done

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # make bench: musl, musl + shim, glibc and glibc + shim measured side by side in one run.
 #
-#   bash benches/run.sh MUSL_SO GLIBC_SO TESTSRV
+#   bash benches/run.sh MUSL_SO GLIBC_SO TESTSRV [CLI]
+#
+# CLI (the static `dnsshim` command, both libraries inside) only adds its size to the size table.
 #
 # Everything runs in a private network + mount namespace (as `make test` and `make demo` do):
 # loopback only, /etc/resolv.conf, /etc/hosts and /etc/nsswitch.conf bind-mounted, the
@@ -18,6 +20,7 @@ set -euo pipefail
 musl_so=$(realpath "${1:?usage: run.sh MUSL_SO GLIBC_SO TESTSRV}")
 glibc_so=$(realpath "${2:?usage: run.sh MUSL_SO GLIBC_SO TESTSRV}")
 srv=$(realpath "${3:?usage: run.sh MUSL_SO GLIBC_SO TESTSRV}")
+cli=${4:+$(realpath "$4")}
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
 out_md=${BENCH_OUT:-$root/BENCHMARKS.md}
@@ -62,9 +65,15 @@ pub extern "C" fn dnsshim_bench_floor(x: i32) -> i32 {
     .unwrap_or(-1)
 }
 RUST
-rustc --edition 2021 --crate-type cdylib --target x86_64-unknown-linux-musl -C opt-level=2 \
+mkdir -p "$W/raw"
+# miss KEY REASON: as in measure.sh, a figure the report shows as missing, with the reason.
+miss() { printf '%s\t%s\n' "$1" "$2" >>"$W/raw/missing"; echo "bench: $1 not measured: $2" >&2; }
+if ! rustc --edition 2021 --crate-type cdylib --target x86_64-unknown-linux-musl -C opt-level=2 \
   -C lto -C codegen-units=1 -C panic=unwind -C target-feature=-crt-static -C linker=musl-gcc \
-  -L "$W/rust-floor" -o "$W/rust-floor-musl.so" "$W/rust-floor/lib.rs"
+  -L "$W/rust-floor" -o "$W/rust-floor-musl.so" "$W/rust-floor/lib.rs" 2>"$W/rust-floor.log"; then
+  cat "$W/rust-floor.log" >&2
+  miss size.rust "the minimal Rust cdylib did not build"
+fi
 
 # --- data -------------------------------------------------------------------------------
 # small: one A and one AAAA (one UDP exchange each); large: 60 A records, 994 bytes: over
@@ -86,7 +95,6 @@ EOF
 printf '127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n10.2.0.1\tfiles.bench.test\n' >"$W/hosts"
 printf 'hosts: files dns\n' >"$W/nsswitch.conf"
 printf 'nameserver 127.0.0.1\n' >"$W/resolv.conf"
-mkdir -p "$W/raw"
 
 # --- measure (inside the namespace) --------------------------------------------------------
 if [ "$(id -u)" = 0 ]; then ns=(unshare --net --mount); else ns=(unshare --user --map-root-user --net --mount); fi
@@ -94,7 +102,8 @@ echo "bench: measuring (about 4 minutes)..." >&2
 "${ns[@]}" env W="$W" MUSL_SO="$musl_so" GLIBC_SO="$glibc_so" SRV="$srv" PATH="$PATH" \
   ROUNDS="${BENCH_ROUNDS:-8}" BATCH="${BENCH_BATCH:-250}" TPUT_MS="${BENCH_TPUT_MS:-300}" \
   TPUT_ROUNDS="${BENCH_TPUT_ROUNDS:-5}" SPAWN_ROUNDS="${BENCH_SPAWN_ROUNDS:-20}" \
-  SPAWN_BATCH="${BENCH_SPAWN_BATCH:-100}" bash "$here/measure.sh"
+  SPAWN_BATCH="${BENCH_SPAWN_BATCH:-100}" bash "$here/measure.sh" ||
+  echo "bench: the measurements stopped early (exit status $?); the report shows what was measured" >&2
 
 # --- static figures ---------------------------------------------------------------------
 for b in musl glibc; do
@@ -105,12 +114,18 @@ for b in musl glibc; do
   readelf -rW "$so" | grep -c ' R_X86_64_RELATIVE' >"$W/raw/relocs-relative.$b" || true
   nm -D --defined-only "$so" | grep -c ' [TtWDdBbVvi] ' >"$W/raw/exports.$b" || true
 done
+if [ -n "$cli" ]; then
+  strip --strip-all -o "$W/stripped-cli" "$cli"
+  stat -c %s "$W/stripped-cli" >"$W/raw/size.cli"
+fi
 strip --strip-all -o "$W/stripped-empty.so" "$W/empty-musl.so"
 stat -c %s "$W/stripped-empty.so" >"$W/raw/size.empty"
 readelf -rW "$W/empty-musl.so" | grep -c ' R_X86_64_' >"$W/raw/relocs.empty" || true
-strip --strip-all -o "$W/stripped-rust.so" "$W/rust-floor-musl.so"
-stat -c %s "$W/stripped-rust.so" >"$W/raw/size.rust"
-readelf -rW "$W/rust-floor-musl.so" | grep -c ' R_X86_64_' >"$W/raw/relocs.rust" || true
+if [ -f "$W/rust-floor-musl.so" ]; then
+  strip --strip-all -o "$W/stripped-rust.so" "$W/rust-floor-musl.so"
+  stat -c %s "$W/stripped-rust.so" >"$W/raw/size.rust"
+  readelf -rW "$W/rust-floor-musl.so" | grep -c ' R_X86_64_' >"$W/raw/relocs.rust" || true
+fi
 
 # --- report -----------------------------------------------------------------------------
 elapsed=$(($(date +%s) - t_start))
@@ -127,9 +142,20 @@ W="$W" MACHINE="$machine" DATE="$(date -u '+%Y-%m-%d %H:%M UTC')" ELAPSED="$elap
   ROUNDS="${BENCH_ROUNDS:-8}" BATCH="${BENCH_BATCH:-250}" \
   bash "$here/report.sh" >"$W/report.md"
 cat "$W/report.md"
+# Measured figures: latency, throughput, spawn and callgrind samples. None at all: the run
+# measured nothing, and says so with its exit status (the report above says why).
+measured=$(find "$W/raw" -type f \( -name 'lat.*' -o -name 'tput.*' -o -name 'spawn.*' -o -name 'cg.*' \) \
+  ! -name '*.failed' ! -name '*.result' -size +0 | wc -l)
 if [ -f "$here/notes.md" ]; then
   { cat "$W/report.md"; printf '\n'; cat "$here/notes.md"; } >"$out_md"
 else
   cp "$W/report.md" "$out_md"
 fi
 echo "bench: wrote $out_md (${elapsed}s)" >&2
+if [ -s "$W/raw/missing" ]; then
+  echo "bench: $(wc -l <"$W/raw/missing") figure(s) not measured (marked in the report)" >&2
+fi
+if [ "$measured" = 0 ]; then
+  echo "bench: nothing could be measured" >&2
+  exit 1
+fi

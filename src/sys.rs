@@ -392,7 +392,8 @@ impl DerefMut for RecvBuf {
 
 impl Drop for RecvBuf {
     fn drop(&mut self) {
-        if self.buf.len() != POOLED_LEN {
+        // A buffer from the allocator's reserve goes back to it, not to the pool.
+        if self.buf.len() != POOLED_LEN || crate::oom::from_reserve(self.buf.as_ptr()) {
             return;
         }
         let p = Box::into_raw(std::mem::take(&mut self.buf)).cast::<u8>();

@@ -1,26 +1,41 @@
 #!/usr/bin/env python3
 """Static checks of the deployment examples (no container engine runs in the test suite).
 
-    check_examples.py dockerfile examples/alpine/Dockerfile
+    check_examples.py dockerfile examples/alpine/Dockerfile examples/kubernetes/Dockerfile
     check_examples.py kubernetes examples/kubernetes/*.yaml
 
 dockerfile: every instruction is a Dockerfile keyword with well-formed arguments (FROM, COPY
---from, JSON forms, ENV pairs); a Rust-on-Alpine build stage runs `cargo rustc ... -p dnsshim
---lib`; the final stage is alpine:3.17, copies the built library from that stage and sets
-LD_PRELOAD to exactly the copied path.
+--from, JSON forms, ENV pairs). An image whose final stage is alpine:3.17: a Rust-on-Alpine
+build stage runs `cargo rustc ... -p dnsshim --lib`; the final stage copies the built library
+from that stage and sets LD_PRELOAD to exactly the copied path. An image whose final stage is
+`scratch` (the init-container image): a Rust build stage runs `make cli`; the final stage only
+copies the static command from it and runs that file (ENTRYPOINT, JSON form).
 
 kubernetes: every file parses as YAML; every document has apiVersion, kind, metadata.name; in
-each pod template an init container copies a file into an emptyDir volume, and every
-application container that mounts that volume sets LD_PRELOAD to the copied file as seen
-through its own mount.
+each pod template an init container copies a file into an emptyDir volume (`cp ... DEST`), or
+installs the layout there (`dnsshim install DIR`: DIR/$LIB/libdnsshim.so.0 and the glibc
+copies), and every application container that mounts that volume sets LD_PRELOAD to an
+installed file as seen through its own mount (`$LIB`: the musl directory and every glibc one).
+A MutatingAdmissionPolicy: every CEL expression parses (cel-python, which `make deps` puts in
+target/tools/cel); it matches pod CREATE; its mutation adds the volume, an init container
+running `dnsshim install DIR` with DIR mounted, and LD_PRELOAD = DIR/$LIB/libdnsshim.so.0 with
+the volume mounted at DIR in the containers. A MutatingAdmissionPolicyBinding names a policy
+of these files and selects namespaces.
 
 Prints one line per problem and exits 1 if there is any; exits 0 silently otherwise.
 """
 import json
+import os
 import posixpath
 import re
 import shlex
 import sys
+
+SONAME = "libdnsshim.so.0"
+# Where `dnsshim install DIR` puts the builds, relative to DIR: the musl build under a directory
+# literally named $LIB, the glibc build in the directories glibc's loader expands $LIB to.
+LAYOUT_MUSL = "$LIB/" + SONAME
+LAYOUT_GLIBC_DIRS = ("lib/x86_64-linux-gnu", "lib/aarch64-linux-gnu", "lib64", "lib")
 
 KEYWORDS = {
     "FROM", "RUN", "CMD", "LABEL", "MAINTAINER", "EXPOSE", "ENV", "ADD", "COPY",
@@ -133,6 +148,8 @@ def check_dockerfile(path):
     if len(stages) < 2:
         problems.append("want a build stage and a runtime stage")
         return problems
+    if stages[-1]["image"] == "scratch":
+        return problems + check_init_image(stages)
     build = [s for s in stages[:-1] if "rust" in s["image"] and "alpine" in s["image"]]
     if not build:
         problems.append("no Rust-on-Alpine build stage (FROM rust:...-alpine AS ...)")
@@ -167,6 +184,67 @@ def check_dockerfile(path):
     elif preload not in copied:
         problems.append(f"LD_PRELOAD={preload} is not a file copied from the build stage ({copied})")
     return problems
+
+
+def check_init_image(stages):
+    """The init-container image: FROM scratch, the static command from a `make cli` stage."""
+    problems = []
+    build = [s for s in stages[:-1] if s["image"].startswith("rust:") and s["name"]]
+    if not build:
+        return ["no named Rust build stage (FROM rust:... AS NAME)"]
+    build = build[0]
+    runs = " ".join(a for _, k, a in build["instrs"] if k == "RUN")
+    if not re.search(r"\bmake\b[^&;|]*\bcli\b", runs):
+        problems.append("the build stage never runs `make cli`")
+    final = stages[-1]
+    copied = []
+    for line, kw, args in final["instrs"]:
+        if kw == "COPY":
+            fl, words = flags(args)
+            if fl.get("from") != build["name"] or len(words) != 2:
+                problems.append(f"line {line}: the scratch stage copies only from {build['name']}")
+            else:
+                copied.append(words[1])
+        elif kw == "RUN":
+            problems.append(f"line {line}: RUN in a scratch stage: there is no shell")
+    entry = [a for _, k, a in final["instrs"] if k == "ENTRYPOINT"]
+    if len(entry) != 1:
+        problems.append("the scratch stage needs one ENTRYPOINT")
+    else:
+        try:
+            argv = json.loads(entry[0])
+        except ValueError:
+            argv = None
+        if not isinstance(argv, list) or not argv:
+            problems.append("ENTRYPOINT must be the JSON form (no shell in scratch)")
+        elif argv[0] not in copied:
+            problems.append(f"ENTRYPOINT {argv[0]} is not a file copied from the build stage ({copied})")
+    return problems
+
+
+def installs(argv, mount_path):
+    """Paths (relative to mount_path) an init container's command writes, or None."""
+    if not argv:
+        return None
+    if posixpath.basename(argv[0]) == "dnsshim" and "install" in argv:
+        rest = [a for a in argv[argv.index("install") + 1:] if not a.startswith("-")]
+        if len(rest) != 1 or posixpath.normpath(rest[0]) != mount_path:
+            return None
+        return {LAYOUT_MUSL} | {f"{d}/{SONAME}" for d in LAYOUT_GLIBC_DIRS}
+    dest = argv[-1]
+    if dest.startswith(mount_path + "/"):
+        return {dest[len(mount_path) + 1:]}
+    return None
+
+
+def preload_targets(entry):
+    """The files an LD_PRELOAD entry can name: with $LIB, musl's literal path and glibc's."""
+    if "$LIB" not in entry and "${LIB}" not in entry:
+        return [posixpath.normpath(entry)]
+    e = entry.replace("${LIB}", "$LIB")
+    out = [posixpath.normpath(e)]
+    out += [posixpath.normpath(e.replace("$LIB", d)) for d in ("lib64", "lib")]
+    return out
 
 
 def pod_specs(doc):
@@ -205,13 +283,11 @@ def check_pod(where, spec):
     installed = set()
     for c in inits:
         argv = list(c.get("command") or []) + list(c.get("args") or [])
-        if not argv:
-            continue
-        dest = argv[-1]
         for m in c.get("volumeMounts") or []:
             mp = m.get("mountPath", "").rstrip("/")
-            if m.get("name") in empty and dest.startswith(mp + "/"):
-                installed.add((m["name"], dest[len(mp) + 1:]))
+            if m.get("name") in empty:
+                for rel in installs(argv, mp) or ():
+                    installed.add((m["name"], rel))
     if not installed:
         problems.append(f"{where}: no init container copies a file into an emptyDir volume")
     preloading = 0
@@ -227,9 +303,10 @@ def check_pod(where, spec):
             continue
         ok = False
         for entry in re.split(r"[: ]+", preload):
-            for v, rel in installed:
-                if v in mounts and posixpath.normpath(entry) == posixpath.join(mounts[v], rel):
-                    ok = True
+            targets = preload_targets(entry)
+            files = {posixpath.join(mounts[v], rel) for v, rel in installed if v in mounts}
+            if targets and all(t in files for t in targets):
+                ok = True
         if not ok:
             problems.append(f"{where}: {c.get('name')} LD_PRELOAD={preload} is not the file the init container copies")
         else:
@@ -244,6 +321,8 @@ def check_kubernetes(paths):
 
     problems = []
     pods = 0
+    policies = set()
+    bindings = []
     for path in paths:
         try:
             with open(path) as f:
@@ -270,8 +349,89 @@ def check_kubernetes(paths):
             for spec in pod_specs(doc):
                 pods += 1
                 problems += check_pod(where, spec)
+            if doc.get("kind") == "MutatingAdmissionPolicy":
+                policies.add((doc.get("metadata") or {}).get("name"))
+                pods += 1
+                problems += check_policy(where, doc)
+            if doc.get("kind") == "MutatingAdmissionPolicyBinding":
+                bindings.append((where, doc))
+    for where, doc in bindings:
+        spec = doc.get("spec") or {}
+        if spec.get("policyName") not in policies:
+            problems.append(f"{where}: policyName {spec.get('policyName')!r} is no policy in these files")
+        sel = (spec.get("matchResources") or {}).get("namespaceSelector") or {}
+        if not (sel.get("matchLabels") or sel.get("matchExpressions")):
+            problems.append(f"{where}: no matchResources.namespaceSelector: it would apply to every namespace")
     if not pods:
         problems.append("no pod template in " + " ".join(paths))
+    return problems
+
+
+def cel_parser():
+    """cel-python's parser: from target/tools/cel (make deps) or the interpreter's own path."""
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    sys.path.insert(0, os.environ.get("DNSSHIM_CEL_DIR", os.path.join(root, "target/tools/cel")))
+    try:
+        from celpy import celparser
+    except ImportError as e:
+        raise SystemExit(f"cel-python is not importable ({e}): `make deps` installs it into target/tools/cel")
+    return celparser.CELParser()
+
+
+def cel_strings(expr):
+    """The string literals of a CEL expression ('...' or "..."), in order."""
+    return [m.group(2) for m in re.finditer(r"(['\"])((?:\\.|(?!\1).)*)\1", expr)]
+
+
+def check_policy(where, doc):
+    """A MutatingAdmissionPolicy that injects the init container, the volume and LD_PRELOAD."""
+    problems = []
+    spec = doc.get("spec") or {}
+    parser = cel_parser()
+    exprs = []
+    for c in spec.get("matchConditions") or []:
+        exprs.append((f"matchConditions {c.get('name')}", c.get("expression")))
+    muts = spec.get("mutations") or []
+    if not muts:
+        problems.append(f"{where}: no mutations")
+    for i, m in enumerate(muts):
+        kind = m.get("patchType")
+        body = {"ApplyConfiguration": "applyConfiguration", "JSONPatch": "jsonPatch"}.get(kind)
+        if not body:
+            problems.append(f"{where}: mutation {i}: patchType {kind!r}")
+            continue
+        exprs.append((f"mutation {i}", (m.get(body) or {}).get("expression")))
+    for what, e in exprs:
+        if not isinstance(e, str) or not e.strip():
+            problems.append(f"{where}: {what}: no CEL expression")
+            continue
+        try:
+            parser.parse(e)
+        except Exception as ex:  # celpy raises its own CELParseError
+            first = str(ex).strip().split("\n")[0]
+            problems.append(f"{where}: {what}: CEL does not parse: {first}")
+    rules = (spec.get("matchConstraints") or {}).get("resourceRules") or []
+    if not any("pods" in (r.get("resources") or []) and "CREATE" in (r.get("operations") or [])
+               for r in rules):
+        problems.append(f"{where}: matchConstraints do not match pod CREATE")
+    # What the mutation writes: the install command's DIR, the mount paths, the LD_PRELOAD value.
+    strings = [s for m in muts for s in cel_strings(str(((m.get("applyConfiguration") or m.get("jsonPatch") or {}).get("expression")) or ""))]
+    if "dnsshim" not in " ".join(posixpath.basename(s) for s in strings) or "install" not in strings:
+        problems.append(f"{where}: the mutation adds no init container running `dnsshim install DIR`")
+        return problems
+    k = strings.index("install")
+    target = posixpath.normpath(strings[k + 1]) if k + 1 < len(strings) else ""
+    preload = [s for s in strings if s.endswith("/" + SONAME)]
+    if not preload:
+        problems.append(f"{where}: the mutation sets no LD_PRELOAD to {SONAME}")
+    for p in preload:
+        if posixpath.normpath(p) != posixpath.join(target, LAYOUT_MUSL):
+            problems.append(f"{where}: LD_PRELOAD {p} is not {target}/{LAYOUT_MUSL}, what `dnsshim install {target}` writes")
+    if "LD_PRELOAD" not in strings:
+        problems.append(f"{where}: the mutation sets no LD_PRELOAD")
+    mounts = [s for s in strings if s == target]
+    if len(mounts) < 3:
+        problems.append(f"{where}: the volume is not mounted at {target} in the init container and the containers")
     return problems
 
 

@@ -13,24 +13,8 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use common::{probe_binary, shim_library, v4_range, Libc, Outcome, Probe, Scenario};
+use common::{cli, probe_binary, shim_library, v4_range, Libc, Outcome, Probe, Scenario};
 use serde_json::Value;
-
-fn cli() -> PathBuf {
-    let p = std::env::var_os("DNSSHIM_CLI").map_or_else(
-        || {
-            Path::new(env!("CARGO_MANIFEST_DIR"))
-                .join("target/static/x86_64-unknown-linux-musl/release/dnsshim")
-        },
-        PathBuf::from,
-    );
-    assert!(
-        p.is_file(),
-        "{} not found (DNSSHIM_CLI): run `make cli` (or `make test`, which builds it)",
-        p.display()
-    );
-    p
-}
 
 /// A directory of its own under target/, for copies of programs.
 fn scratch(tag: &str) -> PathBuf {
@@ -115,8 +99,10 @@ fn resolve_through_the_library_with_the_trace() {
         .probe(cmd(&["resolve", "servfail.test"]))
         .probe(cmd(&["resolve", "big.test", "--type", "BOGUS"]))
         .probe(cmd(&["resolve"]))
+        .probe(cmd(&["resolve", "txt.test", "--type", "TYPE65280"]))
         .run();
-    let [big, nx, alias, txt, srv, mx, ptr, nodata, servfail, bogus, noname] = &out[..] else {
+    let [big, nx, alias, txt, srv, mx, ptr, nodata, servfail, bogus, noname, unknown] = &out[..]
+    else {
         panic!("{} outcomes", out.len())
     };
 
@@ -194,6 +180,29 @@ fn resolve_through_the_library_with_the_trace() {
     one(srv, "_http._tcp.srv.test SRV 0 5 80 web.test");
     one(mx, "mail.test MX 10 mx1.test");
     one(ptr, "1.0.0.10.in-addr.arpa PTR big.test");
+    // The header line names the type as it was asked for: by mnemonic, or TYPEnnn for a type
+    // without one (RFC 3597), never the bare number.
+    for (o, name, what) in [
+        (srv, "_http._tcp.srv.test", "SRV"),
+        (txt, "txt.test", "TXT"),
+        (mx, "mail.test", "MX"),
+        (ptr, "10.0.0.1", "PTR"),
+        (unknown, "txt.test", "TYPE65280"),
+    ] {
+        let header = format!("dnsshim: resolve {name}: {what}, musl rules, ");
+        assert!(
+            o.stderr.lines().next().unwrap_or("").starts_with(&header),
+            "header line should start with {header:?}\n{}",
+            o.dump()
+        );
+    }
+    // A type nobody serves here: NODATA, exit 2.
+    assert_eq!(
+        (unknown.status, unknown.stdout.as_str()),
+        (2, ""),
+        "{}",
+        unknown.dump()
+    );
     assert!(
         trace(ptr, "1.0.0.10.in-addr.arpa")
             .iter()

@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use common::{probe_binary, root, shim_library, temp_dir, v4_range, Libc};
-use nsrun::{dynamic, host, host_env, interpreter, Ns, Run};
+use nsrun::{dynamic, host, host_env, interpreter, make, make_ok, tree, Ns, Run};
 
 /// 60 A records (986 bytes) behind a server that truncates like CoreDNS: TC=1, no records.
 const BIG_COREDNS: &str = "big.test. A 10.0.0.1..60\nudp truncate-empty\nudp-size 512\n";
@@ -66,57 +66,6 @@ fn path_str(p: &Path) -> &str {
     p.to_str().expect("UTF-8 paths")
 }
 
-/// `make -s -C <repo> ARGS`, with the test's builds of both libraries (nothing is rebuilt).
-fn make(args: &[&str]) -> Output {
-    let musl = shim_library(Libc::Musl);
-    let glibc = shim_library(Libc::Glibc);
-    Command::new("make")
-        .arg("-s")
-        .arg("-C")
-        .arg(root())
-        .args(args)
-        .arg(format!("MUSL_SO={}", musl.display()))
-        .arg(format!("GLIBC_SO={}", glibc.display()))
-        // Not the outer `make test`'s jobserver.
-        .env_remove("MAKEFLAGS")
-        .env_remove("MFLAGS")
-        .env_remove("MAKELEVEL")
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run make: {e}"))
-}
-
-fn make_ok(args: &[&str]) {
-    let out = make(args);
-    assert!(
-        out.status.success(),
-        "make {args:?} failed:\n{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
-/// Every non-directory entry under `dir`, relative, with `->target` for symlinks.
-fn tree(dir: &Path) -> BTreeSet<String> {
-    fn walk(base: &Path, dir: &Path, out: &mut BTreeSet<String>) {
-        for e in fs::read_dir(dir).unwrap().flatten() {
-            let p = e.path();
-            let meta = fs::symlink_metadata(&p).unwrap();
-            let rel = p.strip_prefix(base).unwrap().to_string_lossy().into_owned();
-            if meta.file_type().is_symlink() {
-                let t = fs::read_link(&p).unwrap();
-                out.insert(format!("{rel} -> {}", t.display()));
-            } else if meta.is_dir() {
-                walk(base, &p, out);
-            } else {
-                out.insert(rel);
-            }
-        }
-    }
-    let mut out = BTreeSet::new();
-    walk(dir, dir, &mut out);
-    out
-}
-
 fn set(items: &[&str]) -> BTreeSet<String> {
     items.iter().map(|s| s.to_string()).collect()
 }
@@ -148,7 +97,7 @@ fn make_install_and_uninstall() {
         fs::write(prefix.join("lib/libother.so.1"), "x").unwrap();
         fs::write(prefix.join("lib/pkgconfig/other.pc"), "x").unwrap();
         fs::write(prefix.join("include/other.h"), "x").unwrap();
-        let theirs = tree(&dest);
+        let theirs = tree(&dest, false);
 
         let destdir = format!("DESTDIR={}", dest.display());
         let mut args = vec!["install", "PREFIX=/usr/local", destdir.as_str()];
@@ -165,7 +114,7 @@ fn make_install_and_uninstall() {
             "usr/local/include/dnsshim.h",
             "usr/local/lib/pkgconfig/dnsshim.pc",
         ]));
-        assert_eq!(tree(&dest), want, "installed files ({libc})");
+        assert_eq!(tree(&dest, false), want, "installed files ({libc})");
 
         let so = prefix.join("lib/libdnsshim.so.0");
         assert_eq!(
@@ -219,7 +168,11 @@ fn make_install_and_uninstall() {
             args.push(l);
         }
         make_ok(&args);
-        assert_eq!(tree(&dest), theirs, "uninstall left or removed something");
+        assert_eq!(
+            tree(&dest, false),
+            theirs,
+            "uninstall left or removed something"
+        );
     }
 
     // A LIBC that is neither: refused, nothing installed.
@@ -232,7 +185,7 @@ fn make_install_and_uninstall() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert!(!dest.exists() || tree(&dest).is_empty());
+    assert!(!dest.exists() || tree(&dest, false).is_empty());
     let _ = fs::remove_dir_all(&base);
 }
 
@@ -429,7 +382,7 @@ fn minimal_rootfs_chroot() {
         "etc/hosts",
     ]);
     assert_eq!(
-        tree(&rootfs),
+        tree(&rootfs, false),
         contents,
         "the root filesystem holds only these"
     );
@@ -515,6 +468,7 @@ fn examples_are_well_formed() {
         );
     };
     let dockerfile = root().join("examples/alpine/Dockerfile");
+    let init_image = root().join("examples/kubernetes/Dockerfile");
     let mut yamls: Vec<PathBuf> = fs::read_dir(root().join("examples/kubernetes"))
         .unwrap()
         .flatten()
@@ -523,12 +477,19 @@ fn examples_are_well_formed() {
         .collect();
     yamls.sort();
     assert!(!yamls.is_empty(), "no YAML in examples/kubernetes");
-    ok("dockerfile", std::slice::from_ref(&dockerfile));
+    ok("dockerfile", &[dockerfile.clone(), init_image.clone()]);
     ok("kubernetes", &yamls);
 
     let text = fs::read_to_string(&dockerfile).unwrap();
     assert!(text.contains("\nFROM alpine:3.17\n"), "runtime stage");
-    let yaml = fs::read_to_string(&yamls[0]).unwrap();
+    let init = fs::read_to_string(&init_image).unwrap();
+    assert!(
+        init.contains("\nFROM scratch\n"),
+        "the init image holds the command alone"
+    );
+    let yaml = fs::read_to_string(root().join("examples/kubernetes/deployment.yaml")).unwrap();
+    let policy =
+        fs::read_to_string(root().join("examples/kubernetes/namespace-policy.yaml")).unwrap();
 
     // Broken copies must fail, each for its own reason.
     let dir = temp_dir("examples");
@@ -564,10 +525,52 @@ fn examples_are_well_formed() {
             "kubernetes",
             "k.yaml",
             yaml.replace(
+                "value: /opt/dnsshim/$LIB/libdnsshim.so.0",
                 "value: /opt/dnsshim/libdnsshim.so.0",
-                "value: /opt/libdnsshim.so.0",
             ),
             "LD_PRELOAD",
+        ),
+        (
+            "kubernetes",
+            "k.yaml",
+            yaml.replace(
+                "\"install\", \"/opt/dnsshim\"]",
+                "\"install\", \"/opt/other\"]",
+            ),
+            "emptyDir",
+        ),
+        (
+            "dockerfile",
+            "Dockerfile",
+            init.replace("RUN make cli", "RUN make musl"),
+            "make cli",
+        ),
+        (
+            "dockerfile",
+            "Dockerfile",
+            init.replace("ENTRYPOINT [\"/dnsshim\"]", "ENTRYPOINT [\"/bin/dnsshim\"]"),
+            "ENTRYPOINT",
+        ),
+        (
+            "kubernetes",
+            "p.yaml",
+            policy.replace(
+                "'/opt/dnsshim/$LIB/libdnsshim.so.0'",
+                "'/opt/dnsshim/libdnsshim.so.0'",
+            ),
+            "LD_PRELOAD",
+        ),
+        (
+            "kubernetes",
+            "p.yaml",
+            policy.replace("e.name == 'LD_PRELOAD')", "e.name == 'LD_PRELOAD'"),
+            "CEL does not parse",
+        ),
+        (
+            "kubernetes",
+            "p.yaml",
+            policy.replace("policyName: dnsshim", "policyName: dnsshim-v2"),
+            "policyName",
         ),
         (
             "kubernetes",
@@ -584,12 +587,18 @@ fn examples_are_well_formed() {
     ];
     for (kind, name, contents, why) in broken {
         assert!(
-            contents != text && contents != yaml,
+            contents != text && contents != yaml && contents != init && contents != policy,
             "mutation for {why:?} did not apply: the example changed; update this test"
         );
         let p = dir.join(name);
         fs::write(&p, &contents).unwrap();
-        let out = check(kind, &[p]);
+        // A policy alone has no pod template: check it beside the (good) Deployment.
+        let files = if name == "p.yaml" {
+            vec![root().join("examples/kubernetes/deployment.yaml"), p]
+        } else {
+            vec![p]
+        };
+        let out = check(kind, &files);
         let said = String::from_utf8_lossy(&out.stdout);
         assert!(
             !out.status.success() && said.contains(why),
@@ -617,22 +626,8 @@ fn python_with_yaml() -> String {
 /// musl's loader ignores LD_PRELOAD. The plain dynamic program, as the same user, is fixed.
 #[test]
 fn static_and_setuid_programs_ignore_ld_preload() {
-    let uid = host("id", &["-u"]);
-    assert_eq!(
-        uid.trim(),
-        "0",
-        "this test needs root (a setuid-root copy of the probe, run as nobody)"
-    );
-    let ns = Ns::new("limits");
+    let ns = Ns::for_setuid("limits", "a setuid-root copy of the probe, run as nobody");
     let d = ns.dir().to_path_buf();
-    fs::set_permissions(&d, fs::Permissions::from_mode(0o755)).unwrap();
-    let opts = host("findmnt", &["-no", "OPTIONS", "-T", path_str(&d)]);
-    assert!(
-        !opts.split(',').any(|o| o.trim() == "nosuid"),
-        "{} is on a nosuid filesystem ({}): point TMPDIR elsewhere",
-        d.display(),
-        opts.trim()
-    );
     let src = root().join("tests/c/probe.c");
     let stat = d.join("probe-static");
     compile("musl-gcc", &stat, &src, &["-static".to_string()]);
@@ -649,29 +644,11 @@ fn static_and_setuid_programs_ignore_ld_preload() {
     fs::set_permissions(&dynp, fs::Permissions::from_mode(0o755)).unwrap();
     fs::set_permissions(&suid, fs::Permissions::from_mode(0o4755)).unwrap();
     assert_eq!(fs::metadata(&suid).unwrap().uid(), 0);
-    for f in ["resolv.conf", "hosts"] {
-        fs::set_permissions(d.join(f), fs::Permissions::from_mode(0o644)).unwrap();
-    }
-
     let mut ns = ns;
     ns.testsrv(BIG_COREDNS);
-    let preload = format!("LD_PRELOAD={}", shim.display());
     let as_nobody = |bin: &Path| {
-        let mut v: Vec<String> = [
-            "setpriv",
-            "--reuid=65534",
-            "--regid=65534",
-            "--clear-groups",
-            "env",
-            preload.as_str(),
-            "DNSSHIM_LOG=1",
-            path_str(bin),
-        ]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
-        v.extend(BIG.iter().map(|s| s.to_string()));
-        v
+        let argv: Vec<&str> = std::iter::once(path_str(bin)).chain(BIG).collect();
+        nsrun::as_nobody(path_str(&shim), &argv)
     };
     let mut static_argv = vec![path_str(&stat).to_string()];
     static_argv.extend(BIG.iter().map(|s| s.to_string()));

@@ -7,6 +7,7 @@
 //! ([`Slot`]); a result stays valid until the same thread calls a function sharing its
 //! storage again.
 
+use super::per_thread::PerThread;
 use super::{boundary, c_str, disabled, h_errno_code, herr, set_errno, set_h_errno};
 use crate::lookup::glibc::Errnos;
 use crate::lookup::hostent::{
@@ -94,10 +95,14 @@ pub(crate) unsafe fn fill(
         let addr_list = p as *mut *mut c_char;
         p = p.add((h.addrs.len() + 1) * ptr_size);
         for (i, a) in h.addrs.iter().enumerate() {
-            let bytes: Vec<u8> = match a {
-                IpAddr::V4(v4) if addr_len == 4 => v4.octets().to_vec(),
-                IpAddr::V6(v6) => v6.octets().to_vec(),
-                IpAddr::V4(v4) => v4.to_ipv6_mapped().octets().to_vec(),
+            let bytes: [u8; 16] = match a {
+                IpAddr::V4(v4) if addr_len == 4 => {
+                    let mut b = [0; 16];
+                    b[..4].copy_from_slice(&v4.octets());
+                    b
+                }
+                IpAddr::V6(v6) => v6.octets(),
+                IpAddr::V4(v4) => v4.to_ipv6_mapped().octets(),
             };
             ptr::copy_nonoverlapping(bytes.as_ptr(), p, addr_len);
             *addr_list.add(i) = p as *mut c_char;
@@ -138,6 +143,8 @@ fn r_failure_musl(e: Error, err: *mut c_int) -> c_int {
         Error::TryAgain => libc::EAGAIN,
         Error::BadFamily => libc::EAFNOSUPPORT,
         Error::System(errno) => errno,
+        // musl: its `default` case, NO_RECOVERY and the errno of the failed malloc.
+        Error::Memory => libc::ENOMEM,
         _ => libc::EBADMSG,
     }
 }
@@ -151,6 +158,18 @@ fn apply_errnos(g: Errnos, err: *mut c_int) {
     }
     if let Some(h) = g.h_errno {
         set_h_errno(h);
+    }
+}
+
+/// `looked`, or out of memory when an allocation of this thread failed meanwhile
+/// ([`crate::oom::check`]; glibc's `NETDB_INTERNAL` and `ENOMEM`).
+fn oom_checked(looked: Looked) -> Looked {
+    match crate::oom::check(Ok(())) {
+        Ok(()) => looked,
+        Err(e) => Looked {
+            found: Err(e),
+            glibc: looked.glibc.map(|_| Errnos::of_error(e)),
+        },
     }
 }
 
@@ -194,7 +213,11 @@ unsafe fn finish_r(
     }
     // SAFETY: result is non-NULL and writable (contract).
     unsafe { *result = ptr::null_mut() };
+    let looked = oom_checked(looked);
     let glibc = looked.glibc;
+    if matches!(looked.found, Err(Error::Memory)) {
+        set_errno(libc::ENOMEM);
+    }
     let value = match looked.found {
         Err(e) => match glibc {
             Some(g) => {
@@ -388,13 +411,9 @@ impl Slot {
     }
 }
 
-thread_local! {
-    /// Each storage boxed on first use: the thread-local block itself stays all zeros and
-    /// small, so that with std's own thread locals it fits the TLS space musl's loader
-    /// reserves at start-up (a larger or initialised block makes it set up the thread pointer
-    /// a second time in every process the library is preloaded into).
-    static STATIC: RefCell<[Option<Box<Static>>; 3]> = const { RefCell::new([None, None, None]) };
-}
+/// Each storage boxed on first use, behind a thread-specific key ([`PerThread`]: no TLS
+/// block, and no glibc TLS destructor, whose registration aborts when memory is short).
+static STATIC: PerThread<RefCell<[Option<Box<Static>>; 3]>> = PerThread::new();
 
 /// The thread's `h_errno` after a non-reentrant call with glibc's semantics
 /// (`nss/getXXbyYY.c`): what the resolver wrote, then `*h_errnop` of the `_r` call when that
@@ -409,8 +428,25 @@ fn thread_errnos(g: Errnos) {
 }
 
 /// Lay a lookup's result out in this thread's storage for `slot`; sets `h_errno` as the
-/// emulated libc does (musl: on failure; glibc: [`thread_errnos`]).
+/// emulated libc does (musl: on failure; glibc: [`thread_errnos`]). Out of memory, also while
+/// the storage grows: `NULL`, `errno` `ENOMEM`, and the storage grown from the reserve given
+/// back (only this function's: the others' results stay valid).
 fn non_reentrant(looked: Looked, slot: Slot) -> *mut libc::hostent {
+    let glibc = looked.glibc;
+    let ent = non_reentrant_fill(oom_checked(looked), slot);
+    if !ent.is_null() && crate::oom::failed() {
+        let index = slot.index(Semantics::current());
+        let _ = STATIC.try_with(|s| s.borrow_mut()[index] = None);
+        let failed = Looked {
+            found: Err(Error::Memory),
+            glibc: glibc.map(|_| Errnos::of_error(Error::Memory)),
+        };
+        return non_reentrant_fill(failed, slot);
+    }
+    ent
+}
+
+fn non_reentrant_fill(looked: Looked, slot: Slot) -> *mut libc::hostent {
     if let Some(g) = looked.glibc {
         thread_errnos(g);
     }
@@ -418,6 +454,9 @@ fn non_reentrant(looked: Looked, slot: Slot) -> *mut libc::hostent {
         Err(e) => {
             if looked.glibc.is_none() {
                 set_h_errno(h_errno_code(e));
+            }
+            if e == Error::Memory {
+                set_errno(libc::ENOMEM);
             }
             ptr::null_mut()
         }

@@ -106,7 +106,7 @@ pub unsafe extern "C" fn getnameinfo(
             serv_len,
             flags,
         };
-        match lookup(&req, sem) {
+        match crate::oom::check(lookup(&req, sem)) {
             Ok(r) => {
                 if let Some(h) = &r.host {
                     // SAFETY: lookup checked h.len() < hostlen; host is writable for hostlen.

@@ -96,9 +96,13 @@ unsafe fn bytes<'a>(p: *const c_char) -> Option<&'a [u8]> {
 /// `answer` is writable for `anslen` bytes (checked non-NULL, `anslen >= 0` here).
 unsafe fn finish(done: Done, answer: *mut c_uchar, anslen: c_int) -> c_int {
     let cap = usize::try_from(anslen).unwrap_or(0);
+    let fitted = done.reply.as_ref().map(|r| r.fit(cap));
+    // Out of memory on the way (the answer is not written, as glibc's allocations come first).
+    if crate::oom::failed() {
+        return out_of_memory();
+    }
     let mut value = -1;
-    if let Some(r) = &done.reply {
-        let (copy, n) = r.fit(cap);
+    if let Some((copy, n)) = fitted {
         let len = copy.len().min(cap);
         if !answer.is_null() {
             // SAFETY: len <= cap = anslen, the caller's buffer size; the regions are distinct
@@ -119,6 +123,14 @@ unsafe fn finish(done: Done, answer: *mut c_uchar, anslen: c_int) -> c_int {
             -1
         }
     }
+}
+
+/// Out of memory (glibc's resolver context or buffer allocation failing): -1, `h_errno =
+/// NETDB_INTERNAL`, `errno = ENOMEM`.
+fn out_of_memory() -> c_int {
+    set_h_errno(herr::NETDB_INTERNAL);
+    set_errno(libc::ENOMEM);
+    -1
 }
 
 /// A bad pointer or length from the caller: -1, `h_errno = NETDB_INTERNAL`, `errno = EINVAL`.
@@ -354,6 +366,9 @@ unsafe fn mkquery_common(
             &conf,
             Semantics::current(),
         );
+        if crate::oom::failed() {
+            return out_of_memory();
+        }
         match q {
             Some(q) => {
                 // SAFETY: mkquery returns at most buflen bytes; buf is writable for buflen.

@@ -604,9 +604,12 @@ impl Errnos {
 
     /// For a failure the shim reports as it is in both builds (see [`Searched`]): every server
     /// broken is the resolver's NO_RECOVERY (`FORMERR`); a system error NETDB_INTERNAL and its
-    /// errno (`EMFILE`).
+    /// errno (`EMFILE`); out of memory NETDB_INTERNAL and `ENOMEM`.
     pub fn of_error(e: Error) -> Errnos {
         match e {
+            // Out of memory: NETDB_INTERNAL and ENOMEM, the thread's h_errno not written
+            // (nss_dns's malloc failures).
+            Error::Memory => Errnos::module(libc::ENOMEM, herr::NETDB_INTERNAL),
             Error::System(errno) => Errnos::query_failed(errno, herr::NETDB_INTERNAL),
             Error::TryAgain => Errnos::query_failed(libc::EAGAIN, herr::TRY_AGAIN),
             Error::NotFound => Errnos::query_failed(0, herr::HOST_NOT_FOUND),

@@ -711,6 +711,21 @@ fn mtime(p: &Path) -> Option<SystemTime> {
     fs::metadata(p).ok()?.modified().ok()
 }
 
+/// The static `dnsshim` command: `DNSSHIM_CLI`, default what `make cli` builds. Missing, the
+/// test fails; it is never skipped.
+pub fn cli() -> PathBuf {
+    let p = std::env::var_os("DNSSHIM_CLI").map_or_else(
+        || root().join("target/static/x86_64-unknown-linux-musl/release/dnsshim"),
+        PathBuf::from,
+    );
+    assert!(
+        p.is_file(),
+        "{} not found (DNSSHIM_CLI): run `make cli` (or `make test`, which builds it)",
+        p.display()
+    );
+    p
+}
+
 /// Compiles `src` with `cc` into target/probes/`out` unless an up-to-date binary exists.
 fn compile(cc: &str, src: &str, out: &str) -> PathBuf {
     let src = root().join(src);

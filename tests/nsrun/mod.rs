@@ -11,11 +11,14 @@
 //! command lines are tests/common/mod.rs's.
 #![allow(dead_code)]
 
-use crate::common::{command_line, in_namespace, ip_binary, q, read_output, root, temp_dir};
+use crate::common::{
+    command_line, in_namespace, ip_binary, q, read_output, root, shim_library, temp_dir, Libc,
+};
+use std::collections::BTreeSet;
 use std::fmt::Write as _;
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Output};
 
 /// What one run did.
 #[derive(Clone, Debug)]
@@ -98,6 +101,31 @@ impl Ns {
         );
         ns.file("hosts", "127.0.0.1\tlocalhost\n");
         ns.file("nsswitch.conf", "hosts: files dns\n");
+        ns
+    }
+
+    /// [`Ns::new`] for runs as another user of setuid-root programs kept in the directory:
+    /// checks that the test runs as root and that the directory is not on a `nosuid` file
+    /// system, and makes it and its files readable by everyone.
+    pub fn for_setuid(tag: &str, why: &str) -> Ns {
+        use std::os::unix::fs::PermissionsExt;
+        let uid = host("id", &["-u"]);
+        assert_eq!(uid.trim(), "0", "this test needs root ({why})");
+        let ns = Ns::new(tag);
+        let d = ns.dir();
+        let mode =
+            |p: &Path, m: u32| fs::set_permissions(p, fs::Permissions::from_mode(m)).unwrap();
+        mode(d, 0o755);
+        let dir = d.to_str().expect("UTF-8 paths");
+        let opts = host("findmnt", &["-no", "OPTIONS", "-T", dir]);
+        assert!(
+            !opts.split(',').any(|o| o.trim() == "nosuid"),
+            "{dir} is on a nosuid filesystem ({}): point TMPDIR elsewhere",
+            opts.trim()
+        );
+        for f in ["resolv.conf", "hosts", "nsswitch.conf"] {
+            mode(&d.join(f), 0o644);
+        }
         ns
     }
 
@@ -303,4 +331,78 @@ pub fn interpreter(file: &Path) -> String {
             Some(rest.trim_end_matches(']').to_string())
         })
         .unwrap_or_else(|| panic!("{} has no program interpreter", file.display()))
+}
+
+/// `make -s -C <repo> ARGS`, with the test's builds of both libraries (nothing is rebuilt).
+pub fn make(args: &[&str]) -> Output {
+    let musl = shim_library(Libc::Musl);
+    let glibc = shim_library(Libc::Glibc);
+    Command::new("make")
+        .arg("-s")
+        .arg("-C")
+        .arg(root())
+        .args(args)
+        .arg(format!("MUSL_SO={}", musl.display()))
+        .arg(format!("GLIBC_SO={}", glibc.display()))
+        // Not the outer `make test`'s jobserver.
+        .env_remove("MAKEFLAGS")
+        .env_remove("MFLAGS")
+        .env_remove("MAKELEVEL")
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run make: {e}"))
+}
+
+/// [`make`], which must succeed; its output.
+pub fn make_ok(args: &[&str]) -> Output {
+    let out = make(args);
+    assert!(
+        out.status.success(),
+        "make {args:?} failed:\n{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+/// Every entry under `dir`, relative: files, symlinks as `NAME -> TARGET`, and with `dirs`
+/// directories as `NAME/`.
+pub fn tree(dir: &Path, dirs: bool) -> BTreeSet<String> {
+    fn walk(base: &Path, dir: &Path, dirs: bool, out: &mut BTreeSet<String>) {
+        for e in fs::read_dir(dir).unwrap().flatten() {
+            let p = e.path();
+            let meta = fs::symlink_metadata(&p).unwrap();
+            let rel = p.strip_prefix(base).unwrap().to_string_lossy().into_owned();
+            if meta.file_type().is_symlink() {
+                let t = fs::read_link(&p).unwrap();
+                out.insert(format!("{rel} -> {}", t.display()));
+            } else if meta.is_dir() {
+                if dirs {
+                    out.insert(format!("{rel}/"));
+                }
+                walk(base, &p, dirs, out);
+            } else {
+                out.insert(rel);
+            }
+        }
+    }
+    let mut out = BTreeSet::new();
+    walk(dir, dir, dirs, &mut out);
+    out
+}
+
+/// `argv` run as `nobody` (uid and gid 65534, no groups) with `LD_PRELOAD=preload` and the
+/// shim's trace on: a setuid program started so runs in secure mode.
+pub fn as_nobody(preload: &str, argv: &[&str]) -> Vec<String> {
+    let head = [
+        "setpriv",
+        "--reuid=65534",
+        "--regid=65534",
+        "--clear-groups",
+        "env",
+    ];
+    let mut v: Vec<String> = head.iter().map(|s| s.to_string()).collect();
+    v.push(format!("LD_PRELOAD={preload}"));
+    v.push("DNSSHIM_LOG=1".into());
+    v.extend(argv.iter().map(|s| s.to_string()));
+    v
 }

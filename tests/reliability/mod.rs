@@ -47,8 +47,11 @@ pub fn c_binary(libc: Libc, name: &str) -> PathBuf {
     fs::create_dir_all(&dir).unwrap();
     let bin = dir.join(format!("{name}-{}", libc_name(libc)));
     let src_time = mtime(&src).unwrap_or_else(|| panic!("{} missing", src.display()));
-    // fault.c includes the shared header: a newer header rebuilds too.
-    let src_time = mtime(&root().join("tests/c/common.h")).map_or(src_time, |h| h.max(src_time));
+    // The programs include the shared headers: a newer header rebuilds too.
+    let src_time = ["common.h", "calls.h"]
+        .iter()
+        .filter_map(|h| mtime(&root().join("tests/c").join(h)))
+        .fold(src_time, SystemTime::max);
     if mtime(&bin).is_none_or(|t| t < src_time) {
         // Build under a private name, then rename: other test binaries may be looking.
         let tmp = dir.join(format!(
@@ -157,5 +160,41 @@ impl FaultOut {
                 ", DESCRIPTORS CHANGED"
             }
         )
+    }
+}
+
+/// valgrind (installed by `make deps`); missing: a panic saying so.
+pub fn valgrind_binary() -> PathBuf {
+    for d in ["/usr/bin", "/usr/local/bin", "/bin"] {
+        let p = Path::new(d).join("valgrind");
+        if p.is_file() {
+            return p;
+        }
+    }
+    panic!("valgrind not found: run `make test` (which installs it) or apt-get install valgrind")
+}
+
+/// `program args...` under valgrind memcheck (LD_PRELOAD of the glibc build reaches the program
+/// through valgrind): full leak check, definite and indirect leaks counted as errors, exit
+/// status 99 on any error; `extra` valgrind options before the program.
+pub fn valgrind_probe(program: &Path, extra: &[&str], args: &[&str]) -> Probe {
+    let flags = [
+        "--tool=memcheck",
+        "--leak-check=full",
+        "--show-leak-kinds=definite,indirect",
+        "--errors-for-leak-kinds=definite,indirect",
+        "--error-exitcode=99",
+    ];
+    Probe {
+        variant: crate::common::GLIBC_SHIM,
+        program: Program::Command(valgrind_binary()),
+        args: flags
+            .iter()
+            .chain(extra)
+            .map(|s| s.to_string())
+            .chain([program.to_string_lossy().into_owned()])
+            .chain(args.iter().map(|s| s.to_string()))
+            .collect(),
+        env: Vec::new(),
     }
 }

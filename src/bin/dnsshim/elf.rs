@@ -118,6 +118,7 @@ pub struct Elf {
 }
 
 pub const EM_X86_64: u16 = 62;
+pub const EM_AARCH64: u16 = 183;
 
 /// Name of an `e_machine` value.
 pub fn machine_name(m: u16) -> String {

@@ -5,6 +5,9 @@
 //! - `dnsshim check [--json] FILE…`: will the shim take effect in these programs, and if not,
 //!   why not.
 //! - `dnsshim config`: the configuration as the library sees it.
+//! - `dnsshim install [--force] DIR`: both builds of the library (carried inside this command)
+//!   in the one-value `$LIB` layout.
+//! - `dnsshim run [--] CMD ARGS…`: CMD with the build that fits its loader preloaded.
 //!
 //! Built from the same crate as the library; `make cli` links it statically for musl so that
 //! the one file can be copied into any container. Arguments are parsed by hand (no
@@ -13,8 +16,11 @@
 mod check;
 mod config;
 mod elf;
+mod embedded;
+mod install;
 mod json;
 mod resolve;
+mod run;
 
 use std::process::ExitCode;
 
@@ -33,6 +39,9 @@ commands:
   resolve NAME [--type T]   resolve NAME through the library, showing every DNS exchange
   check [--json] FILE...    say whether the shim will take effect in these programs, and why not
   config                    show the resolver configuration as the library sees it
+  install [--force] DIR     write both builds of the library this command carries into DIR,
+                            for the one value LD_PRELOAD='DIR/$LIB/libdnsshim.so.0'
+  run [--] CMD [ARGS...]    run CMD with the build that fits its C library preloaded
   help [COMMAND]            this text, or a command's
 
 `dnsshim COMMAND --help` describes each command.
@@ -83,8 +92,12 @@ pub fn set_compat(cmd: &str, value: Option<&str>) -> Result<(), ExitCode> {
 }
 
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args_os()
-        .skip(1)
+    let raw: Vec<std::ffi::OsString> = std::env::args_os().skip(1).collect();
+    if raw.first().is_some_and(|c| c == "run") {
+        return run::main(&raw[1..]);
+    }
+    let args: Vec<String> = raw
+        .iter()
         .map(|a| a.to_string_lossy().into_owned())
         .collect();
     let Some((cmd, rest)) = args.split_first() else {
@@ -95,6 +108,7 @@ fn main() -> ExitCode {
         "resolve" => resolve::main(rest),
         "check" => check::main(rest),
         "config" => config::main(rest),
+        "install" => install::main(rest),
         "help" | "-h" | "--help" => match rest.first().map(String::as_str) {
             None => {
                 print!("{USAGE}");
@@ -103,18 +117,20 @@ fn main() -> ExitCode {
             Some("resolve") => resolve::main(&["--help".to_string()]),
             Some("check") => check::main(&["--help".to_string()]),
             Some("config") => config::main(&["--help".to_string()]),
+            Some("install") => install::main(&["--help".to_string()]),
+            Some("run") => run::main(&["--help".into()]),
             Some(other) => {
                 error(format_args!("help: unknown command {other:?}"));
                 ExitCode::from(EXIT_ERROR)
             }
         },
         "-V" | "--version" => {
-            println!("dnsshim {}", env!("CARGO_PKG_VERSION"));
+            print!("{}", embedded::describe());
             ExitCode::from(EXIT_OK)
         }
         other => {
             error(format_args!(
-                "unknown command {other:?}: want resolve, check or config (see `dnsshim --help`)"
+                "unknown command {other:?}: want resolve, check, config, install or run (see `dnsshim --help`)"
             ));
             ExitCode::from(EXIT_ERROR)
         }

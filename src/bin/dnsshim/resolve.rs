@@ -111,7 +111,7 @@ pub fn main(args: &[String]) -> ExitCode {
         Ask::Addresses(Family::Unspec) => "A+AAAA as getaddrinfo".to_string(),
         Ask::Addresses(Family::Inet) => "A as getaddrinfo".to_string(),
         Ask::Addresses(Family::Inet6) => "AAAA as getaddrinfo".to_string(),
-        Ask::Type(t) => t.to_string(),
+        Ask::Type(t) => wire::type_name(t),
     };
     crate::error(format_args!(
         "resolve {}: {what}, {} rules, servers {}, timeout {} s x {} attempts{}{}",
