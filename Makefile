@@ -86,7 +86,7 @@ test: build cli
 
 ## mutants: the mutation check (tests/mutants.py): planted bugs applied one at a time to a
 ## scratch copy of the tree (target/mutants/src, with its own cargo target), each of which the
-## tests must catch (about 30 minutes on 2 cores). MUTANTS="NAME..." runs only those.
+## tests must catch (about 8 minutes on 2 cores). MUTANTS="NAME..." runs only those.
 MUTANTS ?=
 mutants: deps
 	python3 tests/mutants.py $(MUTANTS)
