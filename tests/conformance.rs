@@ -439,6 +439,9 @@ fn parse_line(l: &str) -> Option<(String, Line)> {
     })
 }
 
+/// conform.c's `_r` calls: each one that succeeds is followed by a smallest-buffer line.
+const R_CALLS: [&str; 3] = ["ghbn_r", "ghbn2_r.inet6", "ghba_r"];
+
 /// The smallest-buffer line of an `_r` call (`ghbn_r.min NAME`, tests/c/conform.c
 /// `call_r`): checked by the buffer oracle, not line by line.
 fn is_min_key(key: &str) -> bool {
@@ -966,6 +969,24 @@ fn check_buffers(def: &Def, runs: &HashMap<Variant, Run>, tally: &mut Tally) {
             .filter(|(k, _)| is_min_key(k))
             .collect();
         mins.sort();
+        // Every `_r` call that succeeded is followed by its smallest buffer.
+        let mut missing: Vec<String> = lines
+            .iter()
+            .filter(|((k, nth), l)| {
+                let (call, arg) = k.split_once(' ').unwrap_or((k, ""));
+                R_CALLS.contains(&call)
+                    && l.status == "OK"
+                    && !lines.contains_key(&(format!("{call}.min {arg}").as_str(), *nth))
+            })
+            .map(|((k, _), _)| {
+                format!(
+                    "_r buffer `{shim} {}/{k}` ({}): no smallest-buffer line\n",
+                    def.name, def.at
+                )
+            })
+            .collect();
+        missing.sort();
+        tally.failures.extend(missing);
         for (key, nth) in mins {
             let min = lines[&(key, nth)];
             let (call, arg) = key.split_once(' ').unwrap_or((key, ""));
@@ -1723,34 +1744,33 @@ fn accounting() {
     assert_eq!(count(&tally, MUSL_SHIM, Check::Buffer), 1);
     assert_eq!(count(&tally, GLIBC_SHIM, Check::Buffer), 1);
     assert_eq!(t.used.len(), 2);
+    let fails_with = |o: &HashMap<Variant, Out>, needle: &str| {
+        let tally = compare(&def, o, &mut table());
+        assert!(
+            tally.failures.iter().any(|f| f.contains(needle)),
+            "{needle}: {:?}",
+            tally.failures
+        );
+    };
     // NXDOMAIN reported as NODATA by the musl build: no row names it, and glibc is not the
     // reference for that line.
-    let tally = compare(
-        &def,
+    fails_with(
         &outs("gai.unspec nx.test | EAI_NODATA |  | ", 47),
-        &mut table(),
+        "`musl s/gai.unspec nx.test`",
     );
-    assert!(
-        tally
-            .failures
-            .iter()
-            .any(|f| f.contains("`musl s/gai.unspec nx.test`")),
-        "{:?}",
-        tally.failures
-    );
+    // A successful _r call without its smallest-buffer line fails.
+    let mut o = outs("gai.unspec nx.test | EAI_NONAME |  | ", 47);
+    let s = &mut o.get_mut(&GLIBC_SHIM).unwrap().stdout;
+    *s = s
+        .lines()
+        .filter(|l| !l.contains(".min "))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    fails_with(&o, "ghbn_r a.test` (f:1): no smallest-buffer line");
     // A smallest buffer 3 bytes over the layout (and over musl's and glibc's: no) fails.
-    let tally = compare(
-        &def,
+    fails_with(
         &outs("gai.unspec nx.test | EAI_NONAME |  | ", 50),
-        &mut table(),
-    );
-    assert!(
-        tally
-            .failures
-            .iter()
-            .any(|f| f.contains("smallest buffer 50 bytes, the layout needs 47")),
-        "{:?}",
-        tally.failures
+        "smallest buffer 50 bytes, the layout needs 47",
     );
 }
 
