@@ -20,7 +20,7 @@
 //!
 //! A line none of these accounts for fails the test, and so does a pattern that names no line
 //! (a stale row). A key printed twice in one run (the same call twice) is compared each time.
-//! The test prints the accounting per scenario.
+//! The test prints the accounting per scenario on stderr, past the harness's capture.
 //!
 //! Environment:
 //! - `DNSSHIM_CONFORM=GLOB`: only the scenarios whose name matches (then stale rows are only
@@ -1374,6 +1374,15 @@ fn replay_def(def: &Def, dir: &Path) -> HashMap<Variant, Out> {
         .collect()
 }
 
+/// One line of the accounting on stderr, written past the test harness's output capture, so
+/// that `make test` shows it for a passing run too.
+fn show(line: &str) {
+    use std::io::Write as _;
+    let _ = std::io::stderr()
+        .lock()
+        .write_all(format!("{line}\n").as_bytes());
+}
+
 /// The start of the two texts where they first differ, shortened for a report.
 fn around_difference(a: &str, b: &str) -> (String, String) {
     let p = a
@@ -1509,7 +1518,7 @@ fn differential_conformance() {
     for (i, outs, ms) in &results {
         let def = &defs[*i];
         let tally = compare(def, outs, &mut table);
-        eprintln!(
+        show(&format!(
             "conformance: {} ({ms} ms): {}{}",
             def.name,
             tally.summary(),
@@ -1518,7 +1527,7 @@ fn differential_conformance() {
             } else {
                 format!("; {} UNACCOUNTED", tally.failures.len())
             }
-        );
+        ));
         for f in &tally.failures {
             report.push_str(f);
         }
@@ -1555,13 +1564,13 @@ fn differential_conformance() {
             }
         }
     }
-    eprintln!(
+    show(&format!(
         "conformance: {} scenarios, {} s: {}; {} unaccounted",
         defs.len(),
         started.elapsed().as_secs(),
         total.summary(),
         total.failures.len()
-    );
+    ));
     if filter.is_some() && !stale.is_empty() {
         eprintln!("(DNSSHIM_CONFORM set: stale patterns not failed)\n{stale}");
         stale.clear();
