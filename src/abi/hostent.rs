@@ -56,7 +56,16 @@ fn addr_len(h: &HostEnt) -> usize {
     }
 }
 
-/// Bytes needed to lay `h` out in a buffer starting at `buf`.
+/// An alias that is the name itself points at the name's bytes instead of a copy of them, as
+/// musl's `gethostbyaddr_r` shares `h_name` with `h_aliases[0]`: a buffer that is enough for
+/// musl's layout is enough for ours (musl semantics make the name the first alias).
+fn own_copy(h: &HostEnt, alias: &str) -> bool {
+    alias != h.name
+}
+
+/// Bytes needed to lay `h` out in a buffer starting at `buf`: the alias and the address
+/// pointer arrays (each ending with NULL), the addresses, the name and each alias that is not
+/// the name, with their NULs.
 fn needed(h: &HostEnt, buf: usize) -> usize {
     let ptr = size_of::<*mut c_char>();
     let align = buf.wrapping_neg() & (ptr - 1);
@@ -66,7 +75,11 @@ fn needed(h: &HostEnt, buf: usize) -> usize {
         + h.addrs.len() * addr_len
         + h.name.len()
         + 1
-        + h.aliases.iter().map(|a| a.len() + 1).sum::<usize>()
+        + h.aliases
+            .iter()
+            .filter(|a| own_copy(h, a))
+            .map(|a| a.len() + 1)
+            .sum::<usize>()
 }
 
 /// Lay `h` out: `Err(())` if `buflen` is too small (nothing written past it).
@@ -116,7 +129,7 @@ pub(crate) unsafe fn fill(
         };
         let name = put(&h.name);
         for (i, a) in h.aliases.iter().enumerate() {
-            *aliases.add(i) = put(a);
+            *aliases.add(i) = if own_copy(h, a) { put(a) } else { name };
         }
         *aliases.add(h.aliases.len()) = ptr::null_mut();
         (*ret).h_name = name;

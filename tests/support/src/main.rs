@@ -37,6 +37,14 @@ struct Server {
     verbose: bool,
 }
 
+/// Writes `dnsshim-testsrv: MSG` and a newline to stderr with one `write`: the UDP thread and
+/// the TCP connection threads log at once, and the harness gives each server a log file of its
+/// own, which it reads line by line (a line written in pieces could be split by another).
+fn say(msg: &str) {
+    let line = format!("dnsshim-testsrv: {msg}\n");
+    let _ = std::io::stderr().lock().write_all(line.as_bytes());
+}
+
 /// What happened to a question, for the verbose log.
 fn describe(q: &Query) -> String {
     format!("{} {}", q.name(), q.query_type())
@@ -205,7 +213,7 @@ impl Server {
         match msg.to_vec() {
             Ok(v) => Some(v),
             Err(e) => {
-                eprintln!("dnsshim-testsrv: cannot encode answer: {e}");
+                say(&format!("cannot encode answer: {e}"));
                 None
             }
         }
@@ -273,14 +281,14 @@ impl Server {
                 proto
             );
             if let Err(e) = std::fs::write(&file, bytes) {
-                eprintln!("dnsshim-testsrv: {file}: {e}");
+                say(&format!("{file}: {e}"));
             }
         }
     }
 
     fn log(&self, msg: impl FnOnce() -> String) {
         if self.verbose {
-            eprintln!("dnsshim-testsrv: {}", msg());
+            say(&msg());
         }
     }
 
@@ -290,7 +298,7 @@ impl Server {
             let (n, peer) = match sock.recv_from(&mut buf) {
                 Ok(x) => x,
                 Err(e) => {
-                    eprintln!("dnsshim-testsrv: udp recv: {e}");
+                    say(&format!("udp recv: {e}"));
                     continue;
                 }
             };
@@ -467,7 +475,7 @@ impl Server {
                     let me = Arc::clone(&self);
                     thread::spawn(move || me.serve_tcp_conn(c));
                 }
-                Err(e) => eprintln!("dnsshim-testsrv: tcp accept: {e}"),
+                Err(e) => say(&format!("tcp accept: {e}")),
             }
         }
     }
@@ -579,7 +587,7 @@ fn send_decoy(sock: &UdpSocket, kind: Decoy, bytes: &[u8], peer: SocketAddr) {
         Ok(s) => {
             let _ = s.send_to(bytes, peer);
         }
-        Err(e) => eprintln!("dnsshim-testsrv: decoy from {from}: {e}"),
+        Err(e) => say(&format!("decoy from {from}: {e}")),
     }
 }
 
@@ -754,7 +762,7 @@ fn main() -> ExitCode {
     match run() {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("dnsshim-testsrv: {e}");
+            say(&e);
             ExitCode::FAILURE
         }
     }
