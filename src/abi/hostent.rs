@@ -58,17 +58,40 @@ fn addr_len(h: &HostEnt) -> usize {
     }
 }
 
-/// Bytes needed to lay `h` out in a buffer starting at `buf`.
+/// An alias that is the name itself points at the name's bytes instead of a copy of them, as
+/// musl's `gethostbyaddr_r` shares `h_name` with `h_aliases[0]`: a buffer that is enough for
+/// musl's layout is enough for ours (musl semantics make the name the first alias).
+fn own_copy(h: &HostEnt, alias: &[u8]) -> bool {
+    alias != h.name
+}
+
+/// Pointer slots of the alias array: none when there is no alias, as glibc's
+/// `gethostbyaddr_r` points `h_aliases` at the NULL that ends the address list (a buffer that
+/// is enough for glibc's layout is enough for ours).
+fn alias_slots(h: &HostEnt) -> usize {
+    match h.aliases.len() {
+        0 => 0,
+        n => n + 1,
+    }
+}
+
+/// Bytes needed to lay `h` out in a buffer starting at `buf`: the alias and the address
+/// pointer arrays (each ending with NULL, see [`alias_slots`]), the addresses, the name and
+/// each alias that is not the name, with their NULs.
 fn needed(h: &HostEnt, buf: usize) -> usize {
     let ptr = size_of::<*mut c_char>();
     let align = buf.wrapping_neg() & (ptr - 1);
     let addr_len = addr_len(h);
     align
-        + (h.aliases.len() + 1 + h.addrs.len() + 1) * ptr
+        + (alias_slots(h) + h.addrs.len() + 1) * ptr
         + h.addrs.len() * addr_len
         + h.name.len()
         + 1
-        + h.aliases.iter().map(|a| a.len() + 1).sum::<usize>()
+        + h.aliases
+            .iter()
+            .filter(|a| own_copy(h, a))
+            .map(|a| a.len() + 1)
+            .sum::<usize>()
 }
 
 /// Lay `h` out: `Err(())` if `buflen` is too small (nothing written past it).
@@ -90,10 +113,14 @@ pub(crate) unsafe fn fill(
     // it fits in `buflen`; pointer arrays are written at pointer-aligned addresses.
     unsafe {
         let mut p = (buf as *mut u8).add((buf as usize).wrapping_neg() & (ptr_size - 1));
-        let aliases = p as *mut *mut c_char;
-        p = p.add((h.aliases.len() + 1) * ptr_size);
+        let mut aliases = p as *mut *mut c_char;
+        p = p.add(alias_slots(h) * ptr_size);
         let addr_list = p as *mut *mut c_char;
         p = p.add((h.addrs.len() + 1) * ptr_size);
+        if h.aliases.is_empty() {
+            // The address list's NULL ends the empty alias list too.
+            aliases = addr_list.add(h.addrs.len());
+        }
         for (i, a) in h.addrs.iter().enumerate() {
             let bytes: [u8; 16] = match a {
                 IpAddr::V4(v4) if addr_len == 4 => {
@@ -118,7 +145,7 @@ pub(crate) unsafe fn fill(
         };
         let name = put(&h.name);
         for (i, a) in h.aliases.iter().enumerate() {
-            *aliases.add(i) = put(a);
+            *aliases.add(i) = if own_copy(h, a) { put(a) } else { name };
         }
         *aliases.add(h.aliases.len()) = ptr::null_mut();
         (*ret).h_name = name;

@@ -11,12 +11,14 @@
  *     gai NAME [SET...]    getaddrinfo with the hint sets null, unspec, inet, inet6 (or
  *                          only those named), each result freed with freeaddrinfo
  *     ghbn NAME            gethostbyname, gethostbyname2(AF_INET6), gethostbyname_r,
- *                          gethostbyname2_r(AF_INET6)
+ *                          gethostbyname2_r(AF_INET6); each _r call that succeeds is
+ *                          followed by its smallest buffer (call_r: "ghbn_r.min NAME")
  *     res NAME TYPE... [query|search|querydomain|send...]
  *                          per TYPE: res_query, res_search, res_querydomain (NAME split at
  *                          its first dot; no dot: domain ""), res_mkquery and res_send of
  *                          that query; only the calls named, when some are
- *     addr ADDR            gethostbyaddr, gethostbyaddr_r, getnameinfo with four flag sets
+ *     addr ADDR            gethostbyaddr, gethostbyaddr_r (and "ghba_r.min ADDR"), getnameinfo
+ *                          with four flag sets
  *     rerr NAME [small]    gethostbyname_r and gethostbyname2_r(AF_INET6): the return value,
  *                          *h_errnop and the thread's h_errno, each set to a marker first
  *                          (small: a 16-byte buffer); without small, also the thread's
@@ -561,12 +563,106 @@ static void put_hostent(const struct hostent *h, struct str *d, struct str *r)
 	list_sorted(&addrs, r);
 }
 
+/* The _r functions' buffer, pointer-aligned: the layouts are computed from its start. */
+static char rbuf[RBUFLEN] __attribute__((aligned(16)));
+
+/* One _r call and its arguments. */
+struct rcall {
+	enum { R_GHBN, R_GHBN2_INET6, R_GHBA } kind;
+	const char *name;
+	const void *addr;
+	socklen_t alen;
+	int family;
+};
+
+static int r_run(const struct rcall *c, size_t buflen, struct hostent *he, struct hostent **h,
+		 int *herr)
+{
+	*h = NULL;
+	*herr = 0;
+	switch (c->kind) {
+	case R_GHBN:
+		return gethostbyname_r(c->name, he, rbuf, buflen, h, herr);
+	case R_GHBN2_INET6:
+		return gethostbyname2_r(c->name, AF_INET6, he, rbuf, buflen, h, herr);
+	default:
+		return gethostbyaddr_r(c->addr, c->alen, c->family, he, rbuf, buflen, h, herr);
+	}
+}
+
+/* The host entry of a successful _r call: detail and records as for the full-size line
+ * (reverse lookups: the records are the host name). */
+static void put_r_result(const struct rcall *c, const struct hostent *h, struct str *d,
+			 struct str *r)
+{
+	put_hostent(h, d, r);
+	if (c->kind == R_GHBA) {
+		str_free(r);
+		put_cstr(r, h->h_name);
+	}
+}
+
+/* The line of one _r call with an RBUFLEN-byte buffer; when it succeeds, the smallest buffer
+ * it succeeds with, found by bisection, as a second line
+ *   "CALL.min ARG | min=N | the host entry at N bytes | its records"
+ * The status says otherwise when a size fails with anything but ERANGE ("buflen=N ret=..."),
+ * when N - 1 bytes do not give ERANGE ("min=N below=ret=..."), or when N bytes fail when
+ * asked again ("min=N again=ret=..."). Every step is a whole lookup. */
+static void call_r(const struct rcall *c, const char *call, const char *arg)
+{
+	struct hostent he, *h;
+	struct str d = {0}, r = {0};
+	size_t lo = 0, hi = RBUFLEN;
+	int herr, ret;
+	char k[48], st[96];
+
+	ret = r_run(c, RBUFLEN, &he, &h, &herr);
+	if (ret || !h) {
+		snprintf(st, sizeof st, "ret=%s h_errno=%s%s", errno_name(ret), herr_name(herr),
+			 h ? " result-set" : "");
+		line(call, arg, st, &d, &r);
+		return;
+	}
+	put_r_result(c, h, &d, &r);
+	line(call, arg, "OK", &d, &r);
+
+	snprintf(k, sizeof k, "%s.min", call);
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		ret = r_run(c, mid, &he, &h, &herr);
+		if (!ret && h) {
+			hi = mid;
+		} else if (ret == ERANGE) {
+			lo = mid + 1;
+		} else {
+			snprintf(st, sizeof st, "buflen=%zu ret=%s h_errno=%s", mid, errno_name(ret),
+				 herr_name(herr));
+			line(k, arg, st, &d, &r);
+			return;
+		}
+	}
+	if (hi > 0 && (ret = r_run(c, hi - 1, &he, &h, &herr)) != ERANGE) {
+		snprintf(st, sizeof st, "min=%zu below=ret=%s", hi, errno_name(ret));
+		line(k, arg, st, &d, &r);
+		return;
+	}
+	ret = r_run(c, hi, &he, &h, &herr);
+	if (ret || !h) {
+		snprintf(st, sizeof st, "min=%zu again=ret=%s", hi, errno_name(ret));
+		line(k, arg, st, &d, &r);
+		return;
+	}
+	put_r_result(c, h, &d, &r);
+	snprintf(st, sizeof st, "min=%zu", hi);
+	line(k, arg, st, &d, &r);
+}
+
 static void call_ghbn(const char *name)
 {
-	static char buf[RBUFLEN];
-	struct hostent *h, he;
+	struct hostent *h;
 	struct str d = {0}, r = {0};
-	int ret, herr, i;
+	struct rcall c = {R_GHBN, name, NULL, 0, 0};
+	int i;
 
 	for (i = 0; i < 2; i++) {
 		h_errno = 0;
@@ -580,21 +676,9 @@ static void call_ghbn(const char *name)
 			line(i ? "ghbn2.inet6" : "ghbn", name, st, &d, &r);
 		}
 	}
-	for (i = 0; i < 2; i++) {
-		h = NULL;
-		herr = 0;
-		ret = i ? gethostbyname2_r(name, AF_INET6, &he, buf, sizeof buf, &h, &herr)
-			: gethostbyname_r(name, &he, buf, sizeof buf, &h, &herr);
-		if (!ret && h) {
-			put_hostent(h, &d, &r);
-			line(i ? "ghbn2_r.inet6" : "ghbn_r", name, "OK", &d, &r);
-		} else {
-			char st[64];
-			snprintf(st, sizeof st, "ret=%s h_errno=%s%s", errno_name(ret), herr_name(herr),
-				 h ? " result-set" : "");
-			line(i ? "ghbn2_r.inet6" : "ghbn_r", name, st, &d, &r);
-		}
-	}
+	call_r(&c, "ghbn_r", name);
+	c.kind = R_GHBN2_INET6;
+	call_r(&c, "ghbn2_r.inet6", name);
 }
 
 /* One res_query/res_search/res_querydomain result. */
@@ -725,12 +809,11 @@ static const struct {
 
 static void call_addr(const char *text)
 {
-	static char buf[RBUFLEN];
 	unsigned char a[16];
 	struct sockaddr_storage ss;
-	struct hostent *h, he;
+	struct hostent *h;
 	struct str d = {0}, r = {0};
-	int family = AF_INET, herr, ret;
+	int family = AF_INET;
 	socklen_t alen = 4, salen;
 	size_t i;
 
@@ -767,18 +850,9 @@ static void call_addr(const char *text)
 		line("ghba", text, st, &d, &r);
 	}
 
-	h = NULL;
-	herr = 0;
-	ret = gethostbyaddr_r(a, alen, family, &he, buf, sizeof buf, &h, &herr);
-	if (!ret && h) {
-		put_hostent(h, &d, &r);
-		str_free(&r);
-		put_cstr(&r, h->h_name);
-		line("ghba_r", text, "OK", &d, &r);
-	} else {
-		char st[64];
-		snprintf(st, sizeof st, "ret=%s h_errno=%s", errno_name(ret), herr_name(herr));
-		line("ghba_r", text, st, &d, &r);
+	{
+		struct rcall c = {R_GHBA, NULL, a, alen, family};
+		call_r(&c, "ghba_r", text);
 	}
 
 	for (i = 0; i < sizeof ni_sets / sizeof ni_sets[0]; i++) {

@@ -37,6 +37,14 @@ struct Server {
     verbose: bool,
 }
 
+/// Writes `dnsshim-testsrv: MSG` and a newline to stderr with one `write`: the UDP thread and
+/// the TCP connection threads log at once, and the harness gives each server a log file of its
+/// own, which it reads line by line (a line written in pieces could be split by another).
+fn say(msg: &str) {
+    let line = format!("dnsshim-testsrv: {msg}\n");
+    let _ = std::io::stderr().lock().write_all(line.as_bytes());
+}
+
 /// What happened to a question, for the verbose log.
 fn describe(q: &Query) -> String {
     format!("{} {}", q.name(), q.query_type())
@@ -214,7 +222,7 @@ impl Server {
         match msg.to_vec() {
             Ok(v) => Some(v),
             Err(e) => {
-                eprintln!("dnsshim-testsrv: cannot encode answer: {e}");
+                say(&format!("cannot encode answer: {e}"));
                 None
             }
         }
@@ -282,17 +290,14 @@ impl Server {
                 proto
             );
             if let Err(e) = std::fs::write(&file, bytes) {
-                eprintln!("dnsshim-testsrv: {file}: {e}");
+                say(&format!("{file}: {e}"));
             }
         }
     }
 
     fn log(&self, msg: impl FnOnce() -> String) {
         if self.verbose {
-            // One write per line: several servers append to one log, and the tests read
-            // each query's line whole (eprintln! may write a line in pieces).
-            let line = format!("dnsshim-testsrv: {}\n", msg());
-            let _ = std::io::stderr().write_all(line.as_bytes());
+            say(&msg());
         }
     }
 
@@ -302,7 +307,7 @@ impl Server {
             let (n, peer) = match sock.recv_from(&mut buf) {
                 Ok(x) => x,
                 Err(e) => {
-                    eprintln!("dnsshim-testsrv: udp recv: {e}");
+                    say(&format!("udp recv: {e}"));
                     continue;
                 }
             };
@@ -479,7 +484,7 @@ impl Server {
                     let me = Arc::clone(&self);
                     thread::spawn(move || me.serve_tcp_conn(c));
                 }
-                Err(e) => eprintln!("dnsshim-testsrv: tcp accept: {e}"),
+                Err(e) => say(&format!("tcp accept: {e}")),
             }
         }
     }
@@ -591,7 +596,7 @@ fn send_decoy(sock: &UdpSocket, kind: Decoy, bytes: &[u8], peer: SocketAddr) {
         Ok(s) => {
             let _ = s.send_to(bytes, peer);
         }
-        Err(e) => eprintln!("dnsshim-testsrv: decoy from {from}: {e}"),
+        Err(e) => say(&format!("decoy from {from}: {e}")),
     }
 }
 
@@ -763,7 +768,7 @@ fn main() -> ExitCode {
     match run() {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("dnsshim-testsrv: {e}");
+            say(&e);
             ExitCode::FAILURE
         }
     }
