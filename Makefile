@@ -59,7 +59,7 @@ LAYOUT       ?= single
 LIBC         ?= $(shell if ldd --version 2>&1 | grep -qi musl; then echo musl; else echo glibc; fi)
 export CARGO_BUILD_JOBS ?= 2
 
-.PHONY: all deps deps-build zig build musl glibc testsrv cli test test-arch demo bench install install-single install-multi uninstall lint clean fuzz fuzz-corpus
+.PHONY: all deps deps-build zig build musl glibc testsrv cli test test-arch demo bench install install-single install-multi uninstall lint clean fuzz fuzz-corpus mutants
 
 all: build
 
@@ -221,6 +221,13 @@ test-arch: deps musl glibc testsrv cli
 	for t in $(foreach t,$(ARCH_SLICE_TESTS),$(lastword $(subst :, ,$(t)))); do \
 	  grep -qx "test $$t ... ok" "$$log" || { echo "test-arch: $$t did not run and pass" >&2; exit 1; }; \
 	done
+
+## mutants: the mutation check (tests/mutants.py): planted bugs applied one at a time to a
+## scratch copy of the tree (target/mutants/src, with its own cargo target), each of which the
+## tests must catch (about 8 minutes on 2 cores). MUTANTS="NAME..." runs only those.
+MUTANTS ?=
+mutants: deps
+	python3 tests/mutants.py $(MUTANTS)
 
 ## lint: formatting and clippy, as CI expects.
 lint:

@@ -90,7 +90,8 @@ pub fn response(data: &[u8]) {
         // The lookups' allocation-free path agrees with collect + addresses.
         let fast = wire::collect_addresses(&r.message, &qname, t);
         assert_eq!(
-            fast.canonical
+            fast.chain
+                .canonical()
                 .unwrap_or_else(|| wire::as_given(&qname).to_string()),
             c.canonical,
             "collect_addresses: canonical name"
@@ -242,7 +243,7 @@ pub fn addrinfo(data: &[u8]) {
             protocol: i32::from(b.u8()),
         });
     }
-    let canon = (mode & 1 != 0).then(|| b.string(255));
+    let canon = (mode & 1 != 0).then(|| b.string(255).into_bytes());
     let r = AddrInfo {
         entries: crate::lookup::addrinfo::Entries::List(entries),
         canon,
@@ -305,7 +306,7 @@ fn check_c_list(r: &AddrInfo, cut: usize) {
             match want_canon {
                 Some(c) => {
                     assert!(!ai.ai_canonname.is_null());
-                    assert_eq!(CStr::from_ptr(ai.ai_canonname).to_bytes(), c.as_bytes());
+                    assert_eq!(CStr::from_ptr(ai.ai_canonname).to_bytes(), c);
                 }
                 None => assert!(ai.ai_canonname.is_null()),
             }
@@ -409,8 +410,8 @@ pub fn hostent(data: &[u8]) {
         })
         .collect();
     let h = HostEnt {
-        name,
-        aliases,
+        name: name.into_bytes(),
+        aliases: aliases.into_iter().map(String::into_bytes).collect(),
         addrtype: if v6 { libc::AF_INET6 } else { libc::AF_INET },
         addrs,
     };
@@ -467,12 +468,12 @@ fn lay_out(h: &HostEnt, buflen: usize, align: usize) -> bool {
         assert_eq!(e.h_addrtype, h.addrtype);
         assert_eq!(e.h_length as usize, addr_len);
         assert!(inside(e.h_name as *const u8, h.name.len() + 1));
-        assert_eq!(CStr::from_ptr(e.h_name).to_bytes(), h.name.as_bytes());
+        assert_eq!(CStr::from_ptr(e.h_name).to_bytes(), h.name.as_slice());
         for (i, a) in h.aliases.iter().enumerate() {
             let slot = e.h_aliases.add(i);
             assert!(inside(slot as *const u8, 8));
             assert!(inside(*slot as *const u8, a.len() + 1));
-            assert_eq!(CStr::from_ptr(*slot).to_bytes(), a.as_bytes());
+            assert_eq!(CStr::from_ptr(*slot).to_bytes(), a.as_slice());
         }
         let end = e.h_aliases.add(h.aliases.len());
         assert!(inside(end as *const u8, 8) && (*end).is_null());

@@ -8,6 +8,8 @@
 //! - [`wire`]: DNS message building, response validation, CNAME-chain record collection.
 //! - [`numeric`]: textual IPv4/IPv6 address parsing as the C library does it.
 //! - [`sys`]: socket addresses and descriptors over libc.
+//! - [`oom`]: the global allocator: a failed allocation becomes the export's out-of-memory
+//!   error, never an abort.
 //! - [`trace`]: `DNSSHIM_LOG` output.
 
 pub mod abi;
@@ -18,9 +20,13 @@ pub mod error;
 pub mod fuzzing;
 pub mod lookup;
 pub mod numeric;
+pub mod oom;
 pub mod sys;
 pub mod trace;
 pub mod transport;
 pub mod wire;
 
 pub use error::{Error, Result};
+
+#[global_allocator]
+static ALLOCATOR: oom::Allocator = oom::Allocator;

@@ -75,6 +75,29 @@ pub fn local_addr(fd: &Fd) -> Option<SocketAddr> {
     out.to_socket_addr(len)
 }
 
+extern "C" {
+    /// `mbstowcs` (C99; musl and glibc both define it).
+    fn mbstowcs(dst: *mut libc::wchar_t, src: *const libc::c_char, n: usize) -> usize;
+}
+
+/// Longest byte string [`multibyte_ok`] checks (musl's `is_valid_hostname` looks at 254 bytes).
+const MULTIBYTE_MAX: usize = 255;
+
+/// Whether `s` is a valid multibyte string in the program's current locale: `mbstowcs(NULL,
+/// s, 0) != -1`, as musl's `is_valid_hostname` asks (in musl's C locale every byte is; in a
+/// UTF-8 locale only UTF-8). `s` holds no NUL and at most [`MULTIBYTE_MAX`] bytes (longer:
+/// false).
+pub fn multibyte_ok(s: &[u8]) -> bool {
+    let mut buf = [0u8; MULTIBYTE_MAX + 1];
+    if s.len() > MULTIBYTE_MAX || s.contains(&0) {
+        return false;
+    }
+    buf[..s.len()].copy_from_slice(s);
+    // SAFETY: `buf` is NUL-terminated (its last bytes are 0); with a NULL destination
+    // mbstowcs only counts and writes nothing.
+    unsafe { mbstowcs(std::ptr::null_mut(), buf.as_ptr().cast(), 0) != usize::MAX }
+}
+
 /// A query ID: `getrandom(2)` (the raw system call, so it works with C libraries that predate
 /// the wrapper); if that fails, a mix of the clock, the process id and a counter.
 pub fn random_id() -> u16 {
@@ -375,7 +398,8 @@ impl DerefMut for RecvBuf {
 
 impl Drop for RecvBuf {
     fn drop(&mut self) {
-        if self.buf.len() != POOLED_LEN {
+        // A buffer from the allocator's reserve goes back to it, not to the pool.
+        if self.buf.len() != POOLED_LEN || crate::oom::from_reserve(self.buf.as_ptr()) {
             return;
         }
         let p = Box::into_raw(std::mem::take(&mut self.buf)).cast::<u8>();

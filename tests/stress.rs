@@ -19,9 +19,8 @@
 mod common;
 mod reliability;
 
-use common::{Libc, Outcome, Probe, Program, Scenario, GLIBC_SHIM, MUSL_SHIM};
+use common::{Libc, Outcome, Scenario, GLIBC_SHIM, MUSL_SHIM};
 use reliability::c_probe;
-use std::path::{Path, PathBuf};
 
 /// The names tests/c/stress.c expects (see its header).
 fn stress_zone() -> String {
@@ -149,43 +148,15 @@ fn caller_buffers_of_every_size() {
     }
 }
 
-fn valgrind_binary() -> PathBuf {
-    for d in ["/usr/bin", "/usr/local/bin", "/bin"] {
-        let p = Path::new(d).join("valgrind");
-        if p.is_file() {
-            return p;
-        }
-    }
-    panic!("valgrind not found: run `make test` (which installs it) or apt-get install valgrind")
-}
-
 #[test]
 fn valgrind_memcheck_glibc_build() {
     let n = env_usize("DNSSHIM_VALGRIND_LOOKUPS", 10_000).to_string();
     let stress = reliability::c_binary(Libc::Glibc, "stress");
-    let probe = Probe {
-        // LD_PRELOAD of the glibc build reaches the program through valgrind.
-        variant: GLIBC_SHIM,
-        program: Program::Command(valgrind_binary()),
-        args: [
-            "--tool=memcheck",
-            "--leak-check=full",
-            "--show-leak-kinds=definite,indirect",
-            "--errors-for-leak-kinds=definite,indirect",
-            "--track-fds=yes",
-            "--error-exitcode=99",
-            "--child-silent-after-fork=yes",
-        ]
-        .iter()
-        .map(|s| s.to_string())
-        .chain([
-            stress.to_string_lossy().into_owned(),
-            "loop".into(),
-            n.clone(),
-        ])
-        .collect(),
-        env: Vec::new(),
-    };
+    let probe = reliability::valgrind_probe(
+        &stress,
+        &["--track-fds=yes", "--child-silent-after-fork=yes"],
+        &["loop", &n],
+    );
     let o = scenario().probe(probe).run().remove(0);
     assert_pass(&o);
     let err = &o.stderr;

@@ -1,11 +1,36 @@
 //! `getaddrinfo`, `freeaddrinfo`, `gai_strerror`.
 //!
-//! Ownership: a result list is ONE `malloc` block: a header, then one [`Node`] per entry, then
-//! the canonical name. Each node carries a magic word and a pointer to the block, at offsets
-//! no libc layout shares (`ai_addr` points 16 bytes further into the node than musl's or
-//! glibc's), so `freeaddrinfo` recognises our lists in constant time and hands any other list
-//! to the next definition. Freeing a tail of the list (musl allows it) releases that many
-//! nodes; the block goes when all are released.
+//! Ownership: a result list is ONE `malloc` block: a [`Header`], then one [`Node`] per entry,
+//! then the canonical name. `freeaddrinfo` must tell our lists from the C library's (a list
+//! from the libc's own `getaddrinfo`, under `DNSSHIM_DISABLE`), in constant time and without
+//! trusting any field the program may change (`ai_addr`, `ai_canonname`, `ai_next` of other
+//! nodes; a program may point them anywhere before freeing, which both libcs allow). It reads
+//! only bytes that exist after the `struct addrinfo` (48 bytes on 64-bit Linux) of a node in
+//! both libcs' layouts:
+//!
+//! - musl 1.2.3 (`src/network/lookup.h`, `getaddrinfo.c`): an array of
+//!   `struct aibuf { struct addrinfo ai; union { sockaddr_in sin; sockaddr_in6 sin6; } sa;
+//!   volatile int lock[1]; short slot, ref; }` (88 bytes each) in one block, the canonical
+//!   name after it; `ai_addr` points to the node's own `sa`, at offset 48. Its `freeaddrinfo`
+//!   counts the nodes from the one passed along `ai_next` and finds the block from the last
+//!   one's `slot`.
+//! - glibc 2.36 (`sysdeps/posix/getaddrinfo.c`): each node one `malloc` of
+//!   `sizeof (struct addrinfo) + socklen`, the `sockaddr_in` (16 bytes) or `sockaddr_in6`
+//!   (28 bytes) right after the `addrinfo`, at offset 48, `ai_addr` pointing there; the
+//!   canonical name a separate `malloc` on the first node. Its `freeaddrinfo` frees node by
+//!   node, with their `ai_canonname`.
+//!
+//! So bytes 48..64 of a node exist in both: they hold the start of the node's socket address,
+//! whose first two bytes are its family, `AF_INET` or `AF_INET6`. Our [`Node`] puts there a
+//! magic word (its first two bytes are no address family) and a pointer back to the block's
+//! header, which carries the magic word too and the node count; our `ai_addr` points further
+//! on, to the node's own address at offset 64. A node is ours when its magic word matches and
+//! its back-pointer leads to a header of ours of which it is one of the nodes; nothing else is
+//! read to decide.
+//!
+//! Freeing a tail of the list (musl allows it) releases the nodes of that tail that belong to
+//! the same block; the block goes when all are released. A count that would go below zero (a
+//! list freed twice) is ignored: a leak, never a double free.
 //!
 //! A numeric host with a numeric or no service (`lookup::addrinfo::numeric`) is answered
 //! without any other allocation: that block is the only one.
@@ -20,14 +45,22 @@ use std::net::IpAddr;
 use std::ptr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-const MAGIC: u64 = 0x6473_6e73_6869_6d31; // "dnsshim1"
+/// The mark of our blocks, in the header and in every node ("dnsshim1" as a big-endian
+/// number; in memory its first two bytes are 0x31 0x6d, which no address family is).
+const MAGIC: u64 = 0x6473_6e73_6869_6d31;
 
+/// The start of a result block.
 #[repr(C)]
 struct Header {
+    magic: u64,
+    /// Nodes in the block.
+    count: usize,
     /// Nodes not yet released by `freeaddrinfo`.
     live: AtomicUsize,
 }
 
+/// One entry: the `addrinfo`, then (where both libcs keep the start of the socket address)
+/// the mark and the back-pointer, then the socket address `ai_addr` points to.
 #[repr(C)]
 struct Node {
     ai: libc::addrinfo,
@@ -35,6 +68,17 @@ struct Node {
     header: *mut Header,
     sa: RawSockAddr,
 }
+
+/// Where the nodes start in a block.
+const NODES_OFF: usize = size_of::<Header>().next_multiple_of(std::mem::align_of::<Node>());
+
+// The mark and the back-pointer lie in the bytes after the `addrinfo` that every libc node has
+// (see the module comment): at least the 16 bytes of a `sockaddr_in`.
+const _: () = assert!(offset_of!(Node, magic) == size_of::<libc::addrinfo>());
+const _: () = assert!(
+    offset_of!(Node, header) + size_of::<*mut Header>()
+        <= size_of::<libc::addrinfo>() + size_of::<libc::sockaddr_in>()
+);
 
 type GaiFn = unsafe extern "C" fn(
     *const c_char,
@@ -66,12 +110,11 @@ pub(crate) fn to_c(r: &AddrInfo) -> *mut libc::addrinfo {
 fn build(
     n: usize,
     entry: impl Fn(usize) -> Entry,
-    canon: Option<&str>,
+    canon: Option<&[u8]>,
     canon_on_all: bool,
     flags: i32,
 ) -> *mut libc::addrinfo {
-    let nodes_off = size_of::<Header>().next_multiple_of(std::mem::align_of::<Node>());
-    let canon_off = nodes_off + n * size_of::<Node>();
+    let canon_off = NODES_OFF + n * size_of::<Node>();
     let canon_len = canon.map_or(0, |c| c.len() + 1);
     // SAFETY: plain allocation; checked for NULL below.
     let base = unsafe { libc::malloc(canon_off + canon_len) } as *mut u8;
@@ -79,13 +122,15 @@ fn build(
         return ptr::null_mut();
     }
     // SAFETY: every write below stays inside the `canon_off + canon_len` bytes just allocated:
-    // the header at 0, node i at nodes_off + i*size_of::<Node>(), the canonical name (with its
+    // the header at 0, node i at NODES_OFF + i*size_of::<Node>(), the canonical name (with its
     // NUL) at canon_off. `base` is malloc-aligned, which suffices for Header and Node. Each
     // node is zeroed whole (padding included, as calloc would) before its fields are set;
     // all-zero is a valid addrinfo and a valid value of either sockaddr in the union.
     unsafe {
         let header = base as *mut Header;
         header.write(Header {
+            magic: MAGIC,
+            count: n,
             live: AtomicUsize::new(n),
         });
         let canon = match canon {
@@ -97,7 +142,7 @@ fn build(
             }
             None => ptr::null_mut(),
         };
-        let nodes = base.add(nodes_off) as *mut Node;
+        let nodes = base.add(NODES_OFF) as *mut Node;
         for i in 0..n {
             let e = entry(i);
             let node = nodes.add(i);
@@ -143,21 +188,33 @@ fn build(
     }
 }
 
-/// Our node, if `ai` is one (see the module comment).
+/// The header of our block, if `ai` is one of our nodes (see the module comment): its mark
+/// matches and its back-pointer leads to a header of ours of which it is a node. Nothing the
+/// program may change (`ai_addr`, `ai_canonname`, `ai_next`) is read.
 ///
 /// # Safety
-/// `ai` points to a live `struct addrinfo` from some `getaddrinfo`.
-unsafe fn ours(ai: *mut libc::addrinfo) -> Option<*mut Node> {
+/// `ai` points to a live `struct addrinfo` from some `getaddrinfo` (ours or the libc's).
+unsafe fn ours(ai: *mut libc::addrinfo) -> Option<*mut Header> {
     let node = ai as *mut Node;
-    // SAFETY: `ai` is a valid addrinfo (caller), so reading ai_addr is sound. Only if ai_addr
-    // points exactly at our `sa` offset do we read `magic`, which then lies between the
-    // addrinfo and the address it points to: inside the same allocation.
+    // SAFETY: every libc's node has at least a sockaddr_in after its addrinfo (module
+    // comment), so the 16 bytes of `magic` and `header` are inside its allocation; they are
+    // read unaligned-safe as plain integers, never trusted before the mark matched. Only a
+    // node of ours carries the mark, and then `header` is the start of its live block, whose
+    // header we read.
     unsafe {
-        let want = (ai as *mut u8).add(offset_of!(Node, sa));
-        if (*ai).ai_addr as *mut u8 != want {
+        let magic = ptr::read_unaligned(ptr::addr_of!((*node).magic));
+        if magic != MAGIC {
             return None;
         }
-        ((*node).magic == MAGIC).then_some(node)
+        let header = ptr::read_unaligned(ptr::addr_of!((*node).header));
+        let from = (node as usize).checked_sub((header as usize).checked_add(NODES_OFF)?)?;
+        if header.is_null() || header as usize % std::mem::align_of::<Header>() != 0 {
+            return None;
+        }
+        if from % size_of::<Node>() != 0 || (*header).magic != MAGIC {
+            return None;
+        }
+        (from / size_of::<Node>() < (*header).count).then_some(header)
     }
 }
 
@@ -250,7 +307,7 @@ pub unsafe extern "C" fn getaddrinfo(
         }
         // SAFETY: host and serv are NULL or C strings (getaddrinfo contract).
         let (host, serv) = unsafe { (c_str(host), c_str(serv)) };
-        match lookup(host.as_deref(), serv.as_deref(), hints, sem) {
+        match crate::oom::check(lookup(host.as_deref(), serv.as_deref(), hints, sem)) {
             Ok(r) if r.entries.is_empty() => eai::NONAME,
             Ok(r) => put(to_c(&r)),
             Err(e) => eai_code(e),
@@ -269,20 +326,24 @@ pub unsafe extern "C" fn freeaddrinfo(p: *mut libc::addrinfo) {
         }
         // SAFETY: p is a live addrinfo (contract).
         match unsafe { ours(p) } {
-            Some(node) => {
+            Some(header) => {
+                // The nodes of this block from p on, as musl counts them along ai_next.
                 let mut cnt = 0usize;
                 let mut q = p;
-                while !q.is_null() {
+                // SAFETY: q is a node of the caller's live list (contract); `ours` reads only
+                // what every libc node has.
+                while !q.is_null() && unsafe { ours(q) } == Some(header) {
                     cnt += 1;
-                    // SAFETY: q is a node of the caller's live list.
+                    // SAFETY: as above.
                     q = unsafe { (*q).ai_next };
                 }
-                // SAFETY: our node's header pointer points to the start of its live block.
-                unsafe {
-                    let header = (*node).header;
-                    if (*header).live.fetch_sub(cnt, Ordering::AcqRel) == cnt {
-                        libc::free(header.cast());
-                    }
+                // SAFETY: `header` is the start of our live block (ours() checked its mark).
+                let live = unsafe { &(*header).live };
+                let left =
+                    live.fetch_update(Ordering::AcqRel, Ordering::Acquire, |l| l.checked_sub(cnt));
+                if left == Ok(cnt) {
+                    // SAFETY: the block was malloc'd by build() and its last node is released.
+                    unsafe { libc::free(header.cast()) };
                 }
             }
             None => {
@@ -309,4 +370,70 @@ pub extern "C" fn gai_strerror(code: c_int) -> *const c_char {
             None => c"Unknown error".as_ptr(),
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lookup::Address;
+
+    fn entry(i: usize) -> Entry {
+        Entry {
+            addr: Address::new(IpAddr::from([10, 0, 0, i as u8])),
+            port: 80,
+            socktype: libc::SOCK_STREAM,
+            protocol: libc::IPPROTO_TCP,
+        }
+    }
+
+    /// Our lists are ours whatever the program did to ai_addr, ai_canonname and ai_next; the
+    /// libc's are not.
+    #[test]
+    fn ownership_by_mark_and_back_pointer_alone() {
+        let list = build(4, entry, Some(b"canon.test"), true, 0);
+        assert!(!list.is_null());
+        let mut own = [0u8; 4 * 32];
+        let mut nodes = Vec::new();
+        // SAFETY: `list` is a fresh list of 4 nodes; the program's storage outlives them.
+        unsafe {
+            let mut p = list;
+            while !p.is_null() {
+                nodes.push(p);
+                p = (*p).ai_next;
+            }
+            assert_eq!(nodes.len(), 4);
+            for (i, n) in nodes.iter().enumerate() {
+                (**n).ai_addr = own.as_mut_ptr().add(32 * i).cast();
+                (**n).ai_canonname = c"mine".as_ptr().cast_mut();
+            }
+            let header = ours(list).expect("our list, ai_addr elsewhere");
+            for n in &nodes {
+                assert_eq!(ours(*n), Some(header));
+            }
+            // Cut after the second node: the tail is freed first, then the head.
+            (*nodes[1]).ai_next = ptr::null_mut();
+            freeaddrinfo(nodes[2]);
+            assert_eq!((*header).live.load(Ordering::Acquire), 2);
+            freeaddrinfo(list);
+        }
+        // A libc list (glibc's here) is not ours, and goes back to the libc.
+        let mut res = ptr::null_mut();
+        let hints = libc::addrinfo {
+            ai_flags: crate::lookup::ai::NUMERICHOST,
+            ai_family: libc::AF_UNSPEC,
+            ai_socktype: libc::SOCK_STREAM,
+            ai_protocol: 0,
+            ai_addrlen: 0,
+            ai_addr: ptr::null_mut(),
+            ai_canonname: ptr::null_mut(),
+            ai_next: ptr::null_mut(),
+        };
+        let f = next_getaddrinfo().expect("the libc's getaddrinfo");
+        // SAFETY: the libc's getaddrinfo with valid arguments; its list is freed once.
+        unsafe {
+            assert_eq!(f(c"10.0.0.1".as_ptr(), c"80".as_ptr(), &hints, &mut res), 0);
+            assert!(ours(res).is_none());
+            freeaddrinfo(res);
+        }
+    }
 }

@@ -3,16 +3,19 @@
 //!
 //! The `_r` functions lay the result out in the caller's buffer and never write past
 //! `buflen`: too small is `ERANGE`, so the caller can retry with more. The non-reentrant ones
-//! use a per-thread buffer that grows as needed; their result stays valid until the same
-//! thread calls one of them again.
+//! use per-thread storage that grows as needed, one per function as the emulated libc has it
+//! ([`Slot`]); a result stays valid until the same thread calls a function sharing its
+//! storage again.
 
+use super::per_thread::PerThread;
 use super::{boundary, c_str, disabled, h_errno_code, herr, set_errno, set_h_errno};
+use crate::lookup::glibc::Errnos;
 use crate::lookup::hostent::{
     gethostbyaddr as lookup_addr, gethostbyname as lookup_name1, gethostbyname2 as lookup_name,
-    HostEnt,
+    HostEnt, Looked,
 };
 use crate::lookup::Semantics;
-use crate::{Error, Result};
+use crate::Error;
 use std::cell::RefCell;
 use std::ffi::{c_char, c_int, c_void};
 use std::mem::size_of;
@@ -55,17 +58,40 @@ fn addr_len(h: &HostEnt) -> usize {
     }
 }
 
-/// Bytes needed to lay `h` out in a buffer starting at `buf`.
+/// An alias that is the name itself points at the name's bytes instead of a copy of them, as
+/// musl's `gethostbyaddr_r` shares `h_name` with `h_aliases[0]`: a buffer that is enough for
+/// musl's layout is enough for ours (musl semantics make the name the first alias).
+fn own_copy(h: &HostEnt, alias: &[u8]) -> bool {
+    alias != h.name
+}
+
+/// Pointer slots of the alias array: none when there is no alias, as glibc's
+/// `gethostbyaddr_r` points `h_aliases` at the NULL that ends the address list (a buffer that
+/// is enough for glibc's layout is enough for ours).
+fn alias_slots(h: &HostEnt) -> usize {
+    match h.aliases.len() {
+        0 => 0,
+        n => n + 1,
+    }
+}
+
+/// Bytes needed to lay `h` out in a buffer starting at `buf`: the alias and the address
+/// pointer arrays (each ending with NULL, see [`alias_slots`]), the addresses, the name and
+/// each alias that is not the name, with their NULs.
 fn needed(h: &HostEnt, buf: usize) -> usize {
     let ptr = size_of::<*mut c_char>();
     let align = buf.wrapping_neg() & (ptr - 1);
     let addr_len = addr_len(h);
     align
-        + (h.aliases.len() + 1 + h.addrs.len() + 1) * ptr
+        + (alias_slots(h) + h.addrs.len() + 1) * ptr
         + h.addrs.len() * addr_len
         + h.name.len()
         + 1
-        + h.aliases.iter().map(|a| a.len() + 1).sum::<usize>()
+        + h.aliases
+            .iter()
+            .filter(|a| own_copy(h, a))
+            .map(|a| a.len() + 1)
+            .sum::<usize>()
 }
 
 /// Lay `h` out: `Err(())` if `buflen` is too small (nothing written past it).
@@ -87,22 +113,30 @@ pub(crate) unsafe fn fill(
     // it fits in `buflen`; pointer arrays are written at pointer-aligned addresses.
     unsafe {
         let mut p = (buf as *mut u8).add((buf as usize).wrapping_neg() & (ptr_size - 1));
-        let aliases = p as *mut *mut c_char;
-        p = p.add((h.aliases.len() + 1) * ptr_size);
+        let mut aliases = p as *mut *mut c_char;
+        p = p.add(alias_slots(h) * ptr_size);
         let addr_list = p as *mut *mut c_char;
         p = p.add((h.addrs.len() + 1) * ptr_size);
+        if h.aliases.is_empty() {
+            // The address list's NULL ends the empty alias list too.
+            aliases = addr_list.add(h.addrs.len());
+        }
         for (i, a) in h.addrs.iter().enumerate() {
-            let bytes: Vec<u8> = match a {
-                IpAddr::V4(v4) if addr_len == 4 => v4.octets().to_vec(),
-                IpAddr::V6(v6) => v6.octets().to_vec(),
-                IpAddr::V4(v4) => v4.to_ipv6_mapped().octets().to_vec(),
+            let bytes: [u8; 16] = match a {
+                IpAddr::V4(v4) if addr_len == 4 => {
+                    let mut b = [0; 16];
+                    b[..4].copy_from_slice(&v4.octets());
+                    b
+                }
+                IpAddr::V6(v6) => v6.octets(),
+                IpAddr::V4(v4) => v4.to_ipv6_mapped().octets(),
             };
             ptr::copy_nonoverlapping(bytes.as_ptr(), p, addr_len);
             *addr_list.add(i) = p as *mut c_char;
             p = p.add(addr_len);
         }
         *addr_list.add(h.addrs.len()) = ptr::null_mut();
-        let mut put = |s: &str| {
+        let mut put = |s: &[u8]| {
             let at = p;
             ptr::copy_nonoverlapping(s.as_ptr(), p, s.len());
             *p.add(s.len()) = 0;
@@ -111,7 +145,7 @@ pub(crate) unsafe fn fill(
         };
         let name = put(&h.name);
         for (i, a) in h.aliases.iter().enumerate() {
-            *aliases.add(i) = put(a);
+            *aliases.add(i) = if own_copy(h, a) { put(a) } else { name };
         }
         *aliases.add(h.aliases.len()) = ptr::null_mut();
         (*ret).h_name = name;
@@ -123,58 +157,78 @@ pub(crate) unsafe fn fill(
     Ok(())
 }
 
-/// `h_errno` for a failed hostent lookup: as for every call ([`h_errno_code`]), except that
-/// glibc's dns module says NO_DATA for an unsupported family.
-fn host_errno(e: Error) -> c_int {
-    if e == Error::BadFamily && Semantics::current() == Semantics::Glibc {
-        herr::NO_DATA
-    } else {
-        h_errno_code(e)
-    }
-}
-
-/// The `_r` return convention for a failed lookup: musl returns an errno value for every
-/// failure; glibc returns 0 (with `*result = NULL`) for "not found", an errno otherwise.
-fn r_failure(e: Error, err: *mut c_int) -> c_int {
+/// The `_r` return convention for a failed lookup with musl's semantics (`gethostbyname2_r.c`,
+/// `gethostbyaddr_r.c`): an errno value for every failure, the `h_errno` in `*err`; the
+/// thread's `h_errno` is not written. (glibc's: [`Errnos`].)
+fn r_failure_musl(e: Error, err: *mut c_int) -> c_int {
     if !err.is_null() {
         // SAFETY: err is non-NULL and points to the caller's int.
-        unsafe { *err = host_errno(e) };
+        unsafe { *err = h_errno_code(e) };
     }
-    let glibc = Semantics::current() == Semantics::Glibc;
     match e {
-        Error::NotFound | Error::NoData if glibc => 0,
         Error::NotFound | Error::NoData => libc::ENOENT,
         Error::TryAgain => libc::EAGAIN,
         Error::BadFamily => libc::EAFNOSUPPORT,
         Error::System(errno) => errno,
-        // glibc: an answer without an address is TRYAGAIN with NO_RECOVERY, which
-        // gethostbyname_r returns as EAGAIN.
-        Error::Fail if glibc => libc::EAGAIN,
+        // musl: its `default` case, NO_RECOVERY and the errno of the failed malloc.
+        Error::Memory => libc::ENOMEM,
         _ => libc::EBADMSG,
     }
 }
 
-/// The lookup of a name argument; NULL is a name that is not found.
-///
-/// # Safety
-/// `name` is NULL or a C string.
-unsafe fn by_name(
-    name: *const c_char,
-    lookup: impl FnOnce(&str, Semantics) -> Result<HostEnt>,
-) -> Result<HostEnt> {
-    // SAFETY: guaranteed by the caller.
-    match unsafe { c_str(name) } {
-        Some(n) => lookup(&n, Semantics::current()),
-        None => Err(Error::NotFound),
+/// Writes what glibc's `_r` functions write besides the entry: `*err` and the thread's
+/// `h_errno`, each where glibc writes it.
+fn apply_errnos(g: Errnos, err: *mut c_int) {
+    if let (Some(h), false) = (g.h_errnop, err.is_null()) {
+        // SAFETY: err is non-NULL and points to the caller's int.
+        unsafe { *err = h };
+    }
+    if let Some(h) = g.h_errno {
+        set_h_errno(h);
     }
 }
 
-/// Shared body of the `_r` functions.
+/// `looked`, or out of memory when an allocation of this thread failed meanwhile
+/// ([`crate::oom::check`]; glibc's `NETDB_INTERNAL` and `ENOMEM`).
+fn oom_checked(looked: Looked) -> Looked {
+    match crate::oom::check(Ok(())) {
+        Ok(()) => looked,
+        Err(e) => Looked {
+            found: Err(e),
+            glibc: looked.glibc.map(|_| Errnos::of_error(e)),
+        },
+    }
+}
+
+/// The lookup of a name argument; NULL is a name that is not found (glibc build: 0 and
+/// HOST_NOT_FOUND, as its `dns` module answers a name it will not ask).
+///
+/// # Safety
+/// `name` is NULL or a C string.
+unsafe fn by_name(name: *const c_char, lookup: impl FnOnce(&str, Semantics) -> Looked) -> Looked {
+    let sem = Semantics::current();
+    // SAFETY: guaranteed by the caller.
+    match unsafe { c_str(name) } {
+        Some(n) => lookup(&n, sem),
+        None => Looked {
+            found: Err(Error::NotFound),
+            glibc: (sem == Semantics::Glibc).then_some(Errnos {
+                ret: 0,
+                h_errnop: Some(herr::HOST_NOT_FOUND),
+                h_errno: None,
+            }),
+        },
+    }
+}
+
+/// Shared body of the `_r` functions: the entry laid out in the caller's buffer, the return
+/// value, `*err` and the thread's `h_errno` as the emulated libc sets them (glibc also sets
+/// `errno` to the return value).
 ///
 /// # Safety
 /// As for `gethostbyname2_r`.
 unsafe fn finish_r(
-    found: Result<HostEnt>,
+    looked: Looked,
     ret: *mut libc::hostent,
     buf: *mut c_char,
     buflen: usize,
@@ -186,25 +240,45 @@ unsafe fn finish_r(
     }
     // SAFETY: result is non-NULL and writable (contract).
     unsafe { *result = ptr::null_mut() };
-    match found {
-        Err(e) => r_failure(e, err),
+    let looked = oom_checked(looked);
+    let glibc = looked.glibc;
+    if matches!(looked.found, Err(Error::Memory)) {
+        set_errno(libc::ENOMEM);
+    }
+    let value = match looked.found {
+        Err(e) => match glibc {
+            Some(g) => {
+                apply_errnos(g, err);
+                g.ret
+            }
+            None => r_failure_musl(e, err),
+        },
         // SAFETY: ret/buf/buflen as given by the caller (contract).
         Ok(h) => match unsafe { fill(&h, ret, buf, buflen) } {
             Ok(()) => {
                 // SAFETY: result is non-NULL and writable.
                 unsafe { *result = ret };
+                if let Some(g) = glibc {
+                    apply_errnos(g, err);
+                }
                 0
             }
+            // Too small: ERANGE, and with glibc NETDB_INTERNAL in *err; the thread's
+            // h_errno is left alone (glibc's smallest buffers fail before any query).
             Err(()) => {
-                if !err.is_null() && Semantics::current() == Semantics::Glibc {
+                if !err.is_null() && glibc.is_some() {
                     // SAFETY: err is non-NULL.
                     unsafe { *err = herr::NETDB_INTERNAL };
                 }
                 set_errno(libc::ERANGE);
-                libc::ERANGE
+                return libc::ERANGE;
             }
         },
+    };
+    if glibc.is_some() {
+        set_errno(value);
     }
+    value
 }
 
 /// # Safety
@@ -332,31 +406,91 @@ pub unsafe extern "C" fn gethostbyaddr_r(
     })
 }
 
-/// Per-thread storage of the non-reentrant functions.
+/// Per-thread storage of one non-reentrant function.
 struct Static {
     ent: libc::hostent,
     buf: Vec<u64>,
 }
 
-thread_local! {
-    /// Boxed on first use: the thread-local block itself stays all zeros and small, so that
-    /// with std's own thread locals it fits the TLS space musl's loader reserves at start-up
-    /// (a larger or initialised block makes it set up the thread pointer a second time in
-    /// every process the library is preloaded into).
-    static STATIC: RefCell<Option<Box<Static>>> = const { RefCell::new(None) };
+/// First size of a non-reentrant function's buffer, doubled as results need more (glibc's
+/// `nss/getXXbyYY.c`: `BUFLEN`, 1024 bytes for hosts, doubled on `ERANGE`): few reallocations,
+/// and few distinct sizes for the allocator whatever the names.
+const STATIC_BUF_START: usize = 1024;
+
+/// Whose storage a non-reentrant call uses. glibc (`nss/getXXbyYY.c`): one buffer per
+/// function. musl: `gethostbyname` is `gethostbyname2(name, AF_INET)` and shares its storage;
+/// `gethostbyaddr` has its own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Slot {
+    Name,
+    Name2,
+    Addr,
 }
 
-/// Run a lookup and lay it out in this thread's storage; sets `h_errno` on failure.
-fn non_reentrant(found: Result<HostEnt>) -> *mut libc::hostent {
-    match found {
+impl Slot {
+    /// The storage's index in [`STATIC`].
+    fn index(self, sem: Semantics) -> usize {
+        match (self, sem) {
+            (Slot::Name, Semantics::Glibc) => 0,
+            (Slot::Name | Slot::Name2, _) => 1,
+            (Slot::Addr, _) => 2,
+        }
+    }
+}
+
+/// Each storage boxed on first use, behind a thread-specific key ([`PerThread`]: no TLS
+/// block, and no glibc TLS destructor, whose registration aborts when memory is short).
+static STATIC: PerThread<RefCell<[Option<Box<Static>>; 3]>> = PerThread::new();
+
+/// The thread's `h_errno` after a non-reentrant call with glibc's semantics
+/// (`nss/getXXbyYY.c`): what the resolver wrote, then `*h_errnop` of the `_r` call when that
+/// is not 0 (so a name from the hosts file leaves HOST_NOT_FOUND even on success).
+fn thread_errnos(g: Errnos) {
+    if let Some(h) = g.h_errno {
+        set_h_errno(h);
+    }
+    if let Some(h) = g.h_errnop.filter(|&h| h != 0) {
+        set_h_errno(h);
+    }
+}
+
+/// Lay a lookup's result out in this thread's storage for `slot`; sets `h_errno` as the
+/// emulated libc does (musl: on failure; glibc: [`thread_errnos`]). Out of memory, also while
+/// the storage grows: `NULL`, `errno` `ENOMEM`, and the storage grown from the reserve given
+/// back (only this function's: the others' results stay valid).
+fn non_reentrant(looked: Looked, slot: Slot) -> *mut libc::hostent {
+    let glibc = looked.glibc;
+    let ent = non_reentrant_fill(oom_checked(looked), slot);
+    if !ent.is_null() && crate::oom::failed() {
+        let index = slot.index(Semantics::current());
+        let _ = STATIC.try_with(|s| s.borrow_mut()[index] = None);
+        let failed = Looked {
+            found: Err(Error::Memory),
+            glibc: glibc.map(|_| Errnos::of_error(Error::Memory)),
+        };
+        return non_reentrant_fill(failed, slot);
+    }
+    ent
+}
+
+fn non_reentrant_fill(looked: Looked, slot: Slot) -> *mut libc::hostent {
+    if let Some(g) = looked.glibc {
+        thread_errnos(g);
+    }
+    match looked.found {
         Err(e) => {
-            set_h_errno(host_errno(e));
+            if looked.glibc.is_none() {
+                set_h_errno(h_errno_code(e));
+            }
+            if e == Error::Memory {
+                set_errno(libc::ENOMEM);
+            }
             ptr::null_mut()
         }
         Ok(h) => STATIC
             .try_with(|s| {
                 let mut s = s.borrow_mut();
-                let s = s.get_or_insert_with(|| {
+                let s = s[slot.index(Semantics::current())].get_or_insert_with(|| {
                     Box::new(Static {
                         ent: libc::hostent {
                             h_name: ptr::null_mut(),
@@ -370,7 +504,8 @@ fn non_reentrant(found: Result<HostEnt>) -> *mut libc::hostent {
                 });
                 let need = needed(&h, 0) + size_of::<u64>();
                 if s.buf.len() * 8 < need {
-                    s.buf.resize(need.div_ceil(8), 0);
+                    s.buf
+                        .resize(need.next_power_of_two().max(STATIC_BUF_START) / 8, 0);
                 }
                 let Static { ent, buf } = &mut **s;
                 // SAFETY: ent is this thread's hostent; buf is writable for len*8 bytes and
@@ -395,14 +530,15 @@ fn non_reentrant(found: Result<HostEnt>) -> *mut libc::hostent {
 #[no_mangle]
 pub unsafe extern "C" fn gethostbyname2(name: *const c_char, af: c_int) -> *mut libc::hostent {
     // SAFETY: the caller's contract, passed on.
-    unsafe { ghbn2(name, af) }
+    unsafe { ghbn2(name, af, Slot::Name2) }
 }
 
-/// `gethostbyname2`, called by the exported functions directly (see [`ghbn2_r`]).
+/// `gethostbyname2` (and `gethostbyname`'s IPv4 case) in `slot`'s storage, called by the
+/// exported functions directly (see [`ghbn2_r`]).
 ///
 /// # Safety
 /// As for the C library's `gethostbyname2`.
-unsafe fn ghbn2(name: *const c_char, af: c_int) -> *mut libc::hostent {
+unsafe fn ghbn2(name: *const c_char, af: c_int, slot: Slot) -> *mut libc::hostent {
     boundary(ptr::null_mut(), || {
         if disabled() {
             if let Some(f) = next_ghbn2() {
@@ -412,7 +548,7 @@ unsafe fn ghbn2(name: *const c_char, af: c_int) -> *mut libc::hostent {
         }
         // SAFETY: name is NULL or a C string (contract).
         let found = unsafe { by_name(name, |n, sem| lookup_name(n, af, sem)) };
-        non_reentrant(found)
+        non_reentrant(found, slot)
     })
 }
 
@@ -423,12 +559,12 @@ pub unsafe extern "C" fn gethostbyname(name: *const c_char) -> *mut libc::hosten
     boundary(ptr::null_mut(), || {
         if disabled() || !crate::config::resolv_conf().inet6 {
             // SAFETY: same contract, IPv4.
-            return unsafe { ghbn2(name, libc::AF_INET) };
+            return unsafe { ghbn2(name, libc::AF_INET, Slot::Name) };
         }
         // `options inet6`: IPv6 first, then IPv4 as v4-mapped IPv6.
         // SAFETY: name is NULL or a C string (contract).
         let found = unsafe { by_name(name, lookup_name1) };
-        non_reentrant(found)
+        non_reentrant(found, Slot::Name)
     })
 }
 
@@ -449,7 +585,7 @@ pub unsafe extern "C" fn gethostbyaddr(
         }
         // SAFETY: addr readable for len bytes (contract).
         match unsafe { read_addr(addr, len, af) } {
-            Some(ip) => non_reentrant(lookup_addr(ip, Semantics::current())),
+            Some(ip) => non_reentrant(lookup_addr(ip, Semantics::current()), Slot::Addr),
             None => {
                 set_h_errno(herr::NO_RECOVERY);
                 set_errno(libc::EINVAL);

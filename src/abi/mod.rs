@@ -7,9 +7,12 @@ pub mod addrinfo;
 pub mod ext;
 pub mod hostent;
 pub mod nameinfo;
+pub mod per_thread;
 pub mod res;
+pub mod stack;
 
 use crate::Error;
+use std::cell::Cell;
 use std::ffi::{c_char, c_int, c_void, CStr};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicPtr, Ordering};
@@ -42,9 +45,31 @@ pub mod herr {
     pub const NO_DATA: c_int = 4;
 }
 
-/// Run `f`, turning a panic into `on_panic`: no unwinding ever crosses into C.
+thread_local! {
+    /// Exports in progress on this thread (one may run another's body).
+    static DEPTH: Cell<u32> = const { Cell::new(0) };
+}
+
+/// Run `f`, turning a panic into `on_panic`: no unwinding ever crosses into C. The outermost
+/// export of a thread runs on the library's own stack ([`stack`]); the exports it runs inside
+/// stay there. Allocation failures of `f` ([`crate::oom`]) are for `f` to turn into its
+/// error; they are forgotten when the outermost export returns.
 pub fn boundary<T>(on_panic: T, f: impl FnOnce() -> T) -> T {
-    catch_unwind(AssertUnwindSafe(f)).unwrap_or(on_panic)
+    let call = || catch_unwind(AssertUnwindSafe(f)).unwrap_or(on_panic);
+    let Ok(depth) = DEPTH.try_with(|d| d as *const Cell<u32>) else {
+        return call();
+    };
+    // SAFETY: a thread-local lives as long as its thread, which is running this call; it is
+    // only reached from this thread.
+    let depth = unsafe { &*depth };
+    let outermost = depth.get() == 0;
+    depth.set(depth.get() + 1);
+    let r = if outermost { stack::run(call) } else { call() };
+    depth.set(depth.get() - 1);
+    if outermost {
+        crate::oom::clear();
+    }
+    r
 }
 
 /// `getaddrinfo`-style code for an error; sets `errno` for `EAI_SYSTEM`.
@@ -170,5 +195,24 @@ mod tests {
         assert_eq!(boundary(-1, || nested() + 1), -1);
         // Without a panic, the closure's value.
         assert_eq!(boundary(eai::FAIL, || 0), 0);
+    }
+
+    #[test]
+    fn boundary_switches_stacks_once() {
+        use stack::tests::here;
+        let outside = here();
+        let (inside, nested) = boundary((0, 0), || (here(), boundary(0, here)));
+        if cfg!(target_arch = "x86_64") {
+            // The outermost export on the library's stack; the one inside stays there.
+            assert!(inside.abs_diff(outside) > stack::STACK_SIZE);
+            assert!(nested.abs_diff(inside) < 4096, "{nested:x} {inside:x}");
+        }
+        // A failure is forgotten when the outermost export returns, not before.
+        let seen = boundary(false, || {
+            boundary((), crate::oom::mark_failed);
+            crate::oom::failed()
+        });
+        assert!(seen);
+        assert!(!crate::oom::failed());
     }
 }

@@ -3,8 +3,8 @@
 //! Results are copied with their NUL only when they fit; a short buffer is `EAI_OVERFLOW`.
 
 use super::{boundary, disabled, eai, eai_code};
-use crate::lookup::nameinfo::{getnameinfo as lookup, ni, Request, GLIBC_FLAGS};
-use crate::lookup::Semantics;
+use crate::lookup::nameinfo::{getnameinfo as lookup, known_flags, ni, Request};
+use crate::lookup::{Semantics, PROGRAM_LIBC};
 use std::ffi::{c_char, c_int};
 use std::mem::size_of;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
@@ -26,7 +26,7 @@ crate::next_fn!(fn next_getnameinfo = "getnameinfo" as GniFn);
 ///
 /// # Safety
 /// `dst` is writable for `s.len() + 1` bytes.
-unsafe fn put(dst: *mut c_char, s: &str) {
+unsafe fn put(dst: *mut c_char, s: &[u8]) {
     // SAFETY: guaranteed by the caller; `s` is a distinct Rust string.
     unsafe {
         ptr::copy_nonoverlapping(s.as_ptr(), dst.cast::<u8>(), s.len());
@@ -57,8 +57,9 @@ pub unsafe extern "C" fn getnameinfo(
             return forward();
         }
         let sem = Semantics::current();
-        // glibc: a flag it does not know is EAI_BADFLAGS before any other check.
-        if sem == Semantics::Glibc && flags & !GLIBC_FLAGS != 0 {
+        // glibc: a flag it does not know is EAI_BADFLAGS before any other check; the flags
+        // are those of the program's own libc (musl's in compatibility mode).
+        if sem == Semantics::Glibc && flags & !known_flags(PROGRAM_LIBC) != 0 {
             return eai::BADFLAGS;
         }
         if sa.is_null() || (salen as usize) < size_of::<libc::sa_family_t>() {
@@ -105,7 +106,7 @@ pub unsafe extern "C" fn getnameinfo(
             serv_len,
             flags,
         };
-        match lookup(&req, sem) {
+        match crate::oom::check(lookup(&req, sem)) {
             Ok(r) => {
                 if let Some(h) = &r.host {
                     // SAFETY: lookup checked h.len() < hostlen; host is writable for hostlen.
@@ -113,7 +114,7 @@ pub unsafe extern "C" fn getnameinfo(
                 }
                 if let Some(s) = &r.serv {
                     // SAFETY: lookup checked s.len() < servlen; serv is writable for servlen.
-                    unsafe { put(serv, s) };
+                    unsafe { put(serv, s.as_bytes()) };
                 }
                 0
             }

@@ -96,9 +96,13 @@ unsafe fn bytes<'a>(p: *const c_char) -> Option<&'a [u8]> {
 /// `answer` is writable for `anslen` bytes (checked non-NULL, `anslen >= 0` here).
 unsafe fn finish(done: Done, answer: *mut c_uchar, anslen: c_int) -> c_int {
     let cap = usize::try_from(anslen).unwrap_or(0);
+    let fitted = done.reply.as_ref().map(|r| r.fit(cap));
+    // Out of memory on the way (the answer is not written, as glibc's allocations come first).
+    if crate::oom::failed() {
+        return out_of_memory();
+    }
     let mut value = -1;
-    if let Some(r) = &done.reply {
-        let (copy, n) = r.fit(cap);
+    if let Some((copy, n)) = fitted {
         let len = copy.len().min(cap);
         if !answer.is_null() {
             // SAFETY: len <= cap = anslen, the caller's buffer size; the regions are distinct
@@ -119,6 +123,14 @@ unsafe fn finish(done: Done, answer: *mut c_uchar, anslen: c_int) -> c_int {
             -1
         }
     }
+}
+
+/// Out of memory (glibc's resolver context or buffer allocation failing): -1, `h_errno =
+/// NETDB_INTERNAL`, `errno = ENOMEM`.
+fn out_of_memory() -> c_int {
+    set_h_errno(herr::NETDB_INTERNAL);
+    set_errno(libc::ENOMEM);
+    -1
 }
 
 /// A bad pointer or length from the caller: -1, `h_errno = NETDB_INTERNAL`, `errno = EINVAL`.
@@ -331,25 +343,32 @@ unsafe fn mkquery_common(
                 return unsafe { n(op, dname, class, qtype, data, datalen, newrr, buf, buflen) };
             }
         }
-        // SAFETY: dname is NULL or a C string; glibc reads `data` as a C string (a domain
-        // name) and ignores datalen and newrr.
-        let (Some(name), data) = (unsafe { (bytes(dname), bytes(data.cast())) }) else {
+        // SAFETY: dname is NULL or a C string (contract).
+        let Some(name) = (unsafe { bytes(dname) }) else {
             return -1;
         };
         if buf.is_null() || buflen < 0 {
             return -1;
         }
+        // `data` is read only where the libc reads it: glibc's NOTIFY, as a C string (a
+        // domain name). `datalen` and `newrr` are ignored by both libcs.
+        // SAFETY: for glibc's NOTIFY, `data` is a C string (glibc's contract for that opcode);
+        // mkquery calls this only then.
+        let read_data = || unsafe { bytes(data.cast()) }.unwrap_or_default().to_vec();
         let conf = crate::config::resolv_conf();
         let q = res::mkquery(
             op,
             name,
             class,
             qtype,
-            data,
+            (!data.is_null()).then_some(&read_data as &dyn Fn() -> Vec<u8>),
             buflen as usize,
             &conf,
             Semantics::current(),
         );
+        if crate::oom::failed() {
+            return out_of_memory();
+        }
         match q {
             Some(q) => {
                 // SAFETY: mkquery returns at most buflen bytes; buf is writable for buflen.

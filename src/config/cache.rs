@@ -122,6 +122,10 @@ impl<T> FileCache<T> {
         // call sees a different stamp and reads again.
         let text = read_capped(path, stamp, self.max_bytes);
         let value = Arc::new((self.parse)(&text));
+        // Parsed partly from the allocator's reserve (out of memory): used, not kept.
+        if crate::oom::failed() {
+            return value;
+        }
         if let Some(mut guard) = self.lock() {
             *guard = Some((stamp, Arc::clone(&value)));
         }

@@ -102,8 +102,8 @@ impl Entries {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AddrInfo {
     pub entries: Entries,
-    /// `ai_canonname`.
-    pub canon: Option<String>,
+    /// `ai_canonname` (bytes: see [`super::hostent::HostEnt`]).
+    pub canon: Option<Vec<u8>>,
     /// musl puts the canonical name on every entry, glibc only on the first.
     pub canon_on_all: bool,
     /// `ai_flags` of every entry: 0 in musl, the hints' flags in glibc (`AI_DEFAULT` for NULL
@@ -118,7 +118,7 @@ pub struct Small<'a> {
     addr: Address,
     services: ServiceList,
     /// `ai_canonname`.
-    pub canon: Option<&'a str>,
+    pub canon: Option<&'a [u8]>,
     /// As [`AddrInfo::canon_on_all`].
     pub canon_on_all: bool,
     /// As [`AddrInfo::flags`].
@@ -194,7 +194,7 @@ fn numeric_musl<'a>(host: &'a str, serv: Option<&str>, hints: Option<Hints>) -> 
     Some(Small {
         addr: Address { ip, scope_id },
         services,
-        canon: Some(host),
+        canon: Some(host.as_bytes()),
         canon_on_all: true,
         flags: 0,
     })
@@ -234,7 +234,7 @@ fn numeric_glibc<'a>(host: &'a str, serv: Option<&str>, hints: Option<Hints>) ->
         }
     };
     // glibc: the canonical name only with AI_CANONNAME, on the first entry.
-    let canon = (h.flags & ai::CANONNAME != 0).then_some(host);
+    let canon = (h.flags & ai::CANONNAME != 0).then_some(host.as_bytes());
     Some(Small {
         addr: Address::new(ip),
         services,
@@ -244,7 +244,8 @@ fn numeric_glibc<'a>(host: &'a str, serv: Option<&str>, hints: Option<Hints>) ->
     })
 }
 
-const MUSL_FLAGS: i32 = ai::PASSIVE
+/// Every flag musl's `getaddrinfo` accepts (and its `<netdb.h>` defines).
+pub const MUSL_FLAGS: i32 = ai::PASSIVE
     | ai::CANONNAME
     | ai::NUMERICHOST
     | ai::V4MAPPED
@@ -415,7 +416,7 @@ mod tests {
                         assert_eq!(
                             (
                                 (0..small.len()).map(|i| small.entry(i)).collect::<Vec<_>>(),
-                                small.canon.map(str::to_string),
+                                small.canon.map(<[u8]>::to_vec),
                                 small.canon_on_all,
                                 small.flags
                             ),

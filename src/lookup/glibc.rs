@@ -16,12 +16,13 @@
 
 use super::addrinfo::{AddrInfo, Hints};
 use super::hostent::HostEnt;
+use super::name::{hnok_labels, Taken};
 use super::serv::{glibc_service, glibc_servtuples};
 use super::{ai, Address, Semantics};
 use crate::config::{self, FileCache, HostEntry, Hosts, ResolvConf};
 use crate::numeric::{inet_aton, inet_pton6};
 use crate::transport::{self, Question};
-use crate::wire::{self, rtype, Message, Response, MAX_CNAME_HOPS};
+use crate::wire::{self, rtype, Message, Response};
 use crate::{Error, Result};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
@@ -46,6 +47,16 @@ const GLIBC_FLAGS: i32 = ai::PASSIVE
     | ai::CANONIDN
     | 0x300
     | ai::NUMERICSERV;
+
+/// The `AI_*` flags a program built against `program`'s headers can pass, which glibc's
+/// semantics accept: glibc's own, or in compatibility mode musl's ([`super::PROGRAM_LIBC`]:
+/// the IDN bits mean nothing to a musl program, and musl rejects them too).
+pub fn known_ai_flags(program: Semantics) -> i32 {
+    match program {
+        Semantics::Musl => super::addrinfo::MUSL_FLAGS,
+        Semantics::Glibc => GLIBC_FLAGS,
+    }
+}
 
 /// glibc's `AI_DEFAULT`, the flags of NULL hints.
 pub const AI_DEFAULT: i32 = ai::V4MAPPED | ai::ADDRCONFIG;
@@ -290,20 +301,17 @@ fn files4(hosts: &Hosts, name: &str, multi: bool) -> Nss<(Vec<Address>, String)>
 // nss_dns
 
 /// `res_hnok`: printable ASCII, a valid name in wire form (labels of 1..63 bytes, 255 bytes
-/// in all, backslash escapes), no leading `-`, and only `[0-9A-Za-z_-]` in the labels. The
-/// `dns` module answers `HOST_NOT_FOUND` for anything else without sending a query.
+/// in all, backslash escapes), and its labels pass `__res_binary_hnok`
+/// ([`hnok_labels`]: only `[0-9A-Za-z_-]`, no leading `-`). The `dns` module answers
+/// `HOST_NOT_FOUND` for anything else without sending a query.
 pub fn res_hnok(name: &str) -> bool {
     // Without escapes (nearly every name): one pass, no allocation.
     if !name.contains('\\') && name != "." {
         let body = name.strip_suffix('.').unwrap_or(name);
         return !body.is_empty()
             && body.len() + 2 <= 255
-            && !body.starts_with('-')
-            && body.split('.').all(|l| {
-                (1..=63).contains(&l.len())
-                    && l.bytes()
-                        .all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_')
-            });
+            && body.split('.').all(|l| (1..=63).contains(&l.len()))
+            && hnok_labels(body.split('.').map(str::as_bytes));
     }
     res_hnok_escaped(name)
 }
@@ -313,16 +321,7 @@ fn res_hnok_escaped(name: &str) -> bool {
     if !name.bytes().all(|b| b > b' ' && b <= b'~') {
         return false;
     }
-    let Some(labels) = name_pton(name) else {
-        return false;
-    };
-    if labels.first().is_some_and(|l| l.first() == Some(&b'-')) {
-        return false;
-    }
-    labels
-        .iter()
-        .flatten()
-        .all(|&c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_')
+    name_pton(name).is_some_and(|labels| hnok_labels(labels.iter().map(Vec::as_slice)))
 }
 
 /// `ns_name_pton` to labels: `\X` and `\DDD` escapes, an optional trailing dot, `"."` is the
@@ -381,40 +380,37 @@ fn name_pton(name: &str) -> Option<Vec<Vec<u8>>> {
 
 /// One answer as glibc's parsers read it.
 struct Parsed {
-    /// The end of the CNAME chain (the owner of the first address record).
+    /// Whether the query name is a host name (`__res_binary_hnok`): when not, the answer is
+    /// NOTFOUND with HOST_NOT_FOUND.
+    qname_ok: bool,
+    /// `h_name`: the last of the query name and the chain's CNAME targets that is a host name
+    /// (`getanswer_r` keeps the names that are, in order, and takes the last;
+    /// `gaih_getanswer_slice` the last such target before the first address).
     canonical: String,
-    /// The owners of the CNAME records of the chain, in order (`h_aliases`).
+    /// `h_aliases`: the names before it that are host names, in order.
     aliases: Vec<String>,
     addrs: Vec<IpAddr>,
 }
 
 fn parse_answer(msg: &Message, qname: &str, t: u16) -> Parsed {
     let c = wire::collect_addresses(msg, qname, t);
-    let mut aliases = Vec::new();
-    // The name whose CNAME is looked for next; `None`: the query name.
-    let mut cur: Option<wire::Name<'_>> = None;
-    for _ in 0..MAX_CNAME_HOPS {
-        let next = msg
-            .answers()
-            .filter(|r| r.rtype == rtype::CNAME && r.class == wire::CLASS_IN)
-            .find(|r| match &cur {
-                None => wire::name_is(&r.name, qname),
-                Some(c) => r.name.eq_ignore_case(c),
-            })
-            .and_then(|r| Some((wire::name_to_string(&r.name), r.target()?)));
-        match next {
-            Some((owner, target)) if !aliases.contains(&owner) => {
-                aliases.push(owner);
-                cur = Some(target);
-            }
-            _ => break,
-        }
+    let qname = wire::as_given(qname);
+    let qname_ok = res_hnok(qname);
+    let mut names: Vec<String> = Vec::new();
+    if qname_ok {
+        names.push(qname.to_string());
     }
+    // Every target on the chain is followed; only host names are kept (issue 10: names
+    // from the network go through the libc's check). glibc's text of such a name is ASCII.
+    names.extend(c.chain.targets().filter_map(|t| {
+        let n = super::name::network_name(&t, Semantics::Glibc, Taken::Canonical)?;
+        String::from_utf8(n).ok()
+    }));
+    let canonical = names.pop().unwrap_or_else(|| qname.to_string());
     Parsed {
-        canonical: c
-            .canonical
-            .unwrap_or_else(|| wire::as_given(qname).to_string()),
-        aliases,
+        qname_ok,
+        canonical,
+        aliases: names,
         addrs: c.addrs.into_vec(),
     }
 }
@@ -491,8 +487,14 @@ fn res_query(conf: &ResolvConf, fqdn: &str, types: &[u16]) -> Searched<Vec<Respo
 /// `res_search`: the name as given first when it has `ndots` dots (or a trailing dot, then
 /// only it), then each search domain, then the name as given if not tried yet. The `h_errno`
 /// of a failure is the first try's when the name was tried as given first, else NO_DATA if any
-/// domain had the name without data, else that of the last query.
-fn res_search(conf: &ResolvConf, name: &str, types: &[u16]) -> Searched<(Vec<Response>, String)> {
+/// domain had the name without data, else that of the last query. On success, also what it
+/// leaves in the thread's `h_errno`: `HOST_NOT_FOUND` (set before the first query) or the
+/// `h_errno` of the last query that failed before the one that answered.
+fn res_search(
+    conf: &ResolvConf,
+    name: &str,
+    types: &[u16],
+) -> Searched<(Vec<Response>, String, i32)> {
     let dots = name.bytes().filter(|&b| b == b'.').count() as u32;
     let trailing_dot = name.ends_with('.');
     // "." is the root: glibc strips the dot and asks for the empty name, which is the root.
@@ -506,7 +508,7 @@ fn res_search(conf: &ResolvConf, name: &str, types: &[u16]) -> Searched<(Vec<Res
     let mut tried_as_is = false;
     if dots >= conf.ndots || trailing_dot {
         match res_query(conf, base, types)? {
-            Ok(r) => return Ok(Ok((r, base.to_string()))),
+            Ok(r) => return Ok(Ok((r, base.to_string(), last))),
             Err(h) if trailing_dot => return Ok(Err(h)),
             Err(h) => {
                 saved = Some(h);
@@ -529,7 +531,7 @@ fn res_search(conf: &ResolvConf, name: &str, types: &[u16]) -> Searched<(Vec<Res
             format!("{base}.{d}")
         };
         match res_query(conf, &fqdn, types)? {
-            Ok(r) => return Ok(Ok((r, fqdn))),
+            Ok(r) => return Ok(Ok((r, fqdn, last))),
             Err(h) => {
                 last = h;
                 match h {
@@ -548,7 +550,7 @@ fn res_search(conf: &ResolvConf, name: &str, types: &[u16]) -> Searched<(Vec<Res
     let no_tld = dots == 0 && searched && conf.no_tld_query;
     if !(tried_as_is || root_on_list || no_tld) {
         match res_query(conf, base, types)? {
-            Ok(r) => return Ok(Ok((r, base.to_string()))),
+            Ok(r) => return Ok(Ok((r, base.to_string(), last))),
             Err(h) => last = h,
         }
     }
@@ -568,12 +570,63 @@ fn search_failure<T>(h: i32) -> Nss<T> {
     }
 }
 
+/// What glibc's `gethostbyname2_r` and `gethostbyaddr_r` return and write besides the entry
+/// (`nss/getXXbyYY_r.c` over the `files` and `dns` modules and the resolver, as Debian 12's
+/// 2.36 behaves): the value returned, what `*h_errnop` holds after the call, and what the
+/// resolver wrote to the thread's `h_errno` on the way (`None`: not written). A buffer too
+/// small is the caller's (`ERANGE`, `NETDB_INTERNAL`, the thread's `h_errno` not written).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Errnos {
+    pub ret: i32,
+    pub h_errnop: Option<i32>,
+    pub h_errno: Option<i32>,
+}
+
+impl Errnos {
+    /// A module's end without any resolver query: `ret`, `*h_errnop = h`.
+    fn module(ret: i32, h: i32) -> Errnos {
+        Errnos {
+            ret,
+            h_errnop: Some(h),
+            h_errno: None,
+        }
+    }
+
+    /// A query that failed with `h`, as `res_query`/`res_search` set it in the thread and the
+    /// `dns` module copies it to `*h_errnop`; `ret` is what the function then returns.
+    fn query_failed(ret: i32, h: i32) -> Errnos {
+        Errnos {
+            ret,
+            h_errnop: Some(h),
+            h_errno: Some(h),
+        }
+    }
+
+    /// For a failure the shim reports as it is in both builds (see [`Searched`]): every server
+    /// broken is the resolver's NO_RECOVERY (`FORMERR`); a system error NETDB_INTERNAL and its
+    /// errno (`EMFILE`); out of memory NETDB_INTERNAL and `ENOMEM`.
+    pub fn of_error(e: Error) -> Errnos {
+        match e {
+            // Out of memory: NETDB_INTERNAL and ENOMEM, the thread's h_errno not written
+            // (nss_dns's malloc failures).
+            Error::Memory => Errnos::module(libc::ENOMEM, herr::NETDB_INTERNAL),
+            Error::System(errno) => Errnos::query_failed(errno, herr::NETDB_INTERNAL),
+            Error::TryAgain => Errnos::query_failed(libc::EAGAIN, herr::TRY_AGAIN),
+            Error::NotFound => Errnos::query_failed(0, herr::HOST_NOT_FOUND),
+            Error::NoData => Errnos::query_failed(0, herr::NO_DATA),
+            _ => Errnos::query_failed(0, herr::NO_RECOVERY),
+        }
+    }
+}
+
 /// `_nss_dns_gethostbyname3_r` (glibc 2.36 as released by distributions, with the rewritten
 /// `getanswer_r`): `h_name` is the end of the CNAME chain, `h_aliases` the names before it; an
-/// answer without an address is TRYAGAIN with NO_RECOVERY, CNAME or not.
-pub fn dns3(conf: &ResolvConf, name: &str, af: i32) -> Result<Nss<HostData>> {
+/// answer without an address is TRYAGAIN with NO_RECOVERY, CNAME or not. A failed search
+/// returns EAGAIN for TRY_AGAIN and 0 otherwise; the search leaves its `h_errno` in the thread.
+pub fn dns3(conf: &ResolvConf, name: &str, af: i32) -> Result<(Nss<HostData>, Errnos)> {
     if !res_hnok(name) {
-        return Ok(Nss::NotFound(herr::HOST_NOT_FOUND));
+        let h = herr::HOST_NOT_FOUND;
+        return Ok((Nss::NotFound(h), Errnos::module(0, h)));
     }
     let alias = hostalias(name);
     let name = alias.as_deref().unwrap_or(name);
@@ -582,26 +635,50 @@ pub fn dns3(conf: &ResolvConf, name: &str, af: i32) -> Result<Nss<HostData>> {
     } else {
         rtype::A
     };
-    let (resps, fqdn) = match res_search(conf, name, &[t])? {
+    let (resps, fqdn, thread) = match res_search(conf, name, &[t])? {
         Ok(r) => r,
-        Err(h) => return Ok(search_failure(h)),
+        Err(h) => {
+            let ret = if h == herr::TRY_AGAIN {
+                libc::EAGAIN
+            } else {
+                0
+            };
+            return Ok((search_failure(h), Errnos::query_failed(ret, h)));
+        }
     };
     let Some(resp) = resps.first() else {
         return Err(Error::Fail);
     };
+    let answered = |status: Nss<HostData>, ret: i32, h: i32| {
+        let errnos = Errnos {
+            ret,
+            h_errnop: Some(h),
+            h_errno: Some(thread),
+        };
+        Ok((status, errnos))
+    };
     let mut p = parse_answer(&resp.message, &fqdn, t);
+    if !p.qname_ok {
+        let h = herr::HOST_NOT_FOUND;
+        return answered(Nss::NotFound(h), 0, h);
+    }
     if p.addrs.is_empty() {
-        return Ok(Nss::TryAgain(herr::NO_RECOVERY));
+        let h = herr::NO_RECOVERY;
+        return answered(Nss::TryAgain(h), libc::EAGAIN, h);
     }
     if t == rtype::A && p.addrs.len() > 1 {
         sortlist(conf, &mut p.addrs);
     }
-    Ok(Nss::Success(HostData {
+    let found = HostData {
         name: p.canonical,
         aliases: p.aliases,
         addrs: p.addrs.into_iter().map(Address::new).collect(),
-    }))
+    };
+    answered(Nss::Success(found), 0, NETDB_SUCCESS)
 }
+
+/// `h_errno` of a lookup that found its answer (netdb.h `NETDB_SUCCESS`).
+const NETDB_SUCCESS: i32 = 0;
 
 /// `getanswer_r`'s `addrsort`: IPv4 answers ordered by resolv.conf's `sortlist`.
 fn sortlist(conf: &ResolvConf, addrs: &mut [IpAddr]) {
@@ -645,7 +722,7 @@ fn dns4(conf: &ResolvConf, name: &str) -> Result<Nss<(Vec<Address>, String)>> {
     } else {
         &[rtype::A, rtype::AAAA]
     };
-    let (resps, fqdn) = match res_search(conf, name, types)? {
+    let (resps, fqdn, _) = match res_search(conf, name, types)? {
         Ok(r) => r,
         Err(h) => return Ok(search_failure(h)),
     };
@@ -655,7 +732,7 @@ fn dns4(conf: &ResolvConf, name: &str) -> Result<Nss<(Vec<Address>, String)>> {
         // gaih_getanswer_slice, for each answer; gaih_getanswer: success if either has an
         // address, else NOTFOUND.
         let p = parse_answer(&r.message, &fqdn, *t);
-        if !p.addrs.is_empty() {
+        if p.qname_ok && !p.addrs.is_empty() {
             canon.get_or_insert(p.canonical);
             addrs.extend(p.addrs.into_iter().map(Address::new));
         }
@@ -718,29 +795,37 @@ fn digits_dots(name: &str, af: i32) -> Option<Nss<HostData>> {
 }
 
 /// `gethostbyname2_r(name, af)` as glibc runs it: digits and dots, then `files`, then `dns`;
-/// the status and `h_errno` of the last module asked.
-pub fn gethostbyname2_nss(name: &str, af: i32) -> Result<Nss<HostData>> {
+/// the status and `h_errno` of the last module asked, and what the call returns and writes.
+pub fn gethostbyname2_nss(name: &str, af: i32) -> Result<(Nss<HostData>, Errnos)> {
     if let Some(r) = digits_dots(name, af) {
-        return Ok(r);
+        let h = r.h_errno();
+        return Ok((r, Errnos::module(0, h)));
     }
     if af != libc::AF_INET && af != libc::AF_INET6 {
         // files: no line parses for another family; dns: UNAVAIL, NO_DATA, EAFNOSUPPORT.
-        return Ok(Nss::Unavail(herr::NO_DATA));
+        let h = herr::NO_DATA;
+        return Ok((Nss::Unavail(h), Errnos::module(libc::EAFNOSUPPORT, h)));
     }
     match files3(&hosts(), name, af, multi()) {
-        Nss::Success(h) => Ok(Nss::Success(h)),
+        // The files module found it and leaves HOST_NOT_FOUND in *h_errnop.
+        Nss::Success(h) => Ok((Nss::Success(h), Errnos::module(0, herr::HOST_NOT_FOUND))),
         _ => dns3(&config::resolv_conf(), name, af),
     }
 }
 
 /// `gethostbyname2` in glibc's terms, as a [`HostEnt`]; failures as [`Error`]s whose `h_errno`
 /// is glibc's: `NotFound` (HOST_NOT_FOUND), `NoData` (NO_DATA), `TryAgain` (TRY_AGAIN), `Fail`
-/// (NO_RECOVERY: an answer without an address), `BadFamily` (an unsupported family).
-pub fn gethostbyname2(name: &str, af: i32) -> Result<HostEnt> {
-    match gethostbyname2_nss(name, af)? {
+/// (NO_RECOVERY: an answer without an address), `BadFamily` (an unsupported family); with
+/// what glibc's `gethostbyname2_r` returns and writes.
+pub fn gethostbyname2(name: &str, af: i32) -> (Result<HostEnt>, Errnos) {
+    let (status, errnos) = match gethostbyname2_nss(name, af) {
+        Ok(r) => r,
+        Err(e) => return (Err(e), Errnos::of_error(e)),
+    };
+    let found = match status {
         Nss::Success(h) => Ok(HostEnt {
-            name: h.name,
-            aliases: h.aliases,
+            name: h.name.into_bytes(),
+            aliases: h.aliases.into_iter().map(String::into_bytes).collect(),
             addrtype: af,
             addrs: h.addrs.into_iter().map(|a| a.ip).collect(),
         }),
@@ -751,7 +836,8 @@ pub fn gethostbyname2(name: &str, af: i32) -> Result<HostEnt> {
             herr::NO_RECOVERY => Error::Fail,
             _ => Error::NotFound,
         }),
-    }
+    };
+    (found, errnos)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -782,7 +868,7 @@ pub fn getaddrinfo(
         socktype: 0,
         protocol: 0,
     });
-    if h.flags & !GLIBC_FLAGS != 0 {
+    if h.flags & !known_ai_flags(super::PROGRAM_LIBC) != 0 {
         return Err(Error::BadFlags);
     }
     if h.flags & ai::CANONNAME != 0 && host.is_none() {
@@ -828,7 +914,7 @@ pub fn getaddrinfo(
     }
     Ok(AddrInfo {
         entries,
-        canon: res.canon,
+        canon: res.canon.map(String::into_bytes),
         canon_on_all: false,
         flags: h.flags,
     })
@@ -951,7 +1037,7 @@ fn try_simple_gethostbyname(name: &str, req: &Hints) -> Result<Option<GaihResult
     if req.family != libc::AF_INET || req.flags & ai::CANONNAME != 0 {
         return Ok(None);
     }
-    match gethostbyname2_nss(name, libc::AF_INET)? {
+    match gethostbyname2_nss(name, libc::AF_INET)?.0 {
         Nss::Success(h) => Ok(Some(GaihResult {
             at: h.addrs,
             canon: None,
@@ -986,7 +1072,7 @@ fn gethosts(
 ) -> Result<(Nss<()>, i32)> {
     let r = match module {
         Module::Files => files3(&hosts(), name, af, multi()),
-        Module::Dns => dns3(&config::resolv_conf(), name, af)?,
+        Module::Dns => dns3(&config::resolv_conf(), name, af)?.0,
     };
     match r {
         Nss::Success(h) => {

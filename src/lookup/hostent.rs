@@ -1,8 +1,9 @@
 //! `gethostbyname`, `gethostbyname2` and `gethostbyaddr` as plain Rust; `abi::hostent` lays
 //! the result out in the caller's buffer.
 
+use super::glibc::Errnos;
 use super::name::lookup_name;
-use super::reverse;
+use super::reverse::{self, NoName};
 use super::{ai, Family, Semantics};
 use crate::{config, Error, Result};
 use std::net::{IpAddr, Ipv4Addr};
@@ -11,21 +12,51 @@ use std::net::{IpAddr, Ipv4Addr};
 /// their place.
 pub const SORTLIST_MAX_ADDRS: usize = 48;
 
-/// A `struct hostent`.
+/// A `struct hostent`. Names are bytes: musl passes names from the network on byte for byte
+/// ([`super::name::network_name`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HostEnt {
-    pub name: String,
-    pub aliases: Vec<String>,
+    pub name: Vec<u8>,
+    pub aliases: Vec<Vec<u8>>,
     /// `AF_INET` or `AF_INET6`.
     pub addrtype: i32,
     pub addrs: Vec<IpAddr>,
 }
 
-/// `gethostbyname2(name, af)`. `Err(Error::BadFamily)` for families other than IPv4/IPv6.
-pub fn gethostbyname2(name: &str, af: i32, sem: Semantics) -> Result<HostEnt> {
-    if sem == Semantics::Glibc {
-        return super::glibc::gethostbyname2(name, af);
+/// A lookup's end: the entry or the failure, and with glibc's semantics what its `_r`
+/// functions return and write besides ([`Errnos`]; musl's follow from the failure alone).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Looked {
+    pub found: Result<HostEnt>,
+    pub glibc: Option<Errnos>,
+}
+
+impl Looked {
+    fn musl(found: Result<HostEnt>) -> Looked {
+        Looked { found, glibc: None }
     }
+}
+
+impl From<(Result<HostEnt>, Errnos)> for Looked {
+    fn from((found, errnos): (Result<HostEnt>, Errnos)) -> Looked {
+        Looked {
+            found,
+            glibc: Some(errnos),
+        }
+    }
+}
+
+/// `gethostbyname2(name, af)`. `Err(Error::BadFamily)` for families other than IPv4/IPv6.
+pub fn gethostbyname2(name: &str, af: i32, sem: Semantics) -> Looked {
+    if sem == Semantics::Glibc {
+        return super::glibc::gethostbyname2(name, af).into();
+    }
+    Looked::musl(gethostbyname2_musl(name, af))
+}
+
+/// `gethostbyname2` with musl's semantics.
+fn gethostbyname2_musl(name: &str, af: i32) -> Result<HostEnt> {
+    let sem = Semantics::Musl;
     let family = match af {
         libc::AF_INET => Family::Inet,
         libc::AF_INET6 => Family::Inet6,
@@ -33,19 +64,12 @@ pub fn gethostbyname2(name: &str, af: i32, sem: Semantics) -> Result<HostEnt> {
     };
     let mut names = lookup_name(Some(name), family, ai::CANONNAME, sem)?;
     let sortlist = &config::resolv_conf().sortlist;
-    let aliases = match sem {
-        // musl: h_aliases[0] is the canonical name, then the name asked for if different.
-        Semantics::Musl => {
-            super::sort::sort(&mut names.addrs);
-            let mut v = vec![names.canon.clone()];
-            if names.canon != name {
-                v.push(name.to_string());
-            }
-            v
-        }
-        // glibc: hosts-file aliases or the CNAME owners; answer order, unsorted.
-        Semantics::Glibc => names.aliases.clone(),
-    };
+    super::sort::sort(&mut names.addrs);
+    // musl: h_aliases[0] is the canonical name, then the name asked for if different.
+    let mut aliases = vec![names.canon.clone()];
+    if names.canon != name.as_bytes() {
+        aliases.push(name.as_bytes().to_vec());
+    }
     // `sortlist` (glibc: IPv4 answers from DNS only; honoured in the musl build too).
     if af == libc::AF_INET && names.from_dns && !sortlist.is_empty() {
         let mut v4: Vec<Ipv4Addr> = names
@@ -98,23 +122,24 @@ pub fn addrsort(addrs: &mut [Ipv4Addr], list: &[(Ipv4Addr, Ipv4Addr)]) {
 /// `gethostbyname(name)`: `gethostbyname2(name, AF_INET)`, or with `options inet6` (what
 /// resolv.conf(5) documents and glibc before 2.30 did): IPv6 first, and when the name has no
 /// IPv6 address its IPv4 addresses as `::ffff:a.b.c.d`, `AF_INET6`.
-pub fn gethostbyname(name: &str, sem: Semantics) -> Result<HostEnt> {
+pub fn gethostbyname(name: &str, sem: Semantics) -> Looked {
     if !config::resolv_conf().inet6 {
         return gethostbyname2(name, libc::AF_INET, sem);
     }
-    match gethostbyname2(name, libc::AF_INET6, sem) {
-        Err(Error::NotFound | Error::NoData) => {
-            let mut h = gethostbyname2(name, libc::AF_INET, sem)?;
-            h.addrtype = libc::AF_INET6;
-            for a in &mut h.addrs {
-                if let IpAddr::V4(v4) = *a {
-                    *a = IpAddr::V6(v4.to_ipv6_mapped());
-                }
-            }
-            Ok(h)
-        }
-        r => r,
+    let six = gethostbyname2(name, libc::AF_INET6, sem);
+    if !matches!(six.found, Err(Error::NotFound | Error::NoData)) {
+        return six;
     }
+    let mut four = gethostbyname2(name, libc::AF_INET, sem);
+    if let Ok(h) = &mut four.found {
+        h.addrtype = libc::AF_INET6;
+        for a in &mut h.addrs {
+            if let IpAddr::V4(v4) = *a {
+                *a = IpAddr::V6(v4.to_ipv6_mapped());
+            }
+        }
+    }
+    four
 }
 
 /// `gethostbyaddr`: hosts file, then PTR over DNS ([`reverse`]).
@@ -122,7 +147,7 @@ pub fn gethostbyname(name: &str, sem: Semantics) -> Result<HostEnt> {
 /// name is found and when DNS fails. glibc answers `HOST_NOT_FOUND` (NXDOMAIN, and `::`
 /// without asking), `NO_DATA` (no PTR record) or `TRY_AGAIN`; a name from DNS for a
 /// v4-mapped address comes back as the IPv4 address, `AF_INET` (nss_dns unmaps it).
-pub fn gethostbyaddr(addr: IpAddr, sem: Semantics) -> Result<HostEnt> {
+pub fn gethostbyaddr(addr: IpAddr, sem: Semantics) -> Looked {
     let af = if addr.is_ipv4() {
         libc::AF_INET
     } else {
@@ -133,37 +158,67 @@ pub fn gethostbyaddr(addr: IpAddr, sem: Semantics) -> Result<HostEnt> {
             let n = match reverse::lookup(&addr, 0, sem) {
                 Ok(f) => f.name,
                 Err(_) => match addr {
-                    IpAddr::V4(a) => a.to_string(),
-                    IpAddr::V6(a) => super::nameinfo::ntop6(&a, sem),
+                    IpAddr::V4(a) => a.to_string().into_bytes(),
+                    IpAddr::V6(a) => super::nameinfo::ntop6(&a, sem).into_bytes(),
                 },
             };
-            Ok(HostEnt {
+            Looked::musl(Ok(HostEnt {
                 name: n.clone(),
                 aliases: vec![n],
                 addrtype: af,
                 addrs: vec![addr],
-            })
+            }))
         }
-        Semantics::Glibc => {
-            if matches!(addr, IpAddr::V6(a) if a.is_unspecified()) {
-                return Err(Error::NotFound);
-            }
-            let f = reverse::lookup(&addr, 0, sem)?;
-            let (addrtype, addr) = match addr {
-                IpAddr::V6(a) if !f.from_hosts => match reverse::ipv4_part(&a, sem) {
-                    Some(v4) => (libc::AF_INET, IpAddr::V4(v4)),
-                    None => (af, addr),
-                },
-                _ => (af, addr),
-            };
-            Ok(HostEnt {
-                name: f.name,
-                aliases: f.aliases,
-                addrtype,
-                addrs: vec![addr],
-            })
-        }
+        Semantics::Glibc => gethostbyaddr_glibc(addr, af).into(),
     }
+}
+
+/// glibc's `gethostbyaddr_r` (`inet/gethstbyad_r.c`, the `files` and `dns` modules), with
+/// what it returns and writes: `::` is HOST_NOT_FOUND and `ENOENT` without a question; a name
+/// from the hosts file leaves `*h_errnop` as it was; a failed question returns 0 with its
+/// `h_errno` in `*h_errnop` and the thread's (REFUSED and SERVFAIL are TRY_AGAIN); an answer
+/// without a usable PTR record NO_RECOVERY (no PTR record: TRYAGAIN, `EAGAIN`; a name that is
+/// no host name: UNAVAIL, 0).
+fn gethostbyaddr_glibc(addr: IpAddr, af: i32) -> (Result<HostEnt>, Errnos) {
+    use super::glibc::herr;
+    let only = |ret, h| Errnos {
+        ret,
+        h_errnop: Some(h),
+        h_errno: None,
+    };
+    if matches!(addr, IpAddr::V6(a) if a.is_unspecified()) {
+        let h = herr::HOST_NOT_FOUND;
+        return (Err(Error::NotFound), only(libc::ENOENT, h));
+    }
+    let f = match reverse::lookup(&addr, 0, Semantics::Glibc) {
+        Ok(f) => f,
+        Err(NoName::Query(e)) => {
+            let mut errnos = Errnos::of_error(e);
+            errnos.ret = 0;
+            return (Err(e), errnos);
+        }
+        Err(e @ NoName::NoPtr) => return (Err(e.error()), only(libc::EAGAIN, herr::NO_RECOVERY)),
+        Err(e @ NoName::BadName) => return (Err(e.error()), only(0, herr::NO_RECOVERY)),
+    };
+    let (addrtype, addr) = match addr {
+        IpAddr::V6(a) if !f.from_hosts => match reverse::ipv4_part(&a, Semantics::Glibc) {
+            Some(v4) => (libc::AF_INET, IpAddr::V4(v4)),
+            None => (af, addr),
+        },
+        _ => (af, addr),
+    };
+    let errnos = Errnos {
+        ret: 0,
+        h_errnop: (!f.from_hosts).then_some(0),
+        h_errno: None,
+    };
+    let h = HostEnt {
+        name: f.name,
+        aliases: f.aliases,
+        addrtype,
+        addrs: vec![addr],
+    };
+    (Ok(h), errnos)
 }
 
 #[cfg(test)]

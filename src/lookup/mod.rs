@@ -81,6 +81,16 @@ impl Semantics {
     }
 }
 
+/// The C library whose headers the calling program was built with: the `AI_*` and `NI_*`
+/// flag values it passes are that library's (musl's in the musl build, `DNSSHIM_COMPAT=glibc`
+/// or not; glibc's in the glibc build). Compatibility mode changes the lookup rules, never the
+/// meaning of the caller's constants.
+pub const PROGRAM_LIBC: Semantics = if cfg!(target_env = "musl") {
+    Semantics::Musl
+} else {
+    Semantics::Glibc
+};
+
 /// How to use the nameservers of `conf`: every resolv.conf option, and the servers all at
 /// once (musl) or one after the other (glibc).
 pub fn policy(conf: &crate::config::ResolvConf, sem: Semantics) -> crate::transport::Policy {
@@ -118,11 +128,10 @@ pub type Addresses = smallvec::SmallVec<[Address; 4]>;
 pub struct Names {
     /// Inline up to four: no allocation for the usual lookup.
     pub addrs: Addresses,
-    /// Canonical name: the end of the CNAME chain, the hosts file's first name, or the name
-    /// itself (fully qualified by the search list). Empty for a NULL name.
-    pub canon: String,
-    /// Other names met on the way (CNAME owners, hosts-file aliases), for `h_aliases`.
-    pub aliases: Vec<String>,
+    /// Canonical name: the last name of the CNAME chain musl takes ([`name::network_name`]),
+    /// the hosts file's first name, or the name itself (fully qualified by the search list).
+    /// Bytes: a name from the network may hold any byte musl passes on. Empty for a NULL name.
+    pub canon: Vec<u8>,
     /// The addresses came from DNS (not the hosts file, a numeric host or a NULL name).
     pub from_dns: bool,
 }

@@ -8,7 +8,7 @@
 //! failure is `EAI_AGAIN`, `NI_NOFQDN` cuts the local domain off, and unknown flags are
 //! `EAI_BADFLAGS`. Both: `EAI_OVERFLOW` when a result does not fit its buffer (with its NUL).
 
-use super::reverse::{self, ipv4_part};
+use super::reverse::{self, ipv4_part, NoName};
 use super::Semantics;
 use crate::config::{self, Proto};
 use crate::{Error, Result};
@@ -40,6 +40,20 @@ pub const GLIBC_FLAGS: i32 = ni::NUMERICHOST
     | ni::IDN
     | ni::DEPRECATED_IDN;
 
+/// Flags musl's `<netdb.h>` defines (musl itself ignores any other bit).
+pub const MUSL_FLAGS: i32 =
+    ni::NUMERICHOST | ni::NUMERICSERV | ni::NOFQDN | ni::NAMEREQD | ni::DGRAM | ni::NUMERICSCOPE;
+
+/// The flags a program built against `program`'s headers can pass: glibc's semantics reject
+/// any other bit with `EAI_BADFLAGS` (in compatibility mode the program's flags are musl's,
+/// `NI_NUMERICSCOPE` among them: [`super::PROGRAM_LIBC`]).
+pub fn known_flags(program: Semantics) -> i32 {
+    match program {
+        Semantics::Musl => MUSL_FLAGS,
+        Semantics::Glibc => GLIBC_FLAGS,
+    }
+}
+
 /// What the caller asked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Request {
@@ -55,10 +69,11 @@ pub struct Request {
     pub flags: i32,
 }
 
-/// The answer: host and service text (each only when asked for).
+/// The answer: host and service text (each only when asked for; the host as bytes, since
+/// musl passes a PTR target's bytes on as they are).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct NameInfo {
-    pub host: Option<String>,
+    pub host: Option<Vec<u8>>,
     pub serv: Option<String>,
 }
 
@@ -66,7 +81,7 @@ pub struct NameInfo {
 /// (`EAI_NONAME`), `TryAgain` (glibc: DNS temporarily failing), `System`, `Overflow`.
 pub fn getnameinfo(r: &Request, sem: Semantics) -> Result<NameInfo> {
     if sem == Semantics::Glibc {
-        if r.flags & !GLIBC_FLAGS != 0 {
+        if r.flags & !known_flags(super::PROGRAM_LIBC) != 0 {
             return Err(Error::BadFlags);
         }
         if r.flags & ni::NAMEREQD != 0 && r.host_len.is_none() && r.serv_len.is_none() {
@@ -81,14 +96,14 @@ pub fn getnameinfo(r: &Request, sem: Semantics) -> Result<NameInfo> {
     }
     if let Some(len) = r.serv_len {
         let serv = service(r.port, r.flags);
-        fits(&serv, len)?;
+        fits(serv.as_bytes(), len)?;
         out.serv = Some(serv);
     }
     Ok(out)
 }
 
 /// A string and its NUL fit in `len` bytes.
-fn fits(s: &str, len: usize) -> Result<()> {
+fn fits(s: &[u8], len: usize) -> Result<()> {
     if s.len() < len {
         Ok(())
     } else {
@@ -96,7 +111,7 @@ fn fits(s: &str, len: usize) -> Result<()> {
     }
 }
 
-fn host(r: &Request, sem: Semantics) -> Result<String> {
+fn host(r: &Request, sem: Semantics) -> Result<Vec<u8>> {
     if r.flags & ni::NUMERICHOST == 0 {
         match reverse::lookup(&r.addr, r.scope_id, sem) {
             Ok(found) => {
@@ -107,19 +122,24 @@ fn host(r: &Request, sem: Semantics) -> Result<String> {
                 })
             }
             // musl: every DNS failure is "no name" (its getnameinfo never says EAI_AGAIN).
-            Err(Error::TryAgain) if sem == Semantics::Glibc => return Err(Error::TryAgain),
-            Err(Error::System(e)) if sem == Semantics::Glibc => return Err(Error::System(e)),
+            Err(NoName::Query(Error::TryAgain)) if sem == Semantics::Glibc => {
+                return Err(Error::TryAgain)
+            }
+            Err(NoName::Query(Error::System(e))) if sem == Semantics::Glibc => {
+                return Err(Error::System(e))
+            }
             Err(_) => {}
         }
     }
     if r.flags & ni::NAMEREQD != 0 {
         return Err(Error::NotFound);
     }
-    Ok(numeric_host(r, sem))
+    Ok(numeric_host(r, sem).into_bytes())
 }
 
 /// The address as `inet_ntop` writes it, and the scope: `%ifname` for link-local (unicast or
-/// multicast) addresses whose interface exists (musl: unless `NI_NUMERICSCOPE`), else
+/// multicast) addresses whose interface exists (unless musl's `NI_NUMERICSCOPE`, which only a
+/// program built against musl passes: glibc's semantics reject the bit from any other), else
 /// `%number`.
 fn numeric_host(r: &Request, sem: Semantics) -> String {
     let mut s = match r.addr {
@@ -131,7 +151,7 @@ fn numeric_host(r: &Request, sem: Semantics) -> String {
             let o = a.octets();
             let link_local =
                 (o[0] == 0xfe && o[1] & 0xc0 == 0x80) || (o[0] == 0xff && o[1] & 0x0f == 0x02);
-            let numeric = sem == Semantics::Musl && r.flags & ni::NUMERICSCOPE != 0;
+            let numeric = r.flags & ni::NUMERICSCOPE != 0;
             s.push('%');
             match if_name(r.scope_id).filter(|_| link_local && !numeric) {
                 Some(n) => s.push_str(&n),
@@ -196,13 +216,13 @@ fn service(port: u16, flags: i32) -> String {
 
 /// glibc's `NI_NOFQDN`: the name is cut before the first occurrence of the local domain when
 /// that occurrence follows a dot (`strstr`, not a suffix test).
-pub fn strip_local_domain(name: &str, domain: Option<&str>) -> String {
-    let Some(d) = domain.filter(|d| !d.is_empty()) else {
-        return name.to_string();
+pub fn strip_local_domain(name: &[u8], domain: Option<&str>) -> Vec<u8> {
+    let Some(d) = domain.map(str::as_bytes).filter(|d| !d.is_empty()) else {
+        return name.to_vec();
     };
-    match name.find(d) {
-        Some(i) if i > 0 && name.as_bytes()[i - 1] == b'.' => name[..i - 1].to_string(),
-        _ => name.to_string(),
+    match name.windows(d.len()).position(|w| w == d) {
+        Some(i) if i > 0 && name[i - 1] == b'.' => name[..i - 1].to_vec(),
+        _ => name.to_vec(),
     }
 }
 
@@ -224,8 +244,9 @@ fn find_local_domain() -> Option<String> {
     let after_dot = |s: &str| s.split_once('.').map(|(_, d)| d.to_string());
     let canon = |n: &str| {
         super::hostent::gethostbyname2(n, libc::AF_INET, Semantics::Glibc)
+            .found
             .ok()
-            .map(|h| h.name)
+            .map(|h| String::from_utf8_lossy(&h.name).into_owned())
     };
     if let Some(d) = canon("localhost").as_deref().and_then(after_dot) {
         return Some(d);
@@ -238,8 +259,9 @@ fn find_local_domain() -> Option<String> {
         return Some(d);
     }
     super::hostent::gethostbyaddr(IpAddr::V4(Ipv4Addr::LOCALHOST), Semantics::Glibc)
+        .found
         .ok()
-        .and_then(|h| after_dot(&h.name))
+        .and_then(|h| after_dot(&String::from_utf8_lossy(&h.name)))
 }
 
 /// `gethostname`.
@@ -273,7 +295,7 @@ mod tests {
         for sem in [Semantics::Musl, Semantics::Glibc] {
             let r = req("192.0.2.1", ni::NUMERICHOST | ni::NUMERICSERV);
             let n = getnameinfo(&r, sem).unwrap();
-            assert_eq!(n.host.as_deref(), Some("192.0.2.1"));
+            assert_eq!(n.host.as_deref(), Some(&b"192.0.2.1"[..]));
             assert_eq!(n.serv.as_deref(), Some("80"));
             // "192.0.2.1" is 9 bytes: 10 fit, 9 do not.
             let mut r2 = r;
@@ -287,6 +309,14 @@ mod tests {
             r2.serv_len = None;
             assert_eq!(getnameinfo(&r2, sem), Ok(NameInfo::default()));
         }
+    }
+
+    #[test]
+    fn flags_of_the_programs_libc() {
+        // A musl program's NI_NUMERICSCOPE is a flag it knows, also under glibc's rules.
+        assert_ne!(known_flags(Semantics::Musl) & ni::NUMERICSCOPE, 0);
+        assert_eq!(known_flags(Semantics::Glibc) & ni::NUMERICSCOPE, 0);
+        assert_eq!(known_flags(Semantics::Musl) & ni::IDN, 0);
     }
 
     #[test]
@@ -307,25 +337,28 @@ mod tests {
         r.scope_id = 1;
         let lo = if_name(1);
         let want = format!("fe80::1%{}", lo.clone().unwrap_or_else(|| "1".into()));
-        assert_eq!(getnameinfo(&r, Semantics::Glibc).unwrap().host, Some(want));
+        assert_eq!(
+            getnameinfo(&r, Semantics::Glibc).unwrap().host,
+            Some(want.into_bytes())
+        );
         r.flags |= ni::NUMERICSCOPE;
         assert_eq!(
             getnameinfo(&r, Semantics::Musl).unwrap().host.as_deref(),
-            Some("fe80::1%1")
+            Some(&b"fe80::1%1"[..])
         );
         // Not link-local: always the number.
         let mut r = req("2001:db8::1", ni::NUMERICHOST);
         r.scope_id = 1;
         assert_eq!(
             getnameinfo(&r, Semantics::Musl).unwrap().host.as_deref(),
-            Some("2001:db8::1%1")
+            Some(&b"2001:db8::1%1"[..])
         );
         // An index without an interface: the number.
         let mut r = req("fe80::1", ni::NUMERICHOST);
         r.scope_id = 999_999;
         assert_eq!(
             getnameinfo(&r, Semantics::Glibc).unwrap().host.as_deref(),
-            Some("fe80::1%999999")
+            Some(&b"fe80::1%999999"[..])
         );
     }
 
@@ -346,24 +379,27 @@ mod tests {
     #[test]
     fn nofqdn_rule() {
         assert_eq!(
-            strip_local_domain("web.corp.test", Some("corp.test")),
-            "web"
+            strip_local_domain(b"web.corp.test", Some("corp.test")),
+            b"web"
         );
         assert_eq!(
-            strip_local_domain("web.other.test", Some("corp.test")),
-            "web.other.test"
+            strip_local_domain(b"web.other.test", Some("corp.test")),
+            b"web.other.test"
         );
         assert_eq!(
-            strip_local_domain("corp.test", Some("corp.test")),
-            "corp.test"
+            strip_local_domain(b"corp.test", Some("corp.test")),
+            b"corp.test"
         );
         // strstr: the first occurrence decides.
         assert_eq!(
-            strip_local_domain("xcorp.test.corp.test", Some("corp.test")),
-            "xcorp.test.corp.test"
+            strip_local_domain(b"xcorp.test.corp.test", Some("corp.test")),
+            b"xcorp.test.corp.test"
         );
-        assert_eq!(strip_local_domain("a.corp.test.x", Some("corp.test")), "a");
-        assert_eq!(strip_local_domain("web.corp.test", None), "web.corp.test");
+        assert_eq!(
+            strip_local_domain(b"a.corp.test.x", Some("corp.test")),
+            b"a"
+        );
+        assert_eq!(strip_local_domain(b"web.corp.test", None), b"web.corp.test");
     }
 
     #[test]

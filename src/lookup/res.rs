@@ -136,7 +136,10 @@ impl Done {
 }
 
 /// `res_mkquery(op, dname, class, type, data, …, buf, buflen)`: the query, or `None` (-1).
-/// `data` is the name glibc puts in a NOTIFY's additional section.
+/// `data` is the name glibc puts in a NOTIFY's additional section: `None` for NULL, else a
+/// function that reads it, called only where the emulated libc reads it (glibc: NOTIFY, once
+/// the question is built; musl: never), so that a caller's binary `data` without a NUL is
+/// never read as a string.
 ///
 /// musl: opcode up to 15, labels taken byte for byte (one trailing dot allowed), at most 253
 /// bytes; RD and AD set; the ID from the clock (here: random).
@@ -149,7 +152,7 @@ pub fn mkquery(
     dname: &[u8],
     class: i32,
     qtype: i32,
-    data: Option<&[u8]>,
+    data: Option<&dyn Fn() -> Vec<u8>>,
     buflen: usize,
     conf: &ResolvConf,
     sem: Semantics,
@@ -172,25 +175,54 @@ pub fn mkquery(
             (pton_labels(dname)?, (op as u16) << 11 | 0x0100 | ad)
         }
     };
-    let extra = match (sem, op, data) {
-        (Semantics::Glibc, OP_NOTIFY, Some(d)) => Some(pton_labels(d)?),
-        _ => None,
-    };
+    // glibc's NOTIFY with data: an additional record naming it (T_NULL, TTL 0, no RDATA).
+    let data = data.filter(|_| sem == Semantics::Glibc && op == OP_NOTIFY);
     let mut q = Vec::with_capacity(HEADER_LEN + 4 + MAX_WIRE_NAME + 1);
-    let arcount = u16::from(extra.is_some());
+    let arcount = u16::from(data.is_some());
     for word in [crate::sys::random_id(), flags, 1, 0, 0, arcount] {
         q.extend_from_slice(&word.to_be_bytes());
     }
     put_name(&mut q, &labels);
     q.extend_from_slice(&qtype.to_be_bytes());
     q.extend_from_slice(&class.to_be_bytes());
-    if let Some(l) = extra {
-        put_name(&mut q, &l);
+    // glibc reserves the record's fixed part before the question name, and reads `data` only
+    // once the question fits.
+    let reserve = if data.is_some() { RR_FIXED_LEN } else { 0 };
+    if q.len() + reserve > buflen {
+        return None;
+    }
+    if let Some(d) = data {
+        let l = pton_labels(&d())?;
+        put_name_compressed(&mut q, &l, &labels);
         q.extend_from_slice(&T_NULL.to_be_bytes());
         q.extend_from_slice(&class.to_be_bytes());
         q.extend_from_slice(&[0; 6]); // TTL 0, RDLENGTH 0
     }
     (q.len() <= buflen).then_some(q)
+}
+
+/// Type, class, TTL and RDLENGTH of a resource record (glibc `RRFIXEDSZ`, RFC 1035 4.1.3).
+const RR_FIXED_LEN: usize = 10;
+
+/// `labels` after the question name `qname` (written at [`HEADER_LEN`]), compressed as glibc's
+/// `ns_name_compress` does: the longest suffix of `labels` that is also a suffix of `qname`
+/// (letters compared without case) becomes a pointer to it.
+fn put_name_compressed(q: &mut Vec<u8>, labels: &[Vec<u8>], qname: &[Vec<u8>]) {
+    let same = |a: &[Vec<u8>], b: &[Vec<u8>]| {
+        a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.eq_ignore_ascii_case(y))
+    };
+    for i in 0..labels.len() {
+        let found = (0..qname.len()).find(|&j| same(&labels[i..], &qname[j..]));
+        if let Some(j) = found {
+            put_name(q, &labels[..i]);
+            q.pop(); // the pointer ends the name
+            let at = HEADER_LEN + qname[..j].iter().map(|l| l.len() + 1).sum::<usize>();
+            // The question starts at 12 and is at most 255 bytes: under 0x3fff.
+            q.extend_from_slice(&(0xc000 | at as u16).to_be_bytes());
+            return;
+        }
+    }
+    put_name(q, labels);
 }
 
 fn put_name(q: &mut Vec<u8>, labels: &[Vec<u8>]) {
@@ -672,12 +704,49 @@ mod tests {
         let q = mkquery(0, b"x", 1, 1, None, 512, &c, Semantics::Glibc).unwrap();
         assert_eq!(q[3], 0x20);
         assert!(mkquery(1, b"x", 1, 1, None, 512, &c, Semantics::Glibc).is_none());
-        let q = mkquery(4, b"x", 1, 6, Some(b"y"), 512, &c, Semantics::Glibc).unwrap();
+        let y = || b"y".to_vec();
+        let q = mkquery(4, b"x", 1, 6, Some(&y), 512, &c, Semantics::Glibc).unwrap();
         assert_eq!(&q[10..12], &[0, 1]);
         assert_eq!(
             &q[12..],
             b"\x01x\x00\x00\x06\x00\x01\x01y\x00\x00\x0a\x00\x01\0\0\0\0\0\0"
         );
+        // The data name compressed against the question (ns_name_compress): "notify.DATA.test"
+        // after "one.data.test" ends in a pointer to "data.test" (offset 16).
+        let d = || b"notify.DATA.test".to_vec();
+        let q = mkquery(
+            4,
+            b"one.data.test",
+            1,
+            1,
+            Some(&d),
+            512,
+            &c,
+            Semantics::Glibc,
+        )
+        .unwrap();
+        assert_eq!(&q[31..], b"\x06notify\xc0\x10\x00\x0a\x00\x01\0\0\0\0\0\0");
+        // `data` is read only for NOTIFY with glibc semantics, and only when the question fits.
+        let boom = || -> Vec<u8> { panic!("data read") };
+        for (op, sem) in [
+            (0, Semantics::Glibc),
+            (4, Semantics::Musl),
+            (0, Semantics::Musl),
+        ] {
+            assert!(mkquery(op, b"x", 1, 1, Some(&boom), 512, &c, sem).is_some());
+        }
+        assert!(mkquery(
+            4,
+            b"x",
+            1,
+            1,
+            Some(&boom),
+            12 + 3 + 4 + 9,
+            &c,
+            Semantics::Glibc
+        )
+        .is_none());
+        assert!(mkquery(4, b"a..b", 1, 1, Some(&boom), 512, &c, Semantics::Glibc).is_none());
     }
 
     #[test]

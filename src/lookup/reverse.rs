@@ -11,8 +11,12 @@
 //! - the PTR question for a v4-mapped address (glibc: also a v4-compatible one other than
 //!   `::1`) is the in-addr.arpa name of its IPv4 part, in both;
 //! - the name: glibc takes the first PTR record at the end of the CNAME chain (RFC 2317
-//!   delegations), musl the last PTR record of the answer section, whoever owns it.
+//!   delegations), musl the last PTR record of the answer section, whoever owns it; each then
+//!   takes its target as its own check of names from the network says
+//!   ([`super::name::network_name`]: glibc refuses what is no host name, musl passes the bytes
+//!   on).
 
+use super::name::{network_name, Taken};
 use super::Semantics;
 use crate::config::{self, Hosts};
 use crate::transport::{self, Question};
@@ -65,10 +69,11 @@ pub fn ptr_question(addr: &IpAddr, sem: Semantics) -> String {
 /// A name found for an address.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Found {
-    /// The host name (hosts file: the first name of the line; DNS: the PTR target).
-    pub name: String,
+    /// The host name (hosts file: the first name of the line; DNS: the PTR target as the libc
+    /// takes it, [`super::name::network_name`]; bytes: musl passes any byte on).
+    pub name: Vec<u8>,
     /// The other names of the hosts-file line (none from DNS).
-    pub aliases: Vec<String>,
+    pub aliases: Vec<Vec<u8>>,
     /// Where it came from.
     pub from_hosts: bool,
 }
@@ -98,15 +103,40 @@ pub fn from_hosts(hosts: &Hosts, addr: &IpAddr, scope_id: u32, sem: Semantics) -
         },
     })?;
     Some(Found {
-        name: line.names[0].clone(),
-        aliases: line.names[1..].to_vec(),
+        name: line.names[0].as_bytes().to_vec(),
+        aliases: line.names[1..]
+            .iter()
+            .map(|n| n.as_bytes().to_vec())
+            .collect(),
         from_hosts: true,
     })
 }
 
-/// The PTR name of `addr` over DNS: `Err(NotFound)` for NXDOMAIN, `Err(NoData)` when the
-/// answer has no PTR record, `Err(TryAgain/Fail/System)` when DNS could not answer.
-pub fn from_dns(addr: &IpAddr, sem: Semantics) -> Result<Found> {
+/// Why an address has no name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NoName {
+    /// The question failed, as `res_query` fails: NXDOMAIN (`NotFound`), an answer without
+    /// records (`NoData`), `TryAgain`, `Fail`, `System`.
+    Query(Error),
+    /// The answer has records but no PTR record where the libc looks (glibc's `getanswer_ptr`:
+    /// TRYAGAIN with NO_RECOVERY).
+    NoPtr,
+    /// The PTR record's target is no host name (glibc: UNAVAIL with NO_RECOVERY).
+    BadName,
+}
+
+impl NoName {
+    /// As the one error type: a failed question's error; no usable PTR record is NO_RECOVERY.
+    pub fn error(self) -> Error {
+        match self {
+            NoName::Query(e) => e,
+            NoName::NoPtr | NoName::BadName => Error::Fail,
+        }
+    }
+}
+
+/// The PTR name of `addr` over DNS, or why there is none ([`NoName`]).
+pub fn from_dns(addr: &IpAddr, sem: Semantics) -> std::result::Result<Found, NoName> {
     let conf = config::resolv_conf();
     let qname = ptr_question(addr, sem);
     let q = [Question {
@@ -114,41 +144,48 @@ pub fn from_dns(addr: &IpAddr, sem: Semantics) -> Result<Found> {
         qtype: rtype::PTR,
     }];
     let r = match transport::resolve(&q, &super::policy(&conf, sem)).pop() {
-        Some(r) => r?,
-        None => return Err(Error::Fail),
+        Some(r) => r.map_err(NoName::Query)?,
+        None => return Err(NoName::Query(Error::Fail)),
     };
-    if r.rcode == wire::rcode::NXDOMAIN {
-        return Err(Error::NotFound);
+    // res_query: an answer code other than NOERROR, or no answer record, fails the question.
+    match r.rcode {
+        wire::rcode::NXDOMAIN => return Err(NoName::Query(Error::NotFound)),
+        wire::rcode::SERVFAIL => return Err(NoName::Query(Error::TryAgain)),
+        wire::rcode::NOERROR if r.message.answer_count() == 0 => {
+            return Err(NoName::Query(Error::NoData))
+        }
+        wire::rcode::NOERROR => {}
+        _ => return Err(NoName::Query(Error::Fail)),
     }
-    let ptr_target = |rec: &wire::Record<'_>| {
-        (rec.rtype == rtype::PTR)
-            .then(|| rec.target())
-            .flatten()
-            .map(|n| wire::name_to_string(&n))
-    };
-    let name = match sem {
+    let target = match sem {
+        // glibc (`getanswer_ptr`): the first PTR record at the end of the CNAME chain.
         Semantics::Glibc => wire::collect(&r.message, q[0].name, rtype::PTR)
             .records
             .iter()
-            .find_map(ptr_target),
+            .find_map(wire::Record::target),
+        // musl: the last PTR record of the answer section, whoever owns it.
         Semantics::Musl => r
             .message
             .answers()
-            .filter_map(|rec| ptr_target(&rec))
-            .last(),
+            .filter(|rec| rec.rtype == rtype::PTR)
+            .last()
+            .and_then(|rec| rec.target()),
     };
-    match name.filter(|n| !n.is_empty()) {
-        Some(name) => Ok(Found {
-            name,
-            aliases: Vec::new(),
-            from_hosts: false,
-        }),
-        None => Err(Error::NoData),
+    let target = target.ok_or(NoName::NoPtr)?;
+    // The libc's check of a name from the network (glibc: UNAVAIL when it is no host name).
+    let name = network_name(&target, sem, Taken::Ptr).ok_or(NoName::BadName)?;
+    if name.is_empty() {
+        return Err(NoName::NoPtr); // musl: an empty name is no name
     }
+    Ok(Found {
+        name,
+        aliases: Vec::new(),
+        from_hosts: false,
+    })
 }
 
-/// The name of `addr`: hosts file, then DNS; errors as for [`from_dns`].
-pub fn lookup(addr: &IpAddr, scope_id: u32, sem: Semantics) -> Result<Found> {
+/// The name of `addr`: hosts file, then DNS; failures as for [`from_dns`].
+pub fn lookup(addr: &IpAddr, scope_id: u32, sem: Semantics) -> std::result::Result<Found, NoName> {
     if let Some(f) = from_hosts(&config::hosts(), addr, scope_id, sem) {
         return Ok(f);
     }
@@ -156,12 +193,14 @@ pub fn lookup(addr: &IpAddr, scope_id: u32, sem: Semantics) -> Result<Found> {
 }
 
 /// The name of `addr` (glibc's rules): `Ok(None)` when neither the hosts file nor DNS has one
-/// (NXDOMAIN or no PTR record); `Err(TryAgain/Fail)` when DNS could not answer.
-pub fn reverse(addr: &IpAddr) -> Result<Option<String>> {
+/// (NXDOMAIN, no PTR record, or none usable); `Err(TryAgain/Fail)` when DNS could not answer.
+pub fn reverse(addr: &IpAddr) -> Result<Option<Vec<u8>>> {
     match lookup(addr, 0, Semantics::Glibc) {
         Ok(f) => Ok(Some(f.name)),
-        Err(Error::NotFound | Error::NoData) => Ok(None),
-        Err(e) => Err(e),
+        Err(NoName::Query(Error::NotFound | Error::NoData) | NoName::NoPtr | NoName::BadName) => {
+            Ok(None)
+        }
+        Err(NoName::Query(e)) => Err(e),
     }
 }
 
@@ -204,7 +243,9 @@ mod tests {
               2001:db8::1 six\n::1 localhost6\n",
         );
         let ip = |s: &str| -> IpAddr { s.parse().unwrap() };
-        let name = |a: &str, scope, sem| from_hosts(&h, &ip(a), scope, sem).map(|f| f.name);
+        let name = |a: &str, scope, sem| {
+            from_hosts(&h, &ip(a), scope, sem).map(|f| String::from_utf8(f.name).unwrap())
+        };
         use Semantics::{Glibc, Musl};
         // musl: compared in v4-mapped form, both ways.
         assert_eq!(name("10.0.0.1", 0, Musl).as_deref(), Some("four"));
@@ -221,7 +262,7 @@ mod tests {
         assert_eq!(name("fe80::1", 0, Musl), None);
         assert_eq!(name("fe80::1", 0, Glibc).as_deref(), Some("scoped"));
         let f = from_hosts(&h, &ip("10.0.0.1"), 0, Glibc).unwrap();
-        assert_eq!(f.aliases, ["four-alias"]);
+        assert_eq!(f.aliases, [b"four-alias"]);
         assert!(f.from_hosts);
     }
 }

@@ -30,7 +30,19 @@ pub(super) enum Failure {
 pub(super) enum Link {
     Udp(Fd),
     Tcp(TcpConn),
+    /// No descriptor could be had (`EMFILE`, `ENFILE`): the slot starts (over TCP when `tcp`)
+    /// once another slot has closed its socket ([`Slot::resume`]).
+    Waiting {
+        tcp: bool,
+        errno: i32,
+    },
     Failed(Failure),
+}
+
+/// `socket` failed for want of a descriptor (the process's or the system's): worth trying
+/// again once one of ours is closed.
+fn out_of_descriptors(errno: i32) -> bool {
+    errno == libc::EMFILE || errno == libc::ENFILE
 }
 
 /// One question to one server.
@@ -47,6 +59,8 @@ pub(super) struct Slot {
     /// With [`Tag::any_rcode`]: the SERVFAIL answer this server gave, kept for when every
     /// server fails (glibc leaves the last response in the caller's buffer).
     pub(super) servfail: Option<Box<Response>>,
+    /// It gave its socket up for another server's turn ([`Slot::park`]).
+    parked: bool,
 }
 
 /// Where a slot's query comes from.
@@ -142,6 +156,7 @@ impl Slot {
             link: Link::Failed(Failure::Temporary),
             started: Instant::now(),
             servfail: None,
+            parked: false,
         };
         if use_vc {
             slot.start_tcp(tag);
@@ -163,7 +178,7 @@ impl Slot {
         let (fd, events) = match &self.link {
             Link::Udp(fd) => (fd.raw(), libc::POLLIN),
             Link::Tcp(conn) => (conn.fd().raw(), conn.events()),
-            Link::Failed(_) => return None,
+            Link::Waiting { .. } | Link::Failed(_) => return None,
         };
         Some(libc::pollfd {
             fd,
@@ -176,9 +191,63 @@ impl Slot {
         self.link = Link::Failed(f);
     }
 
+    /// Whether the slot waits for a descriptor.
+    pub(super) fn waiting(&self) -> bool {
+        matches!(self.link, Link::Waiting { .. })
+    }
+
+    /// Starts a waiting slot if a descriptor can be had now; `Err(errno)` when it cannot (it
+    /// keeps waiting).
+    pub(super) fn resume(&mut self, tag: &Tag<'_>) -> std::result::Result<(), i32> {
+        let Link::Waiting { tcp, .. } = self.link else {
+            return Ok(());
+        };
+        self.parked = false;
+        if tcp {
+            self.start_tcp(tag);
+        } else {
+            self.start_udp(tag);
+        }
+        match self.link {
+            Link::Waiting { errno, .. } => Err(errno),
+            _ => Ok(()),
+        }
+    }
+
+    /// A slot on UDP closes its socket and waits for a descriptor again (its query, and so
+    /// its ID, stay: a retransmission is the same query).
+    pub(super) fn park(&mut self) {
+        if matches!(self.link, Link::Udp(_)) {
+            self.link = Link::Waiting {
+                tcp: false,
+                errno: libc::EMFILE,
+            };
+            self.parked = true;
+        }
+    }
+
+    /// Whether the slot gave its socket up at the last turn (see [`Slot::park`]).
+    pub(super) fn parked(&self) -> bool {
+        self.parked
+    }
+
+    /// Gives up waiting: no descriptor is to be had at all.
+    pub(super) fn give_up(&mut self, errno: i32) {
+        if self.waiting() {
+            self.fail(Failure::System(errno));
+        }
+    }
+
     fn start_udp(&mut self, tag: &Tag<'_>) {
         let fd = match sys::socket(&self.server, libc::SOCK_DGRAM) {
             Ok(fd) => fd,
+            Err(e) if out_of_descriptors(e) => {
+                self.link = Link::Waiting {
+                    tcp: false,
+                    errno: e,
+                };
+                return;
+            }
             Err(e) => {
                 tag.trace(self, Proto::Udp, Outcome::Error(e));
                 return self.fail(Failure::System(e));
@@ -208,8 +277,17 @@ impl Slot {
 
     fn start_tcp(&mut self, tag: &Tag<'_>) {
         self.started = Instant::now();
+        // The UDP socket is of no more use: closed before the TCP one is opened (one
+        // descriptor is enough for the exchange).
+        self.link = Link::Waiting {
+            tcp: true,
+            errno: libc::EMFILE,
+        };
         match TcpConn::start(&self.server, &self.query) {
             Ok(conn) => self.link = Link::Tcp(conn),
+            Err(Ok(errno)) if out_of_descriptors(errno) => {
+                self.link = Link::Waiting { tcp: true, errno };
+            }
             Err(Ok(errno)) => {
                 tag.trace(self, Proto::Tcp, Outcome::Error(errno));
                 self.fail(Failure::System(errno));
@@ -263,7 +341,7 @@ impl Slot {
                     }
                 },
             },
-            Link::Failed(_) => None,
+            Link::Waiting { .. } | Link::Failed(_) => None,
         }
     }
 
@@ -368,7 +446,7 @@ impl Slot {
         let proto = match self.link {
             Link::Udp(_) => Proto::Udp,
             Link::Tcp(_) => Proto::Tcp,
-            Link::Failed(_) => return,
+            Link::Waiting { .. } | Link::Failed(_) => return,
         };
         tag.trace(self, proto, Outcome::Timeout);
     }

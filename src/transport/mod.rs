@@ -13,6 +13,15 @@
 //! close-on-exec socket, its own random query ID and its own small state machine (UDP, then TCP
 //! after a truncated answer, or TCP only with `use-vc`). Descriptors are owned values, closed
 //! when a slot moves on, when its question is answered, and on every way out of `resolve`.
+//!
+//! Few descriptors (`RLIMIT_NOFILE`, a program that holds most of its own): a slot whose
+//! `socket` fails with `EMFILE` or `ENFILE` waits, and starts as soon as another slot has
+//! closed its socket (servers that answered another question of the call first); a slot
+//! moving to TCP closes its UDP socket before it opens the TCP one; at each retransmission a
+//! question with waiting servers hands the descriptors of the ones it asked over to them, so
+//! that a silent server does not keep the others from being asked. The exchange goes on with
+//! as few as one socket at a time, and fails with the errno only when no slot has a socket and
+//! none can get one.
 
 mod deadline;
 mod exchange;
@@ -219,6 +228,21 @@ impl<'a> Pending<'a> {
         }
     }
 
+    /// When some of this question's servers wait for a descriptor, the ones asked over UDP
+    /// so far give theirs up and wait in turn, behind the others: with few descriptors the
+    /// servers are asked one after the other, a period each, and a silent one does not keep
+    /// the others from being asked.
+    fn take_turns(&mut self) {
+        if !self.slots.iter().any(Slot::waiting) {
+            return;
+        }
+        for s in self.slots.iter_mut() {
+            s.park();
+        }
+        // Stable: the ones that waited first keep their order, ahead of the parked ones.
+        self.slots.sort_by_key(Slot::parked);
+    }
+
     fn finish(&mut self, r: Result<Response>) {
         self.result = Some(r);
         // Closes every socket of this question.
@@ -411,6 +435,47 @@ fn worst(errors: &[Error]) -> Error {
     errors[0]
 }
 
+/// Starts the slots that wait for a descriptor, in order (questions, then servers, those of
+/// the servers in `answered` first: they answered another question of this call), until
+/// `socket` fails again. When no slot has a socket left and none can get one, every waiting
+/// slot fails with that errno: a call ends with `EMFILE` only when not even one socket could
+/// be had. Whether any slot started or gave up.
+fn resume_waiting(pending: &mut [Pending<'_>], answered: &[SocketAddr]) -> bool {
+    if !pending.iter().any(|p| p.slots.iter().any(Slot::waiting)) {
+        return false;
+    }
+    let mut changed = false;
+    let mut short = None;
+    'resume: for p in pending.iter_mut().filter(|p| p.result.is_none()) {
+        let tag = p.tag;
+        let known = |s: &Slot| !answered.contains(&s.server);
+        p.slots.sort_by_key(known);
+        for slot in p.slots.iter_mut().filter(|s| s.waiting()) {
+            match slot.resume(&tag) {
+                Ok(()) => changed = true,
+                Err(e) => {
+                    short = Some(e);
+                    break 'resume;
+                }
+            }
+        }
+    }
+    let Some(errno) = short else {
+        return changed;
+    };
+    let live = pending
+        .iter()
+        .filter(|p| p.result.is_none())
+        .any(|p| p.slots.iter().any(|s| s.poll_entry().is_some()));
+    if !live {
+        for p in pending.iter_mut().filter(|p| p.result.is_none()) {
+            p.slots.iter_mut().for_each(|s| s.give_up(errno));
+        }
+        return true;
+    }
+    changed
+}
+
 /// One poll loop: every question of `tags` to every server of `servers` at once (UDP
 /// retransmitted every `period`, the whole loop ending after `period × attempts`). With
 /// `single_request`, a question is asked only once the previous one has its result.
@@ -427,6 +492,8 @@ fn run_round(
     // One entry per live slot (one socket each); inline for two questions to three servers.
     let mut fds: SmallVec<[libc::pollfd; 2 * MAXNS]> = SmallVec::new();
     let mut owners: SmallVec<[(usize, usize); 2 * MAXNS]> = SmallVec::new();
+    // Servers that answered a question (the first to ask when descriptors are few).
+    let mut answered: Servers = Servers::new();
 
     loop {
         // Start the questions that may start now: all of them, or the next one once every
@@ -443,6 +510,13 @@ fn run_round(
             }
         }
         pending.iter_mut().for_each(Pending::settle);
+        if crate::oom::failed() {
+            // Out of memory (the reserve served it): the call fails as such, no more traffic.
+            for p in pending.iter_mut().filter(|p| p.result.is_none()) {
+                p.finish(Err(Error::Memory));
+            }
+            break;
+        }
         if pending.len() == tags.len() && pending.iter().all(|p| p.result.is_some()) {
             break;
         }
@@ -456,9 +530,14 @@ fn run_round(
         if schedule.retransmit_due(now) {
             for p in pending.iter_mut().filter(|p| p.result.is_none()) {
                 let tag = p.tag;
+                p.take_turns();
                 p.slots.iter_mut().for_each(|s| s.send_udp(&tag));
             }
             continue; // a send may have failed a slot: settle again
+        }
+
+        if resume_waiting(&mut pending, &answered) {
+            continue; // a slot started, or gave up: settle again
         }
 
         fds.clear();
@@ -499,8 +578,13 @@ fn run_round(
             }
             let tag = p.tag;
             let mut buf = sys::RecvBuf::take(MAX_MESSAGE + 1);
-            let answer = p.slots.get_mut(si).and_then(|s| s.on_ready(&tag, &mut buf));
-            if let Some(r) = answer {
+            let Some(slot) = p.slots.get_mut(si) else {
+                continue;
+            };
+            if let Some(r) = slot.on_ready(&tag, &mut buf) {
+                if !answered.contains(&slot.server) {
+                    answered.push(slot.server);
+                }
                 p.finish(Ok(r));
             }
         }

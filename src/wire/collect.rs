@@ -36,7 +36,7 @@ pub struct Collected<'m> {
 ///
 /// An invalid `qname` (see [`super::build_query`]) yields no records.
 pub fn collect<'m>(message: &'m Message, qname: &str, qtype: u16) -> Collected<'m> {
-    let end = chain(message, qname, qtype);
+    let (end, _) = chain(message, qname, qtype);
     let mut records: Vec<Record<'m>> = Vec::new();
     let mut seen = Seen::for_records(message.answer_count());
     for r in message.answers().filter(|r| r.rtype == qtype) {
@@ -76,21 +76,67 @@ fn same_data(a: &Record<'_>, b: &Record<'_>) -> bool {
     }
 }
 
-/// What [`collect`] and then [`addresses`] give, without copying records: the canonical name
-/// and the A and AAAA addresses at the end of the chain, in answer order, each once.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CollectedAddrs {
-    /// As [`Collected::canonical`], but `None` when it is the query name (no CNAME followed).
-    pub canonical: Option<String>,
+/// What [`collect`] and then [`addresses`] give, without copying records: the CNAME chain and
+/// the A and AAAA addresses at its end, in answer order, each once.
+#[derive(Debug, Clone)]
+pub struct CollectedAddrs<'m> {
+    /// The CNAME chain followed from the query name.
+    pub chain: Chain<'m>,
     /// Inline up to four (no allocation for the usual answer).
     pub addrs: SmallVec<[IpAddr; 4]>,
 }
 
-/// `addresses(&collect(message, qname, qtype))` and its canonical name, for address lookups.
-pub fn collect_addresses(message: &Message, qname: &str, qtype: u16) -> CollectedAddrs {
+/// `addresses(&collect(message, qname, qtype))` and its CNAME chain, for address lookups.
+pub fn collect_addresses<'m>(message: &'m Message, qname: &str, qtype: u16) -> CollectedAddrs<'m> {
     let mut addrs: SmallVec<[IpAddr; 4]> = SmallVec::with_capacity(message.answer_count());
-    let canonical = collect_addresses_into(message, qname, qtype, &mut addrs);
-    CollectedAddrs { canonical, addrs }
+    let chain = collect_addresses_into(message, qname, qtype, &mut addrs);
+    CollectedAddrs { chain, addrs }
+}
+
+/// The CNAME chain [`collect`] follows from a query name: the targets of its CNAME records, in
+/// chain order (the query name itself is not one). What a libc makes of these names (which it
+/// takes as canonical name and aliases) is the lookup's business.
+#[derive(Clone)]
+pub struct Chain<'m> {
+    msg: &'m [u8],
+    /// Where each target is in the message (messages are at most 65535 bytes).
+    at: [u16; MAX_CNAME_HOPS],
+    hops: usize,
+}
+
+impl<'m> Chain<'m> {
+    fn empty(msg: &'m [u8]) -> Chain<'m> {
+        Chain {
+            msg,
+            at: [0; MAX_CNAME_HOPS],
+            hops: 0,
+        }
+    }
+
+    /// The targets, in chain order.
+    pub fn targets(&self) -> impl DoubleEndedIterator<Item = Name<'m>> + '_ {
+        self.at[..self.hops]
+            .iter()
+            .map(|&at| Name::new(self.msg, usize::from(at)))
+    }
+
+    /// The chain's end: the last target, `None` when no CNAME was followed.
+    pub fn end(&self) -> Option<Name<'m>> {
+        self.targets().next_back()
+    }
+
+    /// The presentation form of the end ([`super::name_to_string`]) when a CNAME was followed.
+    pub fn canonical(&self) -> Option<String> {
+        self.end().map(|t| super::name_to_string(&t))
+    }
+}
+
+impl std::fmt::Debug for Chain<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list()
+            .entries(self.targets().map(|t| super::name_to_string(&t)))
+            .finish()
+    }
 }
 
 /// An address as a caller's list keeps it (a bare address, or one with more fields).
@@ -110,18 +156,18 @@ impl AddressItem for IpAddr {
 
 /// [`collect_addresses`] appending to `out` (what was in `out` before is left alone and not
 /// compared with), for a caller that keeps addresses in its own form: no intermediate list.
-/// Returns the canonical name as [`CollectedAddrs::canonical`].
-pub fn collect_addresses_into<A>(
-    message: &Message,
+/// Returns the CNAME chain as [`CollectedAddrs::chain`].
+pub fn collect_addresses_into<'m, A>(
+    message: &'m Message,
     qname: &str,
     qtype: u16,
     out: &mut SmallVec<A>,
-) -> Option<String>
+) -> Chain<'m>
 where
     A: smallvec::Array,
     A::Item: AddressItem,
 {
-    let end = chain(message, qname, qtype);
+    let (end, chain) = chain(message, qname, qtype);
     let start = out.len();
     let mut seen = Seen::for_records(message.answer_count());
     // The owner test of the last record whose owner was a compression pointer: the records
@@ -143,7 +189,7 @@ where
             out.push(A::Item::from_ip(ip));
         }
     }
-    end.canonical()
+    chain
 }
 
 /// A filter of the addresses met so far, at least 16 bits per record of the answer (on the
@@ -270,41 +316,43 @@ impl<'q> QueryName<'q> {
     }
 }
 
-/// Follows the CNAME chain of [`collect`] from `qname` to its end.
-fn chain<'q, 'm>(message: &'m Message, qname: &'q str, qtype: u16) -> End<'q, 'm> {
+/// Follows the CNAME chain of [`collect`] from `qname` to its end: the end, and the chain.
+fn chain<'q, 'm>(message: &'m Message, qname: &'q str, qtype: u16) -> (End<'q, 'm>, Chain<'m>) {
+    let bytes = message.bytes();
+    let mut chain = Chain::empty(bytes);
     let Ok(labels) = checked_name(qname) else {
-        return End::Invalid;
+        return (End::Invalid, chain);
     };
     let query = QueryName::new(message, labels);
     if qtype == rtype::CNAME || !message.has_cname() {
-        return End::Query(query);
+        return (End::Query(query), chain);
     }
-    // The chain after the query name: where the CNAME targets are in the message.
-    let mut chain = [0usize; MAX_CNAME_HOPS];
-    let mut hops = 0;
-    let bytes = message.bytes();
     // Whether `name` is the chain's name at position `i` (0: the query name).
-    let is_at = |name: &Name<'_>, i: usize, chain: &[usize]| match i {
+    let is_at = |name: &Name<'_>, i: usize, chain: &Chain<'_>| match i {
         0 => query.matches(name),
-        _ => name.eq_ignore_case(&Name::new(bytes, chain[i - 1])),
+        _ => name.eq_ignore_case(&Name::new(bytes, usize::from(chain.at[i - 1]))),
     };
-    while hops < MAX_CNAME_HOPS {
+    while chain.hops < MAX_CNAME_HOPS {
+        let hops = chain.hops;
         let target = message.answers().find_map(|r| {
             (r.rtype == rtype::CNAME && r.class == CLASS_IN && is_at(&r.name, hops, &chain))
                 .then(|| r.target())
                 .flatten()
         });
         match target {
+            // A name in a message of at most 65535 bytes (the transport's limit) is at a
+            // position that fits 16 bits.
             Some(t) if !(0..=hops).any(|i| is_at(&t, i, &chain)) => {
-                chain[hops] = t.at();
-                hops += 1;
+                let Ok(at) = u16::try_from(t.at()) else { break };
+                chain.at[hops] = at;
+                chain.hops += 1;
             }
             _ => break,
         }
     }
-    match hops {
-        0 => End::Query(query),
-        _ => End::Target(Name::new(bytes, chain[hops - 1])),
+    match chain.end() {
+        None => (End::Query(query), chain),
+        Some(t) => (End::Target(t), chain),
     }
 }
 
@@ -520,7 +568,8 @@ mod tests {
                 let c = collect(&m, q, t);
                 let fast = collect_addresses(&m, q, t);
                 assert_eq!(
-                    fast.canonical
+                    fast.chain
+                        .canonical()
                         .clone()
                         .unwrap_or_else(|| as_given(q).to_string()),
                     c.canonical,
@@ -530,7 +579,7 @@ mod tests {
             }
         }
         let fast = collect_addresses(&m, "www.example.com", A);
-        assert_eq!(fast.canonical.as_deref(), Some("e1.cdn.net"));
+        assert_eq!(fast.chain.canonical().as_deref(), Some("e1.cdn.net"));
         assert_eq!(
             fast.addrs.as_slice(),
             vec![

@@ -16,7 +16,7 @@ pub(crate) mod testutil;
 
 pub use collect::{
     addresses, as_given, collect, collect_addresses, collect_addresses_into, name_is, AddressItem,
-    Collected, CollectedAddrs, MAX_CNAME_HOPS,
+    Chain, Collected, CollectedAddrs, MAX_CNAME_HOPS,
 };
 pub use message::{name_to_string, rtype, Labels, Message, Name, Record, Records};
 pub use query::{build_query, build_query_ad, check_name, EDNS_PAYLOAD, FLAG_AD};

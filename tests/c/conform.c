@@ -11,12 +11,25 @@
  *     gai NAME [SET...]    getaddrinfo with the hint sets null, unspec, inet, inet6 (or
  *                          only those named), each result freed with freeaddrinfo
  *     ghbn NAME            gethostbyname, gethostbyname2(AF_INET6), gethostbyname_r,
- *                          gethostbyname2_r(AF_INET6)
+ *                          gethostbyname2_r(AF_INET6); each _r call that succeeds is
+ *                          followed by its smallest buffer (call_r: "ghbn_r.min NAME")
  *     res NAME TYPE... [query|search|querydomain|send...]
  *                          per TYPE: res_query, res_search, res_querydomain (NAME split at
  *                          its first dot; no dot: domain ""), res_mkquery and res_send of
  *                          that query; only the calls named, when some are
- *     addr ADDR            gethostbyaddr, gethostbyaddr_r, getnameinfo with four flag sets
+ *     addr ADDR            gethostbyaddr, gethostbyaddr_r (and "ghba_r.min ADDR"), getnameinfo
+ *                          with four flag sets
+ *     rerr NAME [small]    gethostbyname_r and gethostbyname2_r(AF_INET6): the return value,
+ *                          *h_errnop and the thread's h_errno, each set to a marker first
+ *                          (small: a 16-byte buffer); without small, also the thread's
+ *                          h_errno after gethostbyname and gethostbyname2(AF_INET6)
+ *     raddr ADDR [small]   the same for gethostbyaddr_r and gethostbyaddr
+ *     mkquery NAME         res_mkquery with data that has no NUL and ends at an unmapped
+ *                          page (QUERY and the other opcodes), and NOTIFY with a name as data
+ *     static NAME ADDR     gethostbyname(NAME), then gethostbyaddr(ADDR) (glibc: then also
+ *                          gethostbyname2(NAME)): whether the first result is still intact
+ *     gai-free NAME        getaddrinfo(NAME); every ai_addr pointed at the program's own
+ *                          storage, the list cut after its first node; both parts freed
  *   NAME and ADDR may contain \xHH escapes (any byte but NUL).
  *
  * Every line is "KEY | STATUS | DETAIL | RECORDS":
@@ -40,7 +53,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include "common.h"
 
@@ -548,12 +563,106 @@ static void put_hostent(const struct hostent *h, struct str *d, struct str *r)
 	list_sorted(&addrs, r);
 }
 
+/* The _r functions' buffer, pointer-aligned: the layouts are computed from its start. */
+static char rbuf[RBUFLEN] __attribute__((aligned(16)));
+
+/* One _r call and its arguments. */
+struct rcall {
+	enum { R_GHBN, R_GHBN2_INET6, R_GHBA } kind;
+	const char *name;
+	const void *addr;
+	socklen_t alen;
+	int family;
+};
+
+static int r_run(const struct rcall *c, size_t buflen, struct hostent *he, struct hostent **h,
+		 int *herr)
+{
+	*h = NULL;
+	*herr = 0;
+	switch (c->kind) {
+	case R_GHBN:
+		return gethostbyname_r(c->name, he, rbuf, buflen, h, herr);
+	case R_GHBN2_INET6:
+		return gethostbyname2_r(c->name, AF_INET6, he, rbuf, buflen, h, herr);
+	default:
+		return gethostbyaddr_r(c->addr, c->alen, c->family, he, rbuf, buflen, h, herr);
+	}
+}
+
+/* The host entry of a successful _r call: detail and records as for the full-size line
+ * (reverse lookups: the records are the host name). */
+static void put_r_result(const struct rcall *c, const struct hostent *h, struct str *d,
+			 struct str *r)
+{
+	put_hostent(h, d, r);
+	if (c->kind == R_GHBA) {
+		str_free(r);
+		put_cstr(r, h->h_name);
+	}
+}
+
+/* The line of one _r call with an RBUFLEN-byte buffer; when it succeeds, the smallest buffer
+ * it succeeds with, found by bisection, as a second line
+ *   "CALL.min ARG | min=N | the host entry at N bytes | its records"
+ * The status says otherwise when a size fails with anything but ERANGE ("buflen=N ret=..."),
+ * when N - 1 bytes do not give ERANGE ("min=N below=ret=..."), or when N bytes fail when
+ * asked again ("min=N again=ret=..."). Every step is a whole lookup. */
+static void call_r(const struct rcall *c, const char *call, const char *arg)
+{
+	struct hostent he, *h;
+	struct str d = {0}, r = {0};
+	size_t lo = 0, hi = RBUFLEN;
+	int herr, ret;
+	char k[48], st[96];
+
+	ret = r_run(c, RBUFLEN, &he, &h, &herr);
+	if (ret || !h) {
+		snprintf(st, sizeof st, "ret=%s h_errno=%s%s", errno_name(ret), herr_name(herr),
+			 h ? " result-set" : "");
+		line(call, arg, st, &d, &r);
+		return;
+	}
+	put_r_result(c, h, &d, &r);
+	line(call, arg, "OK", &d, &r);
+
+	snprintf(k, sizeof k, "%s.min", call);
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		ret = r_run(c, mid, &he, &h, &herr);
+		if (!ret && h) {
+			hi = mid;
+		} else if (ret == ERANGE) {
+			lo = mid + 1;
+		} else {
+			snprintf(st, sizeof st, "buflen=%zu ret=%s h_errno=%s", mid, errno_name(ret),
+				 herr_name(herr));
+			line(k, arg, st, &d, &r);
+			return;
+		}
+	}
+	if (hi > 0 && (ret = r_run(c, hi - 1, &he, &h, &herr)) != ERANGE) {
+		snprintf(st, sizeof st, "min=%zu below=ret=%s", hi, errno_name(ret));
+		line(k, arg, st, &d, &r);
+		return;
+	}
+	ret = r_run(c, hi, &he, &h, &herr);
+	if (ret || !h) {
+		snprintf(st, sizeof st, "min=%zu again=ret=%s", hi, errno_name(ret));
+		line(k, arg, st, &d, &r);
+		return;
+	}
+	put_r_result(c, h, &d, &r);
+	snprintf(st, sizeof st, "min=%zu", hi);
+	line(k, arg, st, &d, &r);
+}
+
 static void call_ghbn(const char *name)
 {
-	static char buf[RBUFLEN];
-	struct hostent *h, he;
+	struct hostent *h;
 	struct str d = {0}, r = {0};
-	int ret, herr, i;
+	struct rcall c = {R_GHBN, name, NULL, 0, 0};
+	int i;
 
 	for (i = 0; i < 2; i++) {
 		h_errno = 0;
@@ -567,21 +676,9 @@ static void call_ghbn(const char *name)
 			line(i ? "ghbn2.inet6" : "ghbn", name, st, &d, &r);
 		}
 	}
-	for (i = 0; i < 2; i++) {
-		h = NULL;
-		herr = 0;
-		ret = i ? gethostbyname2_r(name, AF_INET6, &he, buf, sizeof buf, &h, &herr)
-			: gethostbyname_r(name, &he, buf, sizeof buf, &h, &herr);
-		if (!ret && h) {
-			put_hostent(h, &d, &r);
-			line(i ? "ghbn2_r.inet6" : "ghbn_r", name, "OK", &d, &r);
-		} else {
-			char st[64];
-			snprintf(st, sizeof st, "ret=%s h_errno=%s%s", errno_name(ret), herr_name(herr),
-				 h ? " result-set" : "");
-			line(i ? "ghbn2_r.inet6" : "ghbn_r", name, st, &d, &r);
-		}
-	}
+	call_r(&c, "ghbn_r", name);
+	c.kind = R_GHBN2_INET6;
+	call_r(&c, "ghbn2_r.inet6", name);
 }
 
 /* One res_query/res_search/res_querydomain result. */
@@ -712,12 +809,11 @@ static const struct {
 
 static void call_addr(const char *text)
 {
-	static char buf[RBUFLEN];
 	unsigned char a[16];
 	struct sockaddr_storage ss;
-	struct hostent *h, he;
+	struct hostent *h;
 	struct str d = {0}, r = {0};
-	int family = AF_INET, herr, ret;
+	int family = AF_INET;
 	socklen_t alen = 4, salen;
 	size_t i;
 
@@ -754,18 +850,9 @@ static void call_addr(const char *text)
 		line("ghba", text, st, &d, &r);
 	}
 
-	h = NULL;
-	herr = 0;
-	ret = gethostbyaddr_r(a, alen, family, &he, buf, sizeof buf, &h, &herr);
-	if (!ret && h) {
-		put_hostent(h, &d, &r);
-		str_free(&r);
-		put_cstr(&r, h->h_name);
-		line("ghba_r", text, "OK", &d, &r);
-	} else {
-		char st[64];
-		snprintf(st, sizeof st, "ret=%s h_errno=%s", errno_name(ret), herr_name(herr));
-		line("ghba_r", text, st, &d, &r);
+	{
+		struct rcall c = {R_GHBA, NULL, a, alen, family};
+		call_r(&c, "ghba_r", text);
 	}
 
 	for (i = 0; i < sizeof ni_sets / sizeof ni_sets[0]; i++) {
@@ -789,12 +876,216 @@ static void call_addr(const char *text)
 	}
 }
 
+/* ---- return values and h_errno of the _r functions (issue 10) ---- */
+
+/* Markers: what the call leaves untouched keeps them. */
+#define ERRNO_MARK 77
+#define HERR_MARK 78
+
+/* "ret=R h_errnop=X h_errno=Y[ result-set]" into st. */
+static void r_status(char *st, size_t len, int ret, int herr, int thread_herr, int set)
+{
+	char a[32], b[32], c[32];
+	snprintf(a, sizeof a, "%s", errno_name(ret));
+	snprintf(b, sizeof b, "%s", herr_name(herr));
+	snprintf(c, sizeof c, "%s", herr_name(thread_herr));
+	snprintf(st, len, "ret=%s h_errnop=%s h_errno=%s%s", a, b, c, set ? " result-set" : "");
+}
+
+/* The thread's h_errno after a non-reentrant call that returned h. */
+static void nr_line(const char *call, const char *name, struct hostent *h)
+{
+	struct str d = {0}, r = {0};
+	char st[64], c[32];
+	snprintf(c, sizeof c, "%s", herr_name(h_errno));
+	snprintf(st, sizeof st, "h_errno=%s%s", c, h ? " result-set" : "");
+	line(call, name, st, &d, &r);
+}
+
+static void call_rerr(const char *name, int small)
+{
+	static char buf[RBUFLEN];
+	struct hostent *h, he;
+	int i;
+	if (!small) {
+		h_errno = HERR_MARK;
+		nr_line("ghbn.errs", name, gethostbyname(name));
+		h_errno = HERR_MARK;
+		nr_line("ghbn2.inet6.errs", name, gethostbyname2(name, AF_INET6));
+	}
+	for (i = 0; i < 2; i++) {
+		struct str d = {0}, r = {0};
+		char st[128], call[48];
+		int ret, herr = HERR_MARK;
+		h = NULL;
+		h_errno = HERR_MARK;
+		errno = ERRNO_MARK;
+		ret = i ? gethostbyname2_r(name, AF_INET6, &he, buf, small ? 16 : sizeof buf, &h, &herr)
+			: gethostbyname_r(name, &he, buf, small ? 16 : sizeof buf, &h, &herr);
+		r_status(st, sizeof st, ret, herr, h_errno, h != NULL);
+		if (h && !ret)
+			put_hostent(h, &d, &r);
+		snprintf(call, sizeof call, "%s.errs%s", i ? "ghbn2_r.inet6" : "ghbn_r",
+			 small ? ".small" : "");
+		line(call, name, st, &d, &r);
+	}
+}
+
+/* ADDR as bytes for gethostbyaddr: family and length; exits on a bad address. */
+static int addr_bytes(const char *text, unsigned char *a, socklen_t *alen)
+{
+	if (inet_pton(AF_INET, text, a) == 1) {
+		*alen = 4;
+		return AF_INET;
+	}
+	if (inet_pton(AF_INET6, text, a) == 1) {
+		*alen = 16;
+		return AF_INET6;
+	}
+	fprintf(stderr, "conform: bad address %s\n", text);
+	exit(1);
+}
+
+static void call_raddr(const char *text, int small)
+{
+	static char buf[RBUFLEN];
+	unsigned char a[16];
+	struct hostent *h = NULL, he;
+	struct str d = {0}, r = {0};
+	socklen_t alen;
+	int family = addr_bytes(text, a, &alen), ret, herr = HERR_MARK;
+	char st[128];
+	if (!small) {
+		h_errno = HERR_MARK;
+		nr_line("ghba.errs", text, gethostbyaddr(a, alen, family));
+	}
+	h_errno = HERR_MARK;
+	errno = ERRNO_MARK;
+	ret = gethostbyaddr_r(a, alen, family, &he, buf, small ? 16 : sizeof buf, &h, &herr);
+	r_status(st, sizeof st, ret, herr, h_errno, h != NULL);
+	if (h && !ret)
+		put_hostent(h, &d, &r);
+	line(small ? "ghba_r.errs.small" : "ghba_r.errs", text, st, &d, &r);
+}
+
+/* ---- res_mkquery's data argument (issue 10) ---- */
+
+/* res_mkquery with `data` ending at the last byte before an unmapped page: a library that
+ * reads it as a C string faults. NOTIFY (4) gets a NUL-terminated name there instead (glibc
+ * reads it for that opcode). */
+static void call_mkquery(const char *name)
+{
+	static const int ops[] = {0, 1, 2, 4, 5, 15};
+	static const char notify_data[] = "notify.data.test";
+	long page = sysconf(_SC_PAGESIZE);
+	unsigned char *map = mmap(NULL, 2 * page, PROT_READ | PROT_WRITE,
+				  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	size_t i;
+	if (map == MAP_FAILED || mprotect(map + page, page, PROT_NONE))
+		abort();
+	for (i = 0; i < COUNT(ops); i++) {
+		unsigned char q[1024];
+		const unsigned char *data;
+		struct str d = {0}, r = {0};
+		char call[32], st[16];
+		int n, k;
+		if (ops[i] == 4) {
+			data = map + page - sizeof notify_data;
+			memcpy((void *)data, notify_data, sizeof notify_data);
+		} else {
+			memset(map + page - 8, 'x', 8);
+			data = map + page - 8;
+		}
+		memset(q, 0, sizeof q);
+		n = res_mkquery(ops[i], name, 1, 1, data, ops[i] == 4 ? (int)sizeof notify_data : 8,
+				NULL, q, sizeof q);
+		snprintf(call, sizeof call, "res_mkquery.op%d", ops[i]);
+		snprintf(st, sizeof st, "%d", n);
+		if (n > 0)
+			for (k = 2; k < n; k++)
+				put(&d, "%02x", q[k]);
+		line(call, name, n < 0 ? "-1" : st, &d, &r);
+	}
+	munmap(map, 2 * page);
+}
+
+/* ---- storage of the non-reentrant functions (issue 10) ---- */
+
+/* Whether gethostbyname's result survives gethostbyaddr (and, glibc, gethostbyname2): each
+ * function has its own storage in both libcs (musl shares one between gethostbyname and
+ * gethostbyname2, so that pair is only tried with glibc). */
+static void call_static(const char *name, const char *addr)
+{
+	unsigned char a[16];
+	socklen_t alen;
+	int family = addr_bytes(addr, a, &alen);
+	struct hostent *h1, *h2;
+	struct str d = {0}, r = {0};
+	char *kept;
+	h1 = gethostbyname(name);
+	if (!h1) {
+		line("static", name, "no-first-result", &d, &r);
+		return;
+	}
+	kept = strdup(h1->h_name);
+	if (!kept)
+		abort();
+	h2 = gethostbyaddr(a, alen, family);
+	put(&d, "ghba %s:%s", addr, !h2 ? "failed" : h2 == h1 ? "same-hostent" : "own-hostent");
+	if (h2 != h1)
+		put(&d, " ghbn-name:%s", strcmp(h1->h_name, kept) ? "changed" : "kept");
+#ifdef __GLIBC__
+	h2 = gethostbyname2(name, AF_INET6);
+	put(&d, " ghbn2:%s", !h2 ? "failed" : h2 == h1 ? "same-hostent" : "own-hostent");
+	if (h2 != h1)
+		put(&d, " ghbn-name:%s", strcmp(h1->h_name, kept) ? "changed" : "kept");
+#endif
+	free(kept);
+	line("static", name, "OK", &d, &r);
+}
+
+/* ---- freeaddrinfo of a list the program changed (issue 10) ---- */
+
+/* What both libcs allow a program to do to a result before freeing it: point ai_addr at its
+ * own storage (neither reads it when freeing), and cut the list in two (each part is freed
+ * alone: musl counts the nodes from the one passed, glibc frees node by node). */
+static void call_gai_free(const char *name)
+{
+	struct addrinfo hints, *res = NULL, *ai, *tail;
+	struct sockaddr_storage own[64];
+	struct str d = {0}, r = {0};
+	int rc, n = 0;
+	memset(&hints, 0, sizeof hints);
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_CANONNAME;
+	rc = getaddrinfo(name, "80", &hints, &res);
+	if (rc) {
+		line("gai-free", name, eai_name(rc), &d, &r);
+		return;
+	}
+	for (ai = res; ai; ai = ai->ai_next) {
+		if (n < (int)COUNT(own)) {
+			memcpy(&own[n], ai->ai_addr, ai->ai_addrlen);
+			ai->ai_addr = (struct sockaddr *)&own[n];
+		}
+		n++;
+	}
+	tail = res->ai_next;
+	res->ai_next = NULL;
+	if (tail)
+		freeaddrinfo(tail);
+	freeaddrinfo(res);
+	put(&d, "nodes=%d freed", n);
+	line("gai-free", name, "OK", &d, &r);
+}
+
 static int usage(void)
 {
 	fprintf(stderr, "usage: conform SPEC..., SPEC one of: 'init', 'strerror',\n"
 			"  'host NAME [TYPE...]', 'gai NAME [null|unspec|inet|inet6...]',\n"
 			"  'ghbn NAME', 'res NAME TYPE... [query|search|querydomain|send...]',\n"
-			"  'addr ADDR'\n");
+			"  'addr ADDR', 'rerr NAME [small]', 'raddr ADDR [small]', 'mkquery NAME',\n"
+			"  'static NAME ADDR', 'gai-free NAME'\n");
 	return 1;
 }
 
@@ -832,6 +1123,16 @@ static int run_spec(char **word, int n, const char *arg)
 				call_res(arg, word[k], which ? which : R_ALL);
 	} else if (!strcmp(word[0], "addr") && n == 2) {
 		call_addr(arg);
+	} else if (!strcmp(word[0], "rerr") && (n == 2 || (n == 3 && !strcmp(word[2], "small")))) {
+		call_rerr(arg, n == 3);
+	} else if (!strcmp(word[0], "raddr") && (n == 2 || (n == 3 && !strcmp(word[2], "small")))) {
+		call_raddr(arg, n == 3);
+	} else if (!strcmp(word[0], "mkquery") && n == 2) {
+		call_mkquery(arg);
+	} else if (!strcmp(word[0], "static") && n == 3) {
+		call_static(arg, word[2]);
+	} else if (!strcmp(word[0], "gai-free") && n == 2) {
+		call_gai_free(arg);
 	} else {
 		return -1;
 	}

@@ -145,8 +145,12 @@ pub struct Outcome {
     pub status: i32,
     /// Wall time around the probe process, measured inside the namespace.
     pub elapsed_ms: u64,
-    /// What the test servers logged (`--verbose`: one line per query) while this probe ran.
+    /// What the test servers logged (`--verbose`: one line per query) while this probe ran:
+    /// [`Outcome::server_logs`] one after the other.
     pub server_log: String,
+    /// What each test server logged while this probe ran, in the order the scenario lists
+    /// them (the first server, then [`Scenario::extra_servers`]).
+    pub server_logs: Vec<String>,
 }
 
 impl Outcome {
@@ -432,28 +436,41 @@ impl Scenario {
         assert!(out.status.success(), "scenario failed to run:\n{}", log());
 
         let read = |name: String| read_output(&dir, &name, log);
-        let server_log = fs::read_to_string(dir.join("server.log")).unwrap_or_default();
-        let log_of = |i: usize| {
+        let logs: Vec<String> = (0..servers.len())
+            .map(|n| {
+                let name = if n == 0 {
+                    "server.log".to_string()
+                } else {
+                    format!("server{n}.log")
+                };
+                fs::read_to_string(dir.join(name)).unwrap_or_default()
+            })
+            .collect();
+        // The part of one server's log between the marks of probe i and the next one.
+        let section = |log: &str, i: usize| {
             let start = format!("=== probe {i}\n");
-            let from = match server_log.find(&start) {
-                Some(at) => at + start.len(),
-                None => return String::new(),
+            let Some(at) = log.find(&start) else {
+                return String::new();
             };
-            let rest = &server_log[from..];
+            let rest = &log[at + start.len()..];
             rest[..rest.find("=== probe ").unwrap_or(rest.len())].to_string()
         };
         let outcomes = self
             .probes
             .iter()
             .enumerate()
-            .map(|(i, p)| Outcome {
-                variant: p.variant,
-                label: p.label(),
-                stdout: read(format!("{i}.out")),
-                stderr: read(format!("{i}.err")),
-                status: read(format!("{i}.rc")).trim().parse().unwrap(),
-                elapsed_ms: read(format!("{i}.ms")).trim().parse().unwrap(),
-                server_log: log_of(i),
+            .map(|(i, p)| {
+                let server_logs: Vec<String> = logs.iter().map(|l| section(l, i)).collect();
+                Outcome {
+                    variant: p.variant,
+                    label: p.label(),
+                    stdout: read(format!("{i}.out")),
+                    stderr: read(format!("{i}.err")),
+                    status: read(format!("{i}.rc")).trim().parse().unwrap(),
+                    elapsed_ms: read(format!("{i}.ms")).trim().parse().unwrap(),
+                    server_log: server_logs.concat(),
+                    server_logs,
+                }
             })
             .collect();
         if std::env::var_os("DNSSHIM_TEST_KEEP").is_none() {
@@ -481,14 +498,15 @@ cmp -s /etc/resolv.conf "$D/resolv.conf" || fail 'the bind-mounted /etc/resolv.c
 "#;
 
 /// Starts the test server and waits for its ready file. Variables: D, SERVER, LISTEN.
-/// `start_server N CONF LISTEN` starts one more (extra servers). Every server logs each query
-/// (`--verbose`) to server.log, appending, so that `run` can mark where each probe starts.
+/// `start_server N CONF LISTEN` starts one more (extra servers). Each server logs each query
+/// (`--verbose`) to a file of its own, server.log (the first) or serverN.log, and `run` marks
+/// where each probe starts in every one of them.
 const START_SERVER: &str = r#"SRV= EXTRA_SRV=
 trap 'kill $SRV $EXTRA_SRV 2>/dev/null' EXIT
-await_ready() { # PID READY-FILE
+await_ready() { # PID READY-FILE LOG
   i=0
   while [ ! -s "$2" ]; do
-    kill -0 $1 2>/dev/null || { cat "$D/server.log" >&2; fail 'test server exited'; }
+    kill -0 $1 2>/dev/null || { cat "$3" >&2; fail 'test server exited'; }
     i=$((i+1)); [ $i -lt 1000 ] || fail 'test server not ready after 10 s'
     sleep 0.01
   done
@@ -496,16 +514,16 @@ await_ready() { # PID READY-FILE
 "$SERVER" --config "$D/server.conf" $LISTEN --ready-file "$D/ready" --verbose \
   2>>"$D/server.log" &
 SRV=$!
-await_ready $SRV "$D/ready"
+await_ready $SRV "$D/ready" "$D/server.log"
 start_server() { # N CONF LISTEN
-  "$SERVER" --config "$D/$2" $3 --ready-file "$D/ready$1" --verbose 2>>"$D/server.log" &
+  "$SERVER" --config "$D/$2" $3 --ready-file "$D/ready$1" --verbose 2>>"$D/server$1.log" &
   EXTRA_SRV="$EXTRA_SRV $!"
-  await_ready $! "$D/ready$1"
+  await_ready $! "$D/ready$1" "$D/server$1.log"
 }
 # run N LABEL COMMAND...: N.out, N.err, N.rc (exit status), N.ms (wall time) in $D.
 run() {
   n=$1; echo "=== probe $n: $2"; shift 2
-  echo "=== probe $n" >>"$D/server.log"
+  for log in "$D"/server*.log; do echo "=== probe $n" >>"$log"; done
   t0=$(date +%s%N)
   "$@" >"$D/$n.out" 2>"$D/$n.err" </dev/null
   echo $? >"$D/$n.rc"
@@ -868,8 +886,11 @@ fn compile(libc: Libc, src: &str, out: &str, extra: &[&str]) -> PathBuf {
     fs::create_dir_all(&dir).unwrap();
     let bin = dir.join(out);
     let src_time = mtime(&src).unwrap_or_else(|| panic!("{} missing", src.display()));
-    // A common.h beside the source (tests/c/common.h) counts as part of it.
-    let src_time = mtime(&src.with_file_name("common.h")).map_or(src_time, |h| h.max(src_time));
+    // The shared headers beside the source (tests/c/common.h, calls.h) count as part of it.
+    let src_time = ["common.h", "calls.h"]
+        .iter()
+        .filter_map(|h| mtime(&src.with_file_name(h)))
+        .fold(src_time, SystemTime::max);
     if mtime(&bin).is_none_or(|t| t < src_time) {
         // Build under a private name, then rename: other test binaries may be looking.
         let tmp = dir.join(format!("{out}.tmp{}", std::process::id()));

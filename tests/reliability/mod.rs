@@ -5,10 +5,10 @@
 
 use crate::common::{Libc, Outcome, Probe, Program, Variant};
 use std::collections::BTreeSet;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// tests/c/`name`.c compiled for `libc` (with `-g -pthread`) into the probe directory
-/// (rebuilt when the source or tests/c/common.h is newer).
+/// (rebuilt when the source or a shared header is newer).
 pub fn c_binary(libc: Libc, name: &str) -> PathBuf {
     crate::common::c_program_with(
         libc,
@@ -106,5 +106,41 @@ impl FaultOut {
                 ", DESCRIPTORS CHANGED"
             }
         )
+    }
+}
+
+/// valgrind (installed by `make deps`); missing: a panic saying so.
+pub fn valgrind_binary() -> PathBuf {
+    for d in ["/usr/bin", "/usr/local/bin", "/bin"] {
+        let p = Path::new(d).join("valgrind");
+        if p.is_file() {
+            return p;
+        }
+    }
+    panic!("valgrind not found: run `make test` (which installs it) or apt-get install valgrind")
+}
+
+/// `program args...` under valgrind memcheck (LD_PRELOAD of the glibc build reaches the program
+/// through valgrind): full leak check, definite and indirect leaks counted as errors, exit
+/// status 99 on any error; `extra` valgrind options before the program.
+pub fn valgrind_probe(program: &Path, extra: &[&str], args: &[&str]) -> Probe {
+    let flags = [
+        "--tool=memcheck",
+        "--leak-check=full",
+        "--show-leak-kinds=definite,indirect",
+        "--errors-for-leak-kinds=definite,indirect",
+        "--error-exitcode=99",
+    ];
+    Probe {
+        variant: crate::common::GLIBC_SHIM,
+        program: Program::Command(valgrind_binary()),
+        args: flags
+            .iter()
+            .chain(extra)
+            .map(|s| s.to_string())
+            .chain([program.to_string_lossy().into_owned()])
+            .chain(args.iter().map(|s| s.to_string()))
+            .collect(),
+        env: Vec::new(),
     }
 }

@@ -230,7 +230,10 @@ fn addresses(name: &str, family: Family, sem: Semantics) -> Result<Found, Error>
     if r.entries.is_empty() {
         return Err(Error::NotFound);
     }
-    let owner = r.canon.clone().unwrap_or_else(|| name.to_string());
+    let owner = r.canon.as_deref().map_or_else(
+        || name.to_string(),
+        |c| String::from_utf8_lossy(c).into_owned(),
+    );
     let lines = r
         .entries
         .iter()
@@ -277,9 +280,12 @@ fn records(name: &str, qtype: u16, sem: Semantics, policy: &Policy) -> Result<Fo
 /// `gethostbyaddr`/`getnameinfo` do it: the hosts file, then the PTR question.
 fn reverse(ip: &IpAddr, scope_id: u32, sem: Semantics) -> Result<Found, Error> {
     let qname = reverse::ptr_question(ip, sem);
-    let found = reverse::lookup(ip, scope_id, sem)?;
+    let found = reverse::lookup(ip, scope_id, sem).map_err(reverse::NoName::error)?;
     Ok(Found {
-        lines: vec![format!("{qname} PTR {}", printable(&found.name))],
+        lines: vec![format!(
+            "{qname} PTR {}",
+            printable(&String::from_utf8_lossy(&found.name))
+        )],
         how: if found.from_hosts {
             "from /etc/hosts, no DNS query".into()
         } else {

@@ -211,13 +211,98 @@ impl fmt::Display for ConfigError {
     }
 }
 
-/// Lower-case, with the trailing dot.
+/// A name as the zone and the rules key it: [`key_of`] its [`labels`]; a name that does not
+/// parse (rule names are not checked) lower-cased, with the trailing dot.
 pub fn fqdn(name: &str) -> String {
+    if let Ok(l) = labels(name) {
+        return key_of(&l);
+    }
     let mut n = name.to_ascii_lowercase();
     if !n.ends_with('.') {
         n.push('.');
     }
     n
+}
+
+/// Longest label and longest name in wire form (RFC 1035 2.3.4).
+const MAX_LABEL: usize = 63;
+const MAX_WIRE_NAME: usize = 255;
+
+/// The labels of a name as the scenario file writes it: RFC 1035 5.1 escapes (`\X` is the
+/// byte X, `\DDD` the byte of that decimal value), so that any byte can be in a label (`.`
+/// as `\.` or `\046`, a space as `\032`); dots between labels, an optional final dot; `.`
+/// alone is the root. Labels of 1 to 63 bytes, at most 255 bytes in wire form.
+pub fn labels(word: &str) -> Result<Vec<Vec<u8>>, String> {
+    let bad = |why: &str| Err(format!("bad name {word:?}: {why}"));
+    if word == "." {
+        return Ok(Vec::new());
+    }
+    let b = word.as_bytes();
+    let mut out: Vec<Vec<u8>> = Vec::new();
+    let mut cur = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'\\' => {
+                let d = &b[i + 1..];
+                if d.len() >= 3 && d[..3].iter().all(u8::is_ascii_digit) {
+                    let v = d[..3]
+                        .iter()
+                        .fold(0u32, |v, c| v * 10 + u32::from(c - b'0'));
+                    let Ok(v) = u8::try_from(v) else {
+                        return bad("escape over 255");
+                    };
+                    cur.push(v);
+                    i += 4;
+                } else if let Some(&c) = d.first() {
+                    cur.push(c);
+                    i += 2;
+                } else {
+                    return bad("a lone backslash at the end");
+                }
+                continue;
+            }
+            b'.' if cur.is_empty() => return bad("empty label"),
+            b'.' => out.push(std::mem::take(&mut cur)),
+            c => cur.push(c),
+        }
+        i += 1;
+    }
+    if !cur.is_empty() {
+        out.push(cur);
+    }
+    if out.iter().any(|l| l.len() > MAX_LABEL) {
+        return bad("label over 63 bytes");
+    }
+    if out.iter().map(|l| l.len() + 1).sum::<usize>() + 1 > MAX_WIRE_NAME {
+        return bad("over 255 bytes in wire form");
+    }
+    if out.is_empty() {
+        return bad("empty");
+    }
+    Ok(out)
+}
+
+/// The key of a name: every label lower-cased, bytes other than letters, digits, `-`, `_`
+/// and `*` as `\DDD`, labels joined by dots, with the final dot (`.` for the root).
+/// [`labels`] reads it back.
+pub fn key_of<L: AsRef<[u8]>>(labels: &[L]) -> String {
+    let mut s = String::new();
+    for l in labels {
+        for &c in l.as_ref() {
+            let c = c.to_ascii_lowercase();
+            if c.is_ascii_alphanumeric() || c == b'-' || c == b'_' || c == b'*' {
+                s.push(char::from(c));
+            } else {
+                s.push_str(&format!("\\{c:03}"));
+            }
+        }
+        s.push('.');
+    }
+    if s.is_empty() {
+        s.push('.');
+    }
+    s
 }
 
 /// DNS type mnemonic → code, for rules and record lines.
@@ -315,61 +400,9 @@ fn num<T: std::str::FromStr>(word: Option<&String>, what: &str) -> Result<T, Str
     word.parse().map_err(|_| format!("bad {what} {word:?}"))
 }
 
-/// A domain name hickory can encode (labels up to 63 bytes, 255 in all), as [`fqdn`]. A name
-/// with non-ASCII characters (`bücher.test`) stands for the labels of its UTF-8 bytes, raw
-/// (bytes 0x80 and up, as a C program passes them): it is kept in the form hickory prints a
-/// question for those bytes in (`b\303\274cher.test.`, octal escapes), which [`parse_name`]
-/// reads back.
+/// A domain name (labels up to 63 bytes, 255 in all, any bytes), as [`key_of`].
 fn checked_name(word: &str) -> Result<String, String> {
-    if !word.is_ascii() {
-        let name = raw_name(word.split('.').filter(|l| !l.is_empty()).map(str::as_bytes))
-            .map_err(|e| format!("bad name {word:?}: {e}"))?;
-        return Ok(fqdn(&name.to_ascii()));
-    }
-    let n = fqdn(word);
-    hickory_proto::rr::Name::from_ascii(&n).map_err(|e| format!("bad name {word:?}: {e}"))?;
-    Ok(n)
-}
-
-/// A fully qualified name of raw labels.
-fn raw_name<'a>(labels: impl Iterator<Item = &'a [u8]>) -> Result<hickory_proto::rr::Name, String> {
-    let labels = labels
-        .map(hickory_proto::rr::domain::Label::from_raw_bytes)
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| e.to_string())?;
-    let mut name = hickory_proto::rr::Name::from_labels(labels).map_err(|e| e.to_string())?;
-    name.set_fqdn(true);
-    Ok(name)
-}
-
-/// A name as [`checked_name`] keeps it, back into a hickory name: hickory's own parser for
-/// ASCII names; for names with `\ooo` escapes of bytes 0x80 and up (which it cannot build),
-/// the escapes (octal, as hickory prints them) and `\c` read as raw bytes.
-pub fn parse_name(s: &str) -> Result<hickory_proto::rr::Name, String> {
-    if let Ok(n) = hickory_proto::rr::Name::from_ascii(s) {
-        return Ok(n);
-    }
-    let mut labels: Vec<Vec<u8>> = vec![Vec::new()];
-    let mut b = s.bytes();
-    while let Some(c) = b.next() {
-        match c {
-            b'.' => labels.push(Vec::new()),
-            b'\\' => {
-                let d: Vec<u8> = b.clone().take(3).collect();
-                let byte = if d.len() == 3 && d.iter().all(|d| (b'0'..=b'7').contains(d)) {
-                    b.nth(2);
-                    d.iter().fold(0u32, |v, d| v * 8 + u32::from(d - b'0'))
-                } else {
-                    u32::from(b.next().ok_or_else(|| format!("bad name {s:?}"))?)
-                };
-                let byte = u8::try_from(byte).map_err(|_| format!("bad escape in {s:?}"))?;
-                labels.last_mut().unwrap().push(byte);
-            }
-            c => labels.last_mut().unwrap().push(c),
-        }
-    }
-    raw_name(labels.iter().filter(|l| !l.is_empty()).map(Vec::as_slice))
-        .map_err(|e| format!("bad name {s:?}: {e}"))
+    Ok(key_of(&labels(word)?))
 }
 
 fn target(word: Option<&String>) -> Result<String, String> {
