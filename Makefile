@@ -82,13 +82,16 @@ deps-build: zig
 host_packages = \
 	command -v musl-gcc >/dev/null || missing="$$missing musl-tools"; \
 	command -v gcc >/dev/null      || missing="$$missing gcc";
-# For ARCH: the cross gcc and its glibc (the glibc probes of the tests; the driver of
-# Debian's musl wrapper), musl's loader and libc.so, and the aarch64-linux-musl-gcc wrapper
-# with musl's headers and crt files (musl-dev:arm64: the musl build and its probes).
+# For ARCH: the cross gcc and its glibc to link with (the glibc probes of the tests; the
+# driver of Debian's musl wrapper), the aarch64-linux-musl-gcc wrapper with musl's headers and
+# crt files (musl-dev:arm64: the musl build and its probes), and what ARCH's programs run
+# with under qemu-user: glibc (libc6:arm64, the same release as this machine's; the cross
+# toolchain's own is older) and musl's loader and libc.so (musl:arm64).
 # NAME:$(DEB_ARCH) packages need the architecture added to dpkg first.
 cross_packages = \
 	command -v $(ARCH)-linux-gnu-gcc >/dev/null      || missing="$$missing gcc-$(ARCH)-linux-gnu"; \
 	[ -e /usr/$(ARCH)-linux-gnu/lib/crt1.o ]          || missing="$$missing libc6-dev-$(DEB_ARCH)-cross"; \
+	[ -e /lib/$(ARCH)-linux-gnu/libc.so.6 ]           || missing="$$missing libc6:$(DEB_ARCH)"; \
 	[ -e /lib/ld-musl-$(ARCH).so.1 ]                  || missing="$$missing musl:$(DEB_ARCH)"; \
 	command -v $(ARCH)-linux-musl-gcc >/dev/null     || missing="$$missing musl-dev:$(DEB_ARCH)"; \
 	case "$$missing" in *:$(DEB_ARCH)*) \
@@ -201,7 +204,7 @@ ARCH_SLICE_TESTS := \
 # The unit tests of the library and the command, built for ARCH's glibc target (cross gcc as
 # the linker) and run under qemu-ARCH.
 cross_runner = CARGO_TARGET_$(call upper,$(subst -,_,$(GNU_TARGET)))_LINKER=$(ARCH)-linux-gnu-gcc \
-	CARGO_TARGET_$(call upper,$(subst -,_,$(GNU_TARGET)))_RUNNER="qemu-$(ARCH) -L /usr/$(ARCH)-linux-gnu"
+	CARGO_TARGET_$(call upper,$(subst -,_,$(GNU_TARGET)))_RUNNER=qemu-$(ARCH)
 upper = $(shell echo '$(1)' | tr a-z A-Z)
 arch_test_env = DNSSHIM_TEST_ARCH=$(ARCH) \
 	DNSSHIM_MUSL_SO=$(CURDIR)/$(MUSL_SO) DNSSHIM_GLIBC_SO=$(CURDIR)/$(GLIBC_SO) \

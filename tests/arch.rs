@@ -11,10 +11,11 @@
 //! print, with the shim, exactly what the C library prints alone: every field of every
 //! `addrinfo`, socket address and `hostent`. A wrong structure layout or a byte sign-extended
 //! on one architecture and not the other shows up as a wrong family, port, address, length or
-//! name. The same names answered over DNS are not compared here: there the two C libraries
-//! and the shim differ for reasons that have nothing to do with the architecture (musl's
-//! answer parser takes a byte from 0x80 up in the question for a compression pointer, glibc
-//! refuses such names with `res_hnok`).
+//! name. Over DNS the same bytes come back as CNAME and PTR targets of ASCII questions: musl
+//! passes them on, glibc refuses them (docs/compat.md `network-names`), and each build of the
+//! shim does as its C library. (A question carrying such bytes is not compared: musl's answer
+//! parser takes a byte from 0x80 up in the question for a compression pointer and finds
+//! nothing, while the shim's musl build answers; that is no matter of architecture.)
 
 mod common;
 
@@ -80,8 +81,25 @@ fn hostent_after_retries(o: &Outcome) -> String {
         .join("\n")
 }
 
+/// The same bytes over DNS: a CNAME target and a PTR target of ASCII questions.
+const ZONE: &str = "\
+bücher.test.            A      10.20.0.1
+bücher.test.            AAAA   2001:db8:20::1
+alias.test.             CNAME  bücher.test.
+1.0.20.10.in-addr.arpa. PTR    bücher.test.
+";
+
+const DNS_CALLS: [&str; 6] = [
+    "gai alias.test --flags canonname",
+    "gai alias.test --flags canonname --family inet6 --service 80",
+    "ghbn_r alias.test",
+    "ghbn2 alias.test inet6",
+    "ghba 10.20.0.1",
+    "gni 10.20.0.1 80 --flags namereqd",
+];
+
 fn run(variants: &[Variant], calls: &[&str]) -> Vec<Outcome> {
-    let mut sc = Scenario::new("other.test. A 10.0.0.1\n").hosts(HOSTS);
+    let mut sc = Scenario::new(ZONE).hosts(HOSTS);
     for c in calls {
         let args: Vec<&str> = c.split(' ').collect();
         sc = sc.probe_each(variants, &args);
@@ -178,4 +196,49 @@ fn r_functions_with_small_buffers_and_bytes_from_0x80() {
             }
         }
     }
+}
+
+/// The same bytes from the network (a CNAME target, a PTR target): each build of the shim
+/// prints what its C library prints, musl's the bytes as they came, glibc's a refusal.
+#[test]
+fn names_with_bytes_from_0x80_from_dns() {
+    let variants = [MUSL, MUSL_SHIM, GLIBC, GLIBC_SHIM];
+    let out = run(&variants, &DNS_CALLS);
+    let mut diffs = Vec::new();
+    for pair in out.chunks(2) {
+        let (libc, shim) = (&pair[0], &pair[1]);
+        assert!(!libc.variant.shim && shim.variant.shim);
+        if (libc.status, &libc.stdout) != (shim.status, &shim.stdout) {
+            diffs.push(format!("{}\n{}", libc.dump(), shim.dump()));
+        }
+        assert!(!shim.queries().is_empty(), "{}", shim.dump());
+    }
+    assert!(
+        diffs.is_empty(),
+        "{} calls differ from the C library's own answer:\n{}",
+        diffs.len(),
+        diffs.join("\n")
+    );
+    let shim_out = |call: usize, v: Variant| {
+        let o = &out[call * 4 + variants.iter().position(|x| *x == v).unwrap()];
+        o.stdout.clone()
+    };
+    // musl: the CNAME target is the canonical name, the PTR target the host name.
+    assert_eq!(
+        shim_out(1, MUSL_SHIM),
+        "gai OK\ninet6 stream tcp 2001:db8:20::1 80 bücher.test\n\
+         inet6 dgram udp 2001:db8:20::1 80 bücher.test\n"
+    );
+    assert!(
+        shim_out(2, MUSL_SHIM).starts_with("name bücher.test\n"),
+        "{}",
+        shim_out(2, MUSL_SHIM)
+    );
+    assert_eq!(
+        shim_out(5, MUSL_SHIM),
+        "gni OK host=bücher.test serv=http\n"
+    );
+    // glibc: the name asked stays the canonical name; the PTR target is refused.
+    assert!(shim_out(2, GLIBC_SHIM).starts_with("name alias.test\n"));
+    assert_eq!(shim_out(4, GLIBC_SHIM), "h_errno=NO_RECOVERY\n");
 }
