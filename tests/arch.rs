@@ -98,34 +98,34 @@ const DNS_CALLS: [&str; 6] = [
     "gni 10.20.0.1 80 --flags namereqd",
 ];
 
-fn run(variants: &[Variant], calls: &[&str]) -> Vec<Outcome> {
+/// Every variant, in the order the tests read them.
+const VARIANTS: [Variant; 4] = [MUSL, MUSL_SHIM, GLIBC, GLIBC_SHIM];
+
+/// Runs each call with every variant in one namespace; outcomes call by call, in
+/// [`VARIANTS`] order.
+fn run(calls: &[&str]) -> Vec<Outcome> {
     let mut sc = Scenario::new(ZONE).hosts(HOSTS);
     for c in calls {
         let args: Vec<&str> = c.split(' ').collect();
-        sc = sc.probe_each(variants, &args);
+        sc = sc.probe_each(&VARIANTS, &args);
     }
     sc.run()
 }
 
-/// Names with bytes from 0x80 up through getaddrinfo, gethostbyname(2)(_r), gethostbyaddr(_r)
-/// and getnameinfo: each build of the shim prints what its C library prints, field for field;
-/// the shim's answers are the hosts file's (not two equally wrong outputs).
-#[test]
-fn names_with_bytes_from_0x80_through_every_layout() {
-    let variants = [MUSL, MUSL_SHIM, GLIBC, GLIBC_SHIM];
-    let out = run(&variants, &CALLS);
+/// Runs `calls`, checks that each build of the shim printed exactly what its C library
+/// printed alone (status and every line), and that `shim_ok` holds for every shim run;
+/// returns what the shim printed: `[call][0]` the musl build's, `[call][1]` the glibc
+/// build's.
+fn same_as_libc(calls: &[&str], shim_ok: impl Fn(&Outcome) -> bool) -> Vec<[String; 2]> {
+    let out = run(calls);
     let mut diffs = Vec::new();
-    for four in out.chunks(4) {
-        for pair in four.chunks(2) {
-            let (libc, shim) = (&pair[0], &pair[1]);
-            assert!(!libc.variant.shim && shim.variant.shim);
-            if (libc.status, &libc.stdout) != (shim.status, &shim.stdout) {
-                diffs.push(format!("{}\n{}", libc.dump(), shim.dump()));
-            }
-            // Every call answers, from the hosts file alone.
-            assert_eq!(shim.status, 0, "{}", shim.dump());
-            assert!(shim.queries().is_empty(), "{}", shim.dump());
+    for pair in out.chunks(2) {
+        let (libc, shim) = (&pair[0], &pair[1]);
+        assert!(!libc.variant.shim && shim.variant.shim);
+        if (libc.status, &libc.stdout) != (shim.status, &shim.stdout) {
+            diffs.push(format!("{}\n{}", libc.dump(), shim.dump()));
         }
+        assert!(shim_ok(shim), "{}", shim.dump());
     }
     assert!(
         diffs.is_empty(),
@@ -133,22 +133,28 @@ fn names_with_bytes_from_0x80_through_every_layout() {
         diffs.len(),
         diffs.join("\n")
     );
+    out.chunks(4)
+        .map(|four| [four[1].stdout.clone(), four[3].stdout.clone()])
+        .collect()
+}
+
+/// Names with bytes from 0x80 up through getaddrinfo, gethostbyname(2)(_r), gethostbyaddr(_r)
+/// and getnameinfo: each build of the shim prints what its C library prints, field for field;
+/// the shim's answers are the hosts file's (not two equally wrong outputs).
+#[test]
+fn names_with_bytes_from_0x80_through_every_layout() {
+    // Every call answers, from the hosts file alone.
+    let shim = same_as_libc(&CALLS, |o| o.status == 0 && o.queries().is_empty());
     // What the answers are (both builds agree with their C library above).
-    let shim_out = |call: &str, v: Variant| {
-        let i = CALLS.iter().position(|c| *c == call).unwrap();
-        let o = &out[i * 4 + variants.iter().position(|x| *x == v).unwrap()];
-        o.stdout.clone()
-    };
     assert_eq!(
-        shim_out(CALLS[1], MUSL_SHIM),
+        shim[1][0],
         "gai OK\ninet stream tcp 10.20.0.9 443 hôst.test\n"
     );
     assert_eq!(
-        shim_out(CALLS[2], GLIBC_SHIM),
+        shim[2][1],
         "gai OK\ninet6 dgram udp 2001:db8:20::9 53 hôst.test\n"
     );
-    for v in [MUSL_SHIM, GLIBC_SHIM] {
-        let ghbn = shim_out(CALLS[4], v);
+    for ((ghbn, ghba6), gni) in shim[4].iter().zip(&shim[8]).zip(&shim[11]) {
         assert!(
             ghbn.starts_with("name hôst.test\n") && ghbn.contains("alias ålias.test\n"),
             "{ghbn}"
@@ -157,16 +163,12 @@ fn names_with_bytes_from_0x80_through_every_layout() {
             ghbn.ends_with("addrtype inet\nlength 4\naddr 10.20.0.9\n"),
             "{ghbn}"
         );
-        let ghba6 = shim_out(CALLS[8], v);
         assert!(
             ghba6.starts_with("name hôst.test\n")
                 && ghba6.ends_with("addrtype inet6\nlength 16\naddr 2001:db8:20::9\n"),
             "{ghba6}"
         );
-        assert_eq!(
-            shim_out(CALLS[11], v),
-            "gni OK host=cafè.test serv=domain\n"
-        );
+        assert_eq!(gni, "gni OK host=cafè.test serv=domain\n");
     }
 }
 
@@ -175,8 +177,7 @@ fn names_with_bytes_from_0x80_through_every_layout() {
 /// aligned inside a buffer that starts at any address).
 #[test]
 fn r_functions_with_small_buffers_and_bytes_from_0x80() {
-    let variants = [MUSL, MUSL_SHIM, GLIBC, GLIBC_SHIM];
-    let out = run(&variants, &RETRY_CALLS);
+    let out = run(&RETRY_CALLS);
     for four in out.chunks(4) {
         for pair in four.chunks(2) {
             let (libc, shim) = (&pair[0], &pair[1]);
@@ -202,43 +203,25 @@ fn r_functions_with_small_buffers_and_bytes_from_0x80() {
 /// prints what its C library prints, musl's the bytes as they came, glibc's a refusal.
 #[test]
 fn names_with_bytes_from_0x80_from_dns() {
-    let variants = [MUSL, MUSL_SHIM, GLIBC, GLIBC_SHIM];
-    let out = run(&variants, &DNS_CALLS);
-    let mut diffs = Vec::new();
-    for pair in out.chunks(2) {
-        let (libc, shim) = (&pair[0], &pair[1]);
-        assert!(!libc.variant.shim && shim.variant.shim);
-        if (libc.status, &libc.stdout) != (shim.status, &shim.stdout) {
-            diffs.push(format!("{}\n{}", libc.dump(), shim.dump()));
-        }
-        assert!(!shim.queries().is_empty(), "{}", shim.dump());
-    }
-    assert!(
-        diffs.is_empty(),
-        "{} calls differ from the C library's own answer:\n{}",
-        diffs.len(),
-        diffs.join("\n")
-    );
-    let shim_out = |call: usize, v: Variant| {
-        let o = &out[call * 4 + variants.iter().position(|x| *x == v).unwrap()];
-        o.stdout.clone()
-    };
+    // Every call asked the server.
+    let shim = same_as_libc(&DNS_CALLS, |o| !o.queries().is_empty());
     // musl: the CNAME target is the canonical name, the PTR target the host name.
     assert_eq!(
-        shim_out(1, MUSL_SHIM),
+        shim[1][0],
         "gai OK\ninet6 stream tcp 2001:db8:20::1 80 bücher.test\n\
          inet6 dgram udp 2001:db8:20::1 80 bücher.test\n"
     );
     assert!(
-        shim_out(2, MUSL_SHIM).starts_with("name bücher.test\n"),
+        shim[2][0].starts_with("name bücher.test\n"),
         "{}",
-        shim_out(2, MUSL_SHIM)
+        shim[2][0]
     );
-    assert_eq!(
-        shim_out(5, MUSL_SHIM),
-        "gni OK host=bücher.test serv=http\n"
-    );
+    assert_eq!(shim[5][0], "gni OK host=bücher.test serv=http\n");
     // glibc: the name asked stays the canonical name; the PTR target is refused.
-    assert!(shim_out(2, GLIBC_SHIM).starts_with("name alias.test\n"));
-    assert_eq!(shim_out(4, GLIBC_SHIM), "h_errno=NO_RECOVERY\n");
+    assert!(
+        shim[2][1].starts_with("name alias.test\n"),
+        "{}",
+        shim[2][1]
+    );
+    assert_eq!(shim[4][1], "h_errno=NO_RECOVERY\n");
 }
