@@ -197,6 +197,7 @@ ARCH_SLICE_TESTS := \
 	res:large_answers_through_res_functions res:old_names_reach_the_shim \
 	res:h_errno_per_libc res:res_mkquery_bytes res:answer_bigger_than_the_buffer \
 	stress:threads_64_by_500 stress:fork_while_threads_look_up stress:caller_buffers_of_every_size \
+	scarce:small_stacks scarce:few_descriptors \
 	layout:static_command_installs_the_layout_byte_for_byte \
 	layout:glibc_build_needs_nothing_newer_than_glibc_2_17 \
 	cli:the_command_is_statically_linked cli:check_dynamic_probes \
