@@ -2,6 +2,9 @@
 //! descriptor, socket addresses as C structures, `socket`, `connect` and `getsockname`.
 //! Errors are errno values. (No name resolution here, ever.)
 
+#[cfg(target_env = "gnu")]
+pub mod nss;
+
 use std::mem::size_of;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV6};
 use std::ops::{Deref, DerefMut};

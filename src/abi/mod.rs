@@ -7,6 +7,7 @@ pub mod addrinfo;
 pub mod ext;
 pub mod hostent;
 pub mod nameinfo;
+pub mod nss;
 pub mod per_thread;
 pub mod res;
 pub mod stack;

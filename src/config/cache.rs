@@ -109,13 +109,22 @@ impl<T> FileCache<T> {
     /// The current parse of the file: the cached one if the file's stamp is unchanged, else a
     /// fresh read (stored for the next call).
     pub fn get(&self) -> Arc<T> {
+        self.get_unless(|_| false)
+    }
+
+    /// As [`FileCache::get`], but before the file is read, `keep(cached)` is asked whether a
+    /// parse is in hand; when there is one, `true` returns it instead of reading the changed
+    /// file (glibc stops re-reading nsswitch.conf once `/` changed: [`super::nsswitch`]).
+    pub fn get_unless(&self, keep: impl FnOnce(bool) -> bool) -> Arc<T> {
         let path = self.path.as_path();
         let stamp = stat(path);
         if let Some(guard) = self.lock() {
             if let Some((s, v)) = guard.as_ref() {
-                if *s == stamp {
+                if *s == stamp || keep(true) {
                     return Arc::clone(v);
                 }
+            } else {
+                keep(false);
             }
         }
         // Read with the stamp taken before reading: if the file changes meanwhile, the next

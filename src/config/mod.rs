@@ -1,10 +1,12 @@
-//! Configuration: resolv.conf (+ `LOCALDOMAIN`, `RES_OPTIONS`), hosts, services, environment.
+//! Configuration: resolv.conf (+ `LOCALDOMAIN`, `RES_OPTIONS`), hosts, services, nsswitch.conf,
+//! environment.
 //!
 //! Each file is parsed once and re-read only when it changes (`stat`: dev, inode, size, mtime, ctime);
 //! the accessors below hand out a shared snapshot. Nothing here is read at load time.
 
 pub mod env;
 pub mod hosts;
+pub mod nsswitch;
 pub mod resolv_conf;
 pub mod services;
 

@@ -12,6 +12,7 @@ pub mod hostent;
 pub mod name;
 pub mod nameinfo;
 pub mod netlink;
+pub mod nss;
 pub mod res;
 pub mod reverse;
 pub mod serv;
