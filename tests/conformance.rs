@@ -72,6 +72,17 @@ struct Def {
     hosts: Option<String>,
     /// Environment of every probe run (all four variants).
     env: Vec<(String, String)>,
+    /// `/etc/nsswitch.conf` (default: the harness's `hosts: files dns`).
+    nsswitch: Option<String>,
+    /// The script of the test NSS modules (tests/c/nss_test.c); with it every probe finds
+    /// the modules (`LD_LIBRARY_PATH`).
+    nss: Option<String>,
+    /// Files of `/etc` hidden in the namespace (`hide: nsswitch.conf`).
+    hide: Vec<String>,
+    /// The namespace's host name.
+    hostname: Option<String>,
+    /// Shell lines run in the namespace before the probes (routes).
+    setup: Vec<String>,
     /// The probe's arguments, one spec each.
     calls: Vec<String>,
 }
@@ -87,6 +98,13 @@ struct Def {
 /// resolv:          /etc/resolv.conf (default: DEFAULT_RESOLV)
 /// hosts:           /etc/hosts (default: the harness's)
 /// env:             KEY=VALUE lines, for every probe run
+/// nsswitch:        /etc/nsswitch.conf (default: `hosts: files dns`)
+/// nss:             the script of the test NSS modules (tests/c/nss_test.c: libnss_dnsshimtest
+///                  and its variants), which every probe then finds, with Debian's
+///                  libnss_myhostname (common::nss_module_path)
+/// hide:            files of /etc that the namespace does not have, one per line
+/// hostname:        the namespace's host name
+/// setup:           shell lines run in the namespace before the probes (`ip route add ...`)
 /// calls:           conform specs, one per line (tests/c/conform.c)
 ///     host one.test
 /// ```
@@ -119,6 +137,13 @@ fn parse_defs(text: &str, file: &str) -> Result<Vec<Def>, String> {
                     def.env.push((k.to_string(), v.to_string()));
                 }
                 "calls" => def.calls.push(l.to_string()),
+                "nsswitch" => {
+                    writeln!(def.nsswitch.get_or_insert_with(String::new), "{l}").unwrap()
+                }
+                "nss" => writeln!(def.nss.get_or_insert_with(String::new), "{l}").unwrap(),
+                "hide" => def.hide.push(l.to_string()),
+                "hostname" => def.hostname = Some(l.to_string()),
+                "setup" => def.setup.push(l.to_string()),
                 _ => unreachable!(),
             }
             continue;
@@ -145,7 +170,10 @@ fn parse_defs(text: &str, file: &str) -> Result<Vec<Def>, String> {
         }
         let key = raw.trim_end().strip_suffix(':');
         match key {
-            Some(k @ ("zone" | "zone2" | "resolv" | "hosts" | "env" | "calls")) => {
+            Some(
+                k @ ("zone" | "zone2" | "resolv" | "hosts" | "env" | "calls" | "nsswitch" | "nss"
+                | "hide" | "hostname" | "setup"),
+            ) => {
                 if defs.is_empty() {
                     return Err(format!("{at}: {k}: before the first === line"));
                 }
@@ -440,7 +468,7 @@ fn parse_line(l: &str) -> Option<(String, Line)> {
 }
 
 /// conform.c's `_r` calls: each one that succeeds is followed by a smallest-buffer line.
-const R_CALLS: [&str; 3] = ["ghbn_r", "ghbn2_r.inet6", "ghba_r"];
+const R_CALLS: [&str; 4] = ["ghbn_r", "ghbn2_r.inet6", "ghbn2_r.inet", "ghba_r"];
 
 /// The smallest-buffer line of an `_r` call (`ghbn_r.min NAME`, tests/c/conform.c
 /// `call_r`): checked by the buffer oracle, not line by line.
@@ -978,7 +1006,9 @@ fn compare(def: &Def, outs: &HashMap<Variant, Out>, table: &mut Table) -> Tally 
 /// result; the size is what the library's layout needs for it ([`layout_bytes`]); and it is
 /// at most what the libc needs for the same host entry (glibc + shim: glibc; musl + shim:
 /// musl, and glibc where glibc's entry is the same): a program whose fixed buffer is enough
-/// for its C library is enough for the shim.
+/// for its C library is enough for the shim. In a scenario with NSS modules (an `nss:` block)
+/// an entry of the glibc build may be laid out by a module, in the caller's buffer, as under
+/// glibc: its size is then exactly glibc's for that entry.
 fn check_buffers(def: &Def, runs: &HashMap<Variant, Run>, tally: &mut Tally) {
     for (shim, refs) in [(GLIBC_SHIM, &[GLIBC][..]), (MUSL_SHIM, &[MUSL, GLIBC][..])] {
         let lines = runs[&shim].by_key();
@@ -1032,8 +1062,16 @@ fn check_buffers(def: &Def, runs: &HashMap<Variant, Run>, tally: &mut Tally) {
                 ));
                 continue;
             }
+            let laid_out_by_module = || {
+                let rl = runs[&GLIBC].by_key();
+                def.nss.is_some()
+                    && shim == GLIBC_SHIM
+                    && rl.get(&(full_key.as_str(), nth)) == Some(full)
+                    && rl.get(&(key, nth)).and_then(|l| min_size(l)) == Some(n)
+            };
             match layout_bytes(&full.detail) {
                 Some(need) if need == n => {}
+                Some(_) if laid_out_by_module() => {}
                 Some(need) => {
                     bad(format!(
                         "smallest buffer {n} bytes, the layout needs {need}: {}",
@@ -1359,6 +1397,29 @@ fn run_def(def: &Def, bins: &[PathBuf; 2]) -> HashMap<Variant, Out> {
     if let Some(z) = &def.zone2 {
         sc = sc.extra_server(z, &["127.0.0.2:53"]);
     }
+    if let Some(n) = &def.nsswitch {
+        sc = sc.nsswitch(n);
+    }
+    for h in &def.hide {
+        sc = sc.hide_etc_file(h);
+    }
+    if let Some(h) = &def.hostname {
+        sc = sc.hostname(h);
+    }
+    for l in &def.setup {
+        sc = sc.setup(l);
+    }
+    let mut env = def.env.clone();
+    let script_dir = def.nss.as_ref().map(|script| {
+        let dir = common::temp_dir("nss");
+        fs::write(dir.join("script"), script).unwrap();
+        env.push(("LD_LIBRARY_PATH".into(), common::nss_module_path()));
+        env.push((
+            "NSS_TEST_SCRIPT".into(),
+            dir.join("script").to_string_lossy().into_owned(),
+        ));
+        dir
+    });
     for v in VARIANTS {
         let bin = &bins[usize::from(v.libc == Libc::Glibc)];
         let mut p = Probe {
@@ -1367,12 +1428,15 @@ fn run_def(def: &Def, bins: &[PathBuf; 2]) -> HashMap<Variant, Out> {
             args: def.calls.clone(),
             env: Vec::new(),
         };
-        for (k, val) in &def.env {
+        for (k, val) in &env {
             p = p.env(k, val);
         }
         sc = sc.probe(p);
     }
     let out = sc.run();
+    if let Some(d) = script_dir {
+        let _ = fs::remove_dir_all(d);
+    }
     VARIANTS
         .into_iter()
         .zip(out)

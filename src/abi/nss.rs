@@ -204,10 +204,20 @@ mod loaded {
         }
     }
 
+    /// `m`'s entry point `e`, loading the module first on the caller's stack (`dlopen` runs
+    /// the module's constructors, which are its code too).
+    fn function(m: &Module, e: Entry) -> Option<*mut c_void> {
+        if m.settled() {
+            m.function(index(e))
+        } else {
+            on_caller_stack(|| m.function(index(e)))
+        }
+    }
+
     impl Modules for Loaded {
         fn has(&mut self, name: &[u8], entry: Entry) -> bool {
             let m = loader::module(name);
-            !in_call(m) && m.function(index(entry)).is_some()
+            !in_call(m) && function(m, entry).is_some()
         }
 
         fn call(
@@ -218,7 +228,7 @@ mod loaded {
             vars: &mut Vars,
         ) -> (Status, Option<Answer>) {
             let m = loader::module(name);
-            let f = match m.function(index(q.entry())) {
+            let f = match function(m, q.entry()) {
                 Some(f) if !in_call(m) => f,
                 _ => return (Status::Unavail, None),
             };

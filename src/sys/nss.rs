@@ -94,6 +94,11 @@ impl Module {
         &self.name
     }
 
+    /// Whether loading was tried (and is over): [`Module::function`] then only reads.
+    pub fn settled(&self) -> bool {
+        matches!(self.state.load(Ordering::Acquire), LOADED | FAILED)
+    }
+
     /// The entry point `FUNCTIONS[index]`, loading the module on first use; `None` when the
     /// module cannot be loaded or has no such function.
     pub fn function(&self, index: usize) -> Option<*mut c_void> {

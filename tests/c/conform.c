@@ -9,10 +9,13 @@
  *     strerror             gai_strerror of every EAI_* code
  *     host NAME [TYPE...]  gai NAME, ghbn NAME, and res NAME TYPE... (default type A)
  *     gai NAME [SET...]    getaddrinfo with the hint sets null, unspec, inet, inet6 (or
- *                          only those named), each result freed with freeaddrinfo
+ *                          only those named, among them also inet-canon, inet6-plain and
+ *                          unspec-plain), each result freed with freeaddrinfo
  *     ghbn NAME            gethostbyname, gethostbyname2(AF_INET6), gethostbyname_r,
  *                          gethostbyname2_r(AF_INET6); each _r call that succeeds is
  *                          followed by its smallest buffer (call_r: "ghbn_r.min NAME")
+ *     ghbn4 NAME           gethostbyname2(AF_INET), gethostbyname2_r(AF_INET) (and its
+ *                          smallest buffer)
  *     res NAME TYPE... [query|search|querydomain|send...]
  *                          per TYPE: res_query, res_search, res_querydomain (NAME split at
  *                          its first dot; no dot: domain ""), res_mkquery and res_send of
@@ -465,16 +468,20 @@ static void call_strerror(void)
 	}
 }
 
-/* The hint sets of `gai`. */
+/* The hint sets of `gai`; the `named` ones only when asked for by name. */
 static const struct {
 	const char *name;
 	int null_hints, family, socktype, flags;
 	const char *service;
+	int named;
 } hint_sets[] = {
-	{"null", 1, 0, 0, 0, NULL},
-	{"unspec", 0, AF_UNSPEC, SOCK_STREAM, AI_CANONNAME, "80"},
-	{"inet", 0, AF_INET, SOCK_DGRAM, 0, "domain"},
-	{"inet6", 0, AF_INET6, SOCK_STREAM, AI_V4MAPPED | AI_ALL | AI_CANONNAME, NULL},
+	{"null", 1, 0, 0, 0, NULL, 0},
+	{"unspec", 0, AF_UNSPEC, SOCK_STREAM, AI_CANONNAME, "80", 0},
+	{"inet", 0, AF_INET, SOCK_DGRAM, 0, "domain", 0},
+	{"inet6", 0, AF_INET6, SOCK_STREAM, AI_V4MAPPED | AI_ALL | AI_CANONNAME, NULL, 0},
+	{"inet-canon", 0, AF_INET, SOCK_STREAM, AI_CANONNAME, NULL, 1},
+	{"inet6-plain", 0, AF_INET6, SOCK_STREAM, 0, NULL, 1},
+	{"unspec-plain", 0, AF_UNSPEC, SOCK_STREAM, 0, NULL, 1},
 };
 
 /* `only`: the hint sets to use (NULL: all). */
@@ -486,7 +493,7 @@ static void call_gai(const char *name, char **only, int n_only)
 		struct str d = {0}, r = {0};
 		struct list addrs = {0};
 		char call[32];
-		int rc, n = 0, k, wanted = !only;
+		int rc, n = 0, k, wanted = !only && !hint_sets[h].named;
 		for (k = 0; k < n_only; k++)
 			wanted |= !strcmp(only[k], hint_sets[h].name);
 		if (!wanted)
@@ -568,7 +575,7 @@ static char rbuf[RBUFLEN] __attribute__((aligned(16)));
 
 /* One _r call and its arguments. */
 struct rcall {
-	enum { R_GHBN, R_GHBN2_INET6, R_GHBA } kind;
+	enum { R_GHBN, R_GHBN2_INET6, R_GHBN2_INET, R_GHBA } kind;
 	const char *name;
 	const void *addr;
 	socklen_t alen;
@@ -585,6 +592,8 @@ static int r_run(const struct rcall *c, size_t buflen, struct hostent *he, struc
 		return gethostbyname_r(c->name, he, rbuf, buflen, h, herr);
 	case R_GHBN2_INET6:
 		return gethostbyname2_r(c->name, AF_INET6, he, rbuf, buflen, h, herr);
+	case R_GHBN2_INET:
+		return gethostbyname2_r(c->name, AF_INET, he, rbuf, buflen, h, herr);
 	default:
 		return gethostbyaddr_r(c->addr, c->alen, c->family, he, rbuf, buflen, h, herr);
 	}
@@ -679,6 +688,27 @@ static void call_ghbn(const char *name)
 	call_r(&c, "ghbn_r", name);
 	c.kind = R_GHBN2_INET6;
 	call_r(&c, "ghbn2_r.inet6", name);
+}
+
+/* gethostbyname2 and gethostbyname2_r with AF_INET (which glibc's NSS modules answer through
+   another entry point than gethostbyname's). */
+static void call_ghbn4(const char *name)
+{
+	struct hostent *h;
+	struct str d = {0}, r = {0};
+	struct rcall c = {R_GHBN2_INET, name, NULL, 0, 0};
+
+	h_errno = 0;
+	h = gethostbyname2(name, AF_INET);
+	if (h) {
+		put_hostent(h, &d, &r);
+		line("ghbn2.inet", name, "OK", &d, &r);
+	} else {
+		char st[48];
+		snprintf(st, sizeof st, "h_errno=%s", herr_name(h_errno));
+		line("ghbn2.inet", name, st, &d, &r);
+	}
+	call_r(&c, "ghbn2_r.inet", name);
 }
 
 /* One res_query/res_search/res_querydomain result. */
@@ -1108,6 +1138,8 @@ static int run_spec(char **word, int n, const char *arg)
 		call_gai(arg, n > 2 ? word + 2 : NULL, n - 2);
 	} else if (!strcmp(word[0], "ghbn") && n == 2) {
 		call_ghbn(arg);
+	} else if (!strcmp(word[0], "ghbn4") && n == 2) {
+		call_ghbn4(arg);
 	} else if (!strcmp(word[0], "res") && n >= 3) {
 		for (k = 2; k < n; k++) {
 			if (!strcmp(word[k], "query")) which |= R_QUERY;

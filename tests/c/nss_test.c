@@ -19,11 +19,14 @@
  *     af=inet|inet6 only calls for that family (byname2, byname3, byaddr)
  *     name=N        h_name (default: the name asked)
  *     alias=A       an alias (repeat for more)
- *     addr=IP       an address (repeat; IPv4 or IPv6)
+ *     addr=IP       an address (repeat; IPv4 or IPv6); IP*N: N addresses counting up
  *     canon=C       what byname3 stores in *canonp (default: h_name)
  *     nest=NAME     first calls getaddrinfo(NAME) (AF_INET) from inside the module and adds
- *                   the first address it gets, once per thread at a time (a module that
- *                   resolves names itself: the recursion test)
+ *                   the first address it gets (a module that resolves names itself: the
+ *                   recursion tests). A call that comes back into the module meanwhile is
+ *                   answered UNAVAIL (NO_RECOVERY), as modules guard themselves; with
+ *                   NSS_TEST_NOGUARD set it is answered as any other, and nests again (a
+ *                   module without a guard: under glibc it recurses until the stack is gone)
  *
  * No rule: NOTFOUND with HOST_NOT_FOUND. SUCCESS without an address of the family asked:
  * NOTFOUND with NO_DATA. A buffer too small for the answer: TRYAGAIN, ERANGE, NETDB_INTERNAL,
@@ -52,7 +55,7 @@
 #define STR2(x) #x
 #define STR(x) STR2(x)
 
-#define MAXLIST 64
+#define MAXLIST 256
 #define MAXLINE 4096
 
 struct rule {
@@ -164,10 +167,23 @@ static int find_rule(const char *entry, const char *key, int af, char *line, str
 				r->nest = v;
 			else if (!strcmp(opt, "alias") && r->naliases < MAXLIST)
 				r->aliases[r->naliases++] = v;
-			else if (!strcmp(opt, "addr") && r->naddrs < MAXLIST) {
-				int fam = strchr(v, ':') ? AF_INET6 : AF_INET;
-				if (inet_pton(fam, v, r->addrs[r->naddrs]) == 1)
+			else if (!strcmp(opt, "addr")) {
+				int fam = strchr(v, ':') ? AF_INET6 : AF_INET, n = 1, k;
+				char *star = strchr(v, '*');
+				unsigned char a[16];
+				if (star) {
+					*star = 0;
+					n = atoi(star + 1);
+				}
+				if (inet_pton(fam, v, a) != 1)
+					continue;
+				for (k = 0; k < n && r->naddrs < MAXLIST; k++) {
+					int i = fam == AF_INET6 ? 15 : 3;
+					memcpy(r->addrs[r->naddrs], a, 16);
 					r->families[r->naddrs++] = fam;
+					while (i >= 0 && ++a[i] == 0)
+						i--;
+				}
 			}
 		}
 	}
@@ -178,11 +194,21 @@ static int find_rule(const char *entry, const char *key, int af, char *line, str
 /* Nesting depth of getaddrinfo calls made by this module on this thread. */
 static __thread int nesting;
 
+/* Whether this call came back into the module from inside its own nested lookup: then it
+   is answered UNAVAIL, unless NSS_TEST_NOGUARD is set. */
+static int guarded(int *h_errnop)
+{
+	if (nesting == 0 || getenv("NSS_TEST_NOGUARD"))
+		return 0;
+	*h_errnop = NO_RECOVERY;
+	return 1;
+}
+
 /* nest=NAME: getaddrinfo(NAME) from inside the module; its first IPv4 address is added. */
 static void nest(struct rule *r)
 {
 	struct addrinfo hints = {.ai_family = AF_INET, .ai_socktype = SOCK_STREAM}, *res;
-	if (!r->nest || nesting > 0 || r->naddrs >= MAXLIST)
+	if (!r->nest || r->naddrs >= MAXLIST)
 		return;
 	nesting++;
 	if (getaddrinfo(r->nest, NULL, &hints, &res) == 0) {
@@ -295,6 +321,10 @@ static enum nss_status byname(const char *entry, const char *name, int af, struc
 	char line[MAXLINE];
 	struct rule r;
 	enum nss_status st;
+	if (guarded(h_errnop)) {
+		log_call(entry, name, af, buflen, NSS_STATUS_UNAVAIL);
+		return NSS_STATUS_UNAVAIL;
+	}
 	if (start(&r, find_rule(entry, name, af, line, &r), &st, errnop, h_errnop)) {
 		if (!has_family(&r, af)) {
 			st = NSS_STATUS_NOTFOUND;
@@ -330,6 +360,10 @@ enum nss_status FN(gethostbyname4_r)(const char *name, struct gaih_addrtuple **p
 	struct rule r;
 	enum nss_status st;
 	(void)ttlp;
+	if (guarded(h_errnop)) {
+		log_call("byname4", name, AF_UNSPEC, buflen, NSS_STATUS_UNAVAIL);
+		return NSS_STATUS_UNAVAIL;
+	}
 	if (start(&r, find_rule("byname4", name, AF_UNSPEC, line, &r), &st, errnop, h_errnop)) {
 		struct room m = {buf, buflen};
 		struct gaih_addrtuple *first = NULL, **next = &first;
@@ -393,6 +427,10 @@ enum nss_status FN(gethostbyaddr_r)(const void *addr, socklen_t len, int af, str
 	enum nss_status st;
 	if ((af == AF_INET && len == 4) || (af == AF_INET6 && len == 16))
 		inet_ntop(af, addr, key, sizeof key);
+	if (guarded(h_errnop)) {
+		log_call("byaddr", key, af, buflen, NSS_STATUS_UNAVAIL);
+		return NSS_STATUS_UNAVAIL;
+	}
 	if (start(&r, find_rule("byaddr", key, af, line, &r), &st, errnop, h_errnop) &&
 	    fill_hostent(&r, key, af, h, buf, buflen, addr) != 0)
 		st = erange(errnop, h_errnop);

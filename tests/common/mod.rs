@@ -245,6 +245,13 @@ pub struct Scenario {
     pub lo_addrs: Vec<String>,
     /// More files bind-mounted over `/etc/NAME` (which must exist): (NAME, content).
     pub etc: Vec<(String, String)>,
+    /// Files of `/etc` that are not there in the namespace (an overlay over `/etc` with a
+    /// whiteout for each, mounted before the other files are bind-mounted).
+    pub hidden: Vec<String>,
+    /// The namespace's host name (its own UTS namespace); `None`: the machine's.
+    pub hostname: Option<String>,
+    /// Shell lines run in the namespace after the set-up, before the server starts (routes).
+    pub setup: Vec<String>,
     pub probes: Vec<Probe>,
 }
 
@@ -263,6 +270,9 @@ impl Scenario {
             extra_servers: Vec::new(),
             lo_addrs: Vec::new(),
             etc: Vec::new(),
+            hidden: Vec::new(),
+            hostname: None,
+            setup: Vec::new(),
             probes: Vec::new(),
         }
     }
@@ -297,6 +307,38 @@ impl Scenario {
             "bad /etc file name {name:?}"
         );
         self.etc.push((name.into(), content.into()));
+        self
+    }
+
+    /// `/etc/nsswitch.conf` in the namespace.
+    pub fn nsswitch(mut self, text: &str) -> Scenario {
+        self.nsswitch = text.into();
+        self
+    }
+
+    /// Hides `/etc/NAME` in the namespace: the programs find no such file.
+    pub fn hide_etc_file(mut self, name: &str) -> Scenario {
+        assert!(
+            !name.is_empty() && !name.contains('/') && !name.contains('\''),
+            "bad /etc file name {name:?}"
+        );
+        self.hidden.push(name.into());
+        self
+    }
+
+    /// Gives the namespace its own host name.
+    pub fn hostname(mut self, name: &str) -> Scenario {
+        assert!(
+            !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b)),
+            "bad host name {name:?}"
+        );
+        self.hostname = Some(name.into());
+        self
+    }
+
+    /// Runs a shell line in the namespace after the set-up (`ip route add ...`).
+    pub fn setup(mut self, line: &str) -> Scenario {
+        self.setup.push(line.into());
         self
     }
 
@@ -399,7 +441,28 @@ impl Scenario {
         }
         let _ = writeln!(s, "LISTEN={}", q(listen.trim()));
         s.push_str(HEAD);
+        if let Some(h) = &self.hostname {
+            let _ = writeln!(s, "hostname {} || fail 'cannot set the host name'", q(h));
+        }
+        if !self.hidden.is_empty() {
+            // Private first, so that the overlay stays in the namespace.
+            s.push_str("mount --make-rprivate / || fail 'mount --make-rprivate / failed'\n");
+            s.push_str("mkdir \"$D/etc-up\" \"$D/etc-work\" || fail 'mkdir'\n");
+            for h in &self.hidden {
+                let _ = writeln!(
+                    s,
+                    "mknod \"$D/etc-up/\"{} c 0 0 || fail 'cannot make a whiteout'",
+                    q(h)
+                );
+            }
+            s.push_str(
+                "mount -t overlay overlay -o \"lowerdir=/etc,upperdir=$D/etc-up,workdir=$D/etc-work\" /etc \\\n  || fail 'cannot mount an overlay over /etc'\n",
+            );
+        }
         s.push_str(SETUP);
+        for l in &self.setup {
+            let _ = writeln!(s, "{l} || fail {}", q(&format!("setup: {l}")));
+        }
         s.push_str(&extra_addrs);
         s.push_str(START_SERVER);
         s.push_str(&extra_starts);
@@ -741,14 +804,15 @@ impl Drop for Slot {
     }
 }
 
-/// The `unshare` command line that gives a private network + mount namespace: directly as
+/// The `unshare` command line that gives a private network + mount (+ UTS: a host name of its
+/// own, when a scenario sets one) namespace: directly as
 /// root, otherwise through a user namespace. Neither → the test fails with one line.
 pub fn namespace() -> Vec<String> {
     static NS: OnceLock<Result<Vec<String>, String>> = OnceLock::new();
     let ns = NS.get_or_init(|| {
         let candidates: [&[&str]; 2] = [
-            &["unshare", "--net", "--mount"],
-            &["unshare", "--user", "--map-root-user", "--net", "--mount"],
+            &["unshare", "--net", "--mount", "--uts"],
+            &["unshare", "--user", "--map-root-user", "--net", "--mount", "--uts"],
         ];
         let mut errors = Vec::new();
         for c in candidates {
@@ -1021,4 +1085,53 @@ pub fn v6_range(start: &str, count: u32) -> BTreeSet<String> {
     (0..count)
         .map(|i| std::net::Ipv6Addr::from(u128::from(s) + u128::from(i)).to_string())
         .collect()
+}
+
+/// The variants of the test NSS module (tests/c/nss_test.c) that [`nss_module_path`] builds:
+/// (module name, compiler flags). `dnsshimtest` has every hosts entry point; `dnsshimtest2`
+/// only `gethostbyname2_r` and `gethostbyaddr_r` (as older modules); `dnsshimtest3` all but
+/// `gethostbyname4_r`.
+pub const NSS_TEST_MODULES: [(&str, &[&str]); 3] = [
+    ("dnsshimtest", &[]),
+    ("dnsshimtest2", &["-DNO_BYNAME4", "-DNO_BYNAME3", "-DNO_BYNAME"]),
+    ("dnsshimtest3", &["-DNO_BYNAME4"]),
+];
+
+/// Where Debian's `libnss_myhostname.so.2` of the architecture under test is kept
+/// (`make deps` extracts the package there, without installing it: its maintainer script
+/// would edit the machine's nsswitch.conf).
+pub fn myhostname_dir() -> PathBuf {
+    let dir = root().join("target/tools/nss").join(arch());
+    let so = dir.join("libnss_myhostname.so.2");
+    assert!(
+        so.is_file(),
+        "{} not found: `make deps` puts Debian's libnss-myhostname there",
+        so.display()
+    );
+    assert_arch(&so);
+    dir
+}
+
+/// `LD_LIBRARY_PATH` for programs that load NSS modules in the tests: the test modules
+/// (built here for the architecture under test, once per test process) and Debian's
+/// `libnss_myhostname` ([`myhostname_dir`]).
+pub fn nss_module_path() -> String {
+    static PATH: OnceLock<String> = OnceLock::new();
+    PATH.get_or_init(|| {
+        let sub = probe_dir().join("nss");
+        fs::create_dir_all(&sub).unwrap();
+        for (name, flags) in NSS_TEST_MODULES {
+            let define = format!("-DNSS_NAME={name}");
+            let mut extra = vec!["-shared", "-fPIC", define.as_str()];
+            extra.extend_from_slice(flags);
+            compile(
+                Libc::Glibc,
+                "tests/c/nss_test.c",
+                &format!("nss/libnss_{name}.so.2"),
+                &extra,
+            );
+        }
+        format!("{}:{}", sub.display(), myhostname_dir().display())
+    })
+    .clone()
 }
