@@ -143,7 +143,13 @@ fn modules_load_once_per_process() {
             .map(str::to_string)
             .collect()
     };
-    assert_eq!(results(shim), results(glibc), "\n{}\n{}", glibc.dump(), shim.dump());
+    assert_eq!(
+        results(shim),
+        results(glibc),
+        "\n{}\n{}",
+        glibc.dump(),
+        shim.dump()
+    );
     assert!(
         results(glibc).iter().any(|l| l.contains("10.60.1.2")),
         "the module did not answer:\n{}",
@@ -152,7 +158,11 @@ fn modules_load_once_per_process() {
     // glibc opens its modules through its own internal function, which the program's dlopen
     // does not see: the counts are the shim's.
     assert!(!glibc.stdout.contains("dlopen "), "{}", glibc.dump());
-    let mut opened: Vec<&str> = shim.stdout.lines().filter(|l| l.contains("dlopen ")).collect();
+    let mut opened: Vec<&str> = shim
+        .stdout
+        .lines()
+        .filter(|l| l.contains("dlopen "))
+        .collect();
     opened.sort_unstable();
     assert_eq!(
         opened,
@@ -181,7 +191,12 @@ fn a_module_that_looks_itself_up_ends() {
         .run();
     let (glibc, shim) = (&out[0], &out[1]);
     // 128 + SIGSEGV: the stack overflowed (not the harness's timeout, 124).
-    assert_eq!(glibc.status, 139, "glibc did not recurse:\n{}", glibc.dump());
+    assert_eq!(
+        glibc.status,
+        139,
+        "glibc did not recurse:\n{}",
+        glibc.dump()
+    );
     assert_eq!(shim.status, 0, "{}", shim.dump());
     assert_eq!(shim.stdout, "gai OK 10.61.0.1\n", "{}", shim.dump());
 }
@@ -212,7 +227,11 @@ fn valgrind_through_a_module() {
                 .lines()
                 .find(|l| l.contains(kind))
                 .unwrap_or_else(|| panic!("no `{kind}` line\n{}", o.dump()));
-            assert!(line.contains(&format!("{kind} 0 bytes")), "{line}\n{}", o.dump());
+            assert!(
+                line.contains(&format!("{kind} 0 bytes")),
+                "{line}\n{}",
+                o.dump()
+            );
         }
     }
 }
@@ -268,6 +287,9 @@ fn module_calls_get_the_callers_stack() {
                 figure(s, "inner").unwrap_or(-1)
             );
         }
-        assert!(sd <= gd, "{call}: {sd} bytes of the caller's stack, glibc {gd}");
+        assert!(
+            sd <= gd,
+            "{call}: {sd} bytes of the caller's stack, glibc {gd}"
+        );
     }
 }

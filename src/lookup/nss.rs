@@ -132,6 +132,41 @@ pub fn has(modules: &mut dyn Modules, service: &Service, entry: Entry) -> bool {
     }
 }
 
+/// The most buffer a module is given (ours). glibc doubles its scratch buffer after every
+/// `ERANGE` until `malloc` fails (`EAI_MEMORY`); a module still asking for more past this is
+/// broken, and the call ends as glibc's would, out of memory.
+pub const MAX_MODULE_BUFFER: usize = 64 << 20;
+
+/// The first size of the buffer glibc lends a module (`scratch_buffer`, 1024 bytes).
+pub const FIRST_MODULE_BUFFER: usize = 1024;
+
+/// Whether a call reported its buffer too small (TRYAGAIN, `ERANGE`, `NETDB_INTERNAL`).
+pub fn too_small(status: Status, vars: &Vars) -> bool {
+    status == Status::TryAgain
+        && vars.errno == libc::ERANGE
+        && vars.h_errnop == herr::NETDB_INTERNAL
+}
+
+/// One call of a module's entry point with a buffer of `*buflen` bytes, doubled and the call
+/// made again while the module finds it too small (glibc's `scratch_buffer_grow` loops in
+/// `getaddrinfo`); `*buflen` keeps the size that was enough. `None`: past
+/// [`MAX_MODULE_BUFFER`], out of memory.
+pub fn call_growing(
+    modules: &mut dyn Modules,
+    name: &[u8],
+    q: Query<'_>,
+    buflen: &mut usize,
+    vars: &mut Vars,
+) -> Option<(Status, Option<Answer>)> {
+    loop {
+        let (status, answer) = modules.call(name, q, *buflen, vars);
+        if !too_small(status, vars) {
+            return Some((status, answer));
+        }
+        *buflen = buflen.checked_mul(2).filter(|&n| n <= MAX_MODULE_BUFFER)?;
+    }
+}
+
 /// How a walk of `getXXbyYY_r` ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Walked {
@@ -162,10 +197,7 @@ pub fn walk_r(
         let service = &services[i];
         any_service = true;
         status = call(service, vars);
-        if status == Status::TryAgain
-            && vars.h_errnop == herr::NETDB_INTERNAL
-            && vars.errno == libc::ERANGE
-        {
+        if too_small(status, vars) {
             break;
         }
         // glibc has no merge functions for hosts: each merge step fails with EINVAL (and a

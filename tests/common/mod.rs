@@ -329,7 +329,10 @@ impl Scenario {
     /// Gives the namespace its own host name.
     pub fn hostname(mut self, name: &str) -> Scenario {
         assert!(
-            !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b)),
+            !name.is_empty()
+                && name
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b)),
             "bad host name {name:?}"
         );
         self.hostname = Some(name.into());
@@ -812,7 +815,14 @@ pub fn namespace() -> Vec<String> {
     let ns = NS.get_or_init(|| {
         let candidates: [&[&str]; 2] = [
             &["unshare", "--net", "--mount", "--uts"],
-            &["unshare", "--user", "--map-root-user", "--net", "--mount", "--uts"],
+            &[
+                "unshare",
+                "--user",
+                "--map-root-user",
+                "--net",
+                "--mount",
+                "--uts",
+            ],
         ];
         let mut errors = Vec::new();
         for c in candidates {
@@ -1093,7 +1103,10 @@ pub fn v6_range(start: &str, count: u32) -> BTreeSet<String> {
 /// `gethostbyname4_r`.
 pub const NSS_TEST_MODULES: [(&str, &[&str]); 3] = [
     ("dnsshimtest", &[]),
-    ("dnsshimtest2", &["-DNO_BYNAME4", "-DNO_BYNAME3", "-DNO_BYNAME"]),
+    (
+        "dnsshimtest2",
+        &["-DNO_BYNAME4", "-DNO_BYNAME3", "-DNO_BYNAME"],
+    ),
     ("dnsshimtest3", &["-DNO_BYNAME4"]),
 ];
 
