@@ -800,7 +800,4 @@ fn policy_from_conf_options() {
         b"options single-request\n",
     ));
     assert!(p.single_request && !p.rotate && !p.trust_ad && !p.debug);
-    use crate::lookup::{policy as sem_policy, Semantics};
-    assert!(sem_policy(&conf, Semantics::Glibc).in_order);
-    assert!(!sem_policy(&conf, Semantics::Musl).in_order);
 }

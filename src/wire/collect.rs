@@ -5,7 +5,7 @@ use std::net::IpAddr;
 use smallvec::SmallVec;
 
 use super::message::{rtype, Message, Name, Record};
-use super::query::checked_name;
+use super::name::checked_name;
 use super::{CLASS_IN, HEADER_LEN};
 
 /// CNAME records followed from the query name before giving up; also bounds the work on
