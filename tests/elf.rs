@@ -116,3 +116,45 @@ fn both_builds_export_the_resolver_api() {
         assert_eq!(got, want, "exports of {}", so.display());
     }
 }
+
+/// The shipped libraries carry no test code: the fuzz target bodies exist only with the
+/// `fuzzing` feature, and hickory-proto (the tests' reference reader) is only theirs. No symbol
+/// of theirs in the symbol table (the musl build keeps one: it must name the library's own
+/// functions, or this test could not see anything), no dynamic symbol, and no name of theirs
+/// anywhere in the bytes (panic messages and symbol names would carry one).
+#[test]
+fn no_test_code_in_the_libraries() {
+    let banned = ["fuzzing", "hickory", "message_vs_hickory"];
+    for (var, rel) in [
+        (
+            "DNSSHIM_MUSL_SO",
+            "target/x86_64-unknown-linux-musl/release/libdnsshim.so",
+        ),
+        ("DNSSHIM_GLIBC_SO", "target/release/libdnsshim.so"),
+    ] {
+        let so = lib(var, rel);
+        let path = so.to_str().unwrap();
+        let symbols = run("nm", &["--defined-only", path]);
+        let dynamic = run("nm", &["-D", "--defined-only", path]);
+        if var == "DNSSHIM_MUSL_SO" {
+            let own = symbols.lines().filter(|l| l.contains("dnsshim")).count();
+            assert!(
+                own > 100,
+                "{path}: a symbol table without the library's own ({own})"
+            );
+        }
+        for l in symbols.lines().chain(dynamic.lines()) {
+            assert!(
+                !banned.iter().any(|b| l.contains(b)),
+                "{path}: test code shipped: {l}"
+            );
+        }
+        let bytes = std::fs::read(&so).unwrap();
+        for b in banned {
+            assert!(
+                !bytes.windows(b.len()).any(|w| w == b.as_bytes()),
+                "{path}: holds {b:?}"
+            );
+        }
+    }
+}

@@ -4,6 +4,9 @@
 //! the invariants its doc names (a failed assert is a finding). Not part of the C ABI; never
 //! called by the library itself.
 
+mod hickory;
+pub use hickory::message_vs_hickory;
+
 use crate::abi;
 use crate::config::resolv_conf as rc;
 use crate::config::Hosts;
@@ -140,8 +143,9 @@ pub fn resolv_conf(data: &[u8]) {
 /// (`name_from_hosts`, every family) and glibc's `files` module (`gethostbyname3_r` per
 /// family, `gethostbyname4_r`).
 ///
-/// Invariants: every entry has a name and no name is empty or holds a blank, `#` or NUL; an
-/// entry's own canonical name finds it; found addresses are of the asked family.
+/// Invariants: every entry has a name and no name is empty or holds a blank or `#` (nor, read
+/// as musl, a NUL); an entry's own canonical name finds it; found addresses are of the asked
+/// family.
 pub fn hosts(data: &[u8]) {
     let p = parts(data, 2);
     let (name, text) = match p.as_slice() {
@@ -150,13 +154,18 @@ pub fn hosts(data: &[u8]) {
     };
     let hosts = Hosts::parse(text);
     let glibc = Hosts::parse_glibc(text);
-    for e in glibc.entries.iter().chain(&hosts.entries) {
+    for (e, nul_ok) in glibc
+        .entries
+        .iter()
+        .map(|e| (e, true))
+        .chain(hosts.entries.iter().map(|e| (e, false)))
+    {
         assert!(!e.names.is_empty());
         for n in &e.names {
             assert!(!n.is_empty());
             assert!(!n
                 .bytes()
-                .any(|b| b == 0 || b == b'#' || b.is_ascii_whitespace()));
+                .any(|b| (b == 0 && !nul_ok) || b == b'#' || b.is_ascii_whitespace()));
         }
     }
     let mut names: Vec<&str> = hosts
