@@ -254,9 +254,7 @@ impl ResolvConf {
 /// when resolv.conf has no `search`/`domain` line and `LOCALDOMAIN` is unset
 /// (`domain_from_hostname`). `None` when the host name has no dot or cannot be read.
 pub fn hostname_domain() -> Option<String> {
-    let name = crate::sys::host::hostname()?;
-    let (_, domain) = name.split_once('.')?;
-    clean_domain(domain)
+    crate::sys::host::hostname(|name| clean_domain(name.split_once('.')?.1))?
 }
 
 /// `line` starts with `kw` followed by a space or tab (glibc `MATCH`): the rest of the line.

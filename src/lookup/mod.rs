@@ -161,8 +161,8 @@ pub fn search<T>(name: &str, sem: Semantics, mut ask: impl FnMut(&str) -> Result
         Semantics::Glibc => {
             let s = gnu::search::res_search(
                 &conf,
-                name.as_bytes(),
-                |full| Ok(ask(&gnu::search::question_name(full))),
+                name,
+                |full| Ok(ask(gnu::search::question_name(full))),
                 Err,
             )?;
             if s.found() {

@@ -7,23 +7,41 @@
 //! `res_send` to the caller's message ([`query`], [`reply`]).
 
 use crate::wire::{self, question_end, rtype, HEADER_LEN};
-use smallvec::SmallVec;
 
-/// The questions to send for `types` (A, AAAA, or A and AAAA): each type to send and whether
-/// its answer is to be reported without records. Without `no-aaaa`, the types as they are.
-pub(crate) fn questions(no_aaaa: bool, types: &[u16]) -> SmallVec<[(u16, bool); 2]> {
-    if !no_aaaa {
-        return types.iter().map(|&t| (t, false)).collect();
+/// The questions a lookup sends: at most two (A and AAAA), each a type and whether its answer
+/// is to be reported without records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Questions {
+    asked: [(u16, bool); 2],
+    len: usize,
+}
+
+impl Questions {
+    /// The questions in order.
+    pub(crate) fn as_slice(&self) -> &[(u16, bool)] {
+        &self.asked[..self.len]
     }
+}
+
+/// The questions to send for `types` (A, AAAA, or A and AAAA: at most two are read): each
+/// type to send and whether its answer is to be reported without records. Without `no-aaaa`,
+/// the types as they are.
+#[inline]
+pub(crate) fn questions(no_aaaa: bool, types: &[u16]) -> Questions {
+    let mut q = Questions {
+        asked: [(0, false); 2],
+        len: 0,
+    };
     let asks_a = types.contains(&rtype::A);
-    types
-        .iter()
-        .filter_map(|&t| match t {
-            rtype::AAAA if asks_a => None,
-            rtype::AAAA => Some((rtype::A, true)),
-            t => Some((t, false)),
-        })
-        .collect()
+    for &t in types.iter().take(2) {
+        q.asked[q.len] = match t {
+            rtype::AAAA if no_aaaa && asks_a => continue,
+            rtype::AAAA if no_aaaa => (rtype::A, true),
+            t => (t, false),
+        };
+        q.len += 1;
+    }
+    q
 }
 
 /// The question type and class of AAAA/IN, and of A/IN, as they follow the question name.
@@ -76,7 +94,7 @@ mod tests {
     #[test]
     fn questions_asked() {
         use rtype::{A, AAAA};
-        let q = |no_aaaa, t: &[u16]| questions(no_aaaa, t).into_vec();
+        let q = |no_aaaa, t: &[u16]| questions(no_aaaa, t).as_slice().to_vec();
         assert_eq!(q(false, &[A, AAAA]), [(A, false), (AAAA, false)]);
         assert_eq!(q(true, &[A, AAAA]), [(A, false)]);
         assert_eq!(q(true, &[AAAA]), [(A, true)]);

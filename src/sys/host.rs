@@ -8,8 +8,9 @@ const IF_NAMESIZE: usize = libc::IF_NAMESIZE;
 /// Linux host names are at most 64 bytes (`HOST_NAME_MAX`).
 const HOSTNAME_BUF: usize = 256;
 
-/// `gethostname`; `None` when it fails or the name is not UTF-8.
-pub(crate) fn hostname() -> Option<String> {
+/// `f` of the host name (`gethostname`, read into a buffer on the stack); `None` when it fails
+/// or the name is not UTF-8.
+pub(crate) fn hostname<R>(f: impl FnOnce(&str) -> R) -> Option<R> {
     let mut buf = [0u8; HOSTNAME_BUF];
     // SAFETY: buf is valid for writes of buf.len() - 1 bytes and outlives the call; the last
     // byte stays 0 so the result is NUL-terminated even if gethostname truncates.
@@ -17,7 +18,7 @@ pub(crate) fn hostname() -> Option<String> {
         return None;
     }
     let end = buf.iter().position(|&b| b == 0)?;
-    std::str::from_utf8(&buf[..end]).ok().map(str::to_owned)
+    std::str::from_utf8(&buf[..end]).ok().map(f)
 }
 
 /// `if_nametoindex`: the index of the interface named `name`, 0 when there is none (an empty
@@ -87,7 +88,7 @@ mod tests {
 
     #[test]
     fn host_name_reads() {
-        let n = hostname().expect("gethostname");
-        assert!(!n.is_empty() && n.len() < HOSTNAME_BUF);
+        let n = hostname(str::len).expect("gethostname");
+        assert!(n > 0 && n < HOSTNAME_BUF);
     }
 }

@@ -161,6 +161,7 @@ pub(crate) fn checked_bytes(name: &[u8]) -> Result<&[u8]> {
 /// of the label after it, the first length goes in front, the root's zero byte ends it (the
 /// root alone is that byte). `checked_name` bounds every label to [`MAX_LABEL_LEN`], so each
 /// length fits in a byte.
+#[inline(always)]
 pub(crate) fn encode_checked(checked: &[u8], q: &mut Vec<u8>) {
     if !checked.is_empty() {
         let mut len_at = q.len();

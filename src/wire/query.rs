@@ -48,6 +48,7 @@ pub fn build_query_ad(
 
 /// The header of a query with one question: `id`, `flags` (the second word: opcode and
 /// flag bits), QDCOUNT 1, no answer or authority records, `arcount` additional ones.
+#[inline(always)]
 pub(crate) fn push_header(q: &mut Vec<u8>, id: u16, flags: u16, arcount: u16) {
     for word in [id, flags, 1, 0, 0, arcount] {
         q.extend_from_slice(&word.to_be_bytes());
@@ -56,6 +57,7 @@ pub(crate) fn push_header(q: &mut Vec<u8>, id: u16, flags: u16, arcount: u16) {
 
 /// An OPT record advertising a UDP payload of `payload` bytes (RFC 6891 6.1.2: root owner,
 /// class = payload size, extended rcode, version 0, no flags (DO=0), no options).
+#[inline]
 fn push_opt(q: &mut Vec<u8>, payload: u16) {
     q.push(0); // root owner name
     q.extend_from_slice(&TYPE_OPT.to_be_bytes());

@@ -5,7 +5,7 @@
 //! through glibc's check, [`network_name`]).
 
 use super::nss::{HostData, Nss};
-use super::search::{question_name, res_search, Try};
+use super::search::{question_name, res_search};
 use crate::config::{hostaliases, ResolvConf};
 use crate::lookup::name::{hnok_labels, network_name, Taken};
 use crate::lookup::types::{Address, Errnos, Semantics};
@@ -14,6 +14,7 @@ use crate::sys::AF_INET6;
 use crate::transport::{self, Question};
 use crate::wire::{self, rcode, rtype, Message, Response, MAX_WIRE_NAME};
 use crate::{Error, Result};
+use smallvec::SmallVec;
 use std::borrow::Cow;
 use std::net::IpAddr;
 
@@ -102,25 +103,16 @@ fn parse_answer(msg: &Message, qname: &str, t: u16) -> Parsed {
     }
 }
 
-/// One try of the search: the name asked and its responses, or the `h_errno` glibc sets.
-struct Tried {
-    name: String,
-    result: std::result::Result<Vec<Response>, Error>,
-}
+/// One `res_query`: the responses, or the `h_errno` glibc sets.
+type Queried = std::result::Result<Vec<Response>, Error>;
 
-impl Try for Tried {
-    fn failure(&self) -> Option<Error> {
-        self.result.as_ref().err().copied()
-    }
-}
-
-/// `res_query` for one name and one or two types (`T_QUERY_A_AND_AAAA`): the responses when
-/// one of them has an answer, else the `h_errno` glibc sets. The outer error is a failure the
+/// `res_query` for one name and one or two types (`T_QUERY_A_AND_AAAA`, as `options no-aaaa`
+/// leaves them: `plan`): the responses when one of them has an answer, else the `h_errno`
+/// glibc sets. The outer error is a failure the
 /// shim reports as it is in both builds (every server broken: `EAI_FAIL`; a system error),
 /// see docs/compat.md.
-fn res_query(conf: &ResolvConf, fqdn: &str, types: &[u16]) -> Result<Tried> {
-    let plan = no_aaaa::questions(conf.no_aaaa, types);
-    let questions: Vec<Question> = plan
+fn res_query(conf: &ResolvConf, fqdn: &str, plan: &[(u16, bool)]) -> Result<Queried> {
+    let questions: SmallVec<[Question; 2]> = plan
         .iter()
         .map(|&(qtype, _)| Question { name: fqdn, qtype })
         .collect();
@@ -141,14 +133,9 @@ fn res_query(conf: &ResolvConf, fqdn: &str, types: &[u16]) -> Result<Tried> {
             r.rcode = rcode::SERVFAIL;
             r
         });
-    let tried = |result| {
-        Ok(Tried {
-            name: fqdn.to_string(),
-            result,
-        })
-    };
-    let mut out = Vec::with_capacity(types.len());
-    for (r, &(_, without_records)) in results.into_iter().zip(&plan) {
+    let tried = Ok;
+    let mut out = Vec::with_capacity(plan.len());
+    for (r, &(_, without_records)) in results.into_iter().zip(plan) {
         match r {
             Ok(mut resp) => {
                 if without_records {
@@ -189,26 +176,23 @@ struct Found {
     thread: Error,
 }
 
-/// `res_search` of `name` for `types` (the name as the module has it: checked, its alias
-/// taken): what it found, or the `h_errno` the search left.
+/// `res_search` of `name` for the questions of `plan` (the name as the module has it: checked,
+/// its alias taken): what it found, or the `h_errno` the search left.
 fn search(
     conf: &ResolvConf,
     name: &str,
-    types: &[u16],
+    plan: &[(u16, bool)],
 ) -> Result<std::result::Result<Found, Error>> {
     let s = res_search(
         conf,
-        name.as_bytes(),
-        |full| res_query(conf, &question_name(full), types),
-        |h| Tried {
-            name: String::new(),
-            result: Err(h),
-        },
+        name,
+        |full| res_query(conf, question_name(full), plan),
+        Err,
     )?;
-    Ok(match s.last.result {
+    Ok(match s.last {
         Ok(responses) => Ok(Found {
             responses,
-            name: s.last.name,
+            name: question_name(&s.name).to_string(),
             thread: s.h_errno,
         }),
         Err(_) => Err(s.h_errno),
@@ -252,11 +236,12 @@ pub(crate) fn gethostbyname3(
     } else {
         rtype::A
     };
+    let plan = no_aaaa::questions(conf.no_aaaa, &[t]);
     let Found {
         responses: resps,
         name: fqdn,
         thread,
-    } = match search(conf, &name, &[t])? {
+    } = match search(conf, &name, plan.as_slice())? {
         Ok(r) => r,
         Err(h) => {
             let ret = (h == Error::TryAgain).then_some(h);
@@ -302,18 +287,19 @@ pub(crate) fn gethostbyname4(conf: &ResolvConf, name: &str) -> Result<Nss<(Vec<A
     let Some(name) = module_name(name) else {
         return Ok(Nss::NotFound(Error::NotFound));
     };
-    let types = [rtype::A, rtype::AAAA];
+    let plan = no_aaaa::questions(conf.no_aaaa, &[rtype::A, rtype::AAAA]);
+    let plan = plan.as_slice();
     let Found {
         responses: resps,
         name: fqdn,
         ..
-    } = match search(conf, &name, &types)? {
+    } = match search(conf, &name, plan)? {
         Ok(r) => r,
         Err(h) => return Ok(search_failure(h)),
     };
     let mut addrs = Vec::new();
     let mut canon = None;
-    for (r, &(t, _)) in resps.iter().zip(&no_aaaa::questions(conf.no_aaaa, &types)) {
+    for (r, &(t, _)) in resps.iter().zip(plan) {
         // gaih_getanswer_slice, for each answer; gaih_getanswer: success if either has an
         // address, else NOTFOUND.
         let p = parse_answer(&r.message, &fqdn, t);

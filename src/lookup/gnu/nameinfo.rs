@@ -81,7 +81,7 @@ fn find_local_domain() -> Option<String> {
     if let Some(d) = canon("localhost").as_deref().and_then(after_dot) {
         return Some(d);
     }
-    let host = crate::sys::host::hostname()?;
+    let host = crate::sys::host::hostname(str::to_owned)?;
     if let Some(d) = after_dot(&host) {
         return Some(d);
     }

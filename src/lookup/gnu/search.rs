@@ -5,7 +5,7 @@
 
 use crate::config::{hostaliases, ResolvConf};
 use crate::Error;
-use std::borrow::Cow;
+use std::borrow::{Borrow, Cow};
 
 /// Longest name in presentation form `res_querydomain` accepts (`MAXDNAME`, `<arpa/nameser.h>`).
 pub(crate) const MAXDNAME: usize = 1025;
@@ -26,21 +26,67 @@ impl<T> Try for crate::Result<T> {
     }
 }
 
+/// A name a search takes: text (the lookups, the command) or bytes (`res_search`'s caller's).
+pub(crate) trait Name: ToOwned + AsRef<[u8]> {
+    /// A search domain as such a name.
+    fn of(domain: &str) -> &Self;
+    /// `self.domain`.
+    fn join(&self, domain: &Self) -> Self::Owned;
+    /// A name from the `HOSTALIASES` file.
+    fn from_alias(alias: String) -> Self::Owned;
+    /// The name as text, when it is (for the `HOSTALIASES` file).
+    fn text(&self) -> Option<&str>;
+}
+
+impl Name for str {
+    fn of(domain: &str) -> &str {
+        domain
+    }
+    fn join(&self, domain: &str) -> String {
+        let mut s = String::with_capacity(self.len() + 1 + domain.len());
+        s.push_str(self);
+        s.push('.');
+        s.push_str(domain);
+        s
+    }
+    fn from_alias(alias: String) -> String {
+        alias
+    }
+    fn text(&self) -> Option<&str> {
+        Some(self)
+    }
+}
+
+impl Name for [u8] {
+    fn of(domain: &str) -> &[u8] {
+        domain.as_bytes()
+    }
+    fn join(&self, domain: &[u8]) -> Vec<u8> {
+        [self, b".", domain].concat()
+    }
+    fn from_alias(alias: String) -> Vec<u8> {
+        alias.into_bytes()
+    }
+    fn text(&self) -> Option<&str> {
+        std::str::from_utf8(self).ok()
+    }
+}
+
 /// A full name of a search as a question's name: without its trailing dot (the same
 /// question), the root as `.`.
-pub(crate) fn question_name(full: &[u8]) -> String {
-    let full = String::from_utf8_lossy(full);
+pub(crate) fn question_name(full: &str) -> &str {
     match full.strip_suffix('.') {
-        Some(b) if !b.is_empty() => b.to_string(),
-        _ => full.into_owned(),
+        Some(b) if !b.is_empty() => b,
+        _ => full,
     }
 }
 
 /// How a search ended.
-#[derive(Debug)]
-pub(crate) struct Searched<T> {
+pub(crate) struct Searched<'a, N: Name + ?Sized, T> {
     /// The try that found the name, or the last one that failed.
     pub(crate) last: T,
+    /// The full name that try asked.
+    pub(crate) name: Cow<'a, N>,
     /// When nothing was found, the `h_errno` the search leaves: the first try's when the name
     /// was tried as given first, else `NO_DATA` if any domain had the name without data, else
     /// `TRY_AGAIN` if any answered SERVFAIL, else the last try's. When found, what the tries
@@ -48,24 +94,30 @@ pub(crate) struct Searched<T> {
     pub(crate) h_errno: Error,
 }
 
-impl<T: Try> Searched<T> {
+impl<N: Name + ?Sized, T: Try> Searched<'_, N, T> {
     /// Whether the search found the name.
     pub(crate) fn found(&self) -> bool {
         self.last.failure().is_none()
     }
 }
 
-/// One try's end: `Err` with the search's end when it found the name; else its `h_errno`,
-/// which is now the thread's, and the try kept as the last.
-fn tried<T: Try>(t: T, thread: &mut Error, last: &mut Option<T>) -> Result<Error, Searched<T>> {
+/// A try's end: `Err` with the search's end when it found the name; else its `h_errno`, which
+/// is now the thread's, and the try (with the name it asked) kept as the last.
+fn tried<'a, N: Name + ?Sized, T: Try>(
+    t: T,
+    name: Cow<'a, N>,
+    thread: &mut Error,
+    last: &mut Option<(T, Cow<'a, N>)>,
+) -> Result<Error, Searched<'a, N, T>> {
     match t.failure() {
         None => Err(Searched {
             last: t,
+            name,
             h_errno: *thread,
         }),
         Some(h) => {
             *thread = h;
-            *last = Some(t);
+            *last = Some((t, name));
             Ok(h)
         }
     }
@@ -73,13 +125,15 @@ fn tried<T: Try>(t: T, thread: &mut Error, last: &mut Option<T>) -> Result<Error
 
 /// `__res_context_querydomain`'s name: `name.domain`, or `name` alone for no domain; `None`
 /// (`NO_RECOVERY`) when it is empty or would be `MAXDNAME` bytes or longer.
-pub(crate) fn querydomain<'a>(name: &'a [u8], domain: Option<&[u8]>) -> Option<Cow<'a, [u8]>> {
+pub(crate) fn querydomain<'a, N: Name + ?Sized>(
+    name: &'a N,
+    domain: Option<&N>,
+) -> Option<Cow<'a, N>> {
+    let len = name.as_ref().len();
     match domain {
         // glibc decrements the length first (catching "" as a wrap-around).
-        None => (!name.is_empty() && name.len() < MAXDNAME).then_some(Cow::Borrowed(name)),
-        Some(d) => {
-            (name.len() + d.len() + 1 < MAXDNAME).then(|| Cow::Owned([name, b".", d].concat()))
-        }
+        None => (len != 0 && len < MAXDNAME).then_some(Cow::Borrowed(name)),
+        Some(d) => (len + d.as_ref().len() + 1 < MAXDNAME).then(|| Cow::Owned(name.join(d))),
     }
 }
 
@@ -90,31 +144,42 @@ pub(crate) fn querydomain<'a>(name: &'a [u8], domain: Option<&[u8]>) -> Option<C
 /// as given if not tried yet, unless `no-tld-query` bars a single label once a domain was
 /// tried. `query` asks one full name; `refused` is the try of a name too long for
 /// [`querydomain`] (`NO_RECOVERY`). An error of `query` ends the search with it.
-pub(crate) fn res_search<T: Try>(
+pub(crate) fn res_search<'a, N: Name + ?Sized, T: Try>(
     conf: &ResolvConf,
-    name: &[u8],
-    mut query: impl FnMut(&[u8]) -> crate::Result<T>,
+    name: &'a N,
+    mut query: impl FnMut(&N) -> crate::Result<T>,
     refused: impl Fn(Error) -> T,
-) -> crate::Result<Searched<T>> {
-    let mut ask = |domain: Option<&[u8]>| match querydomain(name, domain) {
-        Some(full) => query(&full),
-        None => Ok(refused(Error::Fail)),
+) -> crate::Result<Searched<'a, N, T>> {
+    // One try: `name.domain` (or `name` alone) asked, or refused as too long.
+    let mut ask = |domain: Option<&N>| -> crate::Result<(T, Cow<'a, N>)> {
+        match querydomain(name, domain) {
+            Some(full) => Ok((query(&full)?, full)),
+            None => Ok((refused(Error::Fail), Cow::Borrowed(name))),
+        }
     };
-    let dots = name.iter().filter(|&&b| b == b'.').count() as u32;
-    let trailing_dot = name.last() == Some(&b'.');
+    let bytes = name.as_ref();
+    let dots = bytes.iter().filter(|&&b| b == b'.').count() as u32;
+    let trailing_dot = bytes.last() == Some(&b'.');
     // h_errno is HOST_NOT_FOUND before any query.
     let mut thread = Error::NotFound;
     if dots == 0 {
-        if let Some(alias) = std::str::from_utf8(name).ok().and_then(hostaliases::lookup) {
-            let last = query(alias.as_bytes())?;
+        if let Some(alias) = name.text().and_then(hostaliases::lookup) {
+            let alias = N::from_alias(alias);
+            let last = query(alias.borrow())?;
             let h_errno = last.failure().unwrap_or(thread);
-            return Ok(Searched { last, h_errno });
+            let name = Cow::Owned(alias);
+            return Ok(Searched {
+                last,
+                name,
+                h_errno,
+            });
         }
     }
     let mut saved = None;
     let mut last = None;
     if dots >= conf.ndots || trailing_dot {
-        match tried(ask(None)?, &mut thread, &mut last) {
+        let (t, full) = ask(None)?;
+        match tried(t, full, &mut thread, &mut last) {
             Err(found) => return Ok(found),
             // With a trailing dot nothing else is tried: this h_errno is the search's.
             Ok(h) => saved = Some(h),
@@ -130,9 +195,9 @@ pub(crate) fn res_search<T: Try>(
             // A leading dot is dropped ("name." is asked for the root).
             let d = d.strip_prefix('.').unwrap_or(d);
             root_on_list |= d.is_empty();
-            let t = ask(Some(d.as_bytes()))?;
+            let (t, full) = ask(Some(N::of(d)))?;
             let servfail = t.servfail();
-            let go_on = match tried(t, &mut thread, &mut last) {
+            let go_on = match tried(t, full, &mut thread, &mut last) {
                 Err(found) => return Ok(found),
                 Ok(Error::NoData) => {
                     got_nodata = true;
@@ -153,7 +218,8 @@ pub(crate) fn res_search<T: Try>(
     // glibc: `(dots || !searched || !RES_NOTLDQUERY) && !(tried_as_is || root_on_list)`.
     let no_tld = dots == 0 && searched && conf.no_tld_query;
     if !(saved.is_some() || root_on_list || no_tld) {
-        if let Err(found) = tried(ask(None)?, &mut thread, &mut last) {
+        let (t, full) = ask(None)?;
+        if let Err(found) = tried(t, full, &mut thread, &mut last) {
             return Ok(found);
         }
     }
@@ -163,8 +229,10 @@ pub(crate) fn res_search<T: Try>(
         None if got_servfail => Error::TryAgain,
         None => thread,
     };
+    let (last, name) = last.unwrap_or_else(|| (refused(h_errno), Cow::Borrowed(name)));
     Ok(Searched {
-        last: last.unwrap_or_else(|| refused(h_errno)),
+        last,
+        name,
         h_errno,
     })
 }
@@ -199,11 +267,10 @@ mod tests {
         let mut asked = Vec::new();
         let s = res_search(
             c,
-            name.as_bytes(),
-            |n| {
-                let n = String::from_utf8(n.to_vec()).unwrap();
-                asked.push(n.clone());
-                Ok(Asked(n, Some(h), servfail))
+            name,
+            |n: &str| {
+                asked.push(n.to_string());
+                Ok(Asked(n.to_string(), Some(h), servfail))
             },
             |h| Asked(String::new(), Some(h), false),
         )
@@ -267,8 +334,8 @@ mod tests {
         let c = conf(&["a.test", "b.test"], 1);
         let s = res_search(
             &c,
-            b"web",
-            |n| {
+            &b"web"[..],
+            |n: &[u8]| {
                 let found = n == b"web.b.test";
                 let h = (!found).then_some(Error::NoData);
                 Ok(Asked(String::from_utf8(n.to_vec()).unwrap(), h, false))
@@ -283,13 +350,17 @@ mod tests {
 
     #[test]
     fn querydomain_lengths() {
-        assert_eq!(querydomain(b"a", Some(b"b")).as_deref(), Some(&b"a.b"[..]));
-        assert_eq!(querydomain(b"a.", None).as_deref(), Some(&b"a."[..]));
-        assert!(querydomain(b"", None).is_none());
-        let long = vec![b'a'; MAXDNAME - 1];
-        assert!(querydomain(&long, None).is_some());
-        assert!(querydomain(&[&long[..], b"a"].concat(), None).is_none());
-        assert!(querydomain(&long[1..], Some(b"b")).is_none());
-        assert!(querydomain(&long[2..], Some(b"b")).is_some());
+        assert_eq!(querydomain("a", Some("b")).as_deref(), Some("a.b"));
+        assert_eq!(
+            querydomain(&b"a"[..], Some(&b"\xff"[..])).as_deref(),
+            Some(&b"a.\xff"[..])
+        );
+        assert_eq!(querydomain(&b"a."[..], None).as_deref(), Some(&b"a."[..]));
+        assert!(querydomain("", None).is_none());
+        let long = "a".repeat(MAXDNAME - 1);
+        assert!(querydomain(long.as_str(), None).is_some());
+        assert!(querydomain(format!("{long}a").as_str(), None).is_none());
+        assert!(querydomain(&long[1..], Some("b")).is_none());
+        assert!(querydomain(&long[2..], Some("b")).is_some());
     }
 }

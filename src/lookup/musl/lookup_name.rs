@@ -186,6 +186,7 @@ fn from_dns(policy: &Policy, conf: &ResolvConf, fqdn: &str, family: Family) -> R
         Family::Inet6 => &[rtype::AAAA],
     };
     let plan = no_aaaa::questions(conf.no_aaaa, wanted);
+    let plan = plan.as_slice();
     let questions: SmallVec<[Question<'_>; 2]> = plan
         .iter()
         .map(|&(qtype, _)| Question { name: fqdn, qtype })
@@ -209,7 +210,7 @@ fn from_dns(policy: &Policy, conf: &ResolvConf, fqdn: &str, family: Family) -> R
     // Room for every answer record: one allocation at most, no intermediate lists.
     out.addrs
         .reserve_exact(responses.iter().map(|r| r.message.answer_count()).sum());
-    for (r, &(t, without_records)) in responses.iter().zip(&plan) {
+    for (r, &(t, without_records)) in responses.iter().zip(plan) {
         if without_records {
             continue;
         }
