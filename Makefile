@@ -3,18 +3,32 @@
 
 SHELL        := /bin/bash
 CARGO        ?= cargo
-# The architecture built for, and its Rust target triples (musl, and glibc with the oldest
-# glibc whose symbol versions the glibc build may need: GLIBC_MIN).
-ARCH         ?= $(shell uname -m)
+# The architecture built for (x86_64 or aarch64; default this machine's), and its Rust target
+# triples (musl, and glibc with the oldest glibc whose symbol versions the glibc build may
+# need: GLIBC_MIN). `make ARCH=aarch64 musl glibc cli` cross-builds on an x86_64 machine.
+HOST_ARCH    := $(shell uname -m)
+ARCH         ?= $(HOST_ARCH)
 MUSL_TARGET  := $(ARCH)-unknown-linux-musl
 GNU_TARGET   := $(ARCH)-unknown-linux-gnu
 GLIBC_MIN    := 2.17
 # Debian's multiarch directory: what glibc's loader makes of `$$LIB` on Debian and Ubuntu.
 MULTIARCH    := $(ARCH)-linux-gnu
+# Debian's name of the architecture (its packages are `NAME:$(DEB_ARCH)`).
+DEB_ARCH     := $(or $(DEB_ARCH_$(ARCH)),$(ARCH))
+DEB_ARCH_x86_64  := amd64
+DEB_ARCH_aarch64 := arm64
+# Building for another architecture than this machine's: Debian's cross toolchains.
+CROSS        := $(filter-out $(HOST_ARCH),$(ARCH))
 MUSL_SO      := target/$(MUSL_TARGET)/release/libdnsshim.so
 # The glibc build as the linker writes it, and where the project keeps it (the same bytes).
 GLIBC_BUILT  := target/$(GNU_TARGET)/release/libdnsshim.so
-GLIBC_SO     := $(if $(filter $(ARCH),$(shell uname -m)),target/release/libdnsshim.so,$(GLIBC_BUILT))
+GLIBC_SO     := $(if $(CROSS),$(GLIBC_BUILT),target/release/libdnsshim.so)
+# The other architecture `make test` builds and runs a slice of the suite for, under
+# qemu-user (test-arch): aarch64, on an x86_64 machine. Its musl and glibc builds and command.
+TEST_ARCH    := $(if $(filter x86_64,$(HOST_ARCH)),aarch64)
+TEST_ARCH_BUILDS := target/$(TEST_ARCH)-unknown-linux-musl/release/libdnsshim.so \
+	target/$(TEST_ARCH)-unknown-linux-gnu/release/libdnsshim.so \
+	target/static/$(TEST_ARCH)-unknown-linux-musl/release/dnsshim
 TESTSRV      := target/release/dnsshim-testsrv
 # The `dnsshim` command, statically linked (own target dir: other RUSTFLAGS than the libraries),
 # carrying both libraries of its architecture.
@@ -45,25 +59,48 @@ LAYOUT       ?= single
 LIBC         ?= $(shell if ldd --version 2>&1 | grep -qi musl; then echo musl; else echo glibc; fi)
 export CARGO_BUILD_JOBS ?= 2
 
-.PHONY: all deps deps-build zig build musl glibc testsrv cli test demo bench install install-single install-multi uninstall lint clean fuzz fuzz-corpus mutants
+.PHONY: all deps deps-build zig build musl glibc testsrv cli test test-arch demo bench install install-single install-multi uninstall lint clean fuzz fuzz-corpus mutants
 
 all: build
 
-## deps-build: what building the libraries and the command needs (musl-gcc, the rustup
-## targets, zig); deps: that and what the tests need besides. bind9, unbound and dnsmasq are
-## for the interop tests, which start their own copies inside a namespace: a policy-rc.d (when
-## none exists) keeps the packages from starting system services on install.
+## deps-build: what building the libraries and the command needs (gcc for the build scripts,
+## musl-gcc, the rustup targets, zig; for another ARCH also Debian's cross compilers and its
+## musl: `cross_packages`); deps: that and what the tests need besides (for another ARCH,
+## qemu-user). bind9, unbound and dnsmasq are for the interop tests, which start their own
+## copies inside a namespace: a policy-rc.d (when none exists) keeps the packages from
+## starting system services on install. Every check is a file test: when everything is
+## there, nothing is installed and apt is not run.
 deps-build: zig
 	@missing=""; \
-	command -v musl-gcc >/dev/null || missing="$$missing musl-tools"; \
-	command -v gcc >/dev/null      || missing="$$missing gcc"; \
 	command -v readelf >/dev/null  || missing="$$missing binutils"; \
+	$(host_packages) $(if $(CROSS),$(cross_packages)) \
 	$(apt_install)
 	@rustup target list --installed 2>/dev/null | grep -qx $(MUSL_TARGET) || rustup target add $(MUSL_TARGET)
 	@rustup target list --installed 2>/dev/null | grep -qx $(GNU_TARGET) || rustup target add $(GNU_TARGET)
 
+# host_packages, cross_packages: add to $$missing the packages whose files are missing.
+host_packages = \
+	command -v musl-gcc >/dev/null || missing="$$missing musl-tools"; \
+	command -v gcc >/dev/null      || missing="$$missing gcc";
+# For ARCH: the cross gcc and its glibc to link with (the glibc probes of the tests; the
+# driver of Debian's musl wrapper), the aarch64-linux-musl-gcc wrapper with musl's headers and
+# crt files (musl-dev:arm64: the musl build and its probes), and what ARCH's programs run
+# with under qemu-user: glibc (libc6:arm64, the same release as this machine's; the cross
+# toolchain's own is older) and musl's loader and libc.so (musl:arm64).
+# NAME:$(DEB_ARCH) packages need the architecture added to dpkg first.
+cross_packages = \
+	command -v $(ARCH)-linux-gnu-gcc >/dev/null      || missing="$$missing gcc-$(ARCH)-linux-gnu"; \
+	[ -e /usr/$(ARCH)-linux-gnu/lib/crt1.o ]          || missing="$$missing libc6-dev-$(DEB_ARCH)-cross"; \
+	[ -e /lib/$(ARCH)-linux-gnu/libc.so.6 ]           || missing="$$missing libc6:$(DEB_ARCH)"; \
+	[ -e /lib/ld-musl-$(ARCH).so.1 ]                  || missing="$$missing musl:$(DEB_ARCH)"; \
+	command -v $(ARCH)-linux-musl-gcc >/dev/null     || missing="$$missing musl-dev:$(DEB_ARCH)"; \
+	case "$$missing" in *:$(DEB_ARCH)*) \
+	  dpkg --print-foreign-architectures | grep -qx $(DEB_ARCH) || dpkg --add-architecture $(DEB_ARCH);; \
+	esac;
+
 deps: deps-build
 	@missing=""; \
+	$(if $(CROSS),command -v qemu-$(ARCH) >/dev/null || missing="$$missing qemu-user";) \
 	command -v ip >/dev/null       || missing="$$missing iproute2"; \
 	command -v unshare >/dev/null  || missing="$$missing util-linux"; \
 	command -v pkg-config >/dev/null || missing="$$missing pkgconf"; \
@@ -138,13 +175,57 @@ cli: deps-build musl glibc
 	  --target-dir target/static
 	@! readelf -lW $(CLI) | grep -q INTERP || { echo "$(CLI) is not static" >&2; exit 1; }
 
-## test: the whole suite (unit tests, ELF checks, namespace scenarios with real C probes).
-## The `fuzzing` feature gives tests/fuzz_corpus.rs the fuzz target bodies; the libraries
-## under test are the release builds above, which never have it (tests/elf.rs checks).
+## test: the whole suite (unit tests, ELF checks, namespace scenarios with real C probes),
+## then, on x86_64, the aarch64 builds and the aarch64 slice of the suite under qemu-user
+## (test-arch). The `fuzzing` feature gives tests/fuzz_corpus.rs the fuzz target bodies; the
+## libraries under test are the release builds above, which never have it (tests/elf.rs).
 test: build cli
 	DNSSHIM_MUSL_SO=$(CURDIR)/$(MUSL_SO) DNSSHIM_GLIBC_SO=$(CURDIR)/$(GLIBC_SO) \
 	DNSSHIM_TESTSRV=$(CURDIR)/$(TESTSRV) DNSSHIM_CLI=$(CURDIR)/$(CLI) \
 	$(CARGO) test --locked --workspace --features dnsshim/fuzzing -- --test-threads=2
+	$(if $(TEST_ARCH),@$(MAKE) --no-print-directory ARCH=$(TEST_ARCH) test-arch)
+
+## test-arch (with ARCH=aarch64): both libraries and the static command for ARCH, then the
+## unit tests for ARCH under qemu-ARCH, then the slice of the suite for ARCH (README, "The
+## aarch64 slice"): its C probes built with ARCH's musl and glibc toolchains and run under
+## qemu-ARCH, with and without ARCH's libraries, against the (native) test server in the
+## namespace; tests/common/mod.rs reads DNSSHIM_TEST_ARCH. The files of ARCH_SLICE_FILES run
+## whole, the tests of ARCH_SLICE_TESTS by name: each must be reported passed (a name that
+## matches nothing fails instead of being skipped).
+ARCH_SLICE_FILES := arch shim core conformance elf
+ARCH_SLICE_TESTS := \
+	res:getnameinfo_as_each_libc res:r_functions_keep_to_the_buffer \
+	res:large_answers_through_res_functions res:old_names_reach_the_shim \
+	res:h_errno_per_libc res:res_mkquery_bytes res:answer_bigger_than_the_buffer \
+	stress:threads_64_by_500 stress:fork_while_threads_look_up stress:caller_buffers_of_every_size \
+	scarce:small_stacks scarce:few_descriptors \
+	layout:static_command_installs_the_layout_byte_for_byte \
+	layout:glibc_build_needs_nothing_newer_than_glibc_2_17 \
+	cli:the_command_is_statically_linked cli:check_dynamic_probes \
+	cli:resolve_through_the_library_with_the_trace
+# The unit tests of the library and the command, built for ARCH's glibc target (cross gcc as
+# the linker) and run under qemu-ARCH.
+cross_runner = CARGO_TARGET_$(call upper,$(subst -,_,$(GNU_TARGET)))_LINKER=$(ARCH)-linux-gnu-gcc \
+	CARGO_TARGET_$(call upper,$(subst -,_,$(GNU_TARGET)))_RUNNER=qemu-$(ARCH)
+upper = $(shell echo '$(1)' | tr a-z A-Z)
+arch_test_env = DNSSHIM_TEST_ARCH=$(ARCH) \
+	DNSSHIM_MUSL_SO=$(CURDIR)/$(MUSL_SO) DNSSHIM_GLIBC_SO=$(CURDIR)/$(GLIBC_SO) \
+	DNSSHIM_TESTSRV=$(CURDIR)/$(TESTSRV) DNSSHIM_CLI=$(CURDIR)/$(CLI)
+
+test-arch: deps musl glibc testsrv cli
+	@[ -n "$(CROSS)" ] || { echo "test-arch: ARCH=$(ARCH) is this machine's: make test runs it all" >&2; exit 2; }
+	$(cross_runner) $(CARGO) test --locked -p dnsshim --lib --bin dnsshim --target $(GNU_TARGET) \
+	  -- --test-threads=2
+	$(arch_test_env) $(CARGO) test --locked $(addprefix --test ,$(ARCH_SLICE_FILES)) -- --test-threads=2
+	@log=$$(mktemp); trap 'rm -f "$$log"' EXIT; \
+	echo "test-arch: the tests of ARCH_SLICE_TESTS, by name, with DNSSHIM_TEST_ARCH=$(ARCH)"; \
+	$(arch_test_env) $(CARGO) test --locked \
+	  $(addprefix --test ,$(sort $(foreach t,$(ARCH_SLICE_TESTS),$(firstword $(subst :, ,$(t)))))) \
+	  -- --test-threads=2 --exact $(foreach t,$(ARCH_SLICE_TESTS),$(lastword $(subst :, ,$(t)))) \
+	  2>&1 | tee "$$log"; rc=$${PIPESTATUS[0]}; [ $$rc = 0 ] || exit $$rc; \
+	for t in $(foreach t,$(ARCH_SLICE_TESTS),$(lastword $(subst :, ,$(t)))); do \
+	  grep -qx "test $$t ... ok" "$$log" || { echo "test-arch: $$t did not run and pass" >&2; exit 1; }; \
+	done
 
 ## mutants: the mutation check (tests/mutants.py): planted bugs applied one at a time to a
 ## scratch copy of the tree (target/mutants/src, with its own cargo target), each of which the
@@ -163,12 +244,15 @@ demo: build
 	@bash examples/demo.sh $(CURDIR)/$(MUSL_SO) $(CURDIR)/$(TESTSRV)
 
 ## bench: musl, musl+shim, glibc, glibc+shim side by side in one run (latency, throughput,
-## process start, size, callgrind instructions; benches/run.sh); rewrites BENCHMARKS.md.
+## process start, size, callgrind instructions; benches/run.sh); rewrites BENCHMARKS.md. The
+## size table also lists the TEST_ARCH (aarch64) builds and command: sizes only, no times.
 bench: build cli
 	@command -v valgrind >/dev/null || { echo "installing: valgrind"; \
 	  DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends valgrind >/dev/null; }
-	@bash benches/run.sh $(CURDIR)/$(MUSL_SO) $(CURDIR)/$(GLIBC_SO) $(CURDIR)/$(TESTSRV) $(CURDIR)/$(CLI)
+	$(if $(TEST_ARCH),@$(MAKE) --no-print-directory ARCH=$(TEST_ARCH) musl glibc cli)
+	@bash benches/run.sh $(CURDIR)/$(MUSL_SO) $(CURDIR)/$(GLIBC_SO) $(CURDIR)/$(TESTSRV) $(CURDIR)/$(CLI) \
+	  $(if $(TEST_ARCH),$(foreach f,$(TEST_ARCH_BUILDS),$(CURDIR)/$(f)))
 
 ## install: LAYOUT=single (the default): the library for LIBC (musl or glibc), its header and
 ## pkg-config file:

@@ -81,7 +81,7 @@ after the tables are kept in \`benches/notes.md\`.
 - **Machine**: $MACHINE, shared with other work while measuring: load average $LOAD_BEFORE
   before the run, $LOAD_AFTER after it
 - **Software**: musl ${MUSL_V:-?}, glibc ${GLIBC_V:-?}, BIND ${NAMED_V:-?}, $RUSTC; dnsshim at \`$COMMIT\`
-- **Command**: \`make bench\`, i.e. \`bash benches/run.sh target/x86_64-unknown-linux-musl/release/libdnsshim.so target/release/libdnsshim.so target/release/dnsshim-testsrv\`
+- **Command**: \`make bench\`, i.e. \`bash benches/run.sh target/x86_64-unknown-linux-musl/release/libdnsshim.so target/release/libdnsshim.so target/release/dnsshim-testsrv\` followed by the static command and the aarch64 builds and command (sizes only)
 - **Method**: one private network + mount namespace; the embedded test server on 127.0.0.1:53
   and BIND 9 on 127.0.0.2:53, both on loopback. One C program (\`benches/bench.c\`) built with
   \`musl-gcc\` and \`gcc\`, each run without and with \`LD_PRELOAD=libdnsshim.so\`: four
@@ -288,12 +288,17 @@ cat <<EOF
 | build | stripped bytes | dynamic relocations (of which RELATIVE) | defined dynamic symbols |
 |---|---|---|---|
 EOF
-for b in musl glibc; do
-  printf '| %s | %s | %s (%s) | %s |\n' "$b" "$(fig "$(val "$R/size.$b")" "size.$b")" "$(val "$R/relocs.$b")" \
+for b in musl glibc aarch64-musl aarch64-glibc; do
+  # The aarch64 rows only when run.sh was given the aarch64 builds.
+  case $b in aarch64-*) [ -f "$R/size.$b" ] || continue ;; esac
+  printf '| %s | %s | %s (%s) | %s |\n' "${b/-/ }" "$(fig "$(val "$R/size.$b")" "size.$b")" "$(val "$R/relocs.$b")" \
     "$(val "$R/relocs-relative.$b")" "$(val "$R/exports.$b")"
 done
 if [ -f "$R/size.cli" ]; then
   echo "| \`dnsshim\` command (static, both builds inside) | $(val "$R/size.cli") | - | - |"
+fi
+if [ -f "$R/size.aarch64-cli" ]; then
+  echo "| aarch64 \`dnsshim\` command (static, both aarch64 builds inside) | $(val "$R/size.aarch64-cli") | - | - |"
 fi
 echo "| empty musl .so (floor) | $(fig "$(val "$R/size.empty")" size.empty) | $(val "$R/relocs.empty") | - |"
 echo

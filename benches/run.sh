@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # make bench: musl, musl + shim, glibc and glibc + shim measured side by side in one run.
 #
-#   bash benches/run.sh MUSL_SO GLIBC_SO TESTSRV [CLI]
+#   bash benches/run.sh MUSL_SO GLIBC_SO TESTSRV [CLI [AARCH64_MUSL_SO AARCH64_GLIBC_SO AARCH64_CLI]]
 #
-# CLI (the static `dnsshim` command, both libraries inside) only adds its size to the size table.
+# CLI (the static `dnsshim` command, both libraries inside) only adds its size to the size table;
+# so do the aarch64 builds and command (`make ARCH=aarch64 musl glibc cli`; sizes and
+# relocations only: no time is measured under emulation). Another architecture's files are
+# stripped with its binutils (aarch64-linux-gnu-strip, from gcc-aarch64-linux-gnu).
 #
 # Everything runs in a private network + mount namespace (as `make test` and `make demo` do):
 # loopback only, /etc/resolv.conf, /etc/hosts and /etc/nsswitch.conf bind-mounted, the
@@ -21,13 +24,17 @@ musl_so=$(realpath "${1:?usage: run.sh MUSL_SO GLIBC_SO TESTSRV}")
 glibc_so=$(realpath "${2:?usage: run.sh MUSL_SO GLIBC_SO TESTSRV}")
 srv=$(realpath "${3:?usage: run.sh MUSL_SO GLIBC_SO TESTSRV}")
 cli=${4:+$(realpath "$4")}
+a64_musl=${5:+$(realpath "$5")}
+a64_glibc=${6:+$(realpath "$6")}
+a64_cli=${7:+$(realpath "$7")}
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
 out_md=${BENCH_OUT:-$root/BENCHMARKS.md}
 t_start=$(date +%s)
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 
-for tool in musl-gcc gcc rustc named valgrind readelf strip nm unshare ip; do
+for tool in musl-gcc gcc rustc named valgrind readelf strip nm unshare ip \
+  ${a64_musl:+aarch64-linux-gnu-strip}; do
   command -v "$tool" >/dev/null || PATH=$PATH:/usr/sbin:/sbin
   command -v "$tool" >/dev/null || { echo "bench: $tool not found (make bench installs it)" >&2; exit 1; }
 done
@@ -106,26 +113,29 @@ echo "bench: measuring (about 4 minutes)..." >&2
   echo "bench: the measurements stopped early (exit status $?); the report shows what was measured" >&2
 
 # --- static figures ---------------------------------------------------------------------
-for b in musl glibc; do
-  so=$musl_so; [ $b = glibc ] && so=$glibc_so
-  strip --strip-all -o "$W/stripped-$b.so" "$so"
-  stat -c %s "$W/stripped-$b.so" >"$W/raw/size.$b"
-  readelf -rW "$so" | grep -c ' R_X86_64_' >"$W/raw/relocs.$b" || true
-  readelf -rW "$so" | grep -c ' R_X86_64_RELATIVE' >"$W/raw/relocs-relative.$b" || true
-  nm -D --defined-only "$so" | grep -c ' [TtWDdBbVvi] ' >"$W/raw/exports.$b" || true
-done
-if [ -n "$cli" ]; then
-  strip --strip-all -o "$W/stripped-cli" "$cli"
-  stat -c %s "$W/stripped-cli" >"$W/raw/size.cli"
-fi
-strip --strip-all -o "$W/stripped-empty.so" "$W/empty-musl.so"
-stat -c %s "$W/stripped-empty.so" >"$W/raw/size.empty"
-readelf -rW "$W/empty-musl.so" | grep -c ' R_X86_64_' >"$W/raw/relocs.empty" || true
-if [ -f "$W/rust-floor-musl.so" ]; then
-  strip --strip-all -o "$W/stripped-rust.so" "$W/rust-floor-musl.so"
-  stat -c %s "$W/stripped-rust.so" >"$W/raw/size.rust"
-  readelf -rW "$W/rust-floor-musl.so" | grep -c ' R_X86_64_' >"$W/raw/relocs.rust" || true
-fi
+# static_figures NAME FILE: FILE's stripped size into raw/size.NAME; for a shared object also
+# its dynamic relocations (all, and RELATIVE) and defined dynamic symbols into
+# raw/relocs.NAME, raw/relocs-relative.NAME, raw/exports.NAME. An aarch64 file is stripped by
+# aarch64-linux-gnu-strip (the host's strip reads only its own architecture).
+static_figures() {
+  local name=$1 file=$2 strip=strip rel=R_X86_64_ header
+  header=$(readelf -h "$file")
+  case $header in *"Machine:"*AArch64*) strip=aarch64-linux-gnu-strip rel=R_AARCH64_ ;; esac
+  "$strip" --strip-all -o "$W/stripped-$name" "$file"
+  stat -c %s "$W/stripped-$name" >"$W/raw/size.$name"
+  case $header in *"Type:"*DYN*) ;; *) return 0 ;; esac
+  readelf -rW "$file" | grep -c " $rel" >"$W/raw/relocs.$name" || true
+  readelf -rW "$file" | grep -c " ${rel}RELATIVE" >"$W/raw/relocs-relative.$name" || true
+  nm -D --defined-only "$file" | grep -c ' [TtWDdBbVvi] ' >"$W/raw/exports.$name" || true
+}
+static_figures musl "$musl_so"
+static_figures glibc "$glibc_so"
+[ -z "$cli" ] || static_figures cli "$cli"
+[ -z "$a64_musl" ] || static_figures aarch64-musl "$a64_musl"
+[ -z "$a64_glibc" ] || static_figures aarch64-glibc "$a64_glibc"
+[ -z "$a64_cli" ] || static_figures aarch64-cli "$a64_cli"
+static_figures empty "$W/empty-musl.so"
+[ ! -f "$W/rust-floor-musl.so" ] || static_figures rust "$W/rust-floor-musl.so"
 
 # --- report -----------------------------------------------------------------------------
 elapsed=$(($(date +%s) - t_start))

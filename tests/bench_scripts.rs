@@ -187,6 +187,16 @@ fn report_names_missing_figures_and_completes() {
         ("relocs.rust", "300"),
         ("exports.musl", "24"),
         ("exports.glibc", "24"),
+        ("size.cli", "2175656"),
+        ("size.aarch64-musl", "594984"),
+        ("size.aarch64-glibc", "503920"),
+        ("size.aarch64-cli", "2036376"),
+        ("relocs.aarch64-musl", "531"),
+        ("relocs.aarch64-glibc", "515"),
+        ("relocs-relative.aarch64-musl", "456"),
+        ("relocs-relative.aarch64-glibc", "443"),
+        ("exports.aarch64-musl", "24"),
+        ("exports.aarch64-glibc", "24"),
     ] {
         put(k, &format!("{v}\n"));
     }
@@ -232,6 +242,26 @@ fn report_names_missing_figures_and_completes() {
         );
         // Large sums come out as plain fixed-point figures: 6442450944 ns / 255 calls.
         assert!(out.contains("| 17200.0 / 25264.5 |"), "{out}");
+        // The size table: both builds and the command for each architecture given.
+        let size_row = |build: &str| {
+            out.lines()
+                .find(|l| l.starts_with(&format!("| {build} |")))
+                .unwrap_or_else(|| panic!("no size row {build:?} under {name}:\n{out}"))
+        };
+        assert_eq!(size_row("musl"), "| musl | 652416 | 544 (400) | 24 |");
+        assert_eq!(
+            size_row("aarch64 musl"),
+            "| aarch64 musl | 594984 | 531 (456) | 24 |"
+        );
+        assert_eq!(
+            size_row("aarch64 glibc"),
+            "| aarch64 glibc | 503920 | 515 (443) | 24 |"
+        );
+        assert!(row("| `dnsshim` command").contains("| 2175656 |"), "{out}");
+        assert!(
+            row("| aarch64 `dnsshim` command").contains("| 2036376 |"),
+            "{out}"
+        );
         // The throughput table is complete.
         assert!(row("| BIND | large | 32 |").contains("| 300000 |"), "{out}");
         assert!(out.contains("## Instructions per lookup"), "{out}");

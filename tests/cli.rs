@@ -4,8 +4,9 @@
 //! variables.
 //!
 //! The binary under test is the statically linked musl build (`make cli`):
-//! `DNSSHIM_CLI`, default target/static/x86_64-unknown-linux-musl/release/dnsshim. Missing, the
-//! tests fail; they are never skipped.
+//! `DNSSHIM_CLI`, default target/static/ARCH-unknown-linux-musl/release/dnsshim. Missing, the
+//! tests fail; they are never skipped. For another architecture (`DNSSHIM_TEST_ARCH`) it runs
+//! under qemu-user, and so do the probes it examines and resolves for.
 
 mod common;
 
@@ -27,7 +28,7 @@ fn scratch(tag: &str) -> PathBuf {
 }
 
 fn run(args: &[&str]) -> Output {
-    Command::new(cli())
+    common::command(&cli())
         .args(args)
         .env_remove("DNSSHIM_LOG")
         .output()
@@ -343,19 +344,19 @@ fn check_dynamic_probes() {
         assert_eq!(r["build"], name, "{r}");
         assert_eq!(r["libc"], name, "{r}");
         assert_eq!(r["linking"], "dynamic", "{r}");
-        assert_eq!(r["machine"], "x86_64", "{r}");
+        assert_eq!(r["machine"], common::arch(), "{r}");
         assert_eq!(r["bits"], 64, "{r}");
         assert_eq!(
             (r["setuid"].clone(), r["capabilities"].clone()),
             (false.into(), false.into())
         );
         let interp = r["interpreter"].as_str().unwrap();
-        let want = if libc == Libc::Musl {
-            "ld-musl-x86_64.so.1"
-        } else {
-            "ld-linux-x86-64.so.2"
+        let want = match (libc, common::arch()) {
+            (Libc::Musl, arch) => format!("ld-musl-{arch}.so.1"),
+            (Libc::Glibc, "aarch64") => "ld-linux-aarch64.so.1".into(),
+            (Libc::Glibc, _) => "ld-linux-x86-64.so.2".into(),
         };
-        assert!(interp.ends_with(want), "{r}");
+        assert!(interp.ends_with(&want), "{r}");
         assert!(strs(&r["reasons"]).is_empty(), "{r}");
         // The probe calls getaddrinfo, gethostbyname, gethostbyname2, gethostbyname_r,
         // gethostbyaddr itself; "replaced" says whether the shim exports each.

@@ -1,8 +1,13 @@
 //! Done-when 7: the musl build's only NEEDED entry is `libc.so`, the unwinder is linked in,
-//! and both builds export exactly the resolver API plus the library's own additions.
+//! and both builds export exactly the resolver API plus the library's own additions. Issue 13:
+//! every artefact is built for the architecture under test (`DNSSHIM_TEST_ARCH`: the aarch64
+//! slice of `make test` runs these tests on the aarch64 builds).
 
+mod common;
+
+use common::{cli, shim_library, Libc};
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 const EXPORTS: &[&str] = &[
@@ -31,18 +36,6 @@ const EXPORTS: &[&str] = &[
     "res_search",
     "res_send",
 ];
-
-fn lib(var: &str, rel: &str) -> PathBuf {
-    let p = std::env::var_os(var)
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(rel));
-    assert!(
-        p.exists(),
-        "{} is missing: run `make test`, which builds both libraries",
-        p.display()
-    );
-    p
-}
 
 fn run(cmd: &str, args: &[&str]) -> String {
     let out = Command::new(cmd)
@@ -81,10 +74,7 @@ fn undefined(so: &Path) -> BTreeSet<String> {
 
 #[test]
 fn musl_build_needs_only_libc_so() {
-    let so = lib(
-        "DNSSHIM_MUSL_SO",
-        "target/x86_64-unknown-linux-musl/release/libdnsshim.so",
-    );
+    let so = shim_library(Libc::Musl);
     let dynamic = run("readelf", &["-d", so.to_str().unwrap()]);
     let needed: Vec<&str> = dynamic.lines().filter(|l| l.contains("(NEEDED)")).collect();
     assert_eq!(needed.len(), 1, "NEEDED entries: {needed:?}");
@@ -104,16 +94,51 @@ fn musl_build_needs_only_libc_so() {
 #[test]
 fn both_builds_export_the_resolver_api() {
     let want: BTreeSet<String> = EXPORTS.iter().map(|s| s.to_string()).collect();
-    for (var, rel) in [
-        (
-            "DNSSHIM_MUSL_SO",
-            "target/x86_64-unknown-linux-musl/release/libdnsshim.so",
-        ),
-        ("DNSSHIM_GLIBC_SO", "target/release/libdnsshim.so"),
-    ] {
-        let so = lib(var, rel);
+    for libc in [Libc::Musl, Libc::Glibc] {
+        let so = shim_library(libc);
         let got = exported_functions(&so);
         assert_eq!(got, want, "exports of {}", so.display());
+    }
+}
+
+/// `readelf -h`'s name of the machine of each architecture.
+fn readelf_machine(arch: &str) -> &'static str {
+    match arch {
+        "aarch64" => "AArch64",
+        _ => "Advanced Micro Devices X86-64",
+    }
+}
+
+/// Both libraries and the static command are 64-bit little-endian ELF files for the
+/// architecture under test, as `readelf -h` reads them (not only the harness's own check of
+/// `e_machine`), and the command is an executable, the libraries shared objects.
+#[test]
+fn every_artefact_is_built_for_the_architecture_under_test() {
+    let want = readelf_machine(common::arch());
+    for (file, kind) in [
+        (shim_library(Libc::Musl), "DYN"),
+        (shim_library(Libc::Glibc), "DYN"),
+        (cli(), "EXEC"),
+    ] {
+        let h = run("readelf", &["-h", file.to_str().unwrap()]);
+        let field = |name: &str| {
+            h.lines()
+                .find_map(|l| l.trim().strip_prefix(name))
+                .map(|v| v.trim().to_string())
+                .unwrap_or_else(|| panic!("no {name} in readelf -h {}:\n{h}", file.display()))
+        };
+        assert_eq!(field("Machine:"), want, "{}", file.display());
+        assert_eq!(field("Class:"), "ELF64", "{}", file.display());
+        assert!(
+            field("Data:").contains("little endian"),
+            "{}",
+            file.display()
+        );
+        assert!(
+            field("Type:").starts_with(kind),
+            "{}: {kind}\n{h}",
+            file.display()
+        );
     }
 }
 
@@ -125,18 +150,12 @@ fn both_builds_export_the_resolver_api() {
 #[test]
 fn no_test_code_in_the_libraries() {
     let banned = ["fuzzing", "hickory", "message_vs_hickory"];
-    for (var, rel) in [
-        (
-            "DNSSHIM_MUSL_SO",
-            "target/x86_64-unknown-linux-musl/release/libdnsshim.so",
-        ),
-        ("DNSSHIM_GLIBC_SO", "target/release/libdnsshim.so"),
-    ] {
-        let so = lib(var, rel);
+    for libc in [Libc::Musl, Libc::Glibc] {
+        let so = shim_library(libc);
         let path = so.to_str().unwrap();
         let symbols = run("nm", &["--defined-only", path]);
         let dynamic = run("nm", &["-D", "--defined-only", path]);
-        if var == "DNSSHIM_MUSL_SO" {
+        if libc == Libc::Musl {
             let own = symbols.lines().filter(|l| l.contains("dnsshim")).count();
             assert!(
                 own > 100,

@@ -949,7 +949,7 @@ fn linked_probes(libc: Libc, dir: &std::path::Path) -> (PathBuf, PathBuf) {
     let so = dir.join("libdnsshim.so.0");
     std::fs::copy(common::shim_library(libc), &so).unwrap();
     let linked = dir.join("fault-linked");
-    let src = reliability::root().join("tests/c/fault.c");
+    let src = common::root().join("tests/c/fault.c");
     let rpath = format!("-Wl,-rpath,{}", dir.display());
     let args: Vec<&std::ffi::OsStr> = [
         std::ffi::OsStr::new("-O1"),
@@ -960,7 +960,7 @@ fn linked_probes(libc: Libc, dir: &std::path::Path) -> (PathBuf, PathBuf) {
         std::ffi::OsStr::new(&rpath),
     ]
     .to_vec();
-    reliability::run_cc(reliability::cc(libc), &args);
+    common::run_cc(&common::cc(libc), &args);
     let setuid = dir.join("fault-setuid");
     std::fs::copy(&linked, &setuid).unwrap();
     // We run as root (the namespace harness needs it), so the copy is owned by root.
@@ -1003,7 +1003,7 @@ fn secure_execution_ignores_environment() {
         .resolv("search nomatch.example\nnameserver 127.0.0.1\noptions timeout:1 attempts:2\n");
     let libcs = [Libc::Musl, Libc::Glibc];
     for libc in libcs {
-        let (linked, setuid) = linked_probes(libc, &base.join(reliability::libc_name(libc)));
+        let (linked, setuid) = linked_probes(libc, &base.join(common::libc_name(libc)));
         for bin in [&linked, &setuid] {
             sc = sc
                 .probe(as_nobody(
@@ -1028,7 +1028,7 @@ fn secure_execution_ignores_environment() {
             let dup = &out[i * 4 + j * 2 + 1];
             let name = format!(
                 "{} {}",
-                reliability::libc_name(*libc),
+                common::libc_name(*libc),
                 if secure { "setuid" } else { "linked" }
             );
             let expect_head = if secure {

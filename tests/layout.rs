@@ -15,7 +15,7 @@ use std::collections::BTreeSet;
 use std::fs;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 use common::{c_program, cli, root, run_cc, shim_library, temp_dir, v4_range, Libc};
 use nsrun::{host, host_env, make_ok, tree, Ns, Run};
@@ -24,8 +24,14 @@ use nsrun::{host, host_env, make_ok, tree, Ns, Run};
 const BIG_COREDNS: &str = "big.test. A 10.0.0.1..60\nudp truncate-empty\nudp-size 512\n";
 const SONAME: &str = "libdnsshim.so.0";
 /// The directories glibc's loader expands `$LIB` to that the layout fills with the glibc
-/// build, for this architecture (Debian's multiarch directory first).
-const GLIBC_DIRS: [&str; 3] = ["lib/x86_64-linux-gnu", "lib64", "lib"];
+/// build, for the architecture under test (Debian's multiarch directory first).
+fn glibc_dirs() -> [String; 3] {
+    [
+        format!("lib/{}-linux-gnu", common::arch()),
+        "lib64".into(),
+        "lib".into(),
+    ]
+}
 
 fn path_str(p: &Path) -> &str {
     p.to_str().expect("UTF-8 paths")
@@ -40,7 +46,7 @@ fn text(b: &[u8]) -> String {
 }
 
 fn run_cli(args: &[&str]) -> Output {
-    Command::new(cli())
+    common::command(&cli())
         .args(args)
         .env_clear()
         .output()
@@ -67,12 +73,10 @@ fn install(dir: &Path) -> String {
 
 /// The layout's entries, exactly.
 fn layout_entries() -> BTreeSet<String> {
-    let mut want: BTreeSet<String> = ["$LIB/", "lib/", "lib64/", "lib/x86_64-linux-gnu/"]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
+    let mut want: BTreeSet<String> = ["$LIB/".to_string(), "lib/".into()].into();
     want.insert(format!("$LIB/{SONAME}"));
-    for d in GLIBC_DIRS {
+    for d in glibc_dirs() {
+        want.insert(format!("{d}/"));
         want.insert(format!("{d}/{SONAME}"));
     }
     want.insert("dnsshim.version".into());
@@ -88,8 +92,8 @@ fn assert_layout(dir: &Path) {
         fs::read(dir.join("$LIB").join(SONAME)).unwrap() == musl,
         "$LIB/{SONAME} is not the musl build"
     );
-    for d in GLIBC_DIRS {
-        let p = dir.join(d).join(SONAME);
+    for d in glibc_dirs() {
+        let p = dir.join(&d).join(SONAME);
         assert!(
             fs::read(&p).unwrap() == glibc,
             "{d}/{SONAME} is not the glibc build"
@@ -101,7 +105,7 @@ fn assert_layout(dir: &Path) {
     }
     assert_eq!(
         fs::read_to_string(dir.join("dnsshim.version")).unwrap(),
-        format!("dnsshim {} x86_64\n", env!("CARGO_PKG_VERSION"))
+        format!("dnsshim {} {}\n", env!("CARGO_PKG_VERSION"), common::arch())
     );
 }
 
@@ -117,7 +121,7 @@ fn static_command_installs_the_layout_byte_for_byte() {
     install(&dir);
     assert_layout(&dir);
     // The glibc copies are one file (hard links), so a bind mount cannot break them.
-    let inodes: BTreeSet<u64> = GLIBC_DIRS
+    let inodes: BTreeSet<u64> = glibc_dirs()
         .iter()
         .map(|d| fs::metadata(dir.join(d).join(SONAME)).unwrap().ino())
         .collect();
@@ -133,8 +137,9 @@ fn static_command_installs_the_layout_byte_for_byte() {
     );
     assert!(
         v.contains(&format!(
-            "{SONAME} {} for x86_64",
-            env!("CARGO_PKG_VERSION")
+            "{SONAME} {} for {}",
+            env!("CARGO_PKG_VERSION"),
+            common::arch()
         )),
         "{v}"
     );
@@ -150,7 +155,8 @@ fn static_command_installs_the_layout_byte_for_byte() {
     install(&dir);
     assert_layout(&dir);
     // Another version: refused, nothing changed; --force replaces it.
-    fs::write(dir.join("dnsshim.version"), "dnsshim 0.0.1 x86_64\n").unwrap();
+    let other = format!("dnsshim 0.0.1 {}\n", common::arch());
+    fs::write(dir.join("dnsshim.version"), &other).unwrap();
     let out = run_cli(&["install", path_str(&dir)]);
     let err = text(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{err}");
@@ -158,7 +164,7 @@ fn static_command_installs_the_layout_byte_for_byte() {
     assert!(out.stdout.is_empty());
     assert_eq!(
         fs::read_to_string(dir.join("dnsshim.version")).unwrap(),
-        "dnsshim 0.0.1 x86_64\n"
+        other
     );
     // Our library without a version file: an unknown version, refused too.
     let bare = base.join("bare");
@@ -543,13 +549,17 @@ fn too_new(needs: &BTreeSet<String>, syms: &[(String, String, bool)]) -> Vec<Str
 fn glibc_build_needs_nothing_newer_than_glibc_2_17() {
     let so = shim_library(Libc::Glibc);
     let (needs, syms) = glibc_needs(&so);
+    // The first version of the architecture's glibc port: what malloc has there.
+    let first = match common::arch() {
+        "aarch64" => "GLIBC_2.17",
+        _ => "GLIBC_2.2.5",
+    };
     assert!(
-        needs.contains("GLIBC_2.2.5"),
+        needs.contains(first),
         "no glibc version needs read: {needs:?}"
     );
     assert!(
-        syms.iter()
-            .any(|(n, v, _)| n == "malloc" && v == "GLIBC_2.2.5"),
+        syms.iter().any(|(n, v, _)| n == "malloc" && v == first),
         "{syms:?}"
     );
     let bad = too_new(&needs, &syms);

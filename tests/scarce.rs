@@ -100,9 +100,15 @@ fn figure(line: &str, key: &str) -> Option<i64> {
 }
 
 /// The stack sizes of the test: musl's own resolver completes every call at 4 KiB; glibc's
-/// threads cannot be smaller than its PTHREAD_STACK_MIN, 16 KiB.
+/// threads cannot be smaller than its PTHREAD_STACK_MIN: 16 KiB on x86_64, 128 KiB on aarch64
+/// (where glibc allows for 64 KiB pages; pthread_attr_setstacksize refuses less).
 const MUSL_STACKS: [&str; 2] = ["4096", "8192"];
-const GLIBC_STACK: &str = "16384";
+fn glibc_stack() -> &'static str {
+    match common::arch() {
+        "aarch64" => "131072",
+        _ => "16384",
+    }
+}
 
 /// On threads with small stacks every call completes with the build of the shim as it does on
 /// a large stack, wherever the C library alone completes it (musl: 4 and 8 KiB; glibc: 16 KiB,
@@ -122,7 +128,7 @@ fn small_stacks() {
         sc = sc.probe(c_probe(
             v,
             "scarce",
-            &[&["stack", GLIBC_STACK], CALLS].concat(),
+            &[&["stack", glibc_stack()], CALLS].concat(),
         ));
     }
     let out = sc.run();

@@ -19,7 +19,8 @@
 //!   body) stays on the stack it is on (`abi::boundary` switches for the outermost only).
 //! - The switch keeps a frame pointer chain with call-frame information, so that debuggers,
 //!   profilers and the unwinder walk from the library's stack back to the caller's.
-//! - Only on x86_64; elsewhere the exports run on the caller's stack.
+//! - On x86_64 and aarch64 (the architectures the project builds); elsewhere the exports run
+//!   on the caller's stack.
 
 use std::ptr;
 use std::sync::atomic::{AtomicPtr, Ordering};
@@ -105,7 +106,7 @@ impl Drop for Stack {
 /// Runs `f` on one of the library's stacks (see the module comment). `f` must not unwind:
 /// the boundary catches every panic inside it.
 pub fn run<T, F: FnOnce() -> T>(f: F) -> T {
-    if !cfg!(target_arch = "x86_64") {
+    if !SWITCHES {
         return f();
     }
     let Some(stack) = Stack::take() else {
@@ -133,6 +134,9 @@ pub fn run<T, F: FnOnce() -> T>(f: F) -> T {
     }
 }
 
+/// This architecture has a switch (`dnsshim_stack_switch` below).
+pub const SWITCHES: bool = cfg!(any(target_arch = "x86_64", target_arch = "aarch64"));
+
 /// The closure and its result, on the caller's stack, reached from the other one.
 struct Call<F, T> {
     f: Option<F>,
@@ -149,7 +153,7 @@ extern "C" fn trampoline<F: FnOnce() -> T, T>(data: *mut u8) {
     }
 }
 
-#[cfg(target_arch = "x86_64")]
+#[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
 extern "C" {
     /// `dnsshim_stack_switch(data, f, top)`: calls `f(data)` with the stack pointer at `top`,
     /// returns on the original stack.
@@ -185,15 +189,46 @@ std::arch::global_asm!(
     ".size dnsshim_stack_switch, .-dnsshim_stack_switch",
 );
 
+// x29 (the frame pointer, callee-saved) keeps the caller's stack pointer across the call and
+// is the frame's CFA register, as rbp is above; x30 (the return address) is saved beside it.
+// `top` is 16-byte aligned, as AArch64 requires of sp at every access.
+#[cfg(target_arch = "aarch64")]
+std::arch::global_asm!(
+    ".text",
+    ".p2align 4",
+    ".globl dnsshim_stack_switch",
+    ".hidden dnsshim_stack_switch",
+    ".type dnsshim_stack_switch,%function",
+    "dnsshim_stack_switch:",
+    ".cfi_startproc",
+    "stp x29, x30, [sp, #-16]!",
+    ".cfi_def_cfa_offset 16",
+    ".cfi_offset x29, -16",
+    ".cfi_offset x30, -8",
+    "mov x29, sp",
+    ".cfi_def_cfa_register x29",
+    "mov sp, x2",
+    "blr x1",
+    "mov sp, x29",
+    ".cfi_def_cfa_register sp",
+    "ldp x29, x30, [sp], #16",
+    ".cfi_def_cfa_offset 0",
+    ".cfi_restore x29",
+    ".cfi_restore x30",
+    "ret",
+    ".cfi_endproc",
+    ".size dnsshim_stack_switch, .-dnsshim_stack_switch",
+);
+
 /// # Safety
 /// As for `dnsshim_stack_switch`: `top` is the top of a writable stack large enough for `f`.
-#[cfg(target_arch = "x86_64")]
+#[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
 unsafe fn switch(data: *mut u8, f: extern "C" fn(*mut u8), top: *mut u8) {
     // SAFETY: guaranteed by the caller.
     unsafe { dnsshim_stack_switch(data, f, top) }
 }
 
-#[cfg(not(target_arch = "x86_64"))]
+#[cfg(not(any(target_arch = "x86_64", target_arch = "aarch64")))]
 unsafe fn switch(data: *mut u8, f: extern "C" fn(*mut u8), _top: *mut u8) {
     f(data)
 }
@@ -213,7 +248,7 @@ pub(crate) mod tests {
     fn runs_on_a_stack_of_its_own_and_comes_back() {
         let outside = here();
         let inside = run(here);
-        if cfg!(target_arch = "x86_64") {
+        if SWITCHES {
             // Far from the caller's stack.
             assert!(
                 inside.abs_diff(outside) > STACK_SIZE,
@@ -238,7 +273,7 @@ pub(crate) mod tests {
             .collect();
         for h in handles {
             let (outside, inside) = h.join().unwrap();
-            if cfg!(target_arch = "x86_64") {
+            if SWITCHES {
                 assert!(inside.abs_diff(outside) > STACK_SIZE);
             }
         }

@@ -13,10 +13,18 @@ pub(crate) fn random_id() -> u16 {
 /// Fills `ids` with query IDs from one `getrandom(2)` call (one system call for all the
 /// queries of a lookup); if that fails, each from [`fallback_id`].
 pub(crate) fn random_ids(ids: &mut [u16]) {
+    if !getrandom(ids) {
+        ids.iter_mut().for_each(|id| *id = fallback_id());
+    }
+}
+
+/// `getrandom(2)` by its system call number for the target (`SYS_getrandom`: 318 on x86_64,
+/// 278 on aarch64), non-blocking: whether it filled all of `ids`.
+fn getrandom(ids: &mut [u16]) -> bool {
     let len = std::mem::size_of_val(ids);
     // SAFETY: `ids` is writable for `len` bytes and any bit pattern is a valid u16;
-    // GRND_NONBLOCK never blocks (it fails before the entropy pool is initialised, handled
-    // below). Requests up to 256 bytes are never cut short by the kernel.
+    // GRND_NONBLOCK never blocks (it fails before the entropy pool is initialised: the caller
+    // falls back). Requests up to 256 bytes are never cut short by the kernel.
     let r = unsafe {
         libc::syscall(
             libc::SYS_getrandom,
@@ -25,9 +33,7 @@ pub(crate) fn random_ids(ids: &mut [u16]) {
             libc::GRND_NONBLOCK,
         )
     };
-    if r != len as libc::c_long {
-        ids.iter_mut().for_each(|id| *id = fallback_id());
-    }
+    r == len as libc::c_long
 }
 
 /// A query ID when `getrandom` fails: a mix of the clock, the process id and a counter.
@@ -51,6 +57,15 @@ fn fallback_id() -> u16 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The system call number is this target's (a wrong one fails with ENOSYS or does
+    /// something else, and every ID would silently come from the fallback).
+    #[test]
+    fn getrandom_is_this_targets_system_call() {
+        let mut ids = [0u16; 32];
+        assert!(getrandom(&mut ids), "errno {}", crate::sys::errno());
+        assert!(ids.iter().any(|&id| id != 0));
+    }
 
     #[test]
     fn ids_vary() {

@@ -23,8 +23,9 @@
  *       freeaddrinfo(NULL); prints "freeaddrinfo(NULL) returned".
  *   probe res_query|res_search NAME [OPTS] | res_querydomain NAME DOMAIN|- [OPTS]
  *       OPTS: --type A|AAAA|TXT|SRV|MX|PTR|NS|CNAME|SOA|CAA|N (default A), --class in|N,
- *       --buflen N (default 65536), --old (call the __res_* name: glibc's GLIBC_2.2.5 symbol
- *       as a program built against glibc < 2.34 does; musl: dlsym), --repeat N (N calls,
+ *       --buflen N (default 65536), --old (call the __res_* name: glibc's GLIBC_2.2.5 symbol,
+ *       GLIBC_2.17 on aarch64, as a program built against glibc < 2.34 does; musl: dlsym),
+ *       --repeat N (N calls,
  *       "calls N ok K" first), --dump-on-fail (print the buffer after a failure).
  *       Prints "res N" (the return value; "res N buflen=B" when N > B) then the message as
  *       lines: "hdr qr= opcode= aa= tc= rd= ra= ad= cd= rcode= qd= an= ns= ar=",
@@ -493,18 +494,26 @@ typedef int (*init_fn)(void);
 
 #ifdef __GLIBC__
 /* What a program built against glibc before 2.34 references: the __res_* names, version
- * GLIBC_2.2.5 (today compatibility symbols of libc.so.6). */
+ * OLD_RES (today compatibility symbols of libc.so.6): the first version of the architecture's
+ * glibc port, GLIBC_2.2.5 on x86_64, GLIBC_2.17 on aarch64. */
+#if defined(__x86_64__)
+#define OLD_RES "GLIBC_2.2.5"
+#elif defined(__aarch64__)
+#define OLD_RES "GLIBC_2.17"
+#else
+#error "the first GLIBC_ version of this architecture's port: add it here"
+#endif
 extern int old_res_query(const char *, int, int, unsigned char *, int);
 extern int old_res_search(const char *, int, int, unsigned char *, int);
 extern int old_res_querydomain(const char *, const char *, int, int, unsigned char *, int);
 extern int old_res_send(const unsigned char *, int, unsigned char *, int);
 extern int old_res_mkquery(int, const char *, int, int, const unsigned char *, int,
 			   const unsigned char *, unsigned char *, int);
-__asm__(".symver old_res_query,__res_query@GLIBC_2.2.5");
-__asm__(".symver old_res_search,__res_search@GLIBC_2.2.5");
-__asm__(".symver old_res_querydomain,__res_querydomain@GLIBC_2.2.5");
-__asm__(".symver old_res_send,__res_send@GLIBC_2.2.5");
-__asm__(".symver old_res_mkquery,__res_mkquery@GLIBC_2.2.5");
+__asm__(".symver old_res_query,__res_query@" OLD_RES);
+__asm__(".symver old_res_search,__res_search@" OLD_RES);
+__asm__(".symver old_res_querydomain,__res_querydomain@" OLD_RES);
+__asm__(".symver old_res_send,__res_send@" OLD_RES);
+__asm__(".symver old_res_mkquery,__res_mkquery@" OLD_RES);
 #endif
 
 /* The function called for NAME: plain (what <resolv.h> gives) or old (the __res_* name). In

@@ -54,12 +54,15 @@ static long shim_stack_depth(void)
 	while (fgets(line, sizeof line, f)) {
 		if (sscanf(line, "%lx-%lx %7s", &lo, &hi, perms) != 3)
 			continue;
-		if (lo == guard_hi && hi - lo == 128 * 1024 && !strncmp(perms, "rw", 2)) {
-			unsigned char *p = (unsigned char *)lo;
-			while (p < (unsigned char *)hi && !*p)
+		/* The kernel merges the stack with an anonymous mapping right above it (under
+		 * qemu-user, which packs the guest's mappings, it does): the stack is the 128 KiB
+		 * above the guard, whatever follows. */
+		if (lo == guard_hi && hi - lo >= 128 * 1024 && !strncmp(perms, "rw", 2)) {
+			unsigned char *p = (unsigned char *)lo, *top = p + 128 * 1024;
+			while (p < top && !*p)
 				p++;
-			if ((long)(hi - (unsigned long)p) > best)
-				best = (long)(hi - (unsigned long)p);
+			if (p < top && (long)(top - p) > best)
+				best = (long)(top - p);
 		}
 		guard_hi = hi - lo == 4096 && !strncmp(perms, "---", 3) ? hi : 0;
 	}

@@ -333,7 +333,8 @@ pub fn interpreter(file: &Path) -> String {
         .unwrap_or_else(|| panic!("{} has no program interpreter", file.display()))
 }
 
-/// `make -s -C <repo> ARGS`, with the test's builds of both libraries (nothing is rebuilt).
+/// `make -s -C <repo> ARGS`, with the test's builds of both libraries and their architecture
+/// (nothing is rebuilt).
 pub fn make(args: &[&str]) -> Output {
     let musl = shim_library(Libc::Musl);
     let glibc = shim_library(Libc::Glibc);
@@ -342,6 +343,7 @@ pub fn make(args: &[&str]) -> Output {
         .arg("-C")
         .arg(root())
         .args(args)
+        .arg(format!("ARCH={}", crate::common::arch()))
         .arg(format!("MUSL_SO={}", musl.display()))
         .arg(format!("GLIBC_SO={}", glibc.display()))
         // Not the outer `make test`'s jobserver.

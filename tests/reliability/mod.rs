@@ -5,71 +5,17 @@
 
 use crate::common::{Libc, Outcome, Probe, Program, Variant};
 use std::collections::BTreeSet;
-use std::fs;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
-use std::time::SystemTime;
 
-pub fn root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn mtime(p: &Path) -> Option<SystemTime> {
-    fs::metadata(p).ok()?.modified().ok()
-}
-
-pub fn cc(libc: Libc) -> &'static str {
-    match libc {
-        Libc::Musl => "musl-gcc",
-        Libc::Glibc => "gcc",
-    }
-}
-
-pub fn libc_name(libc: Libc) -> &'static str {
-    match libc {
-        Libc::Musl => "musl",
-        Libc::Glibc => "glibc",
-    }
-}
-
-pub use crate::common::run_cc;
-
-/// tests/c/`name`.c compiled for `libc` into target/probes/`name`-`libc` (rebuilt when the
-/// source is newer), once per test process.
+/// tests/c/`name`.c compiled for `libc` (with `-g -pthread`) into the probe directory
+/// (rebuilt when the source or a shared header is newer).
 pub fn c_binary(libc: Libc, name: &str) -> PathBuf {
-    static BUILT: Mutex<Vec<(Libc, String, PathBuf)>> = Mutex::new(Vec::new());
-    let mut built = BUILT.lock().unwrap_or_else(|e| e.into_inner());
-    if let Some((_, _, p)) = built.iter().find(|(l, n, _)| *l == libc && n == name) {
-        return p.clone();
-    }
-    let src = root().join("tests/c").join(format!("{name}.c"));
-    let dir = root().join("target").join("probes");
-    fs::create_dir_all(&dir).unwrap();
-    let bin = dir.join(format!("{name}-{}", libc_name(libc)));
-    let src_time = mtime(&src).unwrap_or_else(|| panic!("{} missing", src.display()));
-    // The programs include the shared headers: a newer header rebuilds too.
-    let src_time = ["common.h", "calls.h"]
-        .iter()
-        .filter_map(|h| mtime(&root().join("tests/c").join(h)))
-        .fold(src_time, SystemTime::max);
-    if mtime(&bin).is_none_or(|t| t < src_time) {
-        // Build under a private name, then rename: other test binaries may be looking.
-        let tmp = dir.join(format!(
-            "{name}-{}.tmp{}",
-            libc_name(libc),
-            std::process::id()
-        ));
-        let args: Vec<&std::ffi::OsStr> =
-            ["-O1", "-g", "-Wall", "-Wextra", "-Werror", "-pthread", "-o"]
-                .iter()
-                .map(std::ffi::OsStr::new)
-                .chain([tmp.as_os_str(), src.as_os_str()])
-                .collect();
-        run_cc(cc(libc), &args);
-        fs::rename(&tmp, &bin).unwrap();
-    }
-    built.push((libc, name.to_string(), bin.clone()));
-    bin
+    crate::common::c_program_with(
+        libc,
+        &format!("tests/c/{name}.c"),
+        name,
+        &["-g", "-pthread"],
+    )
 }
 
 /// tests/c/`name`.c for the variant's libc, run with the variant's `LD_PRELOAD`.

@@ -331,9 +331,10 @@ fn is_libc(name: &str) -> bool {
 
 /// The directories the loader of `libc` searches by default.
 fn default_dirs(libc: Option<&str>) -> Vec<PathBuf> {
+    let arch = std::env::consts::ARCH;
     if libc == Some("musl") {
         // musl: /etc/ld-musl-ARCH.path when present, else /lib:/usr/local/lib:/usr/lib.
-        if let Ok(s) = std::fs::read_to_string("/etc/ld-musl-x86_64.path") {
+        if let Ok(s) = std::fs::read_to_string(format!("/etc/ld-musl-{arch}.path")) {
             return s
                 .split(['\n', ':'])
                 .filter(|d| !d.is_empty())
@@ -344,17 +345,17 @@ fn default_dirs(libc: Option<&str>) -> Vec<PathBuf> {
             .map(PathBuf::from)
             .to_vec();
     }
-    [
-        "/lib/x86_64-linux-gnu",
-        "/usr/lib/x86_64-linux-gnu",
-        "/lib64",
-        "/usr/lib64",
-        "/lib",
-        "/usr/lib",
-        "/usr/local/lib",
-    ]
-    .map(PathBuf::from)
-    .to_vec()
+    // glibc: Debian's multiarch directories of this architecture first.
+    let multiarch = [
+        format!("/lib/{arch}-linux-gnu"),
+        format!("/usr/lib/{arch}-linux-gnu"),
+    ];
+    let rest = ["/lib64", "/usr/lib64", "/lib", "/usr/lib", "/usr/local/lib"];
+    multiarch
+        .iter()
+        .map(PathBuf::from)
+        .chain(rest.map(PathBuf::from))
+        .collect()
 }
 
 /// The search path of one object: its `DT_RUNPATH`/`DT_RPATH` (`$ORIGIN` expanded), then the
@@ -417,11 +418,11 @@ fn scan_libraries(program: &Path, r: &mut Report) {
     }
 }
 
-/// A 64-bit x86_64 ELF shared object at `path`.
+/// A 64-bit ELF shared object of this command's architecture at `path`.
 fn open_library(path: &Path) -> Option<(PathBuf, Elf)> {
     let f = File::open(path).ok()?;
     let e = elf::parse(&f).ok()?;
-    (e.parsed && e.machine == elf::EM_X86_64).then(|| (path.to_path_buf(), e))
+    (e.parsed && e.machine == elf::own_machine()).then(|| (path.to_path_buf(), e))
 }
 
 /// Fills in the reasons and notes.
@@ -431,18 +432,21 @@ fn judge(r: &mut Report) {
     let mut notes = Vec::new();
     if !e.parsed {
         why.push(format!(
-            "{}-bit {} ELF: the shim is a 64-bit x86_64 library",
+            "{}-bit {} ELF: the shim is a 64-bit {} library",
             e.bits,
             if e.little_endian {
                 "little-endian"
             } else {
                 "big-endian"
-            }
+            },
+            std::env::consts::ARCH
         ));
-    } else if e.machine != elf::EM_X86_64 {
+    } else if e.machine != elf::own_machine() {
         why.push(format!(
-            "built for {}: this shim is built for x86_64; build the shim for that architecture",
-            elf::machine_name(e.machine)
+            "built for {}: this shim is built for {}; use the dnsshim command and builds of \
+             that architecture",
+            elf::machine_name(e.machine),
+            std::env::consts::ARCH
         ));
     }
     let program = matches!(e.kind, Kind::Exec | Kind::Dyn) && r.kind != "shared library";

@@ -120,6 +120,22 @@ pub struct Elf {
 pub const EM_X86_64: u16 = 62;
 pub const EM_AARCH64: u16 = 183;
 
+/// The `e_machine` of the architecture this command is built for (that of the libraries it
+/// carries and of the programs they can be loaded into); `EM_NONE` (0) for one not named here.
+pub fn own_machine() -> u16 {
+    match std::env::consts::ARCH {
+        "x86" => 3,
+        "arm" => 40,
+        "powerpc64" => 21,
+        "s390x" => 22,
+        "x86_64" => EM_X86_64,
+        "aarch64" => EM_AARCH64,
+        "riscv64" => 243,
+        "loongarch64" => 258,
+        _ => 0,
+    }
+}
+
 /// Name of an `e_machine` value.
 pub fn machine_name(m: u16) -> String {
     match m {
@@ -485,7 +501,9 @@ fn dynamic_section(
         return;
     }
     // The number of symbols: from the hash tables (what the loader uses), else from the
-    // section headers, else up to the string table when it follows the symbol table.
+    // section headers, else up to the string table when it follows the symbol table (as GNU
+    // ld lays them out).
+    let symaddr = symtab.unwrap_or(0);
     let count = hash
         .and_then(|a| offset_of(loads, a))
         .and_then(|off| read_vec(src, off, 8, 8))
@@ -500,6 +518,11 @@ fn dynamic_section(
                 .iter()
                 .find(|s| s.sh_type == SHT_DYNSYM && s.offset == symoff)
                 .map(|s| s.size / syment)
+        })
+        .or_else(|| {
+            strtab
+                .filter(|&s| s > symaddr)
+                .map(|s| (s - symaddr) / syment)
         });
     let Some(count) = count else {
         elf.problems
@@ -527,7 +550,9 @@ fn dynamic_section(
 }
 
 /// The number of dynamic symbols from a `DT_GNU_HASH` table: one past the highest symbol
-/// reachable from the buckets and chains.
+/// reachable from the buckets and chains. `None` when no bucket holds a symbol: a program
+/// that exports nothing (every aarch64 PIE, which has no copy relocations) has an empty
+/// table whose `symoffset` says nothing about its imports (GNU ld writes 1 there).
 fn gnu_hash_count(src: &(impl Source + ?Sized), off: u64) -> Option<u64> {
     let head = read_vec(src, off, 16, 16)?;
     let nbuckets = u64::from(u32_at(&head, 0));
@@ -541,8 +566,8 @@ fn gnu_hash_count(src: &(impl Source + ?Sized), off: u64) -> Option<u64> {
         .map(|i| u64::from(u32_at(&buckets, i * 4)))
         .max()
         .unwrap_or(0);
-    if max < symoffset {
-        return Some(symoffset);
+    if max == 0 || max < symoffset {
+        return None;
     }
     // Walk the last chain (from `max`) in blocks until the entry with the low bit set.
     const BLOCK: u64 = 1024;
@@ -575,7 +600,7 @@ mod tests {
         let b = self_exe();
         let e = parse(&b[..]).unwrap();
         assert_eq!((e.bits, e.little_endian, e.parsed), (64, true, true));
-        assert_eq!(e.machine, EM_X86_64);
+        assert_eq!(e.machine, own_machine());
         // The test binary is a dynamically linked program of the host (glibc) toolchain.
         if e.interp.is_some() {
             assert!(e.dynamic);
@@ -626,6 +651,30 @@ mod tests {
             (e.little_endian, e.machine, e.kind),
             (false, 22, Kind::Exec)
         );
+    }
+
+    /// A GNU hash table: `nbuckets` buckets, `symoffset`, one bloom word, then the chains.
+    fn gnu_hash(buckets: &[u32], symoffset: u32, chains: &[u32]) -> Vec<u8> {
+        let mut t = Vec::new();
+        for w in [buckets.len() as u32, symoffset, 1, 6] {
+            t.extend_from_slice(&w.to_le_bytes());
+        }
+        t.extend_from_slice(&[0xff; 8]);
+        for w in buckets.iter().chain(chains) {
+            t.extend_from_slice(&w.to_le_bytes());
+        }
+        t
+    }
+
+    #[test]
+    fn gnu_hash_symbol_counts() {
+        // Symbols 5..=7 hashed (7 ends its chain): 8 symbols.
+        let t = gnu_hash(&[5, 0, 7], 5, &[0, 1, 3]);
+        assert_eq!(gnu_hash_count(&t[..], 0), Some(8));
+        // Nothing hashed (aarch64 GNU ld writes symoffset 1 for a program that exports
+        // nothing, whatever it imports): unknown, not 1.
+        let t = gnu_hash(&[0], 1, &[]);
+        assert_eq!(gnu_hash_count(&t[..], 0), None);
     }
 
     #[test]

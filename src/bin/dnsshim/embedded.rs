@@ -2,8 +2,9 @@
 //! one-value layout they are installed in, and the checks a written copy must pass.
 //!
 //! The layout (docs/deployment.md): glibc's loader expands `$LIB` in `LD_PRELOAD` (to
-//! `lib/x86_64-linux-gnu` on Debian and Ubuntu, `lib64` on RHEL/Fedora/SUSE, `lib` on Arch,
-//! NixOS, …); musl's loader does not and opens the literal path. So with the musl build in a
+//! `lib/x86_64-linux-gnu` or `lib/aarch64-linux-gnu` on Debian and Ubuntu, `lib64` on
+//! RHEL/Fedora/SUSE, `lib` on Arch, NixOS, …); musl's loader does not and opens the literal
+//! path. So with the musl build in a
 //! directory named `$LIB` and the glibc build in each directory glibc's `$LIB` can name, the
 //! one value `DIR/$LIB/libdnsshim.so.0` gives every program the build of its own C library.
 
@@ -73,14 +74,6 @@ pub fn version_line() -> String {
     format!("dnsshim {VERSION} {}\n", std::env::consts::ARCH)
 }
 
-/// The `e_machine` of this command's own architecture.
-fn own_machine() -> u16 {
-    match std::env::consts::ARCH {
-        "aarch64" => elf::EM_AARCH64,
-        _ => elf::EM_X86_64,
-    }
-}
-
 /// Checks that `e` is an ELF file of this command's architecture (class, byte order, machine):
 /// one the carried builds can be loaded into.
 pub fn check_program(e: &Elf) -> Result<(), String> {
@@ -97,7 +90,7 @@ pub fn check_program(e: &Elf) -> Result<(), String> {
             std::env::consts::ARCH
         ));
     }
-    if e.machine != own_machine() {
+    if e.machine != elf::own_machine() {
         return Err(format!(
             "built for {}: the library is built for {}",
             elf::machine_name(e.machine),

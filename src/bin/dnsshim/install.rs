@@ -9,6 +9,9 @@
 //! DIR/dnsshim.version                        "dnsshim VERSION ARCH"
 //! ```
 //!
+//! (`lib/aarch64-linux-gnu` instead of `lib/x86_64-linux-gnu` for the aarch64 command: each
+//! architecture's command carries and installs that architecture's builds.)
+//!
 //! Every file is written under a temporary name and renamed into place, so a program that has
 //! the old copy mapped keeps it and a running install never leaves half a library behind. No
 //! symbolic links: a bind mount of one directory (a volume's `subPath`) would break them.
@@ -29,7 +32,7 @@ usage: dnsshim install [--force] DIR
 Write both builds of the library this command carries into DIR, so that the one value
   LD_PRELOAD='DIR/$LIB/libdnsshim.so.0'
 gives every dynamically linked program the build of its own C library: glibc's loader expands
-$LIB (lib/x86_64-linux-gnu, lib64 or lib, all of which hold the glibc build), musl's loader
+$LIB (lib/ARCH-linux-gnu, lib64 or lib, all of which hold the glibc build), musl's loader
 does not (DIR/$LIB, a directory named so, holds the musl build).
 
 Each file written is read back and checked (ELF class, machine, SONAME, C library). DIR may
@@ -45,7 +48,10 @@ an I/O error, a copy that does not check out).
 
 pub fn main(args: &[String]) -> ExitCode {
     if crate::wants_help(args) {
-        print!("{HELP}");
+        print!(
+            "{}",
+            HELP.replace("lib/ARCH-linux-gnu", &embedded::glibc_dirs()[0])
+        );
         return ExitCode::from(EXIT_OK);
     }
     let mut force = false;
