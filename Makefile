@@ -189,7 +189,7 @@ test: build cli
 ## unit tests for ARCH under qemu-ARCH, then the slice of the suite for ARCH (README, "The
 ## aarch64 slice"): its C probes built with ARCH's musl and glibc toolchains and run under
 ## qemu-ARCH, with and without ARCH's libraries, against the (native) test server in the
-## namespace; tests/common/mod.rs reads DNSSHIM_TEST_ARCH. The files of ARCH_SLICE_FILES run
+## namespace; tests/common/probes.rs reads DNSSHIM_TEST_ARCH. The files of ARCH_SLICE_FILES run
 ## whole, the tests of ARCH_SLICE_TESTS by name: each must be reported passed (a name that
 ## matches nothing fails instead of being skipped).
 ARCH_SLICE_FILES := arch shim core conformance elf

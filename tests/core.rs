@@ -1,7 +1,7 @@
-//! Issue 2, the rest of the core shim: the glibc build against glibc itself, the
+//! The core shim beyond the end-to-end scenarios: the glibc build against glibc itself, the
 //! `DNSSHIM_DISABLE` switch, NULL and bad input, name length limits, reverse lookups, two
 //! nameservers. Real C probes (tests/c/probe.c, built with gcc and musl-gcc) against the
-//! scriptable DNS server in a private network namespace (tests/common/mod.rs).
+//! scriptable DNS server in a private network namespace (tests/common/).
 //!
 //! Every expected difference between a C library and the shim is named where it is expected,
 //! with its reason; docs/compat.md lists them all.

@@ -1,7 +1,7 @@
-//! Done-when 7: the musl build's only NEEDED entry is `libc.so`, the unwinder is linked in,
-//! and both builds export exactly the resolver API plus the library's own additions. Issue 13:
-//! every artefact is built for the architecture under test (`DNSSHIM_TEST_ARCH`: the aarch64
-//! slice of `make test` runs these tests on the aarch64 builds).
+//! The musl build's only NEEDED entry is `libc.so`, the unwinder is linked in, both builds
+//! export exactly the resolver API plus the library's own additions, and neither carries test
+//! code. Every artefact is built for the architecture under test (`DNSSHIM_TEST_ARCH`: the
+//! aarch64 slice of `make test` runs these tests on the aarch64 builds).
 
 mod common;
 

@@ -540,7 +540,7 @@ fn no_descriptor_leaks() {
     assert!(open_fds() < before + 20, "{} -> {}", before, open_fds());
 }
 
-// ---- In-order servers, rotate, single-request, trust-ad, res_send (issue 3) ----
+// ---- In-order servers, rotate, single-request, trust-ad, res_send ----
 
 /// A server that answers A for anything and counts the packets it received.
 fn answering() -> Server {
