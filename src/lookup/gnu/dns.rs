@@ -135,18 +135,21 @@ fn res_query(conf: &ResolvConf, fqdn: &str, plan: &[(u16, bool)]) -> Result<Quer
         });
     let tried = Ok;
     let mut out = Vec::with_capacity(plan.len());
-    for (r, &(_, without_records)) in results.into_iter().zip(plan) {
+    for r in results {
         match r {
-            Ok(mut resp) => {
-                if without_records {
-                    resp.message.clear_answers();
-                }
-                out.push(resp)
-            }
+            Ok(resp) => out.push(resp),
             Err(Error::TryAgain) if stand_in.is_some() => out.extend(stand_in.clone()),
             Err(Error::TryAgain) => return tried(Err(Error::TryAgain)),
             Err(Error::NotFound) => return tried(Err(Error::NotFound)),
             Err(e) => return Err(e),
+        }
+    }
+    // One response per question of the plan, in its order (a stand-in where one was
+    // missing); those asked only for their rcode lose their records. (Zipped with the plan
+    // while moved into `out`, each response was copied twice more.)
+    for (resp, &(_, without_records)) in out.iter_mut().zip(plan) {
+        if without_records {
+            resp.message.clear_answers();
         }
     }
     if out.iter().any(answered) {
