@@ -18,26 +18,137 @@
 //!   as it is: the module lays its entry out there itself.
 
 #[cfg(target_env = "gnu")]
-pub use loaded::Loaded;
+pub(crate) use loaded::Loaded;
+
+use super::{glibc_h_errno, herr, r_errno};
+use crate::lookup::gnu::nss::Vars;
+use crate::{Error, Result};
+use std::ffi::c_int;
 
 /// The modules of this build: loaded from disk in the glibc build, none in the musl build.
+/// Made when the export starts: it notes the caller's `errno` then.
 #[cfg(target_env = "gnu")]
-pub fn system() -> Loaded {
+pub(crate) fn system() -> Loaded {
     Loaded::scratch()
 }
 
 /// The modules of this build: loaded from disk in the glibc build, none in the musl build.
 #[cfg(not(target_env = "gnu"))]
-pub fn system() -> crate::lookup::nss::NoModules {
-    crate::lookup::nss::NoModules
+pub(crate) fn system() -> crate::lookup::gnu::nss::NoModules {
+    crate::lookup::gnu::nss::NoModules
+}
+
+/// The number of an `errno` as [`Vars`] keeps it.
+fn errno_value(e: Option<Error>) -> c_int {
+    e.map_or(0, r_errno)
+}
+
+/// An `errno` as [`Vars`] keeps it: 0 `None`; those the library tells apart as their errors
+/// (`ENOENT`, `EAGAIN`, `ERANGE`, `EAFNOSUPPORT`, `ENOMEM`); any other `System(e)`.
+fn errno_error(v: c_int) -> Option<Error> {
+    Some(match v {
+        0 => return None,
+        libc::ENOENT => Error::NotFound,
+        libc::EAGAIN => Error::TryAgain,
+        libc::ERANGE => Error::Overflow,
+        libc::EAFNOSUPPORT => Error::BadFamily,
+        libc::ENOMEM => Error::Memory,
+        e => Error::System(e),
+    })
+}
+
+/// An `h_errno` as [`Vars`] keeps it (a value outside netdb.h's reads as NO_RECOVERY).
+fn h_errno_result(v: c_int) -> Result<()> {
+    match v {
+        herr::NETDB_SUCCESS => Ok(()),
+        herr::HOST_NOT_FOUND => Err(Error::NotFound),
+        herr::TRY_AGAIN => Err(Error::TryAgain),
+        herr::NO_DATA => Err(Error::NoData),
+        herr::NETDB_INTERNAL => crate::lookup::gnu::nss::NETDB_INTERNAL,
+        _ => Err(Error::Fail),
+    }
+}
+
+/// What the module is handed as `*h_errnop` when nothing wrote it yet: a value no module
+/// writes, so that one it leaves alone stays "not written".
+const UNWRITTEN: c_int = c_int::MIN;
+
+/// `vars` as the two C ints a module is handed.
+fn to_c(vars: &Vars) -> (c_int, c_int) {
+    (
+        errno_value(vars.errno),
+        vars.h_errnop.map_or(UNWRITTEN, glibc_h_errno),
+    )
+}
+
+/// The two ints after the call, back into `vars`.
+fn from_c(vars: &mut Vars, errno: c_int, h: c_int) {
+    vars.errno = errno_error(errno);
+    if h != UNWRITTEN {
+        vars.h_errnop = Some(h_errno_result(h));
+    }
+}
+
+/// The variables a walk starts with: the caller's `errno` (glibc hands the sources the
+/// thread's own), `*h_errnop` not written.
+fn at_entry() -> Vars {
+    Vars {
+        errno: errno_error(crate::sys::errno()),
+        h_errnop: None,
+    }
+}
+
+/// The thread's `h_errno` now, as [`Vars`] keeps it (`getaddrinfo` hands its sources the
+/// thread's own `h_errno`).
+pub(crate) fn thread_h_errno() -> Result<()> {
+    h_errno_result(super::h_errno())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_round_trip() {
+        for e in [
+            0,
+            libc::ENOENT,
+            libc::EAGAIN,
+            libc::ERANGE,
+            libc::EAFNOSUPPORT,
+            libc::ENOMEM,
+            libc::EBUSY,
+            libc::EINVAL,
+            libc::ECONNREFUSED,
+            12345,
+        ] {
+            assert_eq!(errno_value(errno_error(e)), e);
+        }
+        for h in [-1, 0, 1, 2, 3, 4] {
+            let mut v = Vars::default();
+            from_c(&mut v, 0, h);
+            assert_eq!(to_c(&v).1, h);
+        }
+        let mut v = Vars::default();
+        from_c(&mut v, libc::ERANGE, UNWRITTEN);
+        assert_eq!(
+            v,
+            Vars {
+                errno: Some(Error::Overflow),
+                h_errnop: None
+            }
+        );
+    }
 }
 
 #[cfg(target_env = "gnu")]
 mod loaded {
+    use super::{at_entry, from_c, to_c};
     use crate::abi::stack::on_caller_stack;
-    use crate::lookup::hostent::HostEnt;
-    use crate::lookup::nss::{Answer, Entry, Modules, Query, Status, Tuple, Vars};
+    use crate::lookup::gnu::nss::{Answer, Entry, Modules, Query, Status, Tuple, Vars};
+    use crate::lookup::HostEnt;
     use crate::sys::nss::{self as loader, Module};
+    use crate::Error;
     use std::cell::Cell;
     use std::ffi::{c_char, c_int, c_void, CStr, CString};
     use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
@@ -176,31 +287,43 @@ mod loaded {
     }
 
     /// The modules, loaded from disk.
-    pub struct Loaded {
+    pub(crate) struct Loaded {
         target: Target,
+        at_entry: Vars,
     }
 
     impl Loaded {
         /// Calls with buffers of ours.
-        pub fn scratch() -> Loaded {
+        pub(crate) fn scratch() -> Loaded {
             Loaded {
                 target: Target::Scratch,
+                at_entry: at_entry(),
             }
         }
 
         /// Calls of the `hostent` entry points with the caller's own `struct hostent` and
-        /// buffer (`gethostbyname4_r` still gets one of ours).
+        /// buffer, where the library's own entries are laid out too (glibc's `_r`
+        /// functions hand the sources the caller's buffer).
         ///
         /// # Safety
-        /// `ret` is writable, `buf` writable for `len` bytes, for as long as the value lives.
-        pub unsafe fn in_caller_buffer(
+        /// `ret` is writable, `buf` NULL or writable for `len` bytes, for as long as the value
+        /// lives.
+        pub(crate) unsafe fn in_caller_buffer(
             ret: *mut libc::hostent,
             buf: *mut c_char,
             len: usize,
         ) -> Loaded {
             Loaded {
                 target: Target::Caller { ret, buf, len },
+                at_entry: at_entry(),
             }
+        }
+
+        /// The walk starts with `*h_errnop` as `h` (`getaddrinfo` hands its sources the
+        /// thread's `h_errno`).
+        pub(crate) fn with_h_errnop(mut self, h: crate::Result<()>) -> Loaded {
+            self.at_entry.h_errnop = Some(h);
+            self
         }
     }
 
@@ -215,6 +338,20 @@ mod loaded {
     }
 
     impl Modules for Loaded {
+        fn vars(&self) -> Vars {
+            self.at_entry
+        }
+
+        fn place(&mut self, h: &HostEnt) -> bool {
+            match self.target {
+                Target::Scratch => true,
+                // SAFETY: the caller's hostent and buffer ([`Loaded::in_caller_buffer`]).
+                Target::Caller { ret, buf, len } => unsafe {
+                    crate::abi::hostent::fill(h, ret, buf, len).is_ok()
+                },
+            }
+        }
+
         fn has(&mut self, name: &[u8], entry: Entry) -> bool {
             let m = loader::module(name);
             !in_call(m) && function(m, entry).is_some()
@@ -242,7 +379,7 @@ mod loaded {
                         // A name with a NUL: the module would see it cut there; no module
                         // can know a name glibc itself cannot pass.
                         Err(_) => {
-                            vars.h_errnop = crate::lookup::glibc::herr::HOST_NOT_FOUND;
+                            vars.h_errnop = Some(Err(Error::NotFound));
                             return (Status::NotFound, None);
                         }
                     }
@@ -269,8 +406,15 @@ mod loaded {
                     )
                 }
             };
-            let errnop: *mut c_int = &mut vars.errno;
-            let h_errnop: *mut c_int = &mut vars.h_errnop;
+            if matches!(self.target, Target::Caller { buf, .. } if buf.is_null())
+                && q.entry() != Entry::ByName4
+            {
+                // glibc hands a NULL buffer on; a module would write through it.
+                return (crate::lookup::gnu::nss::erange(vars), None);
+            }
+            let (mut errno, mut h) = to_c(vars);
+            let errnop: *mut c_int = &mut errno;
+            let h_errnop: *mut c_int = &mut h;
             let mut tuples: *mut GaihAddrtuple = ptr::null_mut();
             let mut canon: *mut c_char = ptr::null_mut();
             let entered = Entered::new(m);
@@ -329,6 +473,7 @@ mod loaded {
                 }
             });
             drop(entered);
+            from_c(vars, errno, h);
             // A status outside glibc's four (a broken module; glibc's own handling of one
             // ends the process): UNAVAIL.
             let status = Status::from_c(status).unwrap_or(Status::Unavail);
