@@ -139,6 +139,7 @@ extern "C" {
 }
 
 /// The calling thread's `h_errno` in the host libc.
+#[cfg(target_env = "gnu")]
 pub fn h_errno() -> c_int {
     // SAFETY: __h_errno_location returns a valid pointer to the calling thread's h_errno.
     unsafe { *__h_errno_location() }

@@ -20,135 +20,63 @@
 #[cfg(target_env = "gnu")]
 pub(crate) use loaded::Loaded;
 
-use super::{glibc_h_errno, herr, r_errno};
-use crate::lookup::gnu::nss::Vars;
-use crate::{Error, Result};
-use std::ffi::c_int;
-
 /// The modules of this build: loaded from disk in the glibc build, none in the musl build.
-/// Made when the export starts: it notes the caller's `errno` then.
 #[cfg(target_env = "gnu")]
-pub(crate) fn system() -> Loaded {
-    Loaded::scratch()
-}
-
+pub(crate) type System = Loaded;
 /// The modules of this build: loaded from disk in the glibc build, none in the musl build.
 #[cfg(not(target_env = "gnu"))]
-pub(crate) fn system() -> crate::lookup::gnu::nss::NoModules {
-    crate::lookup::gnu::nss::NoModules
+pub(crate) type System = crate::lookup::NoModules;
+
+/// Whether this build loads NSS modules (the glibc build).
+pub(crate) const HAS_MODULES: bool = cfg!(target_env = "gnu");
+
+/// The modules, with buffers of the library's own. Made when the export starts: it notes the
+/// caller's `errno` then.
+pub(crate) fn system() -> System {
+    #[cfg(target_env = "gnu")]
+    return Loaded::scratch();
+    #[cfg(not(target_env = "gnu"))]
+    return crate::lookup::NoModules;
 }
 
-/// The number of an `errno` as [`Vars`] keeps it.
-fn errno_value(e: Option<Error>) -> c_int {
-    e.map_or(0, r_errno)
+/// The modules for `getaddrinfo`, which hands its sources the thread's `h_errno` too.
+pub(crate) fn for_getaddrinfo() -> System {
+    #[cfg(target_env = "gnu")]
+    return Loaded::scratch().with_h_errnop(loaded::thread_h_errno());
+    #[cfg(not(target_env = "gnu"))]
+    return crate::lookup::NoModules;
 }
 
-/// An `errno` as [`Vars`] keeps it: 0 `None`; those the library tells apart as their errors
-/// (`ENOENT`, `EAGAIN`, `ERANGE`, `EAFNOSUPPORT`, `ENOMEM`); any other `System(e)`.
-fn errno_error(v: c_int) -> Option<Error> {
-    Some(match v {
-        0 => return None,
-        libc::ENOENT => Error::NotFound,
-        libc::EAGAIN => Error::TryAgain,
-        libc::ERANGE => Error::Overflow,
-        libc::EAFNOSUPPORT => Error::BadFamily,
-        libc::ENOMEM => Error::Memory,
-        e => Error::System(e),
-    })
-}
-
-/// An `h_errno` as [`Vars`] keeps it (a value outside netdb.h's reads as NO_RECOVERY).
-fn h_errno_result(v: c_int) -> Result<()> {
-    match v {
-        herr::NETDB_SUCCESS => Ok(()),
-        herr::HOST_NOT_FOUND => Err(Error::NotFound),
-        herr::TRY_AGAIN => Err(Error::TryAgain),
-        herr::NO_DATA => Err(Error::NoData),
-        herr::NETDB_INTERNAL => crate::lookup::gnu::nss::NETDB_INTERNAL,
-        _ => Err(Error::Fail),
+/// The modules for an `_r` function: with `in_buffer`, handed the caller's `ret` and `buf`
+/// (glibc's rules in the glibc build), else as [`system`].
+///
+/// # Safety
+/// With `in_buffer`: `ret` writable, `buf` NULL or writable for `len` bytes, while the value
+/// lives.
+#[allow(unused_variables)]
+pub(crate) unsafe fn for_r(
+    ret: *mut libc::hostent,
+    buf: *mut std::ffi::c_char,
+    len: usize,
+    in_buffer: bool,
+) -> System {
+    #[cfg(target_env = "gnu")]
+    if in_buffer {
+        // SAFETY: guaranteed by the caller.
+        return unsafe { Loaded::in_caller_buffer(ret, buf, len) };
     }
-}
-
-/// What the module is handed as `*h_errnop` when nothing wrote it yet: a value no module
-/// writes, so that one it leaves alone stays "not written".
-const UNWRITTEN: c_int = c_int::MIN;
-
-/// `vars` as the two C ints a module is handed.
-fn to_c(vars: &Vars) -> (c_int, c_int) {
-    (
-        errno_value(vars.errno),
-        vars.h_errnop.map_or(UNWRITTEN, glibc_h_errno),
-    )
-}
-
-/// The two ints after the call, back into `vars`.
-fn from_c(vars: &mut Vars, errno: c_int, h: c_int) {
-    vars.errno = errno_error(errno);
-    if h != UNWRITTEN {
-        vars.h_errnop = Some(h_errno_result(h));
-    }
-}
-
-/// The variables a walk starts with: the caller's `errno` (glibc hands the sources the
-/// thread's own), `*h_errnop` not written.
-fn at_entry() -> Vars {
-    Vars {
-        errno: errno_error(crate::sys::errno()),
-        h_errnop: None,
-    }
-}
-
-/// The thread's `h_errno` now, as [`Vars`] keeps it (`getaddrinfo` hands its sources the
-/// thread's own `h_errno`).
-pub(crate) fn thread_h_errno() -> Result<()> {
-    h_errno_result(super::h_errno())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn numbers_round_trip() {
-        for e in [
-            0,
-            libc::ENOENT,
-            libc::EAGAIN,
-            libc::ERANGE,
-            libc::EAFNOSUPPORT,
-            libc::ENOMEM,
-            libc::EBUSY,
-            libc::EINVAL,
-            libc::ECONNREFUSED,
-            12345,
-        ] {
-            assert_eq!(errno_value(errno_error(e)), e);
-        }
-        for h in [-1, 0, 1, 2, 3, 4] {
-            let mut v = Vars::default();
-            from_c(&mut v, 0, h);
-            assert_eq!(to_c(&v).1, h);
-        }
-        let mut v = Vars::default();
-        from_c(&mut v, libc::ERANGE, UNWRITTEN);
-        assert_eq!(
-            v,
-            Vars {
-                errno: Some(Error::Overflow),
-                h_errnop: None
-            }
-        );
-    }
+    system()
 }
 
 #[cfg(target_env = "gnu")]
 mod loaded {
-    use super::{at_entry, from_c, to_c};
     use crate::abi::stack::on_caller_stack;
+    use crate::abi::{glibc_h_errno, herr, r_errno};
     use crate::lookup::gnu::nss::{Answer, Entry, Modules, Query, Status, Tuple, Vars};
     use crate::lookup::HostEnt;
     use crate::sys::nss::{self as loader, Module};
     use crate::Error;
+    use crate::Result;
     use std::cell::Cell;
     use std::ffi::{c_char, c_int, c_void, CStr, CString};
     use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
@@ -340,6 +268,10 @@ mod loaded {
     impl Modules for Loaded {
         fn vars(&self) -> Vars {
             self.at_entry
+        }
+
+        fn in_caller_buffer(&self) -> bool {
+            matches!(self.target, Target::Caller { .. })
         }
 
         fn place(&mut self, h: &HostEnt) -> bool {
@@ -575,5 +507,108 @@ mod loaded {
             p = t.next;
         }
         out
+    }
+
+    /// The number of an `errno` as [`Vars`] keeps it.
+    fn errno_value(e: Option<Error>) -> c_int {
+        e.map_or(0, r_errno)
+    }
+
+    /// An `errno` as [`Vars`] keeps it: 0 `None`; those the library tells apart as their errors
+    /// (`ENOENT`, `EAGAIN`, `ERANGE`, `EAFNOSUPPORT`, `ENOMEM`); any other `System(e)`.
+    fn errno_error(v: c_int) -> Option<Error> {
+        Some(match v {
+            0 => return None,
+            libc::ENOENT => Error::NotFound,
+            libc::EAGAIN => Error::TryAgain,
+            libc::ERANGE => Error::Overflow,
+            libc::EAFNOSUPPORT => Error::BadFamily,
+            libc::ENOMEM => Error::Memory,
+            e => Error::System(e),
+        })
+    }
+
+    /// An `h_errno` as [`Vars`] keeps it (a value outside netdb.h's reads as NO_RECOVERY).
+    fn h_errno_result(v: c_int) -> Result<()> {
+        match v {
+            herr::NETDB_SUCCESS => Ok(()),
+            herr::HOST_NOT_FOUND => Err(Error::NotFound),
+            herr::TRY_AGAIN => Err(Error::TryAgain),
+            herr::NO_DATA => Err(Error::NoData),
+            herr::NETDB_INTERNAL => crate::lookup::gnu::nss::NETDB_INTERNAL,
+            _ => Err(Error::Fail),
+        }
+    }
+
+    /// What the module is handed as `*h_errnop` when nothing wrote it yet: a value no module
+    /// writes, so that one it leaves alone stays "not written".
+    const UNWRITTEN: c_int = c_int::MIN;
+
+    /// `vars` as the two C ints a module is handed.
+    fn to_c(vars: &Vars) -> (c_int, c_int) {
+        (
+            errno_value(vars.errno),
+            vars.h_errnop.map_or(UNWRITTEN, glibc_h_errno),
+        )
+    }
+
+    /// The two ints after the call, back into `vars`.
+    fn from_c(vars: &mut Vars, errno: c_int, h: c_int) {
+        vars.errno = errno_error(errno);
+        if h != UNWRITTEN {
+            vars.h_errnop = Some(h_errno_result(h));
+        }
+    }
+
+    /// The variables a walk starts with: the caller's `errno` (glibc hands the sources the
+    /// thread's own), `*h_errnop` not written.
+    fn at_entry() -> Vars {
+        Vars {
+            errno: errno_error(crate::sys::errno()),
+            h_errnop: None,
+        }
+    }
+
+    /// The thread's `h_errno` now, as [`Vars`] keeps it (`getaddrinfo` hands its sources the
+    /// thread's own `h_errno`).
+    pub(crate) fn thread_h_errno() -> Result<()> {
+        h_errno_result(crate::abi::h_errno())
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        #[test]
+        fn numbers_round_trip() {
+            for e in [
+                0,
+                libc::ENOENT,
+                libc::EAGAIN,
+                libc::ERANGE,
+                libc::EAFNOSUPPORT,
+                libc::ENOMEM,
+                libc::EBUSY,
+                libc::EINVAL,
+                libc::ECONNREFUSED,
+                12345,
+            ] {
+                assert_eq!(errno_value(errno_error(e)), e);
+            }
+            for h in [-1, 0, 1, 2, 3, 4] {
+                let mut v = Vars::default();
+                from_c(&mut v, 0, h);
+                assert_eq!(to_c(&v).1, h);
+            }
+            let mut v = Vars::default();
+            from_c(&mut v, libc::ERANGE, UNWRITTEN);
+            assert_eq!(
+                v,
+                Vars {
+                    errno: Some(Error::Overflow),
+                    h_errnop: None
+                }
+            );
+        }
     }
 }

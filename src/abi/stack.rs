@@ -131,6 +131,7 @@ thread_local! {
 /// expects the stack the program gave its thread: the NSS modules (glibc calls them on the
 /// caller's stack; systemd's modules use sd-bus, whose needs are not ours to bound). `f` must
 /// not unwind.
+#[cfg_attr(not(target_env = "gnu"), allow(dead_code))] // the musl build has no NSS modules
 pub fn on_caller_stack<T, F: FnOnce() -> T>(f: F) -> T {
     let sp = CALLER_SP.try_with(Cell::get).unwrap_or(0);
     if !SWITCHES || sp == 0 {

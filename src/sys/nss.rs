@@ -89,11 +89,6 @@ pub fn module(name: &[u8]) -> &'static Module {
 }
 
 impl Module {
-    /// The module's name as nsswitch.conf writes it.
-    pub fn name(&self) -> &[u8] {
-        &self.name
-    }
-
     /// Whether loading was tried (and is over): [`Module::function`] then only reads.
     pub fn settled(&self) -> bool {
         matches!(self.state.load(Ordering::Acquire), LOADED | FAILED)
@@ -177,7 +172,7 @@ mod tests {
         let a = module(b"dnsshim-no-such-module");
         let b = module(b"dnsshim-no-such-module");
         assert!(std::ptr::eq(a, b));
-        assert_eq!(a.name(), b"dnsshim-no-such-module");
+        assert_eq!(&*a.name, b"dnsshim-no-such-module");
         assert!(a.function(0).is_none());
         assert_eq!(a.state.load(Ordering::Relaxed), FAILED);
         assert!(a.function(2).is_none());

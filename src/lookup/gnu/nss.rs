@@ -10,7 +10,7 @@
 //! ([`Vars`]): a source changes them or not, and what the function returns at the end is read
 //! from them ([`end_r`]), as glibc reads it.
 
-use crate::config::nsswitch::{self, Action, Hosts, Service, Source};
+use crate::config::nsswitch::{self, Hosts, Service, Source};
 use crate::lookup::types::{Address, HostEnt};
 use crate::sys::{EBUSY, EINVAL};
 use crate::{Error, Result};
@@ -41,13 +41,13 @@ impl<T> Nss<T> {
         matches!(self, Nss::Success(_))
     }
 
-    /// The same status without its value.
-    pub(crate) fn status(&self) -> Nss<()> {
+    /// The same status with `f` applied to its value.
+    pub(crate) fn map<U>(self, f: impl FnOnce(T) -> U) -> Nss<U> {
         match self {
-            Nss::Success(_) => Nss::Success(()),
-            Nss::NotFound(h) => Nss::NotFound(*h),
-            Nss::TryAgain(h) => Nss::TryAgain(*h),
-            Nss::Unavail(h) => Nss::Unavail(*h),
+            Nss::Success(v) => Nss::Success(f(v)),
+            Nss::NotFound(h) => Nss::NotFound(h),
+            Nss::TryAgain(h) => Nss::TryAgain(h),
+            Nss::Unavail(h) => Nss::Unavail(h),
         }
     }
 
@@ -177,6 +177,13 @@ pub trait Modules {
     fn vars(&self) -> Vars {
         Vars::default()
     }
+
+    /// Whether the calls use the caller's own buffer (the `_r` functions): a module that finds
+    /// it too small ends the lookup with `ERANGE`, where the functions with a buffer of their
+    /// own grow it and look again.
+    fn in_caller_buffer(&self) -> bool {
+        false
+    }
 }
 
 /// No module at all: every module source counts as one that cannot be loaded (the command;
@@ -269,111 +276,17 @@ pub(crate) fn call_growing(
     }
 }
 
-/// How a walk of `getXXbyYY_r` ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Walked {
-    pub status: Status,
-    /// Some source was asked (glibc `any_service`).
-    pub any_service: bool,
-}
-
-/// The walk of `getXXbyYY_r` (glibc 2.36): the first source that has the entry point
-/// (`__nss_lookup`: sources without it are passed over while their UNAVAIL action is
-/// `continue`), then after each call the action for its status (`__nss_next2`): `return`
-/// ends the walk, else the next source that has the entry point. A call that reports a
-/// buffer too small (TRYAGAIN, `ERANGE`, `NETDB_INTERNAL`) ends it at once. `merge`, which
-/// glibc does not support for hosts, fails as glibc's makes it fail (`EINVAL`).
-///
-/// `has(service)` says whether a source has the entry point; `call(service, vars)` asks it.
-pub fn walk_r(
-    services: &[Service],
-    vars: &mut Vars,
-    mut has: impl FnMut(&Service) -> bool,
-    mut call: impl FnMut(&Service, &mut Vars) -> Status,
-) -> Walked {
-    let mut status = Status::Unavail;
-    let mut any_service = false;
-    let mut do_merge = false;
-    let mut next = first_with(services, 0, &mut has);
-    while let Some(i) = next {
-        let service = &services[i];
-        any_service = true;
-        status = call(service, vars);
-        if too_small(status, vars) {
-            break;
-        }
-        // glibc has no merge functions for hosts: each merge step fails with EINVAL (and a
-        // failed step after a merge reports the saved result, which is what the buffer holds).
-        if do_merge {
-            vars.errno = Some(Error::System(EINVAL));
-            if status == Status::Success {
-                status = Status::Unavail;
-                do_merge = false;
-            } else {
-                status = Status::Success;
-            }
-        }
-        if service.action(status) == Action::Merge && status == Status::Success {
-            vars.errno = Some(Error::System(EINVAL));
-            status = Status::Unavail;
-            do_merge = true;
-        }
-        if service.action(status) == Action::Return || i + 1 >= services.len() {
-            break;
-        }
-        next = first_with(services, i + 1, &mut has);
+/// The error of a lookup that ended with `NETDB_INTERNAL`: its `errno` as a system error
+/// (`EAI_SYSTEM`).
+pub(crate) fn system_error(errno: Option<Error>) -> Error {
+    match errno {
+        Some(e @ (Error::System(_) | Error::Memory)) => e,
+        Some(Error::TryAgain) => Error::System(crate::sys::EAGAIN),
+        Some(Error::NotFound) => Error::System(crate::sys::ENOENT),
+        Some(Error::Overflow) => Error::System(crate::sys::ERANGE),
+        Some(Error::BadFamily) => Error::System(crate::sys::EAFNOSUPPORT),
+        _ => Error::System(0),
     }
-    Walked {
-        status,
-        any_service,
-    }
-}
-
-/// From `services[start]` on, the first source that has the entry point, passing over those
-/// that do not while their UNAVAIL action is `continue` and another source follows.
-fn first_with(
-    services: &[Service],
-    start: usize,
-    has: &mut impl FnMut(&Service) -> bool,
-) -> Option<usize> {
-    let mut i = start;
-    loop {
-        let s = services.get(i)?;
-        if has(s) {
-            return Some(i);
-        }
-        if s.action(Status::Unavail) != Action::Continue || i + 1 >= services.len() {
-            return None;
-        }
-        i += 1;
-    }
-}
-
-/// What a `getXXbyYY_r` function returns after its walk (glibc's epilogue), with `vars` made
-/// what it leaves: `*h_errnop` NETDB_INTERNAL or NO_RECOVERY when no source was asked, and
-/// `errno` the value returned. SUCCESS and NOTFOUND return 0; `ERANGE` after any other status
-/// than TRYAGAIN becomes `EINVAL`; TRYAGAIN without NETDB_INTERNAL is `EAGAIN`; anything else
-/// returns `errno` as the sources left it.
-pub fn end_r(w: Walked, vars: &mut Vars) -> Option<Error> {
-    if !w.any_service && w.status != Status::Success {
-        vars.h_errnop = Some(
-            if w.status == Status::Unavail && vars.errno != Some(Error::NotFound) {
-                NETDB_INTERNAL
-            } else {
-                Err(Error::Fail)
-            },
-        );
-    }
-    let ret = match w.status {
-        Status::Success | Status::NotFound => None,
-        _ if vars.errno == Some(Error::Overflow) && w.status != Status::TryAgain => {
-            Some(Error::System(EINVAL))
-        }
-        Status::TryAgain if !vars.internal() => Some(Error::TryAgain),
-        _ => vars.errno,
-    };
-    vars.errno = ret;
-    ret
 }
 
 /// `getaddrinfo`'s answer for a source that has none of the entry points it looks for (or
@@ -383,6 +296,3 @@ pub(crate) fn no_function(vars: &mut Vars) -> Status {
     vars.errno = Some(Error::System(EBUSY));
     Status::Unavail
 }
-
-#[cfg(test)]
-mod tests;

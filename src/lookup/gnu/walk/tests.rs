@@ -1,9 +1,12 @@
 //! The walk of the `getXXbyYY_r` functions against scripted sources, and a module call's
 //! buffer growth.
 
+use super::super::nss::{
+    call_growing, erange, Answer, Entry, Modules, Query, FIRST_MODULE_BUFFER, MAX_MODULE_BUFFER,
+};
 use super::*;
-use crate::config::nsswitch::parse;
-use crate::sys::{ECONNREFUSED, EINVAL};
+use crate::config::nsswitch::{parse, Hosts};
+use crate::sys::ECONNREFUSED;
 
 fn line(text: &str) -> Vec<Service> {
     match parse(format!("hosts: {text}\n").as_bytes()) {
@@ -28,19 +31,40 @@ fn walk(
             .map(|(_, f)| *f)
             .unwrap_or_else(|| panic!("no script for {:?}", s.source))
     };
-    let mut called = Vec::new();
+    struct Scripted<F> {
+        find: F,
+        called: Vec<String>,
+    }
+    impl<F: Fn(&Service) -> Option<Script>> Sources for Scripted<F> {
+        fn has(&mut self, s: &Service) -> bool {
+            (self.find)(s).is_some()
+        }
+        fn call(&mut self, s: &Service, v: &mut Vars) -> Status {
+            self.called
+                .push(String::from_utf8_lossy(s.source.name()).into_owned());
+            (self.find)(s).unwrap()(v)
+        }
+    }
+    let mut sources = Scripted {
+        find,
+        called: Vec::new(),
+    };
     let mut vars = start;
-    let w = walk_r(
-        &services,
-        &mut vars,
-        |s| find(s).is_some(),
-        |s, v| {
-            called.push(String::from_utf8_lossy(s.source.name()).into_owned());
-            find(s).unwrap()(v)
-        },
-    );
+    let w = walk_r(&services, &mut vars, &mut sources);
     let ret = end_r(w, &mut vars);
-    (called, ret, vars)
+    (sources.called, ret, vars)
+}
+
+/// Sources that are never asked.
+struct Nobody;
+
+impl Sources for Nobody {
+    fn has(&mut self, _: &Service) -> bool {
+        true
+    }
+    fn call(&mut self, _: &Service, _: &mut Vars) -> Status {
+        unreachable!()
+    }
 }
 
 /// The caller's errno when the function was called (an odd one: it shows where it is
@@ -150,7 +174,7 @@ fn sources_without_the_entry_are_passed_over() {
     assert_eq!(v.h_errnop, Some(NETDB_INTERNAL));
     // No source at all (a `hosts:` line without any).
     let mut v = START;
-    let w = walk_r(&[], &mut v, |_| true, |_, _| unreachable!());
+    let w = walk_r(&[], &mut v, &mut Nobody);
     assert_eq!(end_r(w, &mut v), START.errno);
     assert_eq!(v.h_errnop, Some(NETDB_INTERNAL));
 }
@@ -195,8 +219,8 @@ fn merge_fails_as_in_glibc() {
 #[test]
 fn an_unreadable_file_has_no_source() {
     let mut v = START;
-    assert!(services(&Hosts::Invalid, &mut v).is_empty());
-    let w = walk_r(&[], &mut v, |_| true, |_, _| unreachable!());
+    assert!(super::super::nss::services(&Hosts::Invalid, &mut v).is_empty());
+    let w = walk_r(&[], &mut v, &mut Nobody);
     assert_eq!(end_r(w, &mut v), Some(Error::System(EINVAL)));
     assert_eq!(v.h_errnop, Some(NETDB_INTERNAL));
 }
