@@ -255,14 +255,10 @@ mod loaded {
         }
     }
 
-    /// `m`'s entry point `e`, loading the module first on the caller's stack (`dlopen` runs
-    /// the module's constructors, which are its code too).
+    /// `m`'s entry point `e`, loading the module on first use (`dlopen`, on the library's
+    /// stack: the loader's own needs are a few KiB, and the module's constructors are small).
     fn function(m: &Module, e: Entry) -> Option<*mut c_void> {
-        if m.settled() {
-            m.function(index(e))
-        } else {
-            on_caller_stack(|| m.function(index(e)))
-        }
+        m.function(index(e))
     }
 
     impl Modules for Loaded {

@@ -9,7 +9,7 @@
 //!   loads the module itself; `dlopen` of a library already loaded is the same library).
 //! - A module that cannot be loaded stays that way for the life of the process, as in glibc
 //!   (the caller counts it as UNAVAIL).
-//! - `dlopen` with `RTLD_LAZY`, as glibc's `__libc_dlopen`; the names are glibc's:
+//! - `dlopen` with `RTLD_NOW`, as glibc's `__libc_dlopen` (every symbol bound at load: no lazy binding on a module call); the names are glibc's:
 //!   `libnss_NAME.so.2`, `_nss_NAME_FUNCTION`.
 
 use std::ffi::c_void;
@@ -89,11 +89,6 @@ pub fn module(name: &[u8]) -> &'static Module {
 }
 
 impl Module {
-    /// Whether loading was tried (and is over): [`Module::function`] then only reads.
-    pub fn settled(&self) -> bool {
-        matches!(self.state.load(Ordering::Acquire), LOADED | FAILED)
-    }
-
     /// The entry point `FUNCTIONS[index]`, loading the module on first use; `None` when the
     /// module cannot be loaded or has no such function.
     pub fn function(&self, index: usize) -> Option<*mut c_void> {
@@ -138,7 +133,7 @@ impl Module {
         file.push(0);
         // SAFETY: `file` is NUL-terminated (the name has no NUL: nsswitch.conf lines are read
         // as C strings); dlopen runs the library's constructors, as glibc's loading does.
-        let handle = unsafe { libc::dlopen(file.as_ptr().cast(), libc::RTLD_LAZY) };
+        let handle = unsafe { libc::dlopen(file.as_ptr().cast(), libc::RTLD_NOW) };
         if handle.is_null() {
             // Loaded meanwhile by a thread that gave up waiting on us: keep that.
             let _ =
