@@ -3,6 +3,7 @@
 //! Module map (data flows down and back up; nothing below `abi` knows a C type):
 //! - [`abi`]: the exported C functions, panic boundary, errno/h_errno mapping.
 //! - [`lookup`]: names to addresses (numeric, hosts file, search list, DNS), sorting.
+//! - [`cache`]: the opt-in answer cache between the lookups and the transport.
 //! - [`config`]: resolv.conf, hosts, services, environment; cached, re-read on change.
 //! - [`transport`]: UDP to all nameservers, TCP fallback on truncation, deadlines.
 //! - [`wire`]: DNS message building, response validation, CNAME-chain record collection.
@@ -13,6 +14,7 @@
 //! - [`trace`]: `DNSSHIM_LOG` output.
 
 pub mod abi;
+pub mod cache;
 pub mod config;
 pub mod error;
 /// Fuzz target bodies (fuzz/, tests/fuzz_corpus.rs); not part of the C ABI.

@@ -208,7 +208,10 @@ mod tests {
         st.insert(b"web.test", A, b"msg-a", false, s(5), t0);
         st.insert(b"web.test", AAAA, b"msg-aaaa", true, s(9), t0);
         let hit = st.get(b"web.test", A, t0 + s(1)).unwrap();
-        assert_eq!((hit.message.as_slice(), hit.tcp, hit.left), (&b"msg-a"[..], false, s(4)));
+        assert_eq!(
+            (hit.message.as_slice(), hit.tcp, hit.left),
+            (&b"msg-a"[..], false, s(4))
+        );
         // The same question with a trailing dot; another case is another question.
         assert!(st.get(b"web.test.", A, t0 + s(1)).is_some());
         assert!(st.get(b"WEB.test", A, t0 + s(1)).is_none());
@@ -260,7 +263,14 @@ mod tests {
         let mut st = Store::new();
         let big = vec![7u8; 60_000];
         for i in 0..40 {
-            st.insert(format!("big{i}.test").as_bytes(), A, &big, false, s(100), t0);
+            st.insert(
+                format!("big{i}.test").as_bytes(),
+                A,
+                &big,
+                false,
+                s(100),
+                t0,
+            );
             assert!(st.bytes() <= MAX_BYTES);
         }
         let each = cost(b"big0.test", &big);

@@ -70,7 +70,7 @@ mod tests {
     }
 
     fn with_ttl(mut r: Record, ttl: u32) -> Record {
-        r.set_ttl(ttl);
+        r.ttl = ttl;
         r
     }
 
@@ -90,7 +90,11 @@ mod tests {
             with_ttl(a_record("real.test.", [10, 0, 0, 2]), 100),
         ]);
         assert_eq!(
-            lifetime(&response("web.test", rtype::A, &reply), "web.test", rtype::A),
+            lifetime(
+                &response("web.test", rtype::A, &reply),
+                "web.test",
+                rtype::A
+            ),
             Some(7)
         );
         let plain = Reply::records(vec![with_ttl(a_record("web.test.", [10, 0, 0, 1]), 30)]);
@@ -98,7 +102,10 @@ mod tests {
         assert_eq!(lifetime(&r, "web.test", rtype::A), Some(30));
         assert_eq!(lifetime(&r, "web.test.", rtype::A), Some(30));
         // RFC 2181 8: a TTL with the top bit set is zero.
-        let huge = Reply::records(vec![with_ttl(a_record("web.test.", [10, 0, 0, 1]), 1 << 31)]);
+        let huge = Reply::records(vec![with_ttl(
+            a_record("web.test.", [10, 0, 0, 1]),
+            1 << 31,
+        )]);
         let r = response("web.test", rtype::A, &huge);
         assert_eq!(lifetime(&r, "web.test", rtype::A), Some(0));
     }

@@ -555,11 +555,19 @@ mod tests {
         // 0 turns it off (a later token wins); the cap; no leading digit: ignored.
         let c = parse(b"options dnsshim-cache dnsshim-cache:0\n");
         assert!(!c.cache);
-        assert_eq!(parse(b"options dnsshim-cache:99999999\n").cache_max_ttl, MAX_CACHE_MAX_TTL);
-        assert_eq!(parse(b"options dnsshim-cache:x dnsshim-cachex\n"), ResolvConf::default());
+        assert_eq!(
+            parse(b"options dnsshim-cache:99999999\n").cache_max_ttl,
+            MAX_CACHE_MAX_TTL
+        );
+        assert_eq!(
+            parse(b"options dnsshim-cache:x dnsshim-cachex\n"),
+            ResolvConf::default()
+        );
         // glibc matches option prefixes: none of its options is a prefix of ours, so neither
         // libc reads anything into them.
-        for glibc in ["rotate", "edns0", "use-vc", "debug", "inet6", "no-aaaa", "trust-ad"] {
+        for glibc in [
+            "rotate", "edns0", "use-vc", "debug", "inet6", "no-aaaa", "trust-ad",
+        ] {
             assert!(!"dnsshim-cache".starts_with(glibc));
         }
         // RES_OPTIONS carries them too.

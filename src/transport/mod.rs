@@ -29,7 +29,7 @@ mod sys;
 
 mod tcp;
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -267,10 +267,7 @@ impl<'a> Pending<'a> {
     /// When every server has failed, the question's error (with [`Accept::AnyRcode`], a
     /// SERVFAIL answer if a server gave one: the caller tells it apart by its code).
     fn settle(&mut self) {
-        if self.started
-            && !self.done()
-            && self.slots.iter().all(|s| s.failure().is_some())
-        {
+        if self.started && !self.done() && self.slots.iter().all(|s| s.failure().is_some()) {
             if let Some(a) = self.slots.iter_mut().rev().find_map(|s| s.servfail.take()) {
                 return self.finish(Ok(*a));
             }
@@ -637,10 +634,8 @@ fn run_round(
         // one of its group is done (single-request).
         for i in 0..pending.len() {
             let group = pending[i].group;
-            let blocked = policy.single_request
-                && pending[..i]
-                    .iter()
-                    .any(|p| p.group == group && !p.done());
+            let blocked =
+                policy.single_request && pending[..i].iter().any(|p| p.group == group && !p.done());
             let p = &mut pending[i];
             if p.started || p.done() || blocked {
                 continue;
@@ -674,7 +669,10 @@ fn run_round(
                 let stop = enough(&view);
                 drop(view);
                 if stop {
-                    pending.iter_mut().filter(|p| !p.done()).for_each(Pending::cancel);
+                    pending
+                        .iter_mut()
+                        .filter(|p| !p.done())
+                        .for_each(Pending::cancel);
                     break;
                 }
             }

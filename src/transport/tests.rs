@@ -13,15 +13,15 @@ use crate::wire::{self, rcode};
 use hickory_proto::rr::RecordType;
 
 /// Called with (index of the packet, query) → datagrams to send back (may sleep).
-type UdpHandler = Box<dyn Fn(usize, &[u8]) -> Vec<Vec<u8>> + Send>;
+pub(crate) type UdpHandler = Box<dyn Fn(usize, &[u8]) -> Vec<Vec<u8>> + Send>;
 /// Called with the query → raw bytes to write on the connection (length prefix included).
-type TcpHandler = Box<dyn Fn(&[u8]) -> Vec<u8> + Send>;
+pub(crate) type TcpHandler = Box<dyn Fn(&[u8]) -> Vec<u8> + Send>;
 
-struct Server {
-    addr: SocketAddr,
+pub(crate) struct Server {
+    pub(crate) addr: SocketAddr,
     stop: Arc<AtomicBool>,
     threads: Vec<JoinHandle<()>>,
-    udp_packets: Arc<AtomicUsize>,
+    pub(crate) udp_packets: Arc<AtomicUsize>,
     tcp_conns: Arc<AtomicUsize>,
 }
 
@@ -36,7 +36,7 @@ impl Drop for Server {
 
 const LOCAL: SocketAddr = SocketAddr::new(std::net::IpAddr::V4(Ipv4Addr::LOCALHOST), 0);
 
-fn server(udp: Option<UdpHandler>, tcp: Option<TcpHandler>) -> Server {
+pub(crate) fn server(udp: Option<UdpHandler>, tcp: Option<TcpHandler>) -> Server {
     // UDP and TCP on the same port (a real server's address is both).
     let (usock, listener) = loop {
         let u = UdpSocket::bind(LOCAL).unwrap();
@@ -122,7 +122,7 @@ fn framed(msg: Vec<u8>) -> Vec<u8> {
     out
 }
 
-fn policy(servers: &[&Server], timeout_ms: u64, attempts: u32) -> Policy {
+pub(crate) fn policy(servers: &[&Server], timeout_ms: u64, attempts: u32) -> Policy {
     Policy {
         servers: servers.iter().map(|s| s.addr).collect(),
         timeout: Duration::from_millis(timeout_ms),
@@ -131,7 +131,7 @@ fn policy(servers: &[&Server], timeout_ms: u64, attempts: u32) -> Policy {
     }
 }
 
-fn q(name: &str, t: RecordType) -> Question<'_> {
+pub(crate) fn q(name: &str, t: RecordType) -> Question<'_> {
     Question {
         name,
         qtype: u16::from(t),

@@ -696,14 +696,20 @@ mod tests {
         let m = Message::parse(&respond(&q, &reply)).unwrap();
         let soa: Vec<Record<'_>> = m.authority().collect();
         assert_eq!(soa.len(), 1);
-        assert_eq!((soa[0].rtype, soa[0].ttl, soa[0].soa_minimum()), (rtype::SOA, 60, Some(5)));
+        assert_eq!(
+            (soa[0].rtype, soa[0].ttl, soa[0].soa_minimum()),
+            (rtype::SOA, 60, Some(5))
+        );
         assert_eq!(m.answers().next().unwrap().soa_minimum(), None);
         // The header's count, not what clear_answers left.
         let mut cleared = m.clone();
         cleared.clear_answers();
         assert_eq!(cleared.authority().count(), 1);
         // Header and question only: no section to read.
-        assert_eq!(Message::header_only(m.bytes()).unwrap().authority().count(), 0);
+        assert_eq!(
+            Message::header_only(m.bytes()).unwrap().authority().count(),
+            0
+        );
         let bare = Message::parse(&respond(&q, &Reply::rcode(3))).unwrap();
         assert_eq!(bare.authority().count(), 0);
     }
