@@ -6,6 +6,7 @@
 //! or the musl build with `DNSSHIM_COMPAT=glibc`). [`Semantics::current`] picks one per call.
 
 pub mod addrinfo;
+pub mod ask;
 pub mod glibc;
 mod glibc_sort;
 pub mod hostent;
