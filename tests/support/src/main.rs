@@ -843,8 +843,14 @@ mod tests {
             })
         };
         assert_eq!(soa_of("n.test NODATA\n", "nope.test."), Some((60, 60)));
-        assert_eq!(soa_of("n.test NODATA\nsoa 30 2\n", "nope.test."), Some((30, 2)));
-        assert_eq!(soa_of("n.test NODATA\nsoa 30 2\n", "n.test."), Some((30, 2)));
+        assert_eq!(
+            soa_of("n.test NODATA\nsoa 30 2\n", "nope.test."),
+            Some((30, 2))
+        );
+        assert_eq!(
+            soa_of("n.test NODATA\nsoa 30 2\n", "n.test."),
+            Some((30, 2))
+        );
         assert_eq!(soa_of("n.test NODATA\nsoa off\n", "nope.test."), None);
         assert!(Config::parse("soa 30\n").is_err());
     }
