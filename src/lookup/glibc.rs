@@ -15,13 +15,14 @@
 //! always `hosts: files dns`.
 
 use super::addrinfo::{AddrInfo, Hints};
+use super::ask::{self, Ask, Servers};
 use super::hostent::HostEnt;
 use super::name::{hnok_labels, Taken};
 use super::serv::{glibc_service, glibc_servtuples};
 use super::{ai, Address, Semantics};
 use crate::config::{self, FileCache, HostEntry, Hosts, ResolvConf};
 use crate::numeric::{inet_aton, inet_pton6};
-use crate::transport::{self, Question};
+use crate::transport::Question;
 use crate::wire::{self, rtype, Message, Response};
 use crate::{Error, Result};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
@@ -422,7 +423,12 @@ type Searched<T> = Result<std::result::Result<T, i32>>;
 
 /// `res_query` for one name and one or two types (`T_QUERY_A_AND_AAAA`): the responses when
 /// one of them has an answer, else the `h_errno` glibc sets.
-fn res_query(conf: &ResolvConf, fqdn: &str, types: &[u16]) -> Searched<Vec<Response>> {
+fn res_query(
+    dns: &mut dyn Ask,
+    conf: &ResolvConf,
+    fqdn: &str,
+    types: &[u16],
+) -> Searched<Vec<Response>> {
     // `options no-aaaa` (`__res_handle_no_aaaa`): an AAAA question alone is asked as A, and
     // its answer is reported without records: NODATA, or NXDOMAIN as it came.
     let no_aaaa = conf.no_aaaa && types == [rtype::AAAA];
@@ -433,9 +439,8 @@ fn res_query(conf: &ResolvConf, fqdn: &str, types: &[u16]) -> Searched<Vec<Respo
             qtype: if no_aaaa { rtype::A } else { *t },
         })
         .collect();
-    let policy = super::policy(conf, Semantics::Glibc);
     let answered = |r: &Response| r.rcode == wire::rcode::NOERROR && r.message.answer_count() > 0;
-    let results = transport::resolve(&questions, &policy);
+    let results = dns.ask(&questions);
     // send_dg: when one of the two questions got an answer and the other timed out (servers
     // and firewalls that drop AAAA queries), glibc retries one question at a time and then
     // returns the answer it has, the other as an unusable 1-byte reply. Here the missing one
@@ -491,6 +496,7 @@ fn res_query(conf: &ResolvConf, fqdn: &str, types: &[u16]) -> Searched<Vec<Respo
 /// leaves in the thread's `h_errno`: `HOST_NOT_FOUND` (set before the first query) or the
 /// `h_errno` of the last query that failed before the one that answered.
 fn res_search(
+    dns: &mut dyn Ask,
     conf: &ResolvConf,
     name: &str,
     types: &[u16],
@@ -507,7 +513,7 @@ fn res_search(
     let mut last = herr::HOST_NOT_FOUND;
     let mut tried_as_is = false;
     if dots >= conf.ndots || trailing_dot {
-        match res_query(conf, base, types)? {
+        match res_query(dns, conf, base, types)? {
             Ok(r) => return Ok(Ok((r, base.to_string(), last))),
             Err(h) if trailing_dot => return Ok(Err(h)),
             Err(h) => {
@@ -530,7 +536,7 @@ fn res_search(
         } else {
             format!("{base}.{d}")
         };
-        match res_query(conf, &fqdn, types)? {
+        match res_query(dns, conf, &fqdn, types)? {
             Ok(r) => return Ok(Ok((r, fqdn, last))),
             Err(h) => {
                 last = h;
@@ -549,7 +555,7 @@ fn res_search(
     // glibc: `(dots || !searched || !RES_NOTLDQUERY) && !(tried_as_is || root_on_list)`.
     let no_tld = dots == 0 && searched && conf.no_tld_query;
     if !(tried_as_is || root_on_list || no_tld) {
-        match res_query(conf, base, types)? {
+        match res_query(dns, conf, base, types)? {
             Ok(r) => return Ok(Ok((r, base.to_string(), last))),
             Err(h) => last = h,
         }
@@ -559,6 +565,18 @@ fn res_search(
         None if got_nodata => herr::NO_DATA,
         None => last,
     }))
+}
+
+/// [`res_search`] through the nameservers of `conf` (the answer cache and the parallel walk as
+/// `conf` turns them on: [`super::ask`]).
+fn dns_search(
+    conf: &ResolvConf,
+    name: &str,
+    types: &[u16],
+) -> Searched<(Vec<Response>, String, i32)> {
+    let policy = super::policy(conf, Semantics::Glibc);
+    let mut servers = Servers::new(conf, &policy);
+    ask::search(conf, &mut servers, |dns| res_search(dns, conf, name, types))
 }
 
 /// `res_search` failed with `h`: the module's status (`TRY_AGAIN` comes from a timeout or
@@ -635,7 +653,7 @@ pub fn dns3(conf: &ResolvConf, name: &str, af: i32) -> Result<(Nss<HostData>, Er
     } else {
         rtype::A
     };
-    let (resps, fqdn, thread) = match res_search(conf, name, &[t])? {
+    let (resps, fqdn, thread) = match dns_search(conf, name, &[t])? {
         Ok(r) => r,
         Err(h) => {
             let ret = if h == herr::TRY_AGAIN {
@@ -722,7 +740,7 @@ fn dns4(conf: &ResolvConf, name: &str) -> Result<Nss<(Vec<Address>, String)>> {
     } else {
         &[rtype::A, rtype::AAAA]
     };
-    let (resps, fqdn, _) = match res_search(conf, name, types)? {
+    let (resps, fqdn, _) = match dns_search(conf, name, types)? {
         Ok(r) => r,
         Err(h) => return Ok(search_failure(h)),
     };

@@ -1,10 +1,11 @@
 //! One name to its addresses: NULL name, numeric host, hosts file, DNS with the search list.
 //! The flow is musl's `__lookup_name`; the glibc differences are marked where they branch.
 
+use super::ask::{self, Ask, Servers};
 use super::{ai, Address, Family, Names, Semantics};
 use crate::config::{self, Hosts, ResolvConf};
 use crate::numeric::{parse_literal, Literal};
-use crate::transport::{self, Policy, Question};
+use crate::transport::Question;
 use crate::wire::{self, rtype, Response};
 use crate::{Error, Result};
 use smallvec::SmallVec;
@@ -305,13 +306,16 @@ pub fn from_dns_search(
         return Err(Error::NotFound);
     };
     let policy = super::policy(conf, sem);
-    search(conf, base, rooted, sem, |fqdn| {
-        from_dns(&policy, conf, fqdn, family)
+    let mut servers = Servers::new(conf, &policy);
+    ask::search(conf, &mut servers, |dns| {
+        search(conf, base, rooted, sem, |fqdn| {
+            from_dns(dns, conf, fqdn, family)
+        })
     })
 }
 
 /// One fully qualified name over DNS: A and AAAA in parallel.
-fn from_dns(policy: &Policy, conf: &ResolvConf, fqdn: &str, family: Family) -> Result<Names> {
+fn from_dns(dns: &mut dyn Ask, conf: &ResolvConf, fqdn: &str, family: Family) -> Result<Names> {
     let mut types: SmallVec<[u16; 2]> = SmallVec::new();
     // `options no-aaaa` (glibc 2.36; honoured in both builds): no AAAA question at all. An
     // IPv6-only lookup asks A instead, only to tell NXDOMAIN from NODATA (glibc
@@ -327,7 +331,7 @@ fn from_dns(policy: &Policy, conf: &ResolvConf, fqdn: &str, family: Family) -> R
         .iter()
         .map(|&qtype| Question { name: fqdn, qtype })
         .collect();
-    let answers = transport::resolve(&questions, policy);
+    let answers = dns.ask(&questions);
 
     let mut responses: SmallVec<[&Response; 2]> = SmallVec::new();
     for a in &answers {

@@ -16,10 +16,11 @@
 //!   ([`super::name::network_name`]: glibc refuses what is no host name, musl passes the bytes
 //!   on).
 
+use super::ask::{Ask, Servers};
 use super::name::{network_name, Taken};
 use super::Semantics;
 use crate::config::{self, Hosts};
-use crate::transport::{self, Question};
+use crate::transport::Question;
 use crate::wire::{self, rtype};
 use crate::{Error, Result};
 use std::fmt::Write;
@@ -143,7 +144,8 @@ pub fn from_dns(addr: &IpAddr, sem: Semantics) -> std::result::Result<Found, NoN
         name: &qname,
         qtype: rtype::PTR,
     }];
-    let r = match transport::resolve(&q, &super::policy(&conf, sem)).pop() {
+    let policy = super::policy(&conf, sem);
+    let r = match Servers::new(&conf, &policy).ask(&q).pop() {
         Some(r) => r.map_err(NoName::Query)?,
         None => return Err(NoName::Query(Error::Fail)),
     };

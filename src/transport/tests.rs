@@ -829,8 +829,11 @@ fn resolve_until_cancels_what_is_no_more_needed() {
         q("quiet.test", RecordType::A),
     ];
     for in_order in [false, true] {
+        // All at once: one server (another would answer quiet.test). One after the other: the
+        // second answers everything, but is never asked.
         let (s, other) = (quiet_for_quiet_names(), answering());
-        let p = policy(&[&s, &other], 5000, 2).in_order(in_order);
+        let servers: &[&Server] = if in_order { &[&s, &other] } else { &[&s] };
+        let p = policy(servers, 5000, 2).in_order(in_order);
         let mut looked = Vec::new();
         let r = resolve_until(&qs, &[0, 1], &p, &mut |v| {
             looked.push(v.iter().map(Option::is_some).collect::<Vec<_>>());
