@@ -20,10 +20,11 @@
 //! **Bounds.** [`store::MAX_ENTRIES`] answers and [`store::MAX_BYTES`] bytes; when either
 //! would be passed, expired answers go first, then the least recently used ([`store`]).
 //!
-//! **Threads.** One lock around the store, held for a map lookup and a copy of the message,
-//! never during I/O: two threads missing the same question both ask it, and the later answer
-//! replaces the earlier. A thread that cannot take the lock at once (after brief spinning)
-//! asks the network instead, and keeps nothing.
+//! **Threads.** One lock around the store, held for a map operation and a reference count
+//! (messages are shared, copied and parsed outside it), never during I/O: two threads missing
+//! the same question both ask it, and the later answer replaces the earlier. A thread that
+//! finds the lock taken spins briefly, then waits for it when a thread of its own process
+//! holds it (the holder's process id is kept beside the lock).
 //!
 //! **fork.** A child keeps the parent's answers when the lock was free at the fork (the
 //! store is then consistent). When another thread held it, that thread does not exist in
@@ -43,7 +44,7 @@ pub mod store;
 pub mod ttl;
 
 use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
-use std::sync::{Mutex, MutexGuard, TryLockError};
+use std::sync::{Mutex, MutexGuard, PoisonError, TryLockError};
 use std::time::{Duration, Instant};
 
 use smallvec::SmallVec;
@@ -139,34 +140,38 @@ impl Cache {
         }
     }
 
-    /// Runs `f` on the store in use, under its lock; `None` when the lock stays busy or this
-    /// process has no store left (see the module documentation).
+    /// Runs `f` on the store in use, under its lock; `None` when this process has no store
+    /// left, or (rarely) when the lock is busy and its holder unknown (see the module
+    /// documentation).
     fn with_state<R>(&self, f: impl FnOnce(&mut State) -> R) -> Option<R> {
         let pid = std::process::id();
         loop {
             let i = self.current.load(Ordering::Acquire);
             let shared = self.stores.get(i)?;
-            match try_lock(&shared.state) {
-                Some(mut guard) => {
-                    shared.holder.store(pid, Ordering::Relaxed);
-                    let r = f(&mut guard);
-                    shared.holder.store(0, Ordering::Relaxed);
-                    return Some(r);
-                }
-                None => {
-                    let h = shared.holder.load(Ordering::Relaxed);
-                    if h == 0 || h == pid {
-                        return None; // busy: go on without it this time
+            let mut guard = match try_lock(&shared.state) {
+                Some(g) => g,
+                None => match shared.holder.load(Ordering::Relaxed) {
+                    // A thread of this process holds it, for a map operation and a reference
+                    // count (never during I/O): wait for it.
+                    h if h == pid => shared.state.lock().unwrap_or_else(PoisonError::into_inner),
+                    // Just released, or being taken: go on without it this time.
+                    0 => return None,
+                    // Held by a thread of the process this one was forked from: gone.
+                    _ => {
+                        let _ = self.current.compare_exchange(
+                            i,
+                            i + 1,
+                            Ordering::AcqRel,
+                            Ordering::Acquire,
+                        );
+                        continue;
                     }
-                    // Held by a thread of the process this one was forked from.
-                    let _ = self.current.compare_exchange(
-                        i,
-                        i + 1,
-                        Ordering::AcqRel,
-                        Ordering::Acquire,
-                    );
-                }
-            }
+                },
+            };
+            shared.holder.store(pid, Ordering::Relaxed);
+            let r = f(&mut guard);
+            shared.holder.store(0, Ordering::Relaxed);
+            return Some(r);
         }
     }
 }
@@ -249,18 +254,19 @@ fn keep(
     epoch: &Epoch,
     max_ttl: u32,
 ) {
-    let keepable: SmallVec<[(usize, u32); 8]> = questions
+    // Built before the lock is taken (their allocations outside it).
+    let items: SmallVec<[store::Item; 8]> = questions
         .iter()
         .zip(results)
-        .enumerate()
-        .filter_map(|(i, (q, r))| {
+        .filter_map(|(q, r)| {
             let r = r.as_ref()?.as_ref().ok()?;
             let ttl = ttl::lifetime(r, q.name, q.qtype)?.min(max_ttl);
-            (ttl > 0).then_some((i, ttl))
+            let ttl = Duration::from_secs(u64::from(ttl));
+            store::Item::new(q.name.as_bytes(), q.qtype, r.message.bytes(), r.tcp, ttl)
         })
         .collect();
     // Nothing built from the allocator's reserve is kept (out of memory: see crate::oom).
-    if keepable.is_empty() || crate::oom::failed() {
+    if items.is_empty() || crate::oom::failed() {
         return;
     }
     let now = Instant::now();
@@ -268,19 +274,8 @@ fn keep(
         if !st.admit(epoch) {
             return;
         }
-        for &(i, ttl) in &keepable {
-            let (q, Some(Ok(r))) = (&questions[i], results[i]) else {
-                continue;
-            };
-            let ttl = Duration::from_secs(u64::from(ttl));
-            st.store.insert(
-                q.name.as_bytes(),
-                q.qtype,
-                r.message.bytes(),
-                r.tcp,
-                ttl,
-                now,
-            );
+        for item in items {
+            st.store.insert(item, now);
         }
         if crate::oom::failed() {
             st.store.clear();

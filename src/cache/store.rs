@@ -5,6 +5,7 @@
 //! both bounds hold. An answer that expires is also dropped when it is next asked for.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// At most this many answers are kept (ours: a process asks for a few dozen names, each a few
@@ -30,7 +31,8 @@ pub fn cost(name: &[u8], message: &[u8]) -> usize {
 /// One answer kept.
 #[derive(Debug)]
 struct Entry {
-    message: Box<[u8]>,
+    /// Shared with the hits served: the lock is held for a reference count, not a copy.
+    message: Arc<[u8]>,
     /// It came over TCP.
     tcp: bool,
     expires: Instant,
@@ -42,10 +44,39 @@ struct Entry {
 /// An answer served from the store.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Hit {
-    pub message: Vec<u8>,
+    pub message: Arc<[u8]>,
     pub tcp: bool,
     /// How long it stays.
     pub left: Duration,
+}
+
+/// An answer to keep, built before the store's lock is taken (its allocations outside it).
+#[derive(Debug)]
+pub struct Item {
+    key: Box<[u8]>,
+    message: Arc<[u8]>,
+    tcp: bool,
+    ttl: Duration,
+    cost: usize,
+}
+
+impl Item {
+    /// `message`, the answer to `name` and `qtype`, to keep for `ttl`; `None` when nothing is
+    /// to be kept: a zero `ttl`, a name longer than any question, an answer over the bound.
+    pub fn new(name: &[u8], qtype: u16, message: &[u8], tcp: bool, ttl: Duration) -> Option<Item> {
+        let (k, len) = key(name, qtype)?;
+        let cost = cost(&k[..len - 2], message);
+        if ttl.is_zero() || cost > MAX_BYTES {
+            return None;
+        }
+        Some(Item {
+            key: k[..len].into(),
+            message: message.into(),
+            tcp,
+            ttl,
+            cost,
+        })
+    }
 }
 
 /// The answers, by question: the name's bytes (as asked, without a trailing dot) and the
@@ -114,43 +145,27 @@ impl Store {
         self.clock += 1;
         e.used = self.clock;
         Some(Hit {
-            message: e.message.to_vec(),
+            message: Arc::clone(&e.message),
             tcp: e.tcp,
             left: e.expires - now,
         })
     }
 
-    /// Keeps `message` as the answer to `name` and `qtype` for `ttl` from `now` (replacing
-    /// what was kept for that question), then evicts by the rule of the module documentation.
-    /// A zero `ttl` keeps nothing.
-    pub fn insert(
-        &mut self,
-        name: &[u8],
-        qtype: u16,
-        message: &[u8],
-        tcp: bool,
-        ttl: Duration,
-        now: Instant,
-    ) {
-        let Some((k, len)) = key(name, qtype) else {
-            return;
-        };
-        let cost = cost(&k[..len - 2], message);
-        if ttl.is_zero() || cost > MAX_BYTES {
-            return;
-        }
+    /// Keeps `item` from `now` (replacing what was kept for its question), then evicts by the
+    /// rule of the module documentation.
+    pub fn insert(&mut self, item: Item, now: Instant) {
         self.clock += 1;
         let entry = Entry {
-            message: message.into(),
-            tcp,
-            expires: now + ttl,
+            message: item.message,
+            tcp: item.tcp,
+            expires: now + item.ttl,
             used: self.clock,
-            cost,
+            cost: item.cost,
         };
-        if let Some(old) = self.map.insert(k[..len].into(), entry) {
+        if let Some(old) = self.map.insert(item.key, entry) {
             self.bytes -= old.cost;
         }
-        self.bytes += cost;
+        self.bytes += item.cost;
         self.make_room(now);
     }
 
@@ -201,31 +216,57 @@ mod tests {
         Duration::from_secs(secs)
     }
 
+    fn put(
+        st: &mut Store,
+        name: &[u8],
+        qtype: u16,
+        msg: &[u8],
+        tcp: bool,
+        ttl: Duration,
+        now: Instant,
+    ) {
+        if let Some(item) = Item::new(name, qtype, msg, tcp, ttl) {
+            st.insert(item, now);
+        }
+    }
+
     #[test]
     fn keeps_until_expiry() {
         let t0 = Instant::now();
         let mut st = Store::new();
-        st.insert(b"web.test", A, b"msg-a", false, s(5), t0);
-        st.insert(b"web.test", AAAA, b"msg-aaaa", true, s(9), t0);
+        put(&mut st, b"web.test", A, b"msg-a", false, s(5), t0);
+        put(&mut st, b"web.test", AAAA, b"msg-aaaa", true, s(9), t0);
         let hit = st.get(b"web.test", A, t0 + s(1)).unwrap();
         assert_eq!(
-            (hit.message.as_slice(), hit.tcp, hit.left),
+            (&hit.message[..], hit.tcp, hit.left),
             (&b"msg-a"[..], false, s(4))
         );
         // The same question with a trailing dot; another case is another question.
         assert!(st.get(b"web.test.", A, t0 + s(1)).is_some());
         assert!(st.get(b"WEB.test", A, t0 + s(1)).is_none());
-        assert_eq!(st.get(b"web.test", AAAA, t0).unwrap().message, b"msg-aaaa");
+        assert_eq!(
+            &st.get(b"web.test", AAAA, t0).unwrap().message[..],
+            b"msg-aaaa"
+        );
         // Expired: gone, and its bytes with it.
         assert!(st.get(b"web.test", A, t0 + s(5)).is_none());
         assert_eq!(st.len(), 1);
         assert_eq!(st.bytes(), cost(b"web.test", b"msg-aaaa"));
         // A zero TTL keeps nothing; a name too long for any question neither.
-        st.insert(b"zero.test", A, b"m", false, Duration::ZERO, t0);
-        st.insert(&[b'x'; 300], A, b"m", false, s(5), t0);
+        put(&mut st, b"zero.test", A, b"m", false, Duration::ZERO, t0);
+        assert!(Item::new(&[b'x'; 300], A, b"m", false, s(5)).is_none());
+        assert!(Item::new(b"zero.test", A, b"m", false, Duration::ZERO).is_none());
         assert_eq!(st.len(), 1);
         // Replacing an answer replaces its bytes.
-        st.insert(b"web.test", AAAA, b"longer message", false, s(9), t0);
+        put(
+            &mut st,
+            b"web.test",
+            AAAA,
+            b"longer message",
+            false,
+            s(9),
+            t0,
+        );
         assert_eq!(st.bytes(), cost(b"web.test", b"longer message"));
         st.clear();
         assert!(st.is_empty() && st.bytes() == 0);
@@ -238,18 +279,26 @@ mod tests {
         for i in 0..MAX_ENTRIES {
             // Entry 0 expires first; all others live long.
             let ttl = if i == 0 { s(1) } else { s(100) };
-            st.insert(format!("n{i}.test").as_bytes(), A, b"m", false, ttl, t0);
+            put(
+                &mut st,
+                format!("n{i}.test").as_bytes(),
+                A,
+                b"m",
+                false,
+                ttl,
+                t0,
+            );
         }
         assert_eq!(st.len(), MAX_ENTRIES);
         // n1 is served: now n2 is the least recently used.
         assert!(st.get(b"n1.test", A, t0).is_some());
         // Full, at t0 + 2: the expired n0 goes, nothing else.
-        st.insert(b"new1.test", A, b"m", false, s(100), t0 + s(2));
+        put(&mut st, b"new1.test", A, b"m", false, s(100), t0 + s(2));
         assert_eq!(st.len(), MAX_ENTRIES);
         assert!(st.get(b"n0.test", A, t0 + s(2)).is_none());
         assert!(st.get(b"n2.test", A, t0 + s(2)).is_some());
         // n2 was just served; the least recently used is n3.
-        st.insert(b"new2.test", A, b"m", false, s(100), t0 + s(2));
+        put(&mut st, b"new2.test", A, b"m", false, s(100), t0 + s(2));
         assert_eq!(st.len(), MAX_ENTRIES);
         assert!(st.get(b"n3.test", A, t0 + s(2)).is_none());
         for n in ["n1.test", "n2.test", "n4.test", "new1.test", "new2.test"] {
@@ -263,7 +312,8 @@ mod tests {
         let mut st = Store::new();
         let big = vec![7u8; 60_000];
         for i in 0..40 {
-            st.insert(
+            put(
+                &mut st,
                 format!("big{i}.test").as_bytes(),
                 A,
                 &big,

@@ -174,7 +174,7 @@ fn answers_of_an_older_configuration_are_not_kept() {
 fn a_lock_held_by_another_process_moves_to_the_next_store() {
     let cache = leaked();
     assert_eq!(cache.with_state(|_| 1), Some(1));
-    // A thread of this process holds the lock: busy, the same store stays in use.
+    // A thread of this process holds the lock: waited for, the same store stays in use.
     let pid = std::process::id();
     let (tx, rx) = std::sync::mpsc::channel();
     let (done_tx, done_rx) = std::sync::mpsc::channel::<()>();
@@ -191,9 +191,13 @@ fn a_lock_held_by_another_process_moves_to_the_next_store() {
         };
     let t = hold(pid, tx, done_rx);
     rx.recv().unwrap();
-    assert_eq!(cache.with_state(|_| 2), None);
+    let release = std::thread::spawn(move || {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        done_tx.send(()).unwrap();
+    });
+    assert_eq!(cache.with_state(|_| 2), Some(2));
     assert_eq!(cache.current.load(Ordering::SeqCst), 0);
-    done_tx.send(()).unwrap();
+    release.join().unwrap();
     t.join().unwrap();
     // As a child after fork sees it: held, by another process's thread that is gone.
     let (tx, rx) = std::sync::mpsc::channel();
