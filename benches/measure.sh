@@ -2,7 +2,7 @@
 # The measuring part of `make bench`, run by benches/run.sh inside a private network + mount
 # namespace. Reads W (work directory with the programs and data), MUSL_SO, GLIBC_SO, SRV and
 # the knobs ROUNDS, BATCH, TPUT_MS, TPUT_ROUNDS, SPAWN_ROUNDS, SPAWN_BATCH, K8S_ROUNDS,
-# K8S_BATCH, K8S_FIRST; writes raw samples
+# K8S_BATCH; writes raw samples
 # to $W/raw. Contenders are interleaved: every round runs each of them once, in an order that
 # rotates from round to round, so drift on a shared machine hits them all alike.
 set -euo pipefail
@@ -180,14 +180,16 @@ lat_phase bind-edns0 $NAMED_PID small large
 # A pod's resolv.conf (three search domains, ndots:5) and its cluster DNS 1 ms away: an
 # external name (three NXDOMAIN candidates, A and AAAA each, before the name itself) and a
 # short service name (found as the first candidate). Rows: musl, glibc, the musl build of the
-# shim by default, with the parallel search, with the cache (the first lookup of a process;
-# the lookups after it) and with both (first lookup). Steady rows: K8S_BATCH timed lookups
-# per process after one warm-up, K8S_ROUNDS rounds; first-lookup rows: K8S_FIRST processes
-# per round, one timed lookup each. Queries per lookup: the server's log lines over the run,
-# per lookup ("QUERIES LOOKUPS" per run in k8s.q.*).
+# shim by default, with the parallel search, with the cache (the first lookup of a name; the
+# lookups after it) and with both (first lookup). Each run: one process, one warm-up lookup,
+# then K8S_BATCH timed ones; K8S_ROUNDS rounds, contenders in a rotating order. A first lookup
+# is one of a name the process has not looked up yet (api1.example.com, api2.example.com, ...:
+# bench.c's %d), in a process that has looked up others. Queries per lookup: the server's log
+# lines over the run ("QUERIES LOOKUPS" per run in k8s.q.*).
 echo "bench: Kubernetes" >&2
 K8S_CONTENDERS=(musl glibc shim shim-parallel shim-cache-first shim-cache shim-both-first)
 declare -A K8S_NAME=([external]=api.example.com [short]=web)
+declare -A K8S_NEW_NAME=([external]=api%d.example.com [short]=web%d)
 k8s_run() { # k8s_run CONTENDER ARGS...
   local c=$1; shift
   case $c in
@@ -210,22 +212,19 @@ for ((r = 0; r < K8S_ROUNDS; r++)); do
       f="$R/k8s.lat.$k.$c"
       [ -e "$f.failed" ] && continue
       if [ -n "$K8S_DOWN" ]; then miss "k8s.$k.$c" "$K8S_DOWN"; touch "$f.failed"; continue; fi
-      case $c in *-first) runs=$K8S_FIRST args=(0 1) ;; *) runs=1 args=(1 "$K8S_BATCH") ;; esac
+      name=${K8S_NAME[$k]}
+      case $c in *-first) name=${K8S_NEW_NAME[$k]} ;; esac
       before=$(k8s_queries)
       rc=0
-      for ((j = 0; j < runs; j++)); do
-        k8s_run "$c" lat "${K8S_NAME[$k]}" "${args[@]}" >"$W/out" 2>"$W/err" || rc=$?
-        [ $rc = 0 ] || break
-        [ -s "$f.result" ] || head -n 1 "$W/out" | cut -d' ' -f2 >"$f.result"
-        tail -n +2 "$W/out" >>"$f"
-      done
+      k8s_run "$c" lat "$name" 1 "$K8S_BATCH" >"$W/out" 2>"$W/err" || rc=$?
       if [ $rc != 0 ]; then
         miss "k8s.$k.$c" "$(why_failed $rc "$W/err")"
         touch "$f.failed"; rm -f "$f" "$f.result" "$R/k8s.q.$k.$c"
         continue
       fi
-      lookups=$((runs * (args[0] + args[1])))
-      echo "$(sub_int "$(k8s_queries)" "$before") $lookups" >>"$R/k8s.q.$k.$c"
+      [ $r = 0 ] && head -n 1 "$W/out" | cut -d' ' -f2 >"$f.result"
+      tail -n +2 "$W/out" >>"$f"
+      echo "$(sub_int "$(k8s_queries)" "$before") $((K8S_BATCH + 1))" >>"$R/k8s.q.$k.$c"
     done
   done
 done

@@ -254,9 +254,10 @@ answers, A and AAAA each), then as it is. The short service name \`web\` is foun
 first search domain. The shim rows are its musl build: by default, with the parallel search
 (\`DNSSHIM_PARALLEL_SEARCH=1\`, as \`options dnsshim-parallel-search\`), with the cache
 (\`DNSSHIM_CACHE=1\`: a process's first lookup, and the lookups after it) and with both.
-µs per \`getaddrinfo\`, median / p99 (${K8S_ROUNDS:-?} rounds: ${K8S_BATCH:-?} lookups per process
-after one warm-up, or ${K8S_FIRST:-?} processes of one lookup each for a first lookup), and the
-questions the server received per lookup, from its log.
+µs per \`getaddrinfo\`, median / p99 (${K8S_ROUNDS:-?} rounds of ${K8S_BATCH:-?} lookups per process after
+one warm-up; a first lookup is one of a name the process has not looked up yet:
+\`api1.example.com\`, \`api2.example.com\`, …), and the questions the server received per
+lookup, from its log.
 
 | contender | external name | queries | short name | queries |
 |---|---|---|---|---|
