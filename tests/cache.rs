@@ -9,7 +9,6 @@
 
 mod common;
 
-use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use common::{
@@ -42,42 +41,24 @@ fn calls(specs: &[&str]) -> Vec<String> {
     specs.iter().map(|s| s.to_string()).collect()
 }
 
-/// How many times each question (name in lower case without the final dot, type) reached the
-/// test servers while the probe ran, over UDP or TCP (their `--verbose` log).
-fn asked(o: &Outcome) -> BTreeMap<(String, String), usize> {
-    let mut m = BTreeMap::new();
-    for l in o.server_log.lines() {
-        let Some(rest) = l.strip_prefix("dnsshim-testsrv: ") else {
-            continue;
-        };
-        let w: Vec<&str> = rest.split_whitespace().collect();
-        if w.len() < 4 || !(w[0] == "udp" || w[0] == "tcp") {
-            continue;
-        }
-        let name = w[2].trim_end_matches('.').to_ascii_lowercase();
-        let qtype = w[3].trim_end_matches(':').to_string();
-        *m.entry((name, qtype)).or_insert(0) += 1;
+/// `specs` in each shim build, in one namespace with `zone` and [`RESOLV`].
+fn run_shims(zone: &str, specs: &[String]) -> Vec<Outcome> {
+    let mut sc = Scenario::new(zone).resolv(RESOLV);
+    for v in SHIMS {
+        sc = sc.probe(probe(v, specs, &[]));
     }
-    m
-}
-
-/// `asked(o)` for one question.
-fn times(o: &Outcome, name: &str, qtype: &str) -> usize {
-    asked(o)
-        .get(&(name.to_string(), qtype.to_string()))
-        .copied()
-        .unwrap_or(0)
+    sc.run()
 }
 
 /// Fails with everything about `o` unless each `(name, type, count)` holds.
 fn expect(o: &Outcome, want: &[(&str, &str, usize)]) {
     for &(name, qtype, n) in want {
         assert_eq!(
-            times(o, name, qtype),
+            o.times_asked(name, qtype),
             n,
             "{name} {qtype} asked {} times, expected {n}; asked: {:?}\n{}",
-            times(o, name, qtype),
-            asked(o),
+            o.times_asked(name, qtype),
+            o.asked(),
             o.dump()
         );
     }
@@ -122,9 +103,9 @@ fn repeated_lookups_come_from_the_cache() {
             ],
         );
         // Without the cache, every call asks.
-        assert!(times(off, "web.test", "A") >= 5, "{}", off.dump());
+        assert!(off.times_asked("web.test", "A") >= 5, "{}", off.dump());
         assert!(
-            times(off, "1.0.0.10.in-addr.arpa", "PTR") >= 2,
+            off.times_asked("1.0.0.10.in-addr.arpa", "PTR") >= 2,
             "{}",
             off.dump()
         );
@@ -243,11 +224,7 @@ fn failures_are_never_kept() {
         "gai big.test inet",
         "gai big.test inet",
     ]);
-    let mut sc = Scenario::new(zone).resolv(RESOLV);
-    for v in SHIMS {
-        sc = sc.probe(probe(v, &specs, &[]));
-    }
-    for o in sc.run() {
+    for o in run_shims(zone, &specs) {
         // big.test: one UDP question (truncated) and the same over TCP, once.
         expect(
             &o,
@@ -283,11 +260,7 @@ fn the_least_recently_used_go_beyond_the_bound() {
         "gai n200.test inet",
         "gai n1099.test inet",
     ]));
-    let mut sc = Scenario::new(&zone).resolv(RESOLV);
-    for v in SHIMS {
-        sc = sc.probe(probe(v, &specs, &[]));
-    }
-    for o in sc.run() {
+    for o in run_shims(&zone, &specs) {
         expect(
             &o,
             &[
@@ -341,11 +314,7 @@ fn a_fork_child_uses_its_parents_answers() {
         "child gai other.test inet",
         "gai other.test inet",
     ]);
-    let mut sc = Scenario::new("web.test. A 10.0.0.1\nother.test. A 10.0.0.2\n").resolv(RESOLV);
-    for v in SHIMS {
-        sc = sc.probe(probe(v, &specs, &[]));
-    }
-    for o in sc.run() {
+    for o in run_shims("web.test. A 10.0.0.1\nother.test. A 10.0.0.2\n", &specs) {
         // The child found web.test in the cache it inherited; what it kept itself stayed its
         // own.
         expect(&o, &[("web.test", "A", 1), ("other.test", "A", 2)]);

@@ -9,7 +9,6 @@
 
 mod common;
 
-use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use common::{Libc, Outcome, Probe, Program, Scenario, Variant, GLIBC_SHIM, MUSL_SHIM};
@@ -38,32 +37,6 @@ fn probe(v: Variant, specs: &[&str], parallel: bool) -> Probe {
 
 fn conform(libc: Libc) -> PathBuf {
     common::c_program(libc, "tests/c/conform.c", "conform")
-}
-
-/// Every question (lower-case name without the final dot, type) the test server received
-/// while the probe ran, with how many times.
-fn asked(o: &Outcome) -> BTreeMap<(String, String), usize> {
-    let mut m = BTreeMap::new();
-    for l in o.server_log.lines() {
-        let Some(rest) = l.strip_prefix("dnsshim-testsrv: ") else {
-            continue;
-        };
-        let w: Vec<&str> = rest.split_whitespace().collect();
-        if w.len() < 4 || !(w[0] == "udp" || w[0] == "tcp") {
-            continue;
-        }
-        let name = w[2].trim_end_matches('.').to_ascii_lowercase();
-        *m.entry((name, w[3].trim_end_matches(':').to_string()))
-            .or_insert(0) += 1;
-    }
-    m
-}
-
-fn times(o: &Outcome, name: &str) -> usize {
-    asked(o)
-        .get(&(name.to_string(), "A".to_string()))
-        .copied()
-        .unwrap_or(0)
 }
 
 /// Runs `specs` in each shim build with the parallel and the sequential walk: (parallel,
@@ -97,9 +70,9 @@ fn every_candidate_is_asked_at_once() {
     // parallel walk asked it with the others, and its result is still the first's.
     let zone = "silent web.a.test\nweb.a.test. A 10.0.0.1\nweb.c.test. A 10.0.0.3\n";
     for (par, seq) in both_walks(zone, &resolv(1, 1), &["gai web inet"]) {
-        assert_eq!(times(&seq, "web.b.test"), 0, "{}", seq.dump());
-        assert_eq!(times(&par, "web.b.test"), 1, "{}", par.dump());
-        assert_eq!(times(&par, "web.c.test"), 1, "{}", par.dump());
+        assert_eq!(seq.times_asked("web.b.test", "A"), 0, "{}", seq.dump());
+        assert_eq!(par.times_asked("web.b.test", "A"), 1, "{}", par.dump());
+        assert_eq!(par.times_asked("web.c.test", "A"), 1, "{}", par.dump());
     }
 }
 
@@ -111,7 +84,7 @@ fn a_later_answer_waits_for_the_earlier_candidates() {
     let zone = "web.b.test. NODATA\nweb.c.test. A 10.0.0.3\n";
     let pairs = both_walks(zone, &resolv(1, 1), &["gai web inet", "gai web unspec"]);
     for (par, _) in &pairs {
-        assert_eq!(times(par, "web.c.test"), 2, "{}", par.dump());
+        assert_eq!(par.times_asked("web.c.test", "A"), 2, "{}", par.dump());
     }
     // The two builds differ as their libcs do.
     assert!(
@@ -133,9 +106,9 @@ fn what_is_no_more_needed_is_cancelled() {
     let zone = "web.a.test. A 10.0.0.1\nsilent web.b.test\nsilent web.c.test\nsilent web\n";
     for (par, seq) in both_walks(zone, &resolv(3, 2), &["gai web inet"]) {
         assert!(par.stdout.contains("10.0.0.1"), "{}", par.dump());
-        assert_eq!(times(&seq, "web.b.test"), 0, "{}", seq.dump());
+        assert_eq!(seq.times_asked("web.b.test", "A"), 0, "{}", seq.dump());
         for n in ["web.a.test", "web.b.test", "web.c.test", "web"] {
-            assert_eq!(times(&par, n), 1, "{n}\n{}", par.dump());
+            assert_eq!(par.times_asked(n, "A"), 1, "{n}\n{}", par.dump());
         }
     }
 }
@@ -149,13 +122,13 @@ fn never_more_questions_than_the_sequential_walk_when_all_fail() {
         &resolv(1, 1),
         &["gai nothing unspec", "gai api.example.com unspec"],
     ) {
-        assert_eq!(asked(&par), asked(&seq), "{}\n{}", par.dump(), seq.dump());
-        assert_eq!(asked(&par).len(), 16, "{}", par.dump());
+        assert_eq!(par.asked(), seq.asked(), "{}\n{}", par.dump(), seq.dump());
+        assert_eq!(par.asked().len(), 16, "{}", par.dump());
     }
     // An external name found as it is, after three NXDOMAIN candidates: the same questions.
     let zone = "api.example.com. A 10.0.0.7\napi.example.com. AAAA 2001:db8::7\n";
     for (par, seq) in both_walks(zone, &resolv(1, 1), &["gai api.example.com unspec"]) {
-        assert_eq!(asked(&par), asked(&seq), "{}\n{}", par.dump(), seq.dump());
+        assert_eq!(par.asked(), seq.asked(), "{}\n{}", par.dump(), seq.dump());
         assert!(par.stdout.contains("10.0.0.7"), "{}", par.dump());
     }
 }

@@ -44,7 +44,7 @@ pub mod store;
 pub mod ttl;
 
 use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
-use std::sync::{Mutex, MutexGuard, PoisonError, TryLockError};
+use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use smallvec::SmallVec;
@@ -58,10 +58,6 @@ use store::Store;
 /// another thread held the lock of the one in use (ours: each fork that catches the lock
 /// held costs one; past these, no cache).
 const SLOTS: usize = 4;
-/// `try_lock` attempts spent spinning, then yielding, before going on without the cache (as
-/// the configuration's file caches do).
-const LOCK_SPINS: u32 = 64;
-const LOCK_YIELDS: u32 = 16;
 
 /// What the answers depend on besides the question.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -126,8 +122,8 @@ impl Shared {
     }
 }
 
-/// The stores and the index of the one in use.
-struct Cache {
+/// The stores and the index of the one in use: the answer cache of a process ([`shared`]).
+pub struct Cache {
     stores: [Shared; SLOTS],
     current: AtomicUsize,
 }
@@ -148,7 +144,7 @@ impl Cache {
         loop {
             let i = self.current.load(Ordering::Acquire);
             let shared = self.stores.get(i)?;
-            let mut guard = match try_lock(&shared.state) {
+            let mut guard = match crate::config::lock_briefly(&shared.state) {
                 Some(g) => g,
                 None => match shared.holder.load(Ordering::Relaxed) {
                     // A thread of this process holds it, for a map operation and a reference
@@ -179,24 +175,6 @@ impl Cache {
 /// The process's cache (built at compile time: nothing runs at load time, nothing is
 /// initialised later that a fork could catch half done).
 static CACHE: Cache = Cache::new();
-
-/// The lock of `m`, recovered if poisoned; `None` if it stays busy.
-fn try_lock(m: &Mutex<State>) -> Option<MutexGuard<'_, State>> {
-    for i in 0..LOCK_SPINS + LOCK_YIELDS {
-        match m.try_lock() {
-            Ok(g) => return Some(g),
-            Err(TryLockError::Poisoned(p)) => return Some(p.into_inner()),
-            Err(TryLockError::WouldBlock) => {
-                if i < LOCK_SPINS {
-                    std::hint::spin_loop();
-                } else {
-                    std::thread::yield_now();
-                }
-            }
-        }
-    }
-    None
-}
 
 /// A kept message as the transport hands out an answer.
 fn response(hit: store::Hit) -> Option<Response> {
@@ -283,99 +261,93 @@ fn keep(
     });
 }
 
-/// [`transport::resolve`] with the cache in front: the questions with an answer kept are not
-/// asked; the answers to the others are kept as far as they may be, for at most `max_ttl`
-/// seconds.
-pub fn resolve(questions: &[Question<'_>], policy: &Policy, max_ttl: u32) -> Results {
-    resolve_in(&CACHE, questions, policy, max_ttl)
+/// The process's answer cache, which the lookups ask through ([`crate::lookup::ask`]).
+pub fn shared() -> &'static Cache {
+    &CACHE
 }
 
-fn resolve_in(cache: &Cache, questions: &[Question<'_>], policy: &Policy, max_ttl: u32) -> Results {
-    let epoch = Epoch::of(policy);
-    let mut out = served(cache, questions, &epoch, trace::enabled() || policy.debug);
-    let missing: SmallVec<[usize; 2]> =
-        (0..questions.len()).filter(|&i| out[i].is_none()).collect();
-    if !missing.is_empty() {
-        let asked: SmallVec<[Question<'_>; 2]> = missing.iter().map(|&i| questions[i]).collect();
-        let got = transport::resolve(&asked, policy);
-        {
-            let view: SmallVec<[Option<&Result<Response>>; 2]> = got.iter().map(Some).collect();
-            keep(cache, &asked, &view, &epoch, max_ttl);
+impl Cache {
+    /// [`transport::resolve`] with the cache in front: the questions with an answer kept are not
+    /// asked; the answers to the others are kept as far as they may be, for at most `max_ttl`
+    /// seconds.
+    pub fn resolve(&self, questions: &[Question<'_>], policy: &Policy, max_ttl: u32) -> Results {
+        let epoch = Epoch::of(policy);
+        let mut out = served(self, questions, &epoch, trace::enabled() || policy.debug);
+        let missing: SmallVec<[usize; 2]> =
+            (0..questions.len()).filter(|&i| out[i].is_none()).collect();
+        if !missing.is_empty() {
+            let asked: SmallVec<[Question<'_>; 2]> =
+                missing.iter().map(|&i| questions[i]).collect();
+            let got = transport::resolve(&asked, policy);
+            {
+                let view: SmallVec<[Option<&Result<Response>>; 2]> = got.iter().map(Some).collect();
+                keep(self, &asked, &view, &epoch, max_ttl);
+            }
+            for (i, r) in missing.into_iter().zip(got) {
+                out[i] = Some(r);
+            }
         }
-        for (i, r) in missing.into_iter().zip(got) {
-            out[i] = Some(r);
-        }
+        out.into_iter()
+            .map(|r| r.unwrap_or(Err(crate::Error::TryAgain)))
+            .collect()
     }
-    out.into_iter()
-        .map(|r| r.unwrap_or(Err(crate::Error::TryAgain)))
-        .collect()
-}
 
-/// [`transport::resolve_until`] with the cache in front when `max_ttl` is given (as
-/// [`resolve`]): `enough` is shown the kept answers first, then each answer as it comes.
-pub fn resolve_until(
-    questions: &[Question<'_>],
-    groups: &[u32],
-    policy: &Policy,
-    max_ttl: Option<u32>,
-    enough: &mut Enough<'_>,
-) -> Partial {
-    resolve_until_in(&CACHE, questions, groups, policy, max_ttl, enough)
-}
-
-fn resolve_until_in(
-    cache: &Cache,
-    questions: &[Question<'_>],
-    groups: &[u32],
-    policy: &Policy,
-    max_ttl: Option<u32>,
-    enough: &mut Enough<'_>,
-) -> Partial {
-    let epoch = Epoch::of(policy);
-    let mut out: Partial = match max_ttl {
-        Some(_) => served(cache, questions, &epoch, trace::enabled() || policy.debug),
-        None => questions.iter().map(|_| None).collect(),
-    };
-    let missing: SmallVec<[usize; 8]> =
-        (0..questions.len()).filter(|&i| out[i].is_none()).collect();
-    if missing.is_empty() {
-        return out;
-    }
-    if missing.len() < questions.len() {
-        let view: SmallVec<[Option<&Result<Response>>; 8]> =
-            out.iter().map(Option::as_ref).collect();
-        let stop = enough(&view);
-        drop(view);
-        if stop {
+    /// [`transport::resolve_until`] with the cache in front when `max_ttl` is given (as
+    /// [`Cache::resolve`]): `enough` is shown the kept answers first, then each answer as it comes.
+    pub fn resolve_until(
+        &self,
+        questions: &[Question<'_>],
+        groups: &[u32],
+        policy: &Policy,
+        max_ttl: Option<u32>,
+        enough: &mut Enough<'_>,
+    ) -> Partial {
+        let epoch = Epoch::of(policy);
+        let mut out: Partial = match max_ttl {
+            Some(_) => served(self, questions, &epoch, trace::enabled() || policy.debug),
+            None => questions.iter().map(|_| None).collect(),
+        };
+        let missing: SmallVec<[usize; 8]> =
+            (0..questions.len()).filter(|&i| out[i].is_none()).collect();
+        if missing.is_empty() {
             return out;
         }
-    }
-    let asked: SmallVec<[Question<'_>; 8]> = missing.iter().map(|&i| questions[i]).collect();
-    let asked_groups: SmallVec<[u32; 8]> = missing
-        .iter()
-        .map(|&i| groups.get(i).copied().unwrap_or(0))
-        .collect();
-    let got = {
-        let mut merged = |now: &[Option<&Result<Response>>]| {
-            let mut all: SmallVec<[Option<&Result<Response>>; 8]> =
+        if missing.len() < questions.len() {
+            let view: SmallVec<[Option<&Result<Response>>; 8]> =
                 out.iter().map(Option::as_ref).collect();
-            for (&i, r) in missing.iter().zip(now) {
-                all[i] = *r;
+            let stop = enough(&view);
+            drop(view);
+            if stop {
+                return out;
             }
-            enough(&all)
+        }
+        let asked: SmallVec<[Question<'_>; 8]> = missing.iter().map(|&i| questions[i]).collect();
+        let asked_groups: SmallVec<[u32; 8]> = missing
+            .iter()
+            .map(|&i| groups.get(i).copied().unwrap_or(0))
+            .collect();
+        let got = {
+            let mut merged = |now: &[Option<&Result<Response>>]| {
+                let mut all: SmallVec<[Option<&Result<Response>>; 8]> =
+                    out.iter().map(Option::as_ref).collect();
+                for (&i, r) in missing.iter().zip(now) {
+                    all[i] = *r;
+                }
+                enough(&all)
+            };
+            transport::resolve_until(&asked, &asked_groups, policy, &mut merged)
         };
-        transport::resolve_until(&asked, &asked_groups, policy, &mut merged)
-    };
-    if let Some(max_ttl) = max_ttl {
-        let view: SmallVec<[Option<&Result<Response>>; 8]> =
-            got.iter().map(Option::as_ref).collect();
-        keep(cache, &asked, &view, &epoch, max_ttl);
-        drop(view);
+        if let Some(max_ttl) = max_ttl {
+            let view: SmallVec<[Option<&Result<Response>>; 8]> =
+                got.iter().map(Option::as_ref).collect();
+            keep(self, &asked, &view, &epoch, max_ttl);
+            drop(view);
+        }
+        for (i, r) in missing.into_iter().zip(got) {
+            out[i] = r;
+        }
+        out
     }
-    for (i, r) in missing.into_iter().zip(got) {
-        out[i] = r;
-    }
-    out
 }
 
 #[cfg(test)]

@@ -49,8 +49,8 @@ fn a_kept_answer_is_not_asked_again() {
     let s = answering(Reply::records(vec![a(300)]));
     let p = policy(&[&s], 2000, 1);
     let qs = [q("web.test", RecordType::A)];
-    let first = resolve_in(cache, &qs, &p, 300);
-    let second = resolve_in(cache, &qs, &p, 300);
+    let first = cache.resolve(&qs, &p, 300);
+    let second = cache.resolve(&qs, &p, 300);
     assert_eq!(packets(&s), 1);
     // The same message, byte for byte.
     let (f, s2) = (first[0].as_ref().unwrap(), second[0].as_ref().unwrap());
@@ -61,13 +61,13 @@ fn a_kept_answer_is_not_asked_again() {
         q("web.test", RecordType::A),
         q("web.test", RecordType::AAAA),
     ];
-    let r = resolve_in(cache, &both, &p, 300);
+    let r = cache.resolve(&both, &p, 300);
     assert!(r.iter().all(|r| r.is_ok()));
     assert_eq!(packets(&s), 2);
     // Case is part of the question (the answer echoes it); a trailing dot is not.
-    resolve_in(cache, &[q("web.test.", RecordType::A)], &p, 300);
+    cache.resolve(&[q("web.test.", RecordType::A)], &p, 300);
     assert_eq!(packets(&s), 2);
-    resolve_in(cache, &[q("WEB.test", RecordType::A)], &p, 300);
+    cache.resolve(&[q("WEB.test", RecordType::A)], &p, 300);
     assert_eq!(packets(&s), 3);
 }
 
@@ -80,7 +80,7 @@ fn negative_answers_are_kept_with_their_soa_only() {
     let p = policy(&[&s], 2000, 1);
     let qs = [q("nx.test", RecordType::A)];
     for _ in 0..3 {
-        let r = resolve_in(cache, &qs, &p, 300);
+        let r = cache.resolve(&qs, &p, 300);
         assert_eq!(r[0].as_ref().unwrap().rcode, rcode::NXDOMAIN);
     }
     assert_eq!(packets(&s), 1);
@@ -88,7 +88,7 @@ fn negative_answers_are_kept_with_their_soa_only() {
     let bare = answering(Reply::rcode(rcode::NXDOMAIN));
     let p = policy(&[&bare], 2000, 1);
     for _ in 0..3 {
-        resolve_in(cache, &qs, &p, 300);
+        cache.resolve(&qs, &p, 300);
     }
     assert_eq!(packets(&bare), 3);
 }
@@ -103,19 +103,19 @@ fn failures_and_zero_ttls_are_never_kept() {
     let p = policy(&[&s], 2000, 1);
     let qs = [q("sf.test", RecordType::A)];
     for _ in 0..3 {
-        assert_eq!(resolve_in(cache, &qs, &p, 300)[0], Err(Error::TryAgain));
+        assert_eq!(cache.resolve(&qs, &p, 300)[0], Err(Error::TryAgain));
     }
     assert_eq!(packets(&s), 3);
     let zero = answering(Reply::records(vec![a(0)]));
     let p = policy(&[&zero], 2000, 1);
-    resolve_in(cache, &qs, &p, 300);
-    resolve_in(cache, &qs, &p, 300);
+    cache.resolve(&qs, &p, 300);
+    cache.resolve(&qs, &p, 300);
     assert_eq!(packets(&zero), 2);
     // A zero maximum keeps nothing either.
     let long = answering(Reply::records(vec![a(300)]));
     let p = policy(&[&long], 2000, 1);
-    resolve_in(cache, &qs, &p, 0);
-    resolve_in(cache, &qs, &p, 0);
+    cache.resolve(&qs, &p, 0);
+    cache.resolve(&qs, &p, 0);
     assert_eq!(packets(&long), 2);
 }
 
@@ -128,18 +128,18 @@ fn other_servers_or_options_flush() {
     );
     let qs = [q("web.test", RecordType::A)];
     let p1 = policy(&[&s1], 2000, 1);
-    resolve_in(cache, &qs, &p1, 300);
-    resolve_in(cache, &qs, &p1, 300);
+    cache.resolve(&qs, &p1, 300);
+    cache.resolve(&qs, &p1, 300);
     assert_eq!(packets(&s1), 1);
     // Another server: asked, and what was kept for the first is gone.
     let p2 = policy(&[&s2], 2000, 1);
-    resolve_in(cache, &qs, &p2, 300);
-    resolve_in(cache, &qs, &p1, 300);
+    cache.resolve(&qs, &p2, 300);
+    cache.resolve(&qs, &p1, 300);
     assert_eq!((packets(&s1), packets(&s2)), (2, 1));
     // EDNS0 changes the question on the wire.
     let mut e = p1.clone();
     e.edns0 = true;
-    resolve_in(cache, &qs, &e, 300);
+    cache.resolve(&qs, &e, 300);
     assert_eq!(packets(&s1), 3);
 }
 
@@ -225,7 +225,7 @@ fn threads_share_one_cache() {
                 let p = policy(&[&s], 2000, 1);
                 for i in 0..100 {
                     let name = &names[(t + i) % names.len()];
-                    let r = resolve_in(cache, &[q(name, RecordType::A)], &p, 300);
+                    let r = cache.resolve(&[q(name, RecordType::A)], &p, 300);
                     let r = r[0].as_ref().unwrap();
                     let got = crate::wire::collect_addresses(&r.message, name, rtype::A).addrs;
                     assert_eq!(

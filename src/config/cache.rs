@@ -177,21 +177,29 @@ impl<T> FileCache<T> {
     /// The state lock, recovered if poisoned; `None` if it stays busy (see module docs).
     #[allow(clippy::type_complexity)]
     fn lock(&self) -> Option<MutexGuard<'_, Option<(Option<Stamp>, Arc<T>)>>> {
-        for i in 0..LOCK_SPINS + LOCK_YIELDS {
-            match self.state.try_lock() {
-                Ok(g) => return Some(g),
-                Err(TryLockError::Poisoned(p)) => return Some(p.into_inner()),
-                Err(TryLockError::WouldBlock) => {
-                    if i < LOCK_SPINS {
-                        std::hint::spin_loop();
-                    } else {
-                        std::thread::yield_now();
-                    }
+        lock_briefly(&self.state)
+    }
+}
+
+/// The lock of `m`, recovered if poisoned (it is never held across anything that panics);
+/// `None` if it stays busy for [`LOCK_SPINS`] spins and [`LOCK_YIELDS`] yields. For locks
+/// held only for moments, that a `fork` child may find held forever (by a thread it does not
+/// have): the configuration's file caches and the answer cache.
+pub(crate) fn lock_briefly<T>(m: &Mutex<T>) -> Option<MutexGuard<'_, T>> {
+    for i in 0..LOCK_SPINS + LOCK_YIELDS {
+        match m.try_lock() {
+            Ok(g) => return Some(g),
+            Err(TryLockError::Poisoned(p)) => return Some(p.into_inner()),
+            Err(TryLockError::WouldBlock) => {
+                if i < LOCK_SPINS {
+                    std::hint::spin_loop();
+                } else {
+                    std::thread::yield_now();
                 }
             }
         }
-        None
     }
+    None
 }
 
 fn stat(path: &Path) -> Option<Stamp> {

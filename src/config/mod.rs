@@ -10,6 +10,7 @@ pub mod services;
 
 mod cache;
 
+pub(crate) use cache::lock_briefly;
 pub use cache::{generation, FileCache, Stamp, HOSTS_PATH, RESOLV_CONF_PATH};
 pub use hosts::{HostEntry, Hosts};
 pub use resolv_conf::ResolvConf;

@@ -55,7 +55,7 @@ impl<'p> Servers<'p> {
 impl Ask for Servers<'_> {
     fn ask(&mut self, questions: &[Question<'_>]) -> Results {
         match self.cache {
-            Some(max_ttl) => cache::resolve(questions, self.policy, max_ttl),
+            Some(max_ttl) => cache::shared().resolve(questions, self.policy, max_ttl),
             None => transport::resolve(questions, self.policy),
         }
     }
@@ -97,7 +97,7 @@ pub fn search<T>(
             walk(&mut peek);
             !peek.open
         };
-        cache::resolve_until(
+        cache::shared().resolve_until(
             &questions,
             &recording.groups,
             servers.policy,

@@ -324,21 +324,7 @@ pub type Enough<'f> = dyn FnMut(&[Option<&Result<Response>>]) -> bool + 'f;
 /// A truncated UDP answer is never used: the same question goes over TCP to that server under
 /// the same deadline, while UDP answers for the other questions are still being collected.
 pub fn resolve(questions: &[Question<'_>], policy: &Policy) -> Results {
-    let log = trace::enabled() || policy.debug;
-    let source = Source::Built {
-        ad: policy.trust_ad,
-        edns_payload: policy.edns_payload,
-    };
-    let tags: SmallVec<[Tag<'_>; 2]> = questions
-        .iter()
-        .map(|q| Tag {
-            name: q.name,
-            qtype: q.qtype,
-            log,
-            source,
-            any_rcode: false,
-        })
-        .collect();
+    let tags = built(questions, policy);
     let groups: SmallVec<[u32; 2]> = tags.iter().map(|_| 0).collect();
     run(&tags, &groups, policy, None)
         .into_iter()
@@ -359,12 +345,21 @@ pub fn resolve_until(
     policy: &Policy,
     enough: &mut Enough<'_>,
 ) -> Partial {
+    let tags = built(questions, policy);
+    let groups: SmallVec<[u32; 8]> = (0..tags.len())
+        .map(|i| groups.get(i).copied().unwrap_or(0))
+        .collect();
+    run(&tags, &groups, policy, Some(enough))
+}
+
+/// The exchanges of `questions`, each a query built here under `policy`.
+fn built<'q>(questions: &[Question<'q>], policy: &Policy) -> SmallVec<[Tag<'q>; 8]> {
     let log = trace::enabled() || policy.debug;
     let source = Source::Built {
         ad: policy.trust_ad,
         edns_payload: policy.edns_payload,
     };
-    let tags: SmallVec<[Tag<'_>; 8]> = questions
+    questions
         .iter()
         .map(|q| Tag {
             name: q.name,
@@ -373,11 +368,7 @@ pub fn resolve_until(
             source,
             any_rcode: false,
         })
-        .collect();
-    let groups: SmallVec<[u32; 8]> = (0..tags.len())
-        .map(|i| groups.get(i).copied().unwrap_or(0))
-        .collect();
-    run(&tags, &groups, policy, Some(enough))
+        .collect()
 }
 
 /// Sends `message` (a whole DNS query, ID included) as it is to the servers of `policy`, as

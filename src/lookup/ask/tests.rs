@@ -60,6 +60,15 @@ fn walk(candidates: &[String], glibc: bool) -> impl Fn(&mut dyn Ask) -> Result<S
     }
 }
 
+/// Runs `walk` over `candidates` with the servers of `p`, no cache, the parallel walk or not.
+fn run(p: &Policy, parallel: bool, candidates: &[String], glibc: bool) -> Result<String> {
+    let mut servers = Servers {
+        policy: p,
+        cache: None,
+    };
+    search(&conf(parallel), &mut servers, walk(candidates, glibc))
+}
+
 fn conf(parallel: bool) -> ResolvConf {
     let mut c = ResolvConf::parse(b"");
     c.parallel_search = parallel;
@@ -83,18 +92,8 @@ fn the_same_result_as_one_after_the_other() {
                     let p1 = policy(&[&s1], 100, 1);
                     let p2 = policy(&[&s2], 100, 1);
                     let (seq, par) = std::thread::scope(|sc| {
-                        let seq = sc.spawn(|| {
-                            let mut servers = Servers {
-                                policy: &p1,
-                                cache: None,
-                            };
-                            search(&conf(false), &mut servers, walk(&candidates, glibc))
-                        });
-                        let mut servers = Servers {
-                            policy: &p2,
-                            cache: None,
-                        };
-                        let par = search(&conf(true), &mut servers, walk(&candidates, glibc));
+                        let seq = sc.spawn(|| run(&p1, false, &candidates, glibc));
+                        let par = run(&p2, true, &candidates, glibc);
                         (seq.join().unwrap(), par)
                     });
                     assert_eq!(seq, par, "{candidates:?} glibc={glibc}");
@@ -116,14 +115,7 @@ fn later_answers_wait_for_earlier_candidates() {
     let s = behaving();
     let p = policy(&[&s], 300, 1);
     let candidates = vec!["quiet.c0.test".to_string(), "ok.c1.test".to_string()];
-    let r = search(
-        &conf(true),
-        &mut Servers {
-            policy: &p,
-            cache: None,
-        },
-        walk(&candidates, false),
-    );
+    let r = run(&p, true, &candidates, false);
     assert_eq!(r, Err(Error::TryAgain));
     // Both were asked at once.
     assert_eq!(s.udp_packets.load(Ordering::SeqCst), 2);
@@ -139,14 +131,7 @@ fn a_found_candidate_cancels_the_later_ones() {
         .iter()
         .map(|s| s.to_string())
         .collect();
-    let r = search(
-        &conf(true),
-        &mut Servers {
-            policy: &p,
-            cache: None,
-        },
-        walk(&candidates, false),
-    );
+    let r = run(&p, true, &candidates, false);
     assert_eq!(r, Ok("ok.c0.test".to_string()));
     assert_eq!(s.udp_packets.load(Ordering::SeqCst), 3);
 }
