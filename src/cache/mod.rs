@@ -192,7 +192,7 @@ fn response(hit: store::Hit) -> Option<Response> {
 /// The answers kept for `questions` under `epoch` (`None`: not kept), logged as hits.
 fn served(cache: &Cache, questions: &[Question<'_>], epoch: &Epoch, log: bool) -> Partial {
     let now = Instant::now();
-    let hits: SmallVec<[Option<store::Hit>; 8]> = cache
+    let hits: SmallVec<[Option<store::Hit>; 2]> = cache
         .with_state(|st| {
             if !st.admit(epoch) {
                 return questions.iter().map(|_| None).collect();
@@ -233,7 +233,7 @@ fn keep(
     max_ttl: u32,
 ) {
     // Built before the lock is taken (their allocations outside it).
-    let items: SmallVec<[store::Item; 8]> = questions
+    let items: SmallVec<[store::Item; 2]> = questions
         .iter()
         .zip(results)
         .filter_map(|(q, r)| {

@@ -302,7 +302,7 @@ impl<'a> Pending<'a> {
 }
 
 /// The results of [`resolve_until`]: `None` for a question cancelled before it had one.
-pub type Partial = SmallVec<[Option<Result<Response>>; 8]>;
+pub type Partial = SmallVec<[Option<Result<Response>>; 2]>;
 
 /// What [`resolve_until`]'s caller is shown each time a question has its final result: every
 /// question's result so far (`None`: none yet), in order; `true` ends the exchange.
@@ -353,7 +353,7 @@ pub fn resolve_until(
 }
 
 /// The exchanges of `questions`, each a query built here under `policy`.
-fn built<'q>(questions: &[Question<'q>], policy: &Policy) -> SmallVec<[Tag<'q>; 8]> {
+fn built<'q>(questions: &[Question<'q>], policy: &Policy) -> SmallVec<[Tag<'q>; 2]> {
     let log = trace::enabled() || policy.debug;
     let source = Source::Built {
         ad: policy.trust_ad,
