@@ -177,18 +177,19 @@ cli: deps-build musl glibc
 
 ## test: the whole suite (unit tests, ELF checks, namespace scenarios with real C probes),
 ## then, on x86_64, the aarch64 builds and the aarch64 slice of the suite under qemu-user
-## (test-arch).
+## (test-arch). The `fuzzing` feature gives tests/fuzz_corpus.rs the fuzz target bodies; the
+## libraries under test are the release builds above, which never have it (tests/elf.rs).
 test: build cli
 	DNSSHIM_MUSL_SO=$(CURDIR)/$(MUSL_SO) DNSSHIM_GLIBC_SO=$(CURDIR)/$(GLIBC_SO) \
 	DNSSHIM_TESTSRV=$(CURDIR)/$(TESTSRV) DNSSHIM_CLI=$(CURDIR)/$(CLI) \
-	$(CARGO) test --locked --workspace -- --test-threads=2
+	$(CARGO) test --locked --workspace --features dnsshim/fuzzing -- --test-threads=2
 	$(if $(TEST_ARCH),@$(MAKE) --no-print-directory ARCH=$(TEST_ARCH) test-arch)
 
 ## test-arch (with ARCH=aarch64): both libraries and the static command for ARCH, then the
 ## unit tests for ARCH under qemu-ARCH, then the slice of the suite for ARCH (README, "The
 ## aarch64 slice"): its C probes built with ARCH's musl and glibc toolchains and run under
 ## qemu-ARCH, with and without ARCH's libraries, against the (native) test server in the
-## namespace; tests/common/mod.rs reads DNSSHIM_TEST_ARCH. The files of ARCH_SLICE_FILES run
+## namespace; tests/common/probes.rs reads DNSSHIM_TEST_ARCH. The files of ARCH_SLICE_FILES run
 ## whole, the tests of ARCH_SLICE_TESTS by name: each must be reported passed (a name that
 ## matches nothing fails instead of being skipped).
 ARCH_SLICE_FILES := arch shim core conformance elf
@@ -236,7 +237,7 @@ mutants: deps
 ## lint: formatting and clippy, as CI expects.
 lint:
 	$(CARGO) fmt --all -- --check
-	$(CARGO) clippy --locked --workspace --all-targets -- -D warnings
+	$(CARGO) clippy --locked --workspace --all-targets --features dnsshim/fuzzing -- -D warnings
 
 ## demo: the same musl program failing without the shim and succeeding with it.
 demo: build
@@ -324,7 +325,7 @@ uninstall:
 ## Installs the nightly toolchain and cargo-fuzz when missing. (`make test` replays the corpus
 ## through the same target bodies on stable: tests/fuzz_corpus.rs.)
 FUZZ_SECONDS ?= 60
-FUZZ_TARGETS := response resolv_conf hosts addrinfo getaddrinfo hostent
+FUZZ_TARGETS := response message_vs_hickory resolv_conf hosts addrinfo getaddrinfo hostent
 fuzz:
 	@rustup toolchain list | grep -q '^nightly' || rustup toolchain install nightly --profile minimal
 	@command -v cargo-fuzz >/dev/null || $(CARGO) install --locked cargo-fuzz

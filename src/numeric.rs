@@ -1,6 +1,8 @@
-//! Textual addresses as the C library reads them: `inet_aton` forms for IPv4 (`127.1`,
-//! `0x7f.0.0.1`, `2130706433`), `inet_pton` for IPv6 with an optional `%scope` suffix.
-//! Used for numeric hosts, `nameserver` lines and hosts-file addresses.
+//! Addresses and numbers as text, read and written as the C libraries do it: `inet_aton` forms
+//! for IPv4 (`127.1`, `0x7f.0.0.1`, `2130706433`), `inet_pton` for IPv6 with an optional
+//! `%scope` suffix (musl's rule, [`parse_literal`]; glibc's, [`scopeid_pton`]), each libc's
+//! `inet_ntop` for IPv6, and `strtoul`. Used for numeric hosts, `nameserver` lines,
+//! hosts-file addresses, service numbers and gai.conf values.
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
@@ -250,7 +252,7 @@ pub fn parse_literal(s: &str) -> Literal {
                 if !is_link_local(&a6) {
                     return Literal::BadScope;
                 }
-                match if_nametoindex(sc) {
+                match crate::sys::host::if_nametoindex(sc) {
                     0 => return Literal::BadScope,
                     i => i,
                 }
@@ -260,15 +262,97 @@ pub fn parse_literal(s: &str) -> Literal {
     Literal::Addr(IpAddr::V6(a6), scope_id)
 }
 
-fn if_nametoindex(name: &str) -> u32 {
-    let mut buf = [0u8; libc::IF_NAMESIZE + 1];
-    if name.is_empty() || name.len() >= libc::IF_NAMESIZE || name.as_bytes().contains(&0) {
-        return 0;
+/// glibc's `__inet6_scopeid_pton`: the scope of `a` from the text after its `%`: an interface
+/// name for link-local and node/link-local multicast addresses, else (or when there is no such
+/// interface) a decimal number up to `u32::MAX`.
+pub fn scopeid_pton(a: &Ipv6Addr, scope: &str) -> Option<u32> {
+    let o = a.octets();
+    let link_local = o[0] == 0xfe && o[1] & 0xc0 == 0x80;
+    let mc_local = o[0] == 0xff && (o[1] & 0xf == 1 || o[1] & 0xf == 2);
+    if link_local || mc_local {
+        match crate::sys::host::if_nametoindex(scope) {
+            0 => {}
+            i => return Some(i),
+        }
     }
-    buf[..name.len()].copy_from_slice(name.as_bytes());
-    // SAFETY: buf is NUL-terminated (zero-initialised, name shorter than the buffer) and
-    // lives for the whole call; if_nametoindex only reads it.
-    unsafe { libc::if_nametoindex(buf.as_ptr().cast()) }
+    let digits = scope.bytes().take_while(u8::is_ascii_digit).count();
+    if digits == 0 || digits != scope.len() {
+        return None;
+    }
+    scope
+        .parse::<u64>()
+        .ok()
+        .and_then(|v| u32::try_from(v).ok())
+}
+
+/// The IPv4 address of a v4-compatible IPv6 address (`::a.b.c.d`, glibc's
+/// `IN6_IS_ADDR_V4COMPAT`: the first 96 bits zero, the last 32 above 1, so neither `::` nor
+/// `::1`).
+pub fn v4_compatible(a: &Ipv6Addr) -> Option<Ipv4Addr> {
+    let o = a.octets();
+    let v4 = Ipv4Addr::new(o[12], o[13], o[14], o[15]);
+    (o[..12].iter().all(|&b| b == 0) && u32::from(v4) > 1).then_some(v4)
+}
+
+/// IPv6 text as musl's `inet_ntop` writes it: an embedded IPv4 address in dotted form for
+/// v4-mapped addresses; otherwise the RFC 5952 form.
+pub fn ntop6_musl(a: &Ipv6Addr) -> String {
+    match a.to_ipv4_mapped() {
+        Some(v4) => format!("::ffff:{v4}"),
+        None => a.to_string(),
+    }
+}
+
+/// IPv6 text as glibc's `inet_ntop` writes it: as musl's ([`ntop6_musl`]), and dotted also
+/// for a v4-compatible address whose seventh word is not zero (its longest run of zeros is the
+/// first six words).
+pub fn ntop6_glibc(a: &Ipv6Addr) -> String {
+    let o = a.octets();
+    match v4_compatible(a) {
+        Some(v4) if o[12] != 0 || o[13] != 0 => format!("::{v4}"),
+        _ => ntop6_musl(a),
+    }
+}
+
+/// What C `strtoul(s, &z, 10)` followed by `!*z` reads (leading white space and a sign
+/// accepted as strtoul does): whether it is negated, and the value of the digits (`None` when
+/// it exceeds 64 bits). `None` when `s` is not all number.
+pub fn strtoul_parts(s: &str) -> Option<(bool, Option<u64>)> {
+    let b = s.as_bytes();
+    let mut i = 0;
+    while i < b.len() && matches!(b[i], b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c) {
+        i += 1;
+    }
+    let neg = b.get(i) == Some(&b'-');
+    if matches!(b.get(i), Some(b'+' | b'-')) {
+        i += 1;
+    }
+    let digits = &b[i..];
+    if digits.is_empty() {
+        return None;
+    }
+    let mut v = Some(0u64);
+    for &c in digits {
+        if !c.is_ascii_digit() {
+            return None;
+        }
+        v = v
+            .and_then(|v| v.checked_mul(10))
+            .and_then(|v| v.checked_add(u64::from(c - b'0')));
+    }
+    Some((neg, v))
+}
+
+/// C `strtoul(s, &end, 10)` that must consume all of `s`, as its value: a value over 64 bits
+/// is `u64::MAX` (`ERANGE`), a negated one wraps. The empty string is 0 (what an unchecked
+/// `strtoul` of it gives).
+pub fn strtoul(s: &str) -> Option<u64> {
+    if s.is_empty() {
+        return Some(0);
+    }
+    let (neg, v) = strtoul_parts(s)?;
+    let v = v.unwrap_or(u64::MAX);
+    Some(if neg { v.wrapping_neg() } else { v })
 }
 
 #[cfg(test)]
@@ -513,5 +597,49 @@ mod tests {
         for s in near_addresses(&seeds, b"0123456789abcdefxX. +-", 200_000) {
             assert_eq!(inet_aton(&s), aton_reference(&s), "{s:?}");
         }
+    }
+
+    #[test]
+    fn ntop_forms() {
+        let a = |s: &str| s.parse::<Ipv6Addr>().unwrap();
+        for f in [ntop6_musl, ntop6_glibc] {
+            assert_eq!(f(&a("::ffff:10.0.0.1")), "::ffff:10.0.0.1");
+            assert_eq!(f(&a("2001:db8::1")), "2001:db8::1");
+            assert_eq!(f(&a("::1")), "::1");
+            assert_eq!(f(&a("::")), "::");
+        }
+        assert_eq!(ntop6_glibc(&a("::10.0.0.1")), "::10.0.0.1");
+        assert_eq!(ntop6_musl(&a("::10.0.0.1")), "::a00:1");
+        assert_eq!(ntop6_glibc(&a("::0.0.1.2")), "::102");
+        assert_eq!(v4_compatible(&a("::1")), None);
+        assert_eq!(v4_compatible(&a("::")), None);
+        assert_eq!(
+            v4_compatible(&a("::0.0.0.2")),
+            Some(Ipv4Addr::new(0, 0, 0, 2))
+        );
+    }
+
+    #[test]
+    fn strtoul_reads() {
+        assert_eq!(strtoul(""), Some(0));
+        assert_eq!(strtoul(" +12"), Some(12));
+        assert_eq!(strtoul("-1"), Some(u64::MAX));
+        assert_eq!(strtoul("99999999999999999999999"), Some(u64::MAX));
+        assert_eq!(strtoul("1x"), None);
+        assert_eq!(strtoul("  "), None);
+        assert_eq!(strtoul_parts("-0"), Some((true, Some(0))));
+    }
+
+    #[test]
+    fn glibc_scopes() {
+        let a = |s: &str| s.parse::<Ipv6Addr>().unwrap();
+        assert_eq!(
+            scopeid_pton(&a("fe80::1"), "lo"),
+            Some(crate::sys::host::if_nametoindex("lo"))
+        );
+        assert_eq!(scopeid_pton(&a("2001:db8::1"), "lo"), None);
+        assert_eq!(scopeid_pton(&a("2001:db8::1"), "7"), Some(7));
+        assert_eq!(scopeid_pton(&a("fe80::1"), "4294967296"), None);
+        assert_eq!(scopeid_pton(&a("fe80::1"), ""), None);
     }
 }

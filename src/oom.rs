@@ -219,6 +219,10 @@ pub fn from_reserve(p: *const u8) -> bool {
 /// The library's global allocator (see the module comment).
 pub struct Allocator;
 
+/// The allocator of the library (and of the `dnsshim` command, which links it).
+#[global_allocator]
+static ALLOCATOR: Allocator = Allocator;
+
 impl Allocator {
     /// The reserve's answer to a request `malloc` could not serve (out of line: the
     /// allocator is inlined into every allocation of the library).

@@ -80,7 +80,7 @@ pub struct Exchange<'a> {
 
 /// Writes the log line of `e` to stderr (callers check [`enabled`] once per lookup first).
 pub fn exchange(e: &Exchange<'_>) {
-    write_stderr(format_exchange(e).as_bytes());
+    crate::sys::fd::write_stderr(format_exchange(e).as_bytes());
 }
 
 /// The log line of `e`, newline included.
@@ -131,7 +131,7 @@ pub struct CacheHit<'a> {
 
 /// Writes the log line of `h` to stderr (callers check [`enabled`] first).
 pub fn cache_hit(h: &CacheHit<'_>) {
-    write_stderr(format_cache_hit(h).as_bytes());
+    crate::sys::fd::write_stderr(format_cache_hit(h).as_bytes());
 }
 
 /// The log line of `h`, newline included.
@@ -158,18 +158,6 @@ fn push_sanitized(s: &mut String, name: &str) {
             s.push(char::from(b));
         } else {
             let _ = write!(s, "\\{b:03}");
-        }
-    }
-}
-
-/// One `write(2)` of `line` to descriptor 2 (retried only on EINTR; errors are ignored).
-fn write_stderr(line: &[u8]) {
-    loop {
-        // SAFETY: line points to line.len() initialised bytes that outlive the call; write
-        // only reads them.
-        let r = unsafe { libc::write(2, line.as_ptr().cast(), line.len()) };
-        if r >= 0 || std::io::Error::last_os_error().raw_os_error() != Some(libc::EINTR) {
-            return;
         }
     }
 }

@@ -1,4 +1,4 @@
-//! Issue 13: what depends on the architecture's C ABI, checked through the C probes of the
+//! What depends on the architecture's C ABI, checked through the C probes of the
 //! architecture under test (`DNSSHIM_TEST_ARCH`; the aarch64 slice of `make test` runs this
 //! file under qemu-user): the layouts of `struct addrinfo`, `sockaddr_in`/`sockaddr_in6` and
 //! `struct hostent` as each C library reads them, the pointer alignment inside a caller's

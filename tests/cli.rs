@@ -1,4 +1,4 @@
-//! The `dnsshim` command (issue 6): `resolve` against the test server inside the namespace
+//! The `dnsshim` command: `resolve` against the test server inside the namespace
 //! harness, `check` on real programs (musl and glibc probes, the static command itself, a
 //! setuid copy, a copy with file capabilities, non-ELF files), `config` with given files and
 //! variables.

@@ -1,4 +1,4 @@
-//! Issue 3, compatibility mode: where musl and glibc genuinely differ, the musl build keeps
+//! Compatibility mode: where musl and glibc genuinely differ, the musl build keeps
 //! musl's answer by default and `DNSSHIM_COMPAT=glibc` switches it to glibc's. For each case
 //! this test requires all three facts, so it cannot pass vacuously:
 //! - musl alone and glibc alone really differ;
@@ -74,7 +74,7 @@ fn compat_glibc_switches_the_musl_build_to_glibc_answers() {
     check_cases(DNS, CASES);
 }
 
-/// Issue 10: names from the network that are not host names, where musl passes on what glibc
+/// Names from the network that are not host names, where musl passes on what glibc
 /// refuses (tests/conformance/hostile.scn has them all; these are the ones where the two
 /// libcs' answers differ as the probe shows them).
 const HOSTILE_DNS: &str = "\
@@ -170,7 +170,7 @@ fn check_cases(dns: &str, cases: &[(&str, &[&str])]) {
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }
 
-/// Issue 10: compatibility mode changes the lookup rules, never the meaning of the caller's
+/// Compatibility mode changes the lookup rules, never the meaning of the caller's
 /// constants. A musl program's `NI_NUMERICSCOPE` (0x100, a bit glibc does not define) is
 /// honoured as musl honours it (busybox passes `NI_NUMERICHOST|NI_NUMERICSCOPE`), and a bit
 /// musl does not define is `EAI_BADFLAGS` under glibc's rules. Each line is compared with musl

@@ -1,10 +1,10 @@
-//! The differential conformance suite (issue 3).
+//! The differential conformance suite.
 //!
 //! One C probe, tests/c/conform.c, calls every function the shim exports and prints one
 //! canonical line per call (`KEY | STATUS | DETAIL | RECORDS`). It is built with gcc (glibc)
 //! and musl-gcc (musl 1.2.3), and each build runs with and without `LD_PRELOAD` of the shim
 //! built for its libc, against every scenario of tests/conformance/*.scn (server zone,
-//! resolv.conf, hosts, the calls to make), each in its own namespace (tests/common/mod.rs).
+//! resolv.conf, hosts, the calls to make), each in its own namespace (tests/common/).
 //! Every line of the two shim runs of every scenario is accounted for, one of:
 //! - **exact**: glibc + shim prints exactly glibc's line; musl + shim exactly musl's;
 //! - **cut**: musl's answer was cut (a test server answered musl's question for that line with
@@ -29,7 +29,7 @@
 //! - `DNSSHIM_CONFORM_REPLAY=DIR`: run nothing; compare the outputs a run with
 //!   `DNSSHIM_CONFORM_OUT=DIR` wrote (to try a change of docs/compat.md in a second).
 //! - `DNSSHIM_CONFORM_COMPAT=FILE`: read the table from FILE instead of docs/compat.md.
-//! - and those of tests/common/mod.rs (library and server paths).
+//! - and those of tests/common/ (library and server paths).
 
 mod common;
 

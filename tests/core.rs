@@ -1,7 +1,7 @@
-//! Issue 2, the rest of the core shim: the glibc build against glibc itself, the
+//! The core shim beyond the end-to-end scenarios: the glibc build against glibc itself, the
 //! `DNSSHIM_DISABLE` switch, NULL and bad input, name length limits, reverse lookups, two
 //! nameservers. Real C probes (tests/c/probe.c, built with gcc and musl-gcc) against the
-//! scriptable DNS server in a private network namespace (tests/common/mod.rs).
+//! scriptable DNS server in a private network namespace (tests/common/).
 //!
 //! Every expected difference between a C library and the shim is named where it is expected,
 //! with its reason; docs/compat.md lists them all.
@@ -268,13 +268,15 @@ fn small_answers_getaddrinfo_match_glibc() {
     }
 }
 
-/// `HOSTALIASES` names a file of `alias full-name` lines for names without dots.
+/// `HOSTALIASES` names a file of `alias full-name` lines for names without dots: getaddrinfo
+/// and gethostbyname look the alias up through the search list (nss_dns), `res_search` asks
+/// it as it is (its own alias step).
 #[test]
 fn hostaliases_match_glibc() {
     let file = std::env::temp_dir().join(format!("dnsshim-hostaliases-{}", std::process::id()));
     std::fs::write(
         &file,
-        "# aliases\nshort one.test\nSixer v6only.test\nbare\n",
+        "# aliases\nshort one.test\nSixer v6only.test\nbare\nwebalias web\n",
     )
     .unwrap();
     let path = file.to_str().unwrap();
@@ -284,8 +286,13 @@ fn hostaliases_match_glibc() {
         "gai SIXER --socktype stream",
         "gai bare",
         "gai web --socktype stream",
+        "gai webalias --socktype stream",
         "ghbn short",
         "ghbn2 sixer inet6",
+        "res_search short",
+        "res_search sixer --type AAAA",
+        "res_search webalias",
+        "res_search bare",
     ];
     for c in cases {
         let a = words(c);
@@ -306,6 +313,46 @@ fn hostaliases_match_glibc() {
         "{}",
         r[0][1].dump()
     );
+}
+
+/// Names glibc reads with `ns_name_pton` (escapes, a backslash at the end, the empty name) and
+/// search domains written with a leading dot, through getaddrinfo, gethostbyname and the
+/// `res_*` functions: as glibc answers (`on\101.test` is `one.test`; the empty name is the root
+/// for `res_hnok`, and no query is made of it: NO_RECOVERY).
+#[test]
+fn escaped_names_and_dotted_domains_match_glibc() {
+    let cases: Vec<Vec<String>> = [
+        "gai on\\101.test --socktype stream --flags canonname",
+        "ghbn on\\101.test",
+        "ghbn2 o\\110e.test inet",
+        "res_search on\\101.test",
+        "res_query on\\101.test",
+        "gai one.test\\ --socktype stream",
+        "gai '' --socktype stream",
+        "ghbn ''",
+        "gai w\\e\\b --socktype stream",
+    ]
+    .iter()
+    .map(|c| words(c))
+    .collect();
+    let r = pairs(glibc_scenario(), GLIBC, GLIBC_SHIM, &cases);
+    assert_parity("glibc vs glibc+shim, escaped names", &r);
+    assert!(
+        r[0][1].stdout.contains("10.4.0.1 0 one.test"),
+        "{}",
+        r[0][1].dump()
+    );
+    let dotted = glibc_scenario().resolv("nameserver 127.0.0.1\nsearch .corp.test\n");
+    let cases: Vec<Vec<String>> = ["res_search web", "gai web --socktype stream", "ghbn web"]
+        .iter()
+        .map(|c| words(c))
+        .collect();
+    let r = pairs(dotted, GLIBC, GLIBC_SHIM, &cases);
+    assert_parity(
+        "glibc vs glibc+shim, a search domain with a leading dot",
+        &r,
+    );
+    assert!(r[0][1].stdout.contains("10.4.0.9"), "{}", r[0][1].dump());
 }
 
 /// Address sorting (RFC 3484 as glibc does it) and AI_ADDRCONFIG with global addresses on the

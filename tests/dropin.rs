@@ -1,4 +1,4 @@
-//! Issue 6, "drop it in": `make install`/`uninstall`, link-time interposition through
+//! Drop it in: `make install`/`uninstall`, link-time interposition through
 //! pkg-config with no LD_PRELOAD, the Alpine/Kubernetes examples' files, a minimal musl root
 //! filesystem entered with chroot(2), and the limits docs/deployment.md states (static
 //! programs, setuid programs, the musl build preloaded into a glibc program) shown to be real.
@@ -83,7 +83,7 @@ fn host_libc() -> &'static str {
     }
 }
 
-/// Issue 6, "Install and link": files, SONAME, symlink, pkg-config data, LIBC choice, and an
+/// Install and link: files, SONAME, symlink, pkg-config data, LIBC choice, and an
 /// uninstall that removes exactly what install put there.
 #[test]
 fn make_install_and_uninstall() {
@@ -222,7 +222,7 @@ fn compile(cc: &str, out: &Path, src: &Path, extra: &[String]) {
     host(cc, &args);
 }
 
-/// Issue 6: `cc app.c $(pkg-config --cflags --libs dnsshim)` uses the shim's resolver with
+/// `cc app.c $(pkg-config --cflags --libs dnsshim)` uses the shim's resolver with
 /// no LD_PRELOAD. musl-gcc against an installed copy in a temporary prefix: all 60 addresses
 /// of the CoreDNS-truncated name; the same program linked without the shim: nothing. The
 /// glibc build linked with gcc is checked the same way (its trace proves the shim answered).
@@ -337,7 +337,7 @@ fn chroot_exec() -> PathBuf {
     out
 }
 
-/// Issue 6, "Alpine images and pods": the container's view with nothing from the host. A root
+/// Alpine images and pods: the container's view with nothing from the host. A root
 /// filesystem holding only musl's loader (= its libc.so), libdnsshim.so, a musl-built probe
 /// and /etc files, entered with chroot(2) inside the namespace (the test server runs outside
 /// the chroot, in the same network namespace): the shim loads and returns all 60 addresses;

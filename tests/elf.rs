@@ -1,7 +1,7 @@
-//! Done-when 7: the musl build's only NEEDED entry is `libc.so`, the unwinder is linked in,
-//! and both builds export exactly the resolver API plus the library's own additions. Issue 13:
-//! every artefact is built for the architecture under test (`DNSSHIM_TEST_ARCH`: the aarch64
-//! slice of `make test` runs these tests on the aarch64 builds).
+//! The musl build's only NEEDED entry is `libc.so`, the unwinder is linked in, both builds
+//! export exactly the resolver API plus the library's own additions, and neither carries test
+//! code. Every artefact is built for the architecture under test (`DNSSHIM_TEST_ARCH`: the
+//! aarch64 slice of `make test` runs these tests on the aarch64 builds).
 
 mod common;
 
@@ -139,5 +139,41 @@ fn every_artefact_is_built_for_the_architecture_under_test() {
             "{}: {kind}\n{h}",
             file.display()
         );
+    }
+}
+
+/// The shipped libraries carry no test code: the fuzz target bodies exist only with the
+/// `fuzzing` feature, and hickory-proto (the tests' reference reader) is only theirs. No symbol
+/// of theirs in the symbol table (the musl build keeps one: it must name the library's own
+/// functions, or this test could not see anything), no dynamic symbol, and no name of theirs
+/// anywhere in the bytes (panic messages and symbol names would carry one).
+#[test]
+fn no_test_code_in_the_libraries() {
+    let banned = ["fuzzing", "hickory", "message_vs_hickory"];
+    for libc in [Libc::Musl, Libc::Glibc] {
+        let so = shim_library(libc);
+        let path = so.to_str().unwrap();
+        let symbols = run("nm", &["--defined-only", path]);
+        let dynamic = run("nm", &["-D", "--defined-only", path]);
+        if libc == Libc::Musl {
+            let own = symbols.lines().filter(|l| l.contains("dnsshim")).count();
+            assert!(
+                own > 100,
+                "{path}: a symbol table without the library's own ({own})"
+            );
+        }
+        for l in symbols.lines().chain(dynamic.lines()) {
+            assert!(
+                !banned.iter().any(|b| l.contains(b)),
+                "{path}: test code shipped: {l}"
+            );
+        }
+        let bytes = std::fs::read(&so).unwrap();
+        for b in banned {
+            assert!(
+                !bytes.windows(b.len()).any(|w| w == b.as_bytes()),
+                "{path}: holds {b:?}"
+            );
+        }
     }
 }

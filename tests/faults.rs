@@ -1,4 +1,4 @@
-//! Fault injection (issue 4): hostile servers, hostile packets and hostile files, each one
+//! Fault injection: hostile servers, hostile packets and hostile files, each one
 //! scenario in its own network namespace, run through tests/c/fault.c against musl, musl+shim,
 //! glibc and glibc+shim. For every variant the test asserts the exact return code (and the
 //! addresses), that the call ended within its deadline (`timeout × attempts` + a margin: an

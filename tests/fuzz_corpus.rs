@@ -1,6 +1,7 @@
 //! The fuzzers' smoke run in `make test`, on stable Rust: every file of fuzz/corpus/TARGET
 //! (the committed seeds, and the inputs of crashes found and fixed) goes through the same
-//! target body the libFuzzer binaries call (`dnsshim::fuzzing`, see fuzz/), then a fixed set
+//! target body the libFuzzer binaries call (`dnsshim::fuzzing`, the `fuzzing` feature: `make
+//! test` passes it; see fuzz/), then a fixed set
 //! of mutations of each (byte changes, cuts, insertions, splices: a deterministic xorshift
 //! stream), so a regression that panics or breaks an invariant on the corpus fails the build.
 //! libFuzzer itself (nightly, cargo-fuzz, sanitizers) runs in `make fuzz`.
@@ -121,6 +122,11 @@ fn replay(target: &str, f: fn(&[u8])) {
 #[test]
 fn response() {
     replay("response", dnsshim::fuzzing::response);
+}
+
+#[test]
+fn message_vs_hickory() {
+    replay("message_vs_hickory", dnsshim::fuzzing::message_vs_hickory);
 }
 
 #[test]

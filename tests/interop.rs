@@ -1,4 +1,4 @@
-//! Issue 6, "Real DNS servers": Debian's BIND 9 (`named`, authoritative), Unbound and dnsmasq
+//! Real DNS servers: Debian's BIND 9 (`named`, authoritative), Unbound and dnsmasq
 //! (both forwarding to it), started inside the test's network namespace on loopback addresses
 //! only, each with its own default truncation behaviour. Through each, the large (60 A), huge
 //! (400 A) and CNAME-chain (6 CNAMEs to 60 A) names resolve to the full record set with musl +

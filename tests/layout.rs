@@ -1,4 +1,4 @@
-//! Issue 12, one `LD_PRELOAD` value for every image: the `$LIB` layout written by the static
+//! One `LD_PRELOAD` value for every image: the `$LIB` layout written by the static
 //! `dnsshim install` (and `make install LAYOUT=multi`), programs of both C libraries (and
 //! shells of one running programs of the other) under that one value, what happens where
 //! neither build fits (a missing file, static and setuid programs), `dnsshim run`, the glibc
@@ -109,7 +109,7 @@ fn assert_layout(dir: &Path) {
     );
 }
 
-/// Issue 12: the static command carries both builds (checked byte for byte against the built
+/// The static command carries both builds (checked byte for byte against the built
 /// files through what it installs, and through the checksums `--version` prints); `install`
 /// into a fresh directory writes the layout; the same version again is fine, another version
 /// is refused (nothing touched) unless --force; `make install LAYOUT=multi` writes the same
@@ -272,7 +272,7 @@ fn assert_tcp_retries(r: &Run, count: usize) {
     assert_eq!(n, count, "tcp trace lines\n{}", r.dump());
 }
 
-/// Issue 12, done when: ONE LD_PRELOAD value pointing into a `dnsshim install` tree (mounted
+/// ONE LD_PRELOAD value pointing into a `dnsshim install` tree (mounted
 /// read-only) makes a musl program and a glibc program both resolve the CoreDNS-truncated
 /// name in full, each with the build of its own C library; a glibc shell script running a musl
 /// and a glibc program, and a musl program exec'ing a glibc one (environment inherited), work
@@ -541,7 +541,7 @@ fn too_new(needs: &BTreeSet<String>, syms: &[(String, String, bool)]) -> Vec<Str
     bad
 }
 
-/// Issue 12: the glibc build, as `make` produces it, needs no symbol version newer than
+/// The glibc build, as `make` produces it, needs no symbol version newer than
 /// GLIBC_2.17 (so it loads on RHEL/UBI 7 and 8, Debian 11, Ubuntu 20.04, Amazon Linux 2).
 /// The check itself is shown to fail on what a build linked against this machine's glibc
 /// 2.36 needs.

@@ -1,4 +1,4 @@
-//! Issue 12, packagers: packaging/alpine/APKBUILD sources in `sh`, follows the aports
+//! Packagers: packaging/alpine/APKBUILD sources in `sh`, follows the aports
 //! conventions the project relies on (`cargo fetch --locked` in prepare, `cargo auditable build
 //! --frozen`, unit tests in check, a -dev subpackage), and its package() installs the files a
 //! cargo build produces: the test runs it on a tree holding exactly those files (names from

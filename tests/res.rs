@@ -1,6 +1,6 @@
-//! Issue 3, the new exports: `res_query`, `res_search`, `res_querydomain`, `res_send`,
-//! `res_mkquery`, `res_init` (and their `__res_*` names), `getnameinfo`, `gethostbyaddr_r`
-//! with a canary; and the resolv.conf options whose effect shows on the wire (`edns0`,
+//! The `res_*` exports and their neighbours: `res_query`, `res_search`, `res_querydomain`,
+//! `res_send`, `res_mkquery`, `res_init` (and their `__res_*` names), `getnameinfo`,
+//! `gethostbyaddr_r` with a canary; and the resolv.conf options whose effect shows on the wire (`edns0`,
 //! `use-vc`, `rotate`, `single-request`, `trust-ad`, `no-aaaa`, `no-tld-query`, `inet6`,
 //! `sortlist`, `debug`).
 //!

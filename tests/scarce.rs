@@ -1,4 +1,4 @@
-//! Scarce resources (issue 10): every resolver export on threads with small stacks, with few
+//! Scarce resources: every resolver export on threads with small stacks, with few
 //! descriptors, and with malloc failing at each of its calls, against the test server in a
 //! private network namespace; each build of the shim compared with its C library alone.
 //! tests/c/scarce.c and tests/c/oom.c run the calls of tests/c/calls.h.

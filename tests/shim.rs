@@ -1,6 +1,6 @@
-//! End-to-end scenarios (issue 2, "Done when" 1–6 and 8): real C probes built with musl-gcc and
+//! End-to-end scenarios: real C probes built with musl-gcc and
 //! gcc, run with and without `LD_PRELOAD` of the shim, against the scriptable DNS server in a
-//! private network namespace. See tests/common/mod.rs for the harness and the environment it
+//! private network namespace. See tests/common/ for the harness and the environment it
 //! reads, tests/support/README.md for the server's config format.
 
 mod common;
@@ -73,7 +73,7 @@ fn by_variant(out: &[Outcome], v: Variant) -> Vec<&Outcome> {
     out.iter().filter(|o| o.variant == v).collect()
 }
 
-/// The large name as done-when 1 and 2 ask for it: any family, then IPv4 only.
+/// The large name through a truncating server: any family, then IPv4 only.
 const BIG_STREAM: [&str; 4] = ["gai", "big.test", "--socktype", "stream"];
 const BIG_INET: [&str; 6] = [
     "gai",
@@ -84,7 +84,7 @@ const BIG_INET: [&str; 6] = [
     "inet",
 ];
 
-/// Done when 1: CoreDNS-style truncation (TC=1, no records).
+/// CoreDNS-style truncation (TC=1, no records).
 #[test]
 fn coredns_truncation_musl_fails_shim_returns_all_60() {
     let out = Scenario::new(BIG_COREDNS)
@@ -112,7 +112,7 @@ fn coredns_truncation_musl_fails_shim_returns_all_60() {
     }
 }
 
-/// Done when 2: BIND-style truncation (TC=1 with the records that fit).
+/// BIND-style truncation (TC=1 with the records that fit).
 #[test]
 fn bind_truncation_musl_gets_subset_shim_returns_all_60() {
     let out = Scenario::new(BIG_BIND)
@@ -138,7 +138,7 @@ fn bind_truncation_musl_gets_subset_shim_returns_all_60() {
     }
 }
 
-/// Done when 8: `DNSSHIM_LOG=1` shows the UDP answer with TC and the TCP retry; silent without.
+/// `DNSSHIM_LOG=1` shows the UDP answer with TC and the TCP retry; silent without.
 #[test]
 fn log_shows_udp_tc_then_tcp() {
     let args = [
@@ -238,7 +238,7 @@ mixed.test.     A     10.3.0.1..30
 mixed.test.     AAAA  2001:db8:3::1..30
 ";
 
-/// Done when 3, getaddrinfo: 400 A; 6 CNAMEs to 35 A; 40 AAAA; 30 A + 30 AAAA.
+/// Large answers through getaddrinfo: 400 A; 6 CNAMEs to 35 A; 40 AAAA; 30 A + 30 AAAA.
 #[test]
 fn large_answers_getaddrinfo() {
     let variants = [MUSL_SHIM, GLIBC_SHIM, GLIBC];
@@ -299,7 +299,7 @@ fn large_answers_getaddrinfo() {
     }
 }
 
-/// Done when 3, gethostbyname family: the same sets through hostent.
+/// Large answers through the gethostbyname family: the same sets through hostent.
 #[test]
 fn large_answers_gethostbyname() {
     let variants = [MUSL_SHIM, GLIBC_SHIM, GLIBC];
@@ -446,7 +446,7 @@ fn words(s: &str) -> Vec<String> {
     s.split_whitespace().map(str::to_string).collect()
 }
 
-/// Done when 4: small answers, numeric hosts, hosts file, localhost, NXDOMAIN, hint
+/// Small answers, numeric hosts, hosts file, localhost, NXDOMAIN, hint
 /// combinations: musl+shim prints exactly what musl prints (NODATA aside, see [`Expect`]).
 #[test]
 fn small_answers_getaddrinfo_match_musl() {
@@ -512,7 +512,7 @@ fn small_answers_getaddrinfo_match_musl() {
     assert_musl_parity(&cases);
 }
 
-/// Done when 4, hostent side: the same names through gethostbyname*.
+/// Small answers, hostent side: the same names through gethostbyname*.
 #[test]
 fn small_answers_gethostbyname_match_musl() {
     let mut cases = Vec::new();
@@ -540,7 +540,7 @@ fn small_answers_gethostbyname_match_musl() {
     assert_musl_parity(&cases);
 }
 
-/// Done when 4, NODATA: the name exists without addresses → EAI_NODATA (musl 1.2.5, glibc).
+/// NODATA: the name exists without addresses → EAI_NODATA (musl 1.2.5, glibc).
 #[test]
 fn nodata_gives_eai_nodata() {
     let out = Scenario::new(SMALL)
@@ -577,7 +577,7 @@ fn nodata_gives_eai_nodata() {
     assert_eq!(out[11].stdout, out[10].stdout, "{}", out[11].dump());
 }
 
-/// Done when 5: a silent server with `timeout:1 attempts:1` → EAI_AGAIN within 1.5 s.
+/// A silent server with `timeout:1 attempts:1` → EAI_AGAIN within 1.5 s.
 #[test]
 fn silent_server_times_out_with_eai_again() {
     let out = Scenario::new("quiet.test. A 10.7.0.1\nsilent\n")
@@ -605,7 +605,7 @@ fn silent_server_times_out_with_eai_again() {
     }
 }
 
-/// Done when 6: `search corp.test` + `ndots:1`: a single-label name resolves through the list.
+/// `search corp.test` + `ndots:1`: a single-label name resolves through the list.
 #[test]
 fn search_list_resolves_short_name() {
     let cfg = "web.corp.test. A 10.6.0.1\nweb.other.test. A 10.6.0.2\n";

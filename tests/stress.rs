@@ -1,4 +1,4 @@
-//! Concurrency, fork, signals, leaks and caller buffers (issue 4), through tests/c/stress.c
+//! Concurrency, fork, signals, leaks and caller buffers, through tests/c/stress.c
 //! against the test server in a private network namespace, with both builds of the shim:
 //!
 //! - 64 threads × 500 lookups mixing small (UDP), large (TCP), NXDOMAIN, hosts-file names,

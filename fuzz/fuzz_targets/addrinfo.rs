@@ -1,5 +1,5 @@
 //! Fuzz target: the getaddrinfo result builder: C layout, read back, freeaddrinfo.
-//! The body and its invariants: `dnsshim::fuzzing::addrinfo` (src/fuzzing.rs).
+//! The body and its invariants: `dnsshim::fuzzing::addrinfo` (src/fuzzing/mod.rs).
 #![no_main]
 use libfuzzer_sys::fuzz_target;
 

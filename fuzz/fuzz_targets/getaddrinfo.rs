@@ -1,6 +1,6 @@
 //! Fuzz target: the getaddrinfo result builder (hints, services, numeric hosts, both
 //! semantics) without the network, then its C layout.
-//! The body and its invariants: `dnsshim::fuzzing::getaddrinfo` (src/fuzzing.rs).
+//! The body and its invariants: `dnsshim::fuzzing::getaddrinfo` (src/fuzzing/mod.rs).
 #![no_main]
 use libfuzzer_sys::fuzz_target;
 

@@ -1,5 +1,5 @@
 //! Fuzz target: hosts-file parsing and lookups in it.
-//! The body and its invariants: `dnsshim::fuzzing::hosts` (src/fuzzing.rs).
+//! The body and its invariants: `dnsshim::fuzzing::hosts` (src/fuzzing/mod.rs).
 #![no_main]
 use libfuzzer_sys::fuzz_target;
 

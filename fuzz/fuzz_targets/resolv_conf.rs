@@ -1,5 +1,5 @@
 //! Fuzz target: resolv.conf parsing, with LOCALDOMAIN and RES_OPTIONS.
-//! The body and its invariants: `dnsshim::fuzzing::resolv_conf` (src/fuzzing.rs).
+//! The body and its invariants: `dnsshim::fuzzing::resolv_conf` (src/fuzzing/mod.rs).
 #![no_main]
 use libfuzzer_sys::fuzz_target;
 

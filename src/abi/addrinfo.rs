@@ -32,12 +32,11 @@
 //! the same block; the block goes when all are released. A count that would go below zero (a
 //! list freed twice) is ignored: a leak, never a double free.
 //!
-//! A numeric host with a numeric or no service (`lookup::addrinfo::numeric`) is answered
+//! A numeric host with a numeric or no service (`lookup::numeric`) is answered
 //! without any other allocation: that block is the only one.
 
 use super::{boundary, c_str, disabled, eai, eai_code};
-use crate::lookup::addrinfo::{getaddrinfo as lookup, numeric, AddrInfo, Entry, Hints};
-use crate::lookup::Semantics;
+use crate::lookup::{getaddrinfo as lookup, numeric, AddrInfo, Entry, Hints, Semantics};
 use crate::sys::RawSockAddr;
 use std::ffi::{c_char, c_int, CStr};
 use std::mem::{offset_of, size_of};

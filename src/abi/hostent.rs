@@ -8,13 +8,13 @@
 //! storage again.
 
 use super::per_thread::PerThread;
-use super::{boundary, c_str, disabled, h_errno_code, herr, set_errno, set_h_errno};
-use crate::lookup::glibc::Errnos;
-use crate::lookup::hostent::{
-    gethostbyaddr as lookup_addr, gethostbyname as lookup_name1, gethostbyname2 as lookup_name,
-    HostEnt, Looked,
+use super::{
+    boundary, c_str, disabled, glibc_h_errno, h_errno_code, herr, r_errno, set_errno, set_h_errno,
 };
-use crate::lookup::Semantics;
+use crate::lookup::{
+    gethostbyaddr as lookup_addr, gethostbyname as lookup_name1, gethostbyname2 as lookup_name,
+    Errnos, HostEnt, Looked, Semantics,
+};
 use crate::Error;
 use std::cell::RefCell;
 use std::ffi::{c_char, c_int, c_void};
@@ -165,15 +165,8 @@ fn r_failure_musl(e: Error, err: *mut c_int) -> c_int {
         // SAFETY: err is non-NULL and points to the caller's int.
         unsafe { *err = h_errno_code(e) };
     }
-    match e {
-        Error::NotFound | Error::NoData => libc::ENOENT,
-        Error::TryAgain => libc::EAGAIN,
-        Error::BadFamily => libc::EAFNOSUPPORT,
-        Error::System(errno) => errno,
-        // musl: its `default` case, NO_RECOVERY and the errno of the failed malloc.
-        Error::Memory => libc::ENOMEM,
-        _ => libc::EBADMSG,
-    }
+    // musl's out of memory: its `default` case, NO_RECOVERY and the errno of the failed malloc.
+    r_errno(e)
 }
 
 /// Writes what glibc's `_r` functions write besides the entry: `*err` and the thread's
@@ -181,10 +174,10 @@ fn r_failure_musl(e: Error, err: *mut c_int) -> c_int {
 fn apply_errnos(g: Errnos, err: *mut c_int) {
     if let (Some(h), false) = (g.h_errnop, err.is_null()) {
         // SAFETY: err is non-NULL and points to the caller's int.
-        unsafe { *err = h };
+        unsafe { *err = glibc_h_errno(h) };
     }
     if let Some(h) = g.h_errno {
-        set_h_errno(h);
+        set_h_errno(glibc_h_errno(h));
     }
 }
 
@@ -213,8 +206,8 @@ unsafe fn by_name(name: *const c_char, lookup: impl FnOnce(&str, Semantics) -> L
         None => Looked {
             found: Err(Error::NotFound),
             glibc: (sem == Semantics::Glibc).then_some(Errnos {
-                ret: 0,
-                h_errnop: Some(herr::HOST_NOT_FOUND),
+                ret: None,
+                h_errnop: Some(Err(Error::NotFound)),
                 h_errno: None,
             }),
         },
@@ -249,7 +242,7 @@ unsafe fn finish_r(
         Err(e) => match glibc {
             Some(g) => {
                 apply_errnos(g, err);
-                g.ret
+                g.ret.map_or(0, r_errno)
             }
             None => r_failure_musl(e, err),
         },
@@ -447,10 +440,10 @@ static STATIC: PerThread<RefCell<[Option<Box<Static>>; 3]>> = PerThread::new();
 /// is not 0 (so a name from the hosts file leaves HOST_NOT_FOUND even on success).
 fn thread_errnos(g: Errnos) {
     if let Some(h) = g.h_errno {
-        set_h_errno(h);
+        set_h_errno(glibc_h_errno(h));
     }
-    if let Some(h) = g.h_errnop.filter(|&h| h != 0) {
-        set_h_errno(h);
+    if let Some(h) = g.h_errnop.filter(|h| h.is_err()) {
+        set_h_errno(glibc_h_errno(h));
     }
 }
 

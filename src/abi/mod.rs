@@ -39,6 +39,7 @@ pub mod eai {
 pub mod herr {
     use std::ffi::c_int;
     pub const NETDB_INTERNAL: c_int = -1;
+    pub const NETDB_SUCCESS: c_int = 0;
     pub const HOST_NOT_FOUND: c_int = 1;
     pub const TRY_AGAIN: c_int = 2;
     pub const NO_RECOVERY: c_int = 3;
@@ -93,7 +94,8 @@ pub fn eai_code(e: Error) -> c_int {
     }
 }
 
-/// `h_errno` value for an error.
+/// `h_errno` value for an error (musl's: `NO_RECOVERY` for anything but the three it names
+/// and a caller's error).
 pub fn h_errno_code(e: Error) -> c_int {
     match e {
         Error::NotFound => herr::HOST_NOT_FOUND,
@@ -101,6 +103,31 @@ pub fn h_errno_code(e: Error) -> c_int {
         Error::TryAgain => herr::TRY_AGAIN,
         Error::Overflow | Error::BadFamily => herr::NETDB_INTERNAL,
         _ => herr::NO_RECOVERY,
+    }
+}
+
+/// The `h_errno` glibc's resolver sets for a lookup's end (`lookup::Errnos`): `NETDB_SUCCESS`
+/// for `Ok`; `NETDB_INTERNAL` for a system error or out of memory; else as
+/// [`h_errno_code`].
+pub fn glibc_h_errno(h: crate::Result<()>) -> c_int {
+    match h {
+        Ok(()) => herr::NETDB_SUCCESS,
+        Err(Error::System(_) | Error::Memory) => herr::NETDB_INTERNAL,
+        Err(e) => h_errno_code(e),
+    }
+}
+
+/// The errno value the `_r` functions return for a failure (both libcs: `ENOENT` for a name
+/// not found or without data, `EAGAIN` for a temporary failure, `EAFNOSUPPORT` for another
+/// family, `ENOMEM`, a system call's errno; musl's `EBADMSG` for anything else).
+pub fn r_errno(e: Error) -> c_int {
+    match e {
+        Error::NotFound | Error::NoData => libc::ENOENT,
+        Error::TryAgain => libc::EAGAIN,
+        Error::BadFamily => libc::EAFNOSUPPORT,
+        Error::System(errno) => errno,
+        Error::Memory => libc::ENOMEM,
+        _ => libc::EBADMSG,
     }
 }
 

@@ -3,8 +3,8 @@
 //! Results are copied with their NUL only when they fit; a short buffer is `EAI_OVERFLOW`.
 
 use super::{boundary, disabled, eai, eai_code};
-use crate::lookup::nameinfo::{getnameinfo as lookup, known_flags, ni, Request};
-use crate::lookup::{Semantics, PROGRAM_LIBC};
+use crate::lookup::nameinfo::{known_flags, ni, Request};
+use crate::lookup::{getnameinfo as lookup, Semantics, PROGRAM_LIBC};
 use std::ffi::{c_char, c_int};
 use std::mem::size_of;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};

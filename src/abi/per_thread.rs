@@ -91,6 +91,7 @@ impl<T: Default> PerThread<T> {
     }
 
     /// Drops this thread's value (the next use creates a new one).
+    #[cfg(test)]
     pub fn clear(&'static self) {
         let Some(key) = self.key() else { return };
         // SAFETY: a valid key; a non-null value came from Box::<T>::into_raw in `try_with`, and

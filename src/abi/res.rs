@@ -11,8 +11,8 @@
 //! never more than `anslen` bytes are written.
 
 use super::{boundary, disabled, h_errno_code, herr, set_errno, set_h_errno};
-use crate::lookup::res::{self, Done};
-use crate::lookup::Semantics;
+use crate::lookup::res::{Done, Mkquery, Question};
+use crate::lookup::{self, Semantics};
 use std::ffi::{c_char, c_int, c_uchar, CStr};
 use std::ptr;
 
@@ -164,7 +164,7 @@ pub extern "C" fn __res_init() -> c_int {
     res_init_impl(|| next_init_old().or_else(next_init_plain))
 }
 
-type QueryImpl = fn(&[u8], c_int, c_int, usize, Semantics) -> Done;
+type QueryImpl = fn(Question<'_>, Semantics) -> Done;
 
 /// Shared body of `res_query` and `res_search`.
 ///
@@ -201,7 +201,13 @@ unsafe fn query_common(
         if answer.is_null() || anslen < 0 {
             return bad_args();
         }
-        let done = f(n, class, qtype, anslen as usize, sem);
+        let q = Question {
+            name: n,
+            class,
+            qtype,
+            anslen: anslen as usize,
+        };
+        let done = f(q, sem);
         // SAFETY: answer is non-NULL and writable for anslen bytes (contract).
         unsafe { finish(done, answer, anslen) }
     })
@@ -216,7 +222,7 @@ plain_and_old! {
         qtype: c_int,
         answer: *mut c_uchar,
         anslen: c_int,
-    ) = query_common(res::query, false) with next_query_plain / next_query_old
+    ) = query_common(lookup::res_query, false) with next_query_plain / next_query_old
 }
 
 plain_and_old! {
@@ -228,7 +234,7 @@ plain_and_old! {
         qtype: c_int,
         answer: *mut c_uchar,
         anslen: c_int,
-    ) = query_common(res::search, true) with next_search_plain / next_search_old
+    ) = query_common(lookup::res_search, true) with next_search_plain / next_search_old
 }
 
 /// Shared body of `res_querydomain` and `__res_querydomain`.
@@ -258,7 +264,13 @@ unsafe fn querydomain_common(
         if answer.is_null() || anslen < 0 {
             return bad_args();
         }
-        let done = res::querydomain(n, d, class, qtype, anslen as usize, Semantics::current());
+        let q = Question {
+            name: n,
+            class,
+            qtype,
+            anslen: anslen as usize,
+        };
+        let done = lookup::res_querydomain(q, d, Semantics::current());
         // SAFETY: answer is non-NULL and writable for anslen bytes (contract).
         unsafe { finish(done, answer, anslen) }
     })
@@ -301,7 +313,7 @@ unsafe fn send_common(
         }
         // SAFETY: msg is readable for msglen bytes (contract).
         let query = unsafe { std::slice::from_raw_parts(msg, msglen as usize) };
-        let done = res::send(query, anslen as usize, Semantics::current());
+        let done = lookup::res_send(query, anslen as usize, Semantics::current());
         // SAFETY: answer is non-NULL and writable for anslen bytes (contract).
         unsafe { finish(done, answer, anslen) }
     })
@@ -355,17 +367,15 @@ unsafe fn mkquery_common(
         // SAFETY: for glibc's NOTIFY, `data` is a C string (glibc's contract for that opcode);
         // mkquery calls this only then.
         let read_data = || unsafe { bytes(data.cast()) }.unwrap_or_default().to_vec();
-        let conf = crate::config::resolv_conf();
-        let q = res::mkquery(
+        let m = Mkquery {
             op,
-            name,
+            dname: name,
             class,
             qtype,
-            (!data.is_null()).then_some(&read_data as &dyn Fn() -> Vec<u8>),
-            buflen as usize,
-            &conf,
-            Semantics::current(),
-        );
+            data: (!data.is_null()).then_some(&read_data as &dyn Fn() -> Vec<u8>),
+            buflen: buflen as usize,
+        };
+        let q = lookup::res_mkquery(&m, Semantics::current());
         if crate::oom::failed() {
             return out_of_memory();
         }

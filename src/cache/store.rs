@@ -110,16 +110,19 @@ impl Store {
     }
 
     /// How many answers are kept.
+    #[cfg(test)]
     pub fn len(&self) -> usize {
         self.map.len()
     }
 
     /// Whether none is.
+    #[cfg(test)]
     pub fn is_empty(&self) -> bool {
         self.map.is_empty()
     }
 
     /// The bytes kept, as [`cost`] counts them.
+    #[cfg(test)]
     pub fn bytes(&self) -> usize {
         self.bytes
     }

@@ -249,6 +249,8 @@ fn parse_resolv(text: &[u8]) -> ResolvFile {
 static RESOLV_CONF: FileCache<ResolvFile> =
     FileCache::new_static(RESOLV_CONF_PATH, parse_resolv, RESOLV_CONF_MAX_BYTES);
 static HOSTS: FileCache<Hosts> = FileCache::new_static(HOSTS_PATH, Hosts::parse, HOSTS_MAX_BYTES);
+static HOSTS_GLIBC: FileCache<Hosts> =
+    FileCache::new_static(HOSTS_PATH, Hosts::parse_glibc, HOSTS_MAX_BYTES);
 static SERVICES: FileCache<Services> =
     FileCache::new_static(SERVICES_PATH, Services::parse, SERVICES_MAX_BYTES);
 
@@ -295,6 +297,10 @@ pub(super) fn resolv_conf() -> Arc<ResolvConf> {
 
 pub(super) fn hosts() -> Arc<Hosts> {
     HOSTS.get()
+}
+
+pub(super) fn hosts_glibc() -> Arc<Hosts> {
+    HOSTS_GLIBC.get()
 }
 
 pub(super) fn services() -> Arc<Services> {

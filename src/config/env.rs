@@ -1,6 +1,6 @@
 //! Environment variables (`DNSSHIM_*`, `LOCALDOMAIN`, `RES_OPTIONS`), ignored in secure mode.
 //!
-//! Every read goes to the C library's `getenv` at the time of the call (no caching), so a
+//! Every read scans the environment at the time of the call (`sys::env`, no caching), so a
 //! process sees what its own environment says, and tests can run a child per setting. Reading
 //! takes no lock and allocates only for [`var`]'s result, so it is safe in a child after `fork`.
 //!
@@ -9,78 +9,19 @@
 //! from a secure program's environment (`UNSECURE_ENVVARS`, `sysdeps/generic/unsecvars.h`):
 //! no logging, no `DNSSHIM_DISABLE`, no `LOCALDOMAIN`/`RES_OPTIONS`.
 
-use std::ffi::{c_char, CStr};
-use std::sync::atomic::{AtomicU8, Ordering};
-
-/// Longest variable name we look up (ours are all far shorter); longer names read as unset.
-const MAX_NAME: usize = 63;
-
-/// `AT_SECURE` cached: 0 = not read yet, 1 = off, 2 = on. The auxiliary vector never changes
-/// during a process's life and is inherited across `fork`, so caching is exact.
-static SECURE: AtomicU8 = AtomicU8::new(0);
-
-/// Whether the process runs in secure-execution mode (`getauxval(AT_SECURE) != 0`).
+/// Whether the process runs in secure-execution mode (`AT_SECURE`).
 pub fn secure_mode() -> bool {
-    match SECURE.load(Ordering::Relaxed) {
-        1 => false,
-        2 => true,
-        _ => {
-            // SAFETY: getauxval only reads the process's auxiliary vector; it has no
-            // preconditions and returns 0 for an absent entry.
-            let on = unsafe { libc::getauxval(libc::AT_SECURE) } != 0;
-            SECURE.store(if on { 2 } else { 1 }, Ordering::Relaxed);
-            on
-        }
-    }
+    crate::sys::env::secure_mode()
 }
 
-extern "C" {
-    /// The process environment (POSIX; musl and glibc both define it): the array `getenv`
-    /// scans, NULL-terminated, each entry `NAME=value`.
-    static environ: *const *const c_char;
-}
-
-/// Runs `f` on the bytes of variable `name`, if set (and not in secure mode).
-///
-/// The first `NAME=` entry of `environ` wins, as with `getenv`; the scan is ours because the C
-/// library's `getenv` calls `strncmp` once per variable, which a lookup reading several
-/// variables in a process with a large environment (a Kubernetes pod has dozens) pays for.
-// Inlined: the names are constants, so their checks below fold away (they cost more than the
-// scan itself, a fifth of a numeric-host getaddrinfo).
+/// Runs `f` on the bytes of variable `name`, if set and not in secure mode.
+// Inlined: the names are constants, so the name checks fold away.
 #[inline]
 fn with_raw<R>(name: &str, f: impl FnOnce(&[u8]) -> R) -> Option<R> {
     if secure_mode() {
         return None;
     }
-    let name = name.as_bytes();
-    if name.is_empty() || name.len() > MAX_NAME || name.contains(&0) || name.contains(&b'=') {
-        return None;
-    }
-    // SAFETY: `environ` is NULL or a NULL-terminated array of pointers to NUL-terminated
-    // strings, valid until the environment is modified; we read it and copy or inspect the
-    // value right away. Within an entry we read byte `i` only after bytes `0..i` matched
-    // `name`, which holds no NUL, so we never read past the entry's terminator. A concurrent
-    // setenv/putenv in another thread is a race the C library's own resolver is equally
-    // exposed to (glibc's res_init and musl read these variables with getenv too); std's
-    // environment lock would not help against C callers and could be held across a fork.
-    unsafe {
-        let mut entry = environ;
-        if entry.is_null() {
-            return None;
-        }
-        while !(*entry).is_null() {
-            let e = (*entry).cast::<u8>();
-            let mut i = 0;
-            while i < name.len() && *e.add(i) == name[i] {
-                i += 1;
-            }
-            if i == name.len() && *e.add(i) == b'=' {
-                return Some(f(CStr::from_ptr(e.add(i + 1).cast()).to_bytes()));
-            }
-            entry = entry.add(1);
-        }
-    }
-    None
+    crate::sys::env::with_var(name, f)
 }
 
 /// The value of environment variable `name`; `None` when unset, not UTF-8, or in secure mode.
@@ -132,6 +73,7 @@ pub fn compat_glibc() -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::sys::env::MAX_NAME;
 
     // No test sets variables: set_var races with getenv in the other test threads.
 

@@ -3,10 +3,11 @@
 //! One entry a line: an address, then the canonical name, then aliases, separated by blanks.
 //! `#` starts a comment anywhere on a line. Lines are skipped, never fatal, when the address is
 //! not a literal (or has an unusable IPv6 scope), when no name follows it, or when what is left
-//! after removing the comment is not valid UTF-8.
+//! after removing the comment is not valid UTF-8. glibc's `files` module reads addresses
+//! differently: [`Hosts::parse_glibc`].
 
 use crate::numeric::{parse_literal, Literal};
-use std::net::IpAddr;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 /// One usable line of the hosts file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -71,6 +72,37 @@ impl Hosts {
             entries.push(HostEntry {
                 addr,
                 scope_id,
+                names,
+            });
+        }
+        Hosts { entries }
+    }
+
+    /// The hosts file as glibc's `files` module reads it (`nss_files/files-hosts.c`): the
+    /// address with `inet_pton` (IPv4 only as a dotted quad, no IPv6 scope), so lines that only
+    /// `inet_aton` or a scope would accept are skipped; `#` starts a comment anywhere; names
+    /// split on blanks; bytes that are not UTF-8 replaced (such a name matches no query).
+    pub fn parse_glibc(text: &[u8]) -> Hosts {
+        let mut entries = Vec::new();
+        for raw in text.split(|&b| b == b'\n') {
+            let raw = raw.split(|&b| b == b'#').next().unwrap_or(raw);
+            let line = String::from_utf8_lossy(raw);
+            let mut toks = line.split_ascii_whitespace();
+            let Some(addr) = toks.next() else {
+                continue;
+            };
+            let addr = match (addr.parse::<Ipv4Addr>(), addr.parse::<Ipv6Addr>()) {
+                (Ok(a), _) => IpAddr::V4(a),
+                (_, Ok(a)) => IpAddr::V6(a),
+                _ => continue,
+            };
+            let names: Vec<String> = toks.map(str::to_owned).collect();
+            if names.is_empty() {
+                continue;
+            }
+            entries.push(HostEntry {
+                addr,
+                scope_id: 0,
                 names,
             });
         }

@@ -1,9 +1,14 @@
-//! Configuration: resolv.conf (+ `LOCALDOMAIN`, `RES_OPTIONS`), hosts, services, environment.
+//! Configuration: one parser per file the C libraries read: resolv.conf (+ `LOCALDOMAIN`,
+//! `RES_OPTIONS`), hosts (as each libc reads it), services, glibc's host.conf, gai.conf and
+//! `HOSTALIASES` file; the environment.
 //!
 //! Each file is parsed once and re-read only when it changes (`stat`: dev, inode, size, mtime, ctime);
 //! the accessors below hand out a shared snapshot. Nothing here is read at load time.
 
 pub mod env;
+pub mod gai_conf;
+pub mod host_conf;
+pub mod hostaliases;
 pub mod hosts;
 pub mod resolv_conf;
 pub mod services;
@@ -47,6 +52,11 @@ pub fn parallel_search(conf: &ResolvConf) -> bool {
 /// `/etc/hosts`, parsed.
 pub fn hosts() -> Arc<Hosts> {
     cache::hosts()
+}
+
+/// `/etc/hosts` as glibc's `files` module reads it ([`Hosts::parse_glibc`]).
+pub fn hosts_glibc() -> Arc<Hosts> {
+    cache::hosts_glibc()
 }
 
 /// `/etc/services`, parsed.

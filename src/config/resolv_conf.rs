@@ -286,20 +286,7 @@ impl ResolvConf {
 /// when resolv.conf has no `search`/`domain` line and `LOCALDOMAIN` is unset
 /// (`domain_from_hostname`). `None` when the host name has no dot or cannot be read.
 pub fn hostname_domain() -> Option<String> {
-    /// glibc reads the host name into a 256-byte buffer (`domain_from_hostname`); Linux host
-    /// names are at most 64 bytes (`HOST_NAME_MAX`).
-    const HOSTNAME_BUF: usize = 256;
-    let mut buf = [0u8; HOSTNAME_BUF];
-    // SAFETY: buf is valid for writes of buf.len() - 1 bytes and outlives the call; the last
-    // byte stays 0 so the result is NUL-terminated even if gethostname truncates.
-    let rc = unsafe { libc::gethostname(buf.as_mut_ptr().cast(), buf.len() - 1) };
-    if rc != 0 {
-        return None;
-    }
-    let len = buf.iter().position(|&b| b == 0).unwrap_or(buf.len());
-    let name = std::str::from_utf8(&buf[..len]).ok()?;
-    let (_, domain) = name.split_once('.')?;
-    clean_domain(domain)
+    crate::sys::host::hostname(|name| clean_domain(name.split_once('.')?.1))?
 }
 
 /// `line` starts with `kw` followed by a space or tab (glibc `MATCH`): the rest of the line.

@@ -16,7 +16,7 @@
 //!    reaches its end touching only questions that have their final answers, nothing else
 //!    can change its result: the exchange ends and the questions still open are cancelled.
 //!    So a later candidate's answer counts only once every earlier one is definitively
-//!    negative, by the walk's own rules (musl: NXDOMAIN; glibc: also NODATA and SERVFAIL);
+//!    negative, by the walk's own rules (musl: NXDOMAIN; glibc's dns module: also NODATA);
 //!    timeouts count when the deadline has passed, as in the sequential walk;
 //! 3. *reading*: the walk runs on the batch's answers for its result. (A question it asks
 //!    that the batch did not hold is asked on the spot: never needed, never wrong.)

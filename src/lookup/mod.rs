@@ -1,138 +1,197 @@
-//! Names to addresses: numeric hosts, the hosts file, the search list, DNS; sorting; the
-//! service table; the `getaddrinfo` and `gethostbyname` result builders (plain Rust values,
-//! turned into C structures by `abi`).
+//! Names to addresses and back, as the emulated C library does it: numeric hosts, the hosts
+//! file, the search list, DNS, sorting, services; the `getaddrinfo`, `gethostbyname`,
+//! `getnameinfo` and `res_*` results as plain Rust values (`abi` turns them into C).
 //!
-//! Two semantics live here: musl's (the default of the musl build) and glibc's (the glibc build,
-//! or the musl build with `DNSSHIM_COMPAT=glibc`). [`Semantics::current`] picks one per call.
+//! Two sets of rules live here, each in its own folder: musl's ([`musl`], the musl build's
+//! default) and glibc's ([`gnu`]: the glibc build, or the musl build with
+//! `DNSSHIM_COMPAT=glibc`). [`Semantics::current`] picks one per call and the functions below
+//! hand the call to that flow: the one place the two meet. What both use lives beside them:
+//! the shared types ([`types`]), host-name checks ([`name`]), `options no-aaaa`
+//! ([`no_aaaa`]), resolv.conf's `sortlist` ([`sortlist`]), address-to-name lookups
+//! ([`reverse`]), and the parts of `getnameinfo` ([`nameinfo`]) and of the `res_*` functions
+//! ([`res`]) that do not differ.
 
-pub mod addrinfo;
-pub mod ask;
-pub mod glibc;
-mod glibc_sort;
-pub mod hostent;
+pub(crate) mod ask;
+pub(crate) mod gnu;
+pub(crate) mod musl;
 pub mod name;
 pub mod nameinfo;
-pub mod netlink;
+pub(crate) mod no_aaaa;
 pub mod res;
 pub mod reverse;
-pub mod serv;
-pub mod sort;
+pub(crate) mod sortlist;
+pub mod types;
 
-use std::net::IpAddr;
-
-/// `AI_*` flag values; identical in musl's and glibc's `<netdb.h>`.
-pub mod ai {
-    pub const PASSIVE: i32 = 0x01;
-    pub const CANONNAME: i32 = 0x02;
-    pub const NUMERICHOST: i32 = 0x04;
-    pub const V4MAPPED: i32 = 0x08;
-    pub const ALL: i32 = 0x10;
-    pub const ADDRCONFIG: i32 = 0x20;
-    /// glibc only: IDN conversion of the name (accepted, names are passed through).
-    pub const IDN: i32 = 0x40;
-    /// glibc only: IDN conversion of the canonical name.
-    pub const CANONIDN: i32 = 0x80;
-    pub const NUMERICSERV: i32 = 0x400;
-}
-
-/// Address family asked for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Family {
-    Unspec,
-    Inet,
-    Inet6,
-}
-
-impl Family {
-    /// From a C `AF_*` value; `None` for unsupported families.
-    pub fn from_af(af: i32) -> Option<Family> {
-        match af {
-            libc::AF_UNSPEC => Some(Family::Unspec),
-            libc::AF_INET => Some(Family::Inet),
-            libc::AF_INET6 => Some(Family::Inet6),
-            _ => None,
-        }
-    }
-
-    /// Whether addresses of `ip`'s family are wanted.
-    pub fn admits(self, ip: &IpAddr) -> bool {
-        match self {
-            Family::Unspec => true,
-            Family::Inet => ip.is_ipv4(),
-            Family::Inet6 => ip.is_ipv6(),
-        }
-    }
-}
-
-/// Whose behaviour to reproduce where musl and glibc differ.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Semantics {
-    Musl,
-    Glibc,
-}
-
-impl Semantics {
-    /// musl's in the musl build unless `DNSSHIM_COMPAT=glibc`; glibc's in the glibc build.
-    pub fn current() -> Semantics {
-        if crate::config::env::compat_glibc() {
-            Semantics::Glibc
-        } else {
-            Semantics::Musl
-        }
-    }
-}
-
-/// The C library whose headers the calling program was built with: the `AI_*` and `NI_*`
-/// flag values it passes are that library's (musl's in the musl build, `DNSSHIM_COMPAT=glibc`
-/// or not; glibc's in the glibc build). Compatibility mode changes the lookup rules, never the
-/// meaning of the caller's constants.
-pub const PROGRAM_LIBC: Semantics = if cfg!(target_env = "musl") {
-    Semantics::Musl
-} else {
-    Semantics::Glibc
+pub use types::{
+    ai, known_ai_flags, AddrInfo, Address, Addresses, Entries, Entry, Errnos, Family, Hints,
+    HostEnt, Looked, Names, Semantics, Service, ServiceList, Small, PROGRAM_LIBC,
 };
 
-/// How to use the nameservers of `conf`: every resolv.conf option, and the servers all at
-/// once (musl) or one after the other (glibc).
-pub fn policy(conf: &crate::config::ResolvConf, sem: Semantics) -> crate::transport::Policy {
-    crate::transport::Policy::from_conf(conf).in_order(sem == Semantics::Glibc)
-}
+use crate::config;
+use crate::sys::{AF_INET, AF_INET6};
+use crate::{Error, Result};
+use nameinfo::{NameInfo, Request};
+use res::{Done, Mkquery, Question};
+use std::net::IpAddr;
 
-/// One resolved address.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Address {
-    pub ip: IpAddr,
-    /// IPv6 scope id, else 0.
-    pub scope_id: u32,
-}
-
-impl Address {
-    pub fn new(ip: IpAddr) -> Address {
-        Address { ip, scope_id: 0 }
+/// `getaddrinfo(host, serv, hints)`: the whole result list.
+pub fn getaddrinfo(
+    host: Option<&str>,
+    serv: Option<&str>,
+    hints: Option<Hints>,
+    sem: Semantics,
+) -> Result<AddrInfo> {
+    match sem {
+        Semantics::Musl => musl::getaddrinfo::getaddrinfo(host, serv, hints),
+        Semantics::Glibc => gnu::getaddrinfo::getaddrinfo(host, serv, hints),
     }
 }
 
-impl crate::wire::AddressItem for Address {
-    fn from_ip(ip: std::net::IpAddr) -> Address {
-        Address::new(ip)
-    }
-    fn ip(&self) -> std::net::IpAddr {
-        self.ip
+/// `getaddrinfo` of a numeric host with a numeric or no service, without `AI_ADDRCONFIG`: no
+/// file, no socket, no heap. `None` for every other call, and for these when they fail: then
+/// [`getaddrinfo`] answers (for the calls answered here it gives the same result, as
+/// `tests/core.rs` and `tests/conformance.rs` check against both libcs, and the unit tests
+/// below against [`getaddrinfo`] itself).
+#[inline]
+pub fn numeric<'a>(
+    host: &'a str,
+    serv: Option<&str>,
+    hints: Option<Hints>,
+    sem: Semantics,
+) -> Option<Small<'a>> {
+    match sem {
+        Semantics::Musl => musl::getaddrinfo::numeric(host, serv, hints),
+        Semantics::Glibc => gnu::getaddrinfo::numeric(host, serv, hints),
     }
 }
 
-/// The addresses of a [`Names`].
-pub type Addresses = smallvec::SmallVec<[Address; 4]>;
-
-/// Addresses of one name and its canonical name.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Names {
-    /// Inline up to four: no allocation for the usual lookup.
-    pub addrs: Addresses,
-    /// Canonical name: the last name of the CNAME chain musl takes ([`name::network_name`]),
-    /// the hosts file's first name, or the name itself (fully qualified by the search list).
-    /// Bytes: a name from the network may hold any byte musl passes on. Empty for a NULL name.
-    pub canon: Vec<u8>,
-    /// The addresses came from DNS (not the hosts file, a numeric host or a NULL name).
-    pub from_dns: bool,
+/// `gethostbyname2(name, af)`. `Err(Error::BadFamily)` for families other than IPv4/IPv6.
+pub fn gethostbyname2(name: &str, af: i32, sem: Semantics) -> Looked {
+    match sem {
+        Semantics::Musl => musl::hostent::gethostbyname2(name, af),
+        Semantics::Glibc => gnu::gethostbyname::gethostbyname2(name, af).into(),
+    }
 }
+
+/// `gethostbyname(name)`: `gethostbyname2(name, AF_INET)`, or with `options inet6` (what
+/// resolv.conf(5) documents and glibc before 2.30 did): IPv6 first, and when the name has no
+/// IPv6 address its IPv4 addresses as `::ffff:a.b.c.d`, `AF_INET6`.
+pub fn gethostbyname(name: &str, sem: Semantics) -> Looked {
+    if !config::resolv_conf().inet6 {
+        return gethostbyname2(name, AF_INET, sem);
+    }
+    let six = gethostbyname2(name, AF_INET6, sem);
+    if !matches!(six.found, Err(Error::NotFound | Error::NoData)) {
+        return six;
+    }
+    let mut four = gethostbyname2(name, AF_INET, sem);
+    if let Ok(h) = &mut four.found {
+        h.addrtype = AF_INET6;
+        for a in &mut h.addrs {
+            if let IpAddr::V4(v4) = *a {
+                *a = IpAddr::V6(v4.to_ipv6_mapped());
+            }
+        }
+    }
+    four
+}
+
+/// `gethostbyaddr`: the hosts file, then a PTR question ([`reverse`]).
+pub fn gethostbyaddr(addr: IpAddr, sem: Semantics) -> Looked {
+    match sem {
+        Semantics::Musl => musl::hostent::gethostbyaddr(addr),
+        Semantics::Glibc => gnu::gethostbyaddr::gethostbyaddr(addr).into(),
+    }
+}
+
+/// `getnameinfo` for an IPv4 or IPv6 socket address. Errors: `BadFlags` (glibc), `NotFound`
+/// (`EAI_NONAME`), `TryAgain` (glibc: DNS temporarily failing), `System`, `Overflow`.
+pub fn getnameinfo(r: &Request, sem: Semantics) -> Result<NameInfo> {
+    match sem {
+        Semantics::Musl => musl::nameinfo::getnameinfo(r),
+        Semantics::Glibc => gnu::nameinfo::getnameinfo(r),
+    }
+}
+
+/// `res_mkquery`: the query, or `None` (-1).
+pub fn res_mkquery(m: &Mkquery<'_>, sem: Semantics) -> Option<Vec<u8>> {
+    match sem {
+        Semantics::Musl => musl::res::mkquery(m),
+        Semantics::Glibc => gnu::res::mkquery(m, &config::resolv_conf()),
+    }
+}
+
+/// `res_query(name, class, type, anslen)`.
+pub fn res_query(q: Question<'_>, sem: Semantics) -> Done {
+    match sem {
+        Semantics::Musl => musl::res::query(q),
+        Semantics::Glibc => gnu::res::query(q),
+    }
+}
+
+/// `res_search(name, class, type, anslen)`: musl's is `res_query` (an alias of it); glibc's
+/// goes through the search list ([`gnu::search`]).
+pub fn res_search(q: Question<'_>, sem: Semantics) -> Done {
+    match sem {
+        Semantics::Musl => musl::res::query(q),
+        Semantics::Glibc => gnu::res::search(q),
+    }
+}
+
+/// `res_querydomain(name, domain, class, type, anslen)`: `name.domain` (just `name` for a NULL
+/// domain).
+pub fn res_querydomain(q: Question<'_>, domain: Option<&[u8]>, sem: Semantics) -> Done {
+    match sem {
+        Semantics::Musl => musl::res::querydomain(q, domain),
+        Semantics::Glibc => gnu::res::querydomain(q, domain),
+    }
+}
+
+/// `res_send(msg, anslen)`: the caller's query as it is ([`res::send`]).
+pub fn res_send(msg: &[u8], anslen: usize, sem: Semantics) -> Done {
+    res::send(msg, anslen, sem)
+}
+
+/// The first of the names the search list makes of `name` that `ask` finds, in the emulated
+/// libc's order (musl: [`musl::lookup_name::search`]; glibc: [`gnu::search::res_search`]).
+/// For the `dnsshim resolve` command: any record type through the library's search list.
+pub fn search<T>(name: &str, sem: Semantics, mut ask: impl FnMut(&str) -> Result<T>) -> Result<T> {
+    let conf = config::resolv_conf();
+    match sem {
+        Semantics::Musl => musl::lookup_name::search(&conf, name, ask),
+        Semantics::Glibc => {
+            let s = gnu::search::res_search(
+                &conf,
+                name,
+                |full| Ok(ask(gnu::search::question_name(full))),
+                Err,
+            )?;
+            if s.found() {
+                s.last
+            } else {
+                Err(s.h_errno)
+            }
+        }
+    }
+}
+
+/// Whether the emulated libc finds `name` in the hosts file (for `family`): for the command's
+/// account of where an answer came from.
+pub fn in_hosts_file(name: &str, family: Family, sem: Semantics) -> bool {
+    match sem {
+        Semantics::Musl => {
+            matches!(
+                musl::lookup_name::from_hosts(&config::hosts(), name, family),
+                Ok(Some(_))
+            )
+        }
+        Semantics::Glibc => match family {
+            Family::Unspec => gnu::files::gethostbyname4(name).is_success(),
+            Family::Inet => gnu::files::gethostbyname3(name, AF_INET).is_success(),
+            Family::Inet6 => gnu::files::gethostbyname3(name, AF_INET6).is_success(),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests;

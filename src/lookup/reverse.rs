@@ -18,11 +18,12 @@
 
 use super::ask::{Ask, Servers};
 use super::name::{network_name, Taken};
-use super::Semantics;
+use super::types::Semantics;
 use crate::config::{self, Hosts};
+use crate::numeric::v4_compatible;
 use crate::transport::Question;
 use crate::wire::{self, rtype};
-use crate::{Error, Result};
+use crate::Error;
 use std::fmt::Write;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
@@ -47,13 +48,11 @@ pub fn ptr_name(addr: &IpAddr) -> String {
 /// The IPv4 address whose in-addr.arpa name both libcs ask for an IPv6 address, if any:
 /// v4-mapped (both); v4-compatible other than `::` and `::1` (glibc `nss_dns`).
 pub fn ipv4_part(addr: &Ipv6Addr, sem: Semantics) -> Option<Ipv4Addr> {
-    if let Some(v4) = addr.to_ipv4_mapped() {
-        return Some(v4);
+    match addr.to_ipv4_mapped() {
+        Some(v4) => Some(v4),
+        None if sem == Semantics::Glibc => v4_compatible(addr),
+        None => None,
     }
-    let o = addr.octets();
-    let compat = o[..12].iter().all(|&b| b == 0) && o[12..] != [0, 0, 0, 1];
-    (sem == Semantics::Glibc && compat && !addr.is_unspecified())
-        .then(|| Ipv4Addr::new(o[12], o[13], o[14], o[15]))
 }
 
 /// The name the PTR question is asked for.
@@ -144,7 +143,7 @@ pub fn from_dns(addr: &IpAddr, sem: Semantics) -> std::result::Result<Found, NoN
         name: &qname,
         qtype: rtype::PTR,
     }];
-    let policy = super::policy(&conf, sem);
+    let policy = sem.policy(&conf);
     let r = match Servers::new(&conf, &policy).ask(&q).pop() {
         Some(r) => r.map_err(NoName::Query)?,
         None => return Err(NoName::Query(Error::Fail)),
@@ -192,18 +191,6 @@ pub fn lookup(addr: &IpAddr, scope_id: u32, sem: Semantics) -> std::result::Resu
         return Ok(f);
     }
     from_dns(addr, sem)
-}
-
-/// The name of `addr` (glibc's rules): `Ok(None)` when neither the hosts file nor DNS has one
-/// (NXDOMAIN, no PTR record, or none usable); `Err(TryAgain/Fail)` when DNS could not answer.
-pub fn reverse(addr: &IpAddr) -> Result<Option<Vec<u8>>> {
-    match lookup(addr, 0, Semantics::Glibc) {
-        Ok(f) => Ok(Some(f.name)),
-        Err(NoName::Query(Error::NotFound | Error::NoData) | NoName::NoPtr | NoName::BadName) => {
-            Ok(None)
-        }
-        Err(NoName::Query(e)) => Err(e),
-    }
 }
 
 #[cfg(test)]

@@ -62,13 +62,13 @@ impl Schedule {
 
     /// Milliseconds `poll` may wait at `now`: up to the next retransmission or the deadline,
     /// rounded up so that we do not wake up just before it.
-    pub(super) fn poll_timeout(&self, now: Instant) -> libc::c_int {
+    pub(super) fn poll_timeout(&self, now: Instant) -> i32 {
         let until = self
             .next_send()
             .map_or(self.deadline, |t| t.min(self.deadline));
         let wait = until.saturating_duration_since(now);
         let ms = wait.as_nanos().div_ceil(1_000_000);
-        ms.min(libc::c_int::MAX as u128) as libc::c_int
+        ms.min(i32::MAX as u128) as i32
     }
 }
 

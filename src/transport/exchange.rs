@@ -4,8 +4,12 @@
 use std::net::SocketAddr;
 use std::time::Instant;
 
-use super::sys::{self, Fd};
 use super::tcp::{Progress, TcpConn, TcpError};
+use crate::sys::fd::{self as sys, Fd};
+use crate::sys::poll::{PollFd, Wait};
+use crate::sys::{
+    random_id, EAGAIN, ECONNREFUSED, EMFILE, ENFILE, ENOBUFS, EWOULDBLOCK, SOCK_DGRAM,
+};
 use crate::trace::{self, Outcome, Proto};
 use crate::wire::{self, rcode, Response};
 use crate::{Error, Result};
@@ -42,7 +46,7 @@ pub(super) enum Link {
 /// `socket` failed for want of a descriptor (the process's or the system's): worth trying
 /// again once one of ours is closed.
 fn out_of_descriptors(errno: i32) -> bool {
-    errno == libc::EMFILE || errno == libc::ENFILE
+    errno == EMFILE || errno == ENFILE
 }
 
 /// One question to one server.
@@ -118,7 +122,7 @@ impl Tag<'_> {
 }
 
 fn os_outcome(errno: i32) -> Outcome {
-    if errno == libc::ECONNREFUSED {
+    if errno == ECONNREFUSED {
         Outcome::Refused
     } else {
         Outcome::Error(errno)
@@ -174,16 +178,11 @@ impl Slot {
     }
 
     /// The descriptor and events to poll for, if the slot is live.
-    pub(super) fn poll_entry(&self) -> Option<libc::pollfd> {
-        let (fd, events) = match &self.link {
-            Link::Udp(fd) => (fd.raw(), libc::POLLIN),
-            Link::Tcp(conn) => (conn.fd().raw(), conn.events()),
+    pub(super) fn poll_entry(&self) -> Option<PollFd> {
+        Some(match &self.link {
+            Link::Udp(fd) => PollFd::new(fd, Wait::Read),
+            Link::Tcp(conn) => PollFd::new(conn.fd(), conn.waits_for()),
             Link::Waiting { .. } | Link::Failed(_) => return None,
-        };
-        Some(libc::pollfd {
-            fd,
-            events,
-            revents: 0,
         })
     }
 
@@ -220,7 +219,7 @@ impl Slot {
         if matches!(self.link, Link::Udp(_)) {
             self.link = Link::Waiting {
                 tcp: false,
-                errno: libc::EMFILE,
+                errno: EMFILE,
             };
             self.parked = true;
         }
@@ -239,7 +238,7 @@ impl Slot {
     }
 
     fn start_udp(&mut self, tag: &Tag<'_>) {
-        let fd = match sys::socket(&self.server, libc::SOCK_DGRAM) {
+        let fd = match sys::socket_nonblocking(&self.server, SOCK_DGRAM) {
             Ok(fd) => fd,
             Err(e) if out_of_descriptors(e) => {
                 self.link = Link::Waiting {
@@ -267,7 +266,7 @@ impl Slot {
         let Link::Udp(fd) = &self.link else { return };
         match sys::send(fd, &self.query) {
             Ok(_) => {}
-            Err(e) if e == libc::EAGAIN || e == libc::EWOULDBLOCK || e == libc::ENOBUFS => {}
+            Err(e) if e == EAGAIN || e == EWOULDBLOCK || e == ENOBUFS => {}
             Err(e) => {
                 tag.trace(self, Proto::Udp, os_outcome(e));
                 self.fail(Failure::Temporary);
@@ -281,7 +280,7 @@ impl Slot {
         // descriptor is enough for the exchange).
         self.link = Link::Waiting {
             tcp: true,
-            errno: libc::EMFILE,
+            errno: EMFILE,
         };
         match TcpConn::start(&self.server, &self.query) {
             Ok(conn) => self.link = Link::Tcp(conn),
@@ -351,7 +350,7 @@ impl Slot {
                 return None;
             };
             match sys::recv_from(fd, buf) {
-                Err(e) if e == libc::EAGAIN || e == libc::EWOULDBLOCK => return None,
+                Err(e) if e == EAGAIN || e == EWOULDBLOCK => return None,
                 Err(e) => {
                     // ECONNREFUSED: ICMP port unreachable from the server.
                     tag.trace(self, Proto::Udp, os_outcome(e));
@@ -360,7 +359,7 @@ impl Slot {
                 }
                 Ok((n, from)) => {
                     let packet = buf.get(..n).unwrap_or(buf);
-                    let from_server = from.is_none_or(|a| sys::same_endpoint(&a, &self.server));
+                    let from_server = from.is_none_or(|a| same_endpoint(&a, &self.server));
                     match wire::check_response(&self.query, packet).filter(|_| from_server) {
                         None => tag.trace(self, Proto::Udp, Outcome::Ignored { bytes: n }),
                         Some(r) => {
@@ -400,7 +399,7 @@ impl Slot {
                 // RFC 6891 7: a server that does not know EDNS0 may answer FORMERR; ask again
                 // without the OPT record.
                 self.edns = false;
-                match tag.query(false, sys::random_id()) {
+                match tag.query(false, random_id()) {
                     Ok(q) => self.query = q,
                     Err(_) => {
                         self.fail(Failure::Permanent);
@@ -465,4 +464,10 @@ pub(super) fn aggregate(failures: impl Iterator<Item = Failure>) -> Error {
         });
     }
     err.unwrap_or(Error::TryAgain)
+}
+
+/// Whether a datagram from `from` comes from `server` (address and port; the IPv6 scope id is
+/// not compared, the kernel fills it in for link-local senders).
+fn same_endpoint(from: &SocketAddr, server: &SocketAddr) -> bool {
+    from.ip() == server.ip() && from.port() == server.port()
 }

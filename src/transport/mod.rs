@@ -25,8 +25,6 @@
 
 mod deadline;
 mod exchange;
-mod sys;
-
 mod tcp;
 #[cfg(test)]
 pub(crate) mod tests;
@@ -39,6 +37,8 @@ use smallvec::SmallVec;
 
 use crate::config::resolv_conf::MAXNS;
 use crate::config::ResolvConf;
+use crate::sys::poll::{poll, PollFd};
+use crate::sys::{RecvBuf, EINTR};
 use crate::wire::Response;
 use crate::{trace, Error, Result};
 use deadline::Schedule;
@@ -178,7 +178,7 @@ impl Default for Ids {
 impl Ids {
     fn next(&mut self) -> u16 {
         if self.used == self.buf.len() {
-            sys::random_ids(&mut self.buf);
+            crate::sys::random_ids(&mut self.buf);
             self.used = 0;
         }
         self.used += 1;
@@ -425,7 +425,7 @@ fn first_server(policy: &Policy) -> usize {
     // The low bit says "initialised"; the value is in the other bits (as glibc does it).
     let mut v = ROTATION.fetch_add(2, Ordering::Relaxed);
     if v & 1 == 0 {
-        v = u32::from(sys::random_id()) << 1;
+        v = u32::from(crate::sys::random_id()) << 1;
         ROTATION.store((v | 1).wrapping_add(2), Ordering::Relaxed);
     }
     (v >> 1) as usize % n
@@ -615,7 +615,7 @@ fn run_round(
     // How many questions had their final result when `enough` last looked.
     let mut shown = 0;
     // One entry per live slot (one socket each); inline for two questions to three servers.
-    let mut fds: SmallVec<[libc::pollfd; 2 * MAXNS]> = SmallVec::new();
+    let mut fds: SmallVec<[PollFd; 2 * MAXNS]> = SmallVec::new();
     let mut owners: SmallVec<[(usize, usize); 2 * MAXNS]> = SmallVec::new();
     // Servers that answered a question (the first to ask when descriptors are few).
     let mut answered: Servers = Servers::new();
@@ -705,11 +705,11 @@ fn run_round(
                 }
             }
         }
-        match sys::poll(&mut fds, schedule.poll_timeout(now)) {
+        match poll(&mut fds, schedule.poll_timeout(now)) {
             Ok(0) => continue,
             Ok(_) => {}
             // Interrupted by a signal: recompute the remaining time and wait again.
-            Err(libc::EINTR) => continue,
+            Err(EINTR) => continue,
             Err(e) => {
                 for p in pending.iter_mut().filter(|p| p.result.is_none()) {
                     p.finish(Err(Error::System(e)));
@@ -718,7 +718,7 @@ fn run_round(
             }
         }
         for (pfd, &(qi, si)) in fds.iter().zip(&owners) {
-            if pfd.revents == 0 {
+            if !pfd.ready() {
                 continue;
             }
             let Some(p) = pending.get_mut(qi) else {
@@ -728,7 +728,7 @@ fn run_round(
                 continue; // answered by another server in this same round
             }
             let tag = p.tag;
-            let mut buf = sys::RecvBuf::take(MAX_MESSAGE + 1);
+            let mut buf = RecvBuf::take(MAX_MESSAGE + 1);
             let Some(slot) = p.slots.get_mut(si) else {
                 continue;
             };

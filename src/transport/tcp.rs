@@ -4,7 +4,9 @@
 
 use std::net::SocketAddr;
 
-use super::sys::{self, Fd};
+use crate::sys::fd::{self as sys, Fd};
+use crate::sys::poll::Wait;
+use crate::sys::{EAGAIN, EINPROGRESS, EINTR, EWOULDBLOCK, SOCK_STREAM};
 use crate::wire::HEADER_LEN;
 
 /// Why a TCP exchange ended without a response.
@@ -55,14 +57,14 @@ impl TcpConn {
         server: &SocketAddr,
         query: &[u8],
     ) -> Result<TcpConn, Result<i32, TcpError>> {
-        let fd = sys::socket(server, libc::SOCK_STREAM).map_err(Ok)?;
+        let fd = sys::socket_nonblocking(server, SOCK_STREAM).map_err(Ok)?;
         let mut out = Vec::with_capacity(query.len() + 2);
         // Queries are built by wire::build_query, far below 65535 bytes.
         out.extend_from_slice(&(query.len().min(usize::from(u16::MAX)) as u16).to_be_bytes());
         out.extend_from_slice(query);
         let phase = match sys::connect(&fd, server) {
             Ok(()) => Phase::Writing,
-            Err(libc::EINPROGRESS) | Err(libc::EINTR) => Phase::Connecting,
+            Err(EINPROGRESS) | Err(EINTR) => Phase::Connecting,
             Err(e) => return Err(Err(TcpError::Os(e))),
         };
         Ok(TcpConn {
@@ -82,10 +84,10 @@ impl TcpConn {
     }
 
     /// The `poll` events this exchange waits for.
-    pub(super) fn events(&self) -> libc::c_short {
+    pub(super) fn waits_for(&self) -> Wait {
         match self.phase {
-            Phase::Connecting | Phase::Writing => libc::POLLOUT,
-            Phase::Reading => libc::POLLIN,
+            Phase::Connecting | Phase::Writing => Wait::Write,
+            Phase::Reading => Wait::Read,
         }
     }
 
@@ -101,9 +103,7 @@ impl TcpConn {
             while self.sent < self.out.len() {
                 match sys::send(&self.fd, &self.out[self.sent..]) {
                     Ok(n) => self.sent += n,
-                    Err(e) if e == libc::EAGAIN || e == libc::EWOULDBLOCK => {
-                        return Progress::Waiting
-                    }
+                    Err(e) if e == EAGAIN || e == EWOULDBLOCK => return Progress::Waiting,
                     Err(e) => return Progress::Failed(TcpError::Os(e)),
                 }
             }
@@ -140,7 +140,7 @@ impl TcpConn {
                         return Progress::Done(std::mem::take(&mut self.body));
                     }
                 }
-                Err(e) if e == libc::EAGAIN || e == libc::EWOULDBLOCK => return Progress::Waiting,
+                Err(e) if e == EAGAIN || e == EWOULDBLOCK => return Progress::Waiting,
                 Err(e) => return Progress::Failed(TcpError::Os(e)),
             }
         }

@@ -7,10 +7,7 @@ use std::net::{Ipv4Addr, Ipv6Addr};
 
 use smallvec::SmallVec;
 
-use super::{HEADER_LEN, TYPE_OPT};
-
-/// Longest name on the wire, length bytes and root included (RFC 1035 3.1).
-pub(crate) const MAX_WIRE_NAME: usize = 255;
+use super::{HEADER_LEN, MAX_WIRE_NAME, TYPE_OPT};
 /// Messages up to this size are kept inside [`Message`]: an answer for one name with a CNAME
 /// or two, or a NODATA answer with its SOA record. Larger ones go to a pooled receive buffer
 /// (see [`Storage`]). (512 bytes, the classic UDP limit, cost more in copies of the response
@@ -25,6 +22,8 @@ pub mod rtype {
     pub const NS: u16 = 2;
     pub const CNAME: u16 = 5;
     pub const SOA: u16 = 6;
+    /// NULL (glibc's NOTIFY queries name their data with it).
+    pub const NULL: u16 = 10;
     pub const PTR: u16 = 12;
     pub const MX: u16 = 15;
     pub const TXT: u16 = 16;
@@ -424,7 +423,7 @@ impl<'a> Name<'a> {
         labels_eq(self.labels(), labels)
     }
 
-    /// Whether this name is `dotted`: a name as [`super::query::checked_name`] gives it
+    /// Whether this name is `dotted`: a name as [`super::name::checked_name`] gives it
     /// (labels joined by dots, no trailing dot, empty for the root), ASCII case ignored. What
     /// `eq_labels(labels_of(dotted))` says, in one pass; a label holding a dot never matches.
     pub fn eq_dotted(&self, dotted: &[u8]) -> bool {
@@ -602,7 +601,7 @@ fn name_end(msg: &[u8], mut pos: usize) -> Option<usize> {
 
 /// Where the question section of `msg` ends (every question checked), `None` when the
 /// message is shorter than a header or a question does not read.
-fn question_end(msg: &[u8]) -> Option<usize> {
+pub fn question_end(msg: &[u8]) -> Option<usize> {
     if msg.len() < HEADER_LEN {
         return None;
     }
@@ -870,7 +869,7 @@ mod tests {
 
     #[test]
     fn eq_dotted_agrees_with_labels() {
-        use crate::wire::query::labels_of;
+        use crate::wire::name::labels_of;
         let mut seed = 99u32;
         let mut next = |n: u32| {
             seed = seed.wrapping_mul(1_103_515_245).wrapping_add(12345);

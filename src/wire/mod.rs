@@ -3,12 +3,15 @@
 //! Queries are built by hand (byte-exact, like `res_mkquery`); responses are checked against
 //! the query, then whole, and read in place ([`Message`]): no record is copied.
 //!
-//! - [`build_query`]: one question, RD set, optional EDNS0 OPT record.
+//! - [`build_query`]: one question, RD set, optional EDNS0 OPT record ([`with_opt`] adds one
+//!   to any query).
+//! - [`pton`]: glibc's `ns_name_pton`, names with escapes to wire form ([`name`]).
 //! - [`check_response`]: does this packet answer that query? ([`Response`])
 //! - [`collect`]: the records of one type at the end of the CNAME chain ([`Collected`]).
 
 mod collect;
 mod message;
+pub mod name;
 mod query;
 mod response;
 #[cfg(test)]
@@ -18,21 +21,56 @@ pub use collect::{
     addresses, as_given, collect, collect_addresses, collect_addresses_into, name_is, AddressItem,
     Chain, Collected, CollectedAddrs, MAX_CNAME_HOPS,
 };
-pub use message::{name_to_string, rtype, Labels, Message, Name, Record, Records};
-pub use query::{build_query, build_query_ad, check_name, EDNS_PAYLOAD, FLAG_AD};
+pub use message::{name_to_string, question_end, rtype, Labels, Message, Name, Record, Records};
+pub use name::{check_name, pton, WireName};
+pub(crate) use query::push_header;
+pub use query::{build_query, build_query_ad, with_opt, EDNS_PAYLOAD};
 pub use response::{check_response, query_id, Response};
 
 /// Longest name accepted, in presentation form without the trailing dot (RFC 1035: 255 octets
 /// on the wire).
 pub const MAX_NAME_LEN: usize = 253;
-/// Longest label (RFC 1035).
+/// Longest label (RFC 1035 2.3.4).
 pub const MAX_LABEL_LEN: usize = 63;
+/// Longest name on the wire, length bytes and root included (RFC 1035 3.1; `NS_MAXCDNAME`).
+pub const MAX_WIRE_NAME: usize = 255;
 /// Size of the fixed DNS header (RFC 1035 4.1.1).
 pub const HEADER_LEN: usize = 12;
 /// Class IN (RFC 1035 3.2.4).
 pub const CLASS_IN: u16 = 1;
 /// Type of the EDNS0 pseudo-record (RFC 6891 6.1.1).
 pub const TYPE_OPT: u16 = 41;
+/// Type, class, TTL and RDLENGTH of a resource record (RFC 1035 4.1.3, glibc `RRFIXEDSZ`).
+pub const RR_FIXED_LEN: usize = 10;
+
+/// Bits of the header's second word (RFC 1035 4.1.1; AD: RFC 4035 3.2.3, RFC 6840 5.7).
+pub mod flag {
+    /// A response.
+    pub const QR: u16 = 0x8000;
+    /// Truncated.
+    pub const TC: u16 = 0x0200;
+    /// Recursion desired.
+    pub const RD: u16 = 0x0100;
+    /// Authentic data (in a query: asks the server to report it; glibc sets it with `options
+    /// trust-ad`).
+    pub const AD: u16 = 0x0020;
+    /// Where the opcode starts (four bits).
+    pub const OPCODE_SHIFT: u16 = 11;
+}
+
+/// Sets (`on`) or clears the header bits `bits` of `msg` (the second word of the header:
+/// bytes 2 and 3; a byte the message does not have is left out).
+pub fn set_flags(msg: &mut [u8], bits: u16, on: bool) {
+    for (at, b) in (2..).zip(bits.to_be_bytes()) {
+        if let Some(x) = msg.get_mut(at) {
+            if on {
+                *x |= b;
+            } else {
+                *x &= !b;
+            }
+        }
+    }
+}
 
 /// Response codes (RFC 1035 4.1.1) the transport distinguishes.
 pub mod rcode {

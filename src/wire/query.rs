@@ -1,64 +1,15 @@
 //! Building a query message, byte for byte (what `res_mkquery` produces).
 
-use super::{CLASS_IN, HEADER_LEN, MAX_LABEL_LEN, MAX_NAME_LEN, TYPE_OPT};
-use crate::{Error, Result};
+use super::name::{checked_name, encode_checked};
+use super::{flag, CLASS_IN, HEADER_LEN, TYPE_OPT};
+use crate::Result;
 
 /// UDP payload size advertised with `options edns0` (DNS flag day 2020; glibc uses 1200).
 pub const EDNS_PAYLOAD: u16 = 1232;
 
-/// Header flags of a query: RD (recursion desired) only; AD, CD and opcode are zero.
-const QUERY_FLAGS: u16 = 0x0100;
-/// The AD bit of the header flags (RFC 4035 3.2.3; RFC 6840 5.7: a query with AD set asks
-/// the server to report the AD bit in its answer). glibc sets it with `options trust-ad`.
-pub const FLAG_AD: u16 = 0x0020;
-
-/// `name` checked as a query name, without its trailing dot; its labels are the pieces between
-/// the dots, none for the root (`"."`, given back as an empty slice). One
-/// trailing dot is allowed; empty labels (`""`, `"a..b"`, `".a"`, `"a.."`), labels longer than
-/// [`MAX_LABEL_LEN`] and names longer than [`MAX_NAME_LEN`] are `Error::NotFound`. Labels are
-/// taken byte for byte. Allocates nothing.
-pub(crate) fn checked_name(name: &str) -> Result<&[u8]> {
-    if name == "." {
-        return Ok(&[]);
-    }
-    let name = name.strip_suffix('.').unwrap_or(name).as_bytes();
-    if name.is_empty() || name.len() > MAX_NAME_LEN {
-        return Err(Error::NotFound);
-    }
-    // One pass: the length of the label being read, checked at each dot and at the end.
-    let mut label = 0;
-    for &b in name {
-        if b == b'.' {
-            if label == 0 {
-                return Err(Error::NotFound);
-            }
-            label = 0;
-        } else {
-            label += 1;
-            if label > MAX_LABEL_LEN {
-                return Err(Error::NotFound);
-            }
-        }
-    }
-    if label == 0 {
-        return Err(Error::NotFound);
-    }
-    Ok(name)
-}
-
-/// The labels of a name that [`checked_name`] returned, in order (none for the root): the
-/// reference the one-pass readers are tested against.
-#[cfg(test)]
-pub(crate) fn labels_of(checked: &[u8]) -> impl Iterator<Item = &[u8]> + Clone {
-    checked
-        .split(|&b| b == b'.')
-        .filter(|label| !label.is_empty())
-}
-
-/// Whether [`build_query`] accepts `name` (see [`checked_name`]): `Error::NotFound` if not.
-pub fn check_name(name: &str) -> Result<()> {
-    checked_name(name).map(|_| ())
-}
+/// Size of an OPT record without options (RFC 6891 6.1.2): root owner, type, class, TTL,
+/// RDLENGTH.
+const OPT_LEN: usize = 11;
 
 /// A standard query (RFC 1035 4.1) for `name`/`qtype`/IN with ID `id`, RD=1.
 ///
@@ -69,7 +20,7 @@ pub fn build_query(id: u16, name: &str, qtype: u16, edns_payload: Option<u16>) -
     build_query_ad(id, name, qtype, edns_payload, false)
 }
 
-/// [`build_query`], with the AD bit ([`FLAG_AD`]) set when `ad` (`options trust-ad`).
+/// [`build_query`], with the AD bit ([`flag::AD`]) set when `ad` (`options trust-ad`).
 pub fn build_query_ad(
     id: u16,
     name: &str,
@@ -80,49 +31,58 @@ pub fn build_query_ad(
     let name = checked_name(name)?;
     // Each label takes its length byte, the root its zero byte: the dots become length bytes.
     let name_len = if name.is_empty() { 1 } else { name.len() + 2 };
-    let opt_len = if edns_payload.is_some() { 11 } else { 0 };
+    let opt_len = if edns_payload.is_some() { OPT_LEN } else { 0 };
     let mut q = Vec::with_capacity(HEADER_LEN + name_len + 4 + opt_len);
     let arcount: u16 = if edns_payload.is_some() { 1 } else { 0 };
-    let flags = if ad {
-        QUERY_FLAGS | FLAG_AD
-    } else {
-        QUERY_FLAGS
-    };
-    for word in [id, flags, 1, 0, 0, arcount] {
-        q.extend_from_slice(&word.to_be_bytes());
-    }
-    if !name.is_empty() {
-        // Each dot becomes the length of the label after it; the first length goes in front.
-        // checked_name bounds every label to MAX_LABEL_LEN (63), so each fits in a byte.
-        let mut len_at = q.len();
-        q.push(0);
-        for &b in name {
-            if b == b'.' {
-                q[len_at] = (q.len() - len_at - 1) as u8;
-                len_at = q.len();
-                q.push(0);
-            } else {
-                q.push(b);
-            }
-        }
-        q[len_at] = (q.len() - len_at - 1) as u8;
-    }
-    q.push(0);
+    // RD (recursion desired); AD with `trust-ad`; CD and the opcode zero.
+    let flags = if ad { flag::RD | flag::AD } else { flag::RD };
+    push_header(&mut q, id, flags, arcount);
+    encode_checked(name, &mut q);
     q.extend_from_slice(&qtype.to_be_bytes());
     q.extend_from_slice(&CLASS_IN.to_be_bytes());
     if let Some(payload) = edns_payload {
-        q.push(0); // root owner name
-        q.extend_from_slice(&TYPE_OPT.to_be_bytes());
-        q.extend_from_slice(&payload.to_be_bytes());
-        q.extend_from_slice(&[0, 0, 0, 0]); // extended rcode, version 0, flags (DO=0)
-        q.extend_from_slice(&[0, 0]); // no options
+        push_opt(&mut q, payload);
     }
     Ok(q)
+}
+
+/// The header of a query with one question: `id`, `flags` (the second word: opcode and
+/// flag bits), QDCOUNT 1, no answer or authority records, `arcount` additional ones.
+#[inline(always)]
+pub(crate) fn push_header(q: &mut Vec<u8>, id: u16, flags: u16, arcount: u16) {
+    for word in [id, flags, 1, 0, 0, arcount] {
+        q.extend_from_slice(&word.to_be_bytes());
+    }
+}
+
+/// An OPT record advertising a UDP payload of `payload` bytes (RFC 6891 6.1.2: root owner,
+/// class = payload size, extended rcode, version 0, no flags (DO=0), no options).
+#[inline]
+fn push_opt(q: &mut Vec<u8>, payload: u16) {
+    q.push(0); // root owner name
+    q.extend_from_slice(&TYPE_OPT.to_be_bytes());
+    q.extend_from_slice(&payload.to_be_bytes());
+    q.extend_from_slice(&[0, 0, 0, 0]); // extended rcode, version 0, flags (DO=0)
+    q.extend_from_slice(&[0, 0]); // no options
+}
+
+/// `query` (a whole message) with an OPT record advertising `payload` appended and counted
+/// (glibc `__res_nopt`).
+pub fn with_opt(query: &[u8], payload: u16) -> Vec<u8> {
+    let mut q = Vec::with_capacity(query.len() + OPT_LEN);
+    q.extend_from_slice(query);
+    push_opt(&mut q, payload);
+    if q.len() >= HEADER_LEN {
+        let ar = u16::from_be_bytes([q[10], q[11]]).saturating_add(1);
+        q[10..12].copy_from_slice(&ar.to_be_bytes());
+    }
+    q
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::Error;
 
     #[test]
     fn golden_a_query() {
@@ -160,10 +120,15 @@ mod tests {
             let q = build_query(1, name, 1, edns).unwrap();
             assert_eq!(q.len(), q.capacity(), "{name}");
         }
-        assert_eq!(check_name("a.b."), Ok(()));
-        assert_eq!(check_name("a..b"), Err(Error::NotFound));
-        assert_eq!(labels_of(b"").count(), 0);
-        assert_eq!(labels_of(b"ab.c").collect::<Vec<_>>(), [&b"ab"[..], b"c"]);
+    }
+
+    #[test]
+    fn opt_appended_and_counted() {
+        let q = build_query(1, "a", 1, None).unwrap();
+        let o = with_opt(&q, 1000);
+        assert_eq!(&o[10..12], &[0, 1]);
+        assert_eq!(&o[q.len()..], &[0, 0, 41, 0x03, 0xe8, 0, 0, 0, 0, 0, 0]);
+        assert_eq!(o, build_query(1, "a", 1, Some(1000)).unwrap());
     }
 
     #[test]

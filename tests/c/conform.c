@@ -884,7 +884,7 @@ static void call_addr(const char *text)
 	}
 }
 
-/* ---- return values and h_errno of the _r functions (issue 10) ---- */
+/* ---- return values and h_errno of the _r functions ---- */
 
 /* Markers: what the call leaves untouched keeps them. */
 #define ERRNO_MARK 77
@@ -976,7 +976,7 @@ static void call_raddr(const char *text, int small)
 	line(small ? "ghba_r.errs.small" : "ghba_r.errs", text, st, &d, &r);
 }
 
-/* ---- res_mkquery's data argument (issue 10) ---- */
+/* ---- res_mkquery's data argument ---- */
 
 /* res_mkquery with `data` ending at the last byte before an unmapped page: a library that
  * reads it as a C string faults. NOTIFY (4) gets a NUL-terminated name there instead (glibc
@@ -1017,7 +1017,7 @@ static void call_mkquery(const char *name)
 	munmap(map, 2 * page);
 }
 
-/* ---- storage of the non-reentrant functions (issue 10) ---- */
+/* ---- storage of the non-reentrant functions ---- */
 
 /* Whether gethostbyname's result survives gethostbyaddr (and, glibc, gethostbyname2): each
  * function has its own storage in both libcs (musl shares one between gethostbyname and
@@ -1052,7 +1052,7 @@ static void call_static(const char *name, const char *addr)
 	line("static", name, "OK", &d, &r);
 }
 
-/* ---- freeaddrinfo of a list the program changed (issue 10) ---- */
+/* ---- freeaddrinfo of a list the program changed ---- */
 
 /* What both libcs allow a program to do to a result before freeing it: point ai_addr at its
  * own storage (neither reads it when freeing), and cut the list in two (each part is freed

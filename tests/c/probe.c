@@ -475,7 +475,7 @@ static int cmd_freeaddrinfo_null(void)
 	return 0;
 }
 
-/* ---- res_*, getnameinfo, gethostbyaddr_r with a canary (issue 3) ---- */
+/* ---- res_*, getnameinfo, gethostbyaddr_r with a canary ---- */
 
 #include <dlfcn.h>
 #include <net/if.h>

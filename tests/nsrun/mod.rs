@@ -4,11 +4,11 @@
 //! their own shell lines.
 //!
 //! [`Ns`] collects shell lines and program runs; [`Ns::exec`] runs them as one script inside a
-//! private network + mount namespace (`unshare`, as common/mod.rs does): loopback up,
+//! private network + mount namespace (`unshare`, as tests/common/scenario.rs does): loopback up,
 //! `resolv.conf`/`hosts` from the script's directory bind-mounted over `/etc`, every run's
 //! stdout, stderr and exit status captured, every background server killed at the end.
 //! Traffic stays on the namespace's loopback interface. The namespace, its set-up and the
-//! command lines are tests/common/mod.rs's.
+//! command lines are tests/common/namespace.rs's.
 #![allow(dead_code)]
 
 use crate::common::{

@@ -1,4 +1,4 @@
-//! Helpers shared by tests/faults.rs and tests/stress.rs (issue 4): building the C programs
+//! Helpers shared by tests/faults.rs and tests/stress.rs: building the C programs
 //! of tests/c/ other than probe.c, running them through the namespace harness, and reading
 //! what tests/c/fault.c prints.
 #![allow(dead_code)]

@@ -16,10 +16,8 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use dnsshim::config;
-use dnsshim::lookup::addrinfo::{getaddrinfo, Hints};
-use dnsshim::lookup::name::from_hosts;
 use dnsshim::lookup::reverse;
-use dnsshim::lookup::{self, ai, Family, Semantics};
+use dnsshim::lookup::{self, ai, getaddrinfo, Family, Hints, Semantics};
 use dnsshim::numeric::{parse_literal, Literal};
 use dnsshim::transport::{self, Policy, Question};
 use dnsshim::wire::{self, rcode, rtype, Message, Record};
@@ -105,7 +103,7 @@ pub fn main(args: &[String]) -> ExitCode {
     trace::force_on();
     let sem = Semantics::current();
     let conf = config::resolv_conf();
-    let policy = lookup::policy(&conf, sem);
+    let policy = sem.policy(&conf);
     let servers: Vec<String> = policy.servers.iter().map(|s| s.to_string()).collect();
     let what = match ask {
         Ask::Addresses(Family::Unspec) => "A+AAAA as getaddrinfo".to_string(),
@@ -221,10 +219,8 @@ fn addresses(name: &str, family: Family, sem: Semantics) -> Result<Found, Error>
     };
     let source = match parse_literal(name) {
         Literal::Addr(..) => "a numeric address, no lookup",
-        _ => match from_hosts(&config::hosts(), name, family, sem) {
-            Ok(Some(_)) => "from /etc/hosts, no DNS query",
-            _ => "DNS",
-        },
+        _ if lookup::in_hosts_file(name, family, sem) => "from /etc/hosts, no DNS query",
+        _ => "DNS",
     };
     let r = getaddrinfo(Some(name), None, Some(hints), sem)?;
     if r.entries.is_empty() {
@@ -260,11 +256,8 @@ fn records(name: &str, qtype: u16, sem: Semantics, policy: &Policy) -> Result<Fo
             return reverse(&ip, scope_id, sem);
         }
     }
-    let Some((base, rooted)) = lookup::name::split_rooted(name) else {
-        return Err(Error::NotFound);
-    };
-    let conf = config::resolv_conf();
-    lookup::name::search(&conf, base, rooted, sem, |fqdn| {
+    let base = name.strip_suffix('.').unwrap_or(name);
+    lookup::search(name, sem, |fqdn| {
         Ok(Found {
             lines: ask(fqdn, qtype, policy)?,
             how: if fqdn == base {

@@ -4,12 +4,17 @@
 //! the invariants its doc names (a failed assert is a finding). Not part of the C ABI; never
 //! called by the library itself.
 
+mod hickory;
+pub use hickory::message_vs_hickory;
+
 use crate::abi;
 use crate::config::resolv_conf as rc;
 use crate::config::Hosts;
-use crate::lookup::addrinfo::{AddrInfo, Entry};
-use crate::lookup::hostent::HostEnt;
-use crate::lookup::{name::from_hosts, Address, Family, Semantics};
+use crate::lookup::gnu::files;
+use crate::lookup::gnu::nss::Nss as files_nss;
+use crate::lookup::musl::lookup_name::from_hosts;
+use crate::lookup::{ai, AddrInfo, Address, Entries, Entry, Family, Hints, HostEnt, Semantics};
+use crate::sys::{AF_INET, AF_INET6, AF_UNSPEC, IPPROTO_TCP, IPPROTO_UDP};
 use crate::wire::{self, rtype};
 use std::ffi::{c_char, CStr};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
@@ -133,11 +138,14 @@ pub fn resolv_conf(data: &[u8]) {
     check(&conf);
 }
 
-/// Hosts parsing: [`Hosts::parse`] of the bytes after the first NUL, then lookups of the name
-/// before it and of each entry's first name, with both semantics and every family.
+/// Hosts parsing: [`Hosts::parse`] and [`Hosts::parse_glibc`] of the bytes after the first
+/// NUL, then lookups of the name before it and of each entry's first name, musl's
+/// (`name_from_hosts`, every family) and glibc's `files` module (`gethostbyname3_r` per
+/// family, `gethostbyname4_r`).
 ///
-/// Invariants: every entry has a name and no name is empty or holds a blank, `#` or NUL; an
-/// entry's own canonical name finds it; found addresses are of the asked family.
+/// Invariants: every entry has a name and no name is empty or holds a blank or `#` (nor, read
+/// as musl, a NUL); an entry's own canonical name finds it; found addresses are of the asked
+/// family.
 pub fn hosts(data: &[u8]) {
     let p = parts(data, 2);
     let (name, text) = match p.as_slice() {
@@ -145,13 +153,19 @@ pub fn hosts(data: &[u8]) {
         _ => (String::new(), p[0]),
     };
     let hosts = Hosts::parse(text);
-    for e in &hosts.entries {
+    let glibc = Hosts::parse_glibc(text);
+    for (e, nul_ok) in glibc
+        .entries
+        .iter()
+        .map(|e| (e, true))
+        .chain(hosts.entries.iter().map(|e| (e, false)))
+    {
         assert!(!e.names.is_empty());
         for n in &e.names {
             assert!(!n.is_empty());
             assert!(!n
                 .bytes()
-                .any(|b| b == 0 || b == b'#' || b.is_ascii_whitespace()));
+                .any(|b| (b == 0 && !nul_ok) || b == b'#' || b.is_ascii_whitespace()));
         }
     }
     let mut names: Vec<&str> = hosts
@@ -169,12 +183,19 @@ pub fn hosts(data: &[u8]) {
             }
         }
         for fam in [Family::Unspec, Family::Inet, Family::Inet6] {
-            for sem in [Semantics::Musl, Semantics::Glibc] {
-                if let Ok(Some(r)) = from_hosts(&hosts, n, fam, sem) {
-                    assert!(!r.addrs.is_empty());
-                    assert!(r.addrs.iter().all(|a| fam.admits(&a.ip)));
-                }
+            if let Ok(Some(r)) = from_hosts(&hosts, n, fam) {
+                assert!(!r.addrs.is_empty());
+                assert!(r.addrs.iter().all(|a| fam.admits(&a.ip)));
             }
+        }
+        for (af, fam) in [(AF_INET, Family::Inet), (AF_INET6, Family::Inet6)] {
+            if let files_nss::Success(h) = files::files3(&glibc, n, af, true) {
+                assert!(!h.addrs.is_empty());
+                assert!(h.addrs.iter().all(|a| fam.admits(&a.ip)));
+            }
+        }
+        if let files_nss::Success((addrs, _)) = files::files4(&glibc, n, false) {
+            assert_eq!(addrs.len(), 1);
         }
     }
 }
@@ -245,7 +266,7 @@ pub fn addrinfo(data: &[u8]) {
     }
     let canon = (mode & 1 != 0).then(|| b.string(255).into_bytes());
     let r = AddrInfo {
-        entries: crate::lookup::addrinfo::Entries::List(entries),
+        entries: Entries::List(entries),
         canon,
         canon_on_all: mode & 2 != 0,
         flags: i32::from(b.u16()),
@@ -324,7 +345,7 @@ fn check_c_list(r: &AddrInfo, cut: usize) {
     }
 }
 
-/// The `getaddrinfo` result builder without the network: `lookup::addrinfo::getaddrinfo`
+/// The `getaddrinfo` result builder without the network: `lookup::getaddrinfo`
 /// with host, service and hints from the bytes, with either semantics, the host always
 /// numeric (hints get `AI_NUMERICHOST`; with NULL hints a host that is not an address
 /// literal is not asked), so neither the hosts file nor DNS is consulted; services may come
@@ -336,9 +357,9 @@ pub fn getaddrinfo(data: &[u8]) {
     let mut b = Bytes(data);
     let mode = b.u8();
     let flags = i32::from(b.u16()) & 0x7ff;
-    let family = [libc::AF_UNSPEC, libc::AF_INET, libc::AF_INET6, 1][usize::from(b.u8() % 4)];
+    let family = [AF_UNSPEC, AF_INET, AF_INET6, 1][usize::from(b.u8() % 4)];
     let socktype = i32::from(b.u8() % 6);
-    let protocol = [0, libc::IPPROTO_TCP, libc::IPPROTO_UDP, 132, 255][usize::from(b.u8() % 5)];
+    let protocol = [0, IPPROTO_TCP, IPPROTO_UDP, 132, 255][usize::from(b.u8() % 5)];
     let host = b.string(80);
     let serv = b.string(40);
     let sem = if mode & 1 != 0 {
@@ -360,21 +381,20 @@ pub fn getaddrinfo(data: &[u8]) {
             }
         }
     }
-    let hints = (!null_hints).then_some(crate::lookup::addrinfo::Hints {
-        flags: flags | crate::lookup::ai::NUMERICHOST,
+    let hints = (!null_hints).then_some(Hints {
+        flags: flags | ai::NUMERICHOST,
         family,
         socktype,
         protocol,
     });
-    let Ok(r) = crate::lookup::addrinfo::getaddrinfo(host.as_deref(), serv.as_deref(), hints, sem)
-    else {
+    let Ok(r) = crate::lookup::getaddrinfo(host.as_deref(), serv.as_deref(), hints, sem) else {
         return;
     };
     if let Some(h) = hints {
         for e in r.entries.iter() {
             match h.family {
-                libc::AF_INET => assert!(e.addr.ip.is_ipv4(), "{:?} for AF_INET", e.addr),
-                libc::AF_INET6 => assert!(e.addr.ip.is_ipv6(), "{:?} for AF_INET6", e.addr),
+                AF_INET => assert!(e.addr.ip.is_ipv4(), "{:?} for AF_INET", e.addr),
+                AF_INET6 => assert!(e.addr.ip.is_ipv6(), "{:?} for AF_INET6", e.addr),
                 _ => {}
             }
             if h.socktype != 0 {
@@ -412,7 +432,7 @@ pub fn hostent(data: &[u8]) {
     let h = HostEnt {
         name: name.into_bytes(),
         aliases: aliases.into_iter().map(String::into_bytes).collect(),
-        addrtype: if v6 { libc::AF_INET6 } else { libc::AF_INET },
+        addrtype: if v6 { AF_INET6 } else { AF_INET },
         addrs,
     };
     let ok = lay_out(&h, buflen, align);
@@ -460,7 +480,7 @@ fn lay_out(h: &HostEnt, buflen: usize, align: usize) -> bool {
     let lo = mem.as_ptr() as usize + buf_off;
     let hi = lo + buflen;
     let inside = |p: *const u8, len: usize| (p as usize) >= lo && (p as usize) + len <= hi;
-    let addr_len = if h.addrtype == libc::AF_INET6 { 16 } else { 4 };
+    let addr_len = if h.addrtype == AF_INET6 { 16 } else { 4 };
     // SAFETY: fill succeeded: the struct's pointers point into `mem` (checked before each
     // read), at NULL-terminated arrays and NUL-terminated strings it wrote.
     unsafe {

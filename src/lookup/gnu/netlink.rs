@@ -3,10 +3,12 @@
 //! non-loopback address (`AI_ADDRCONFIG`), and, for address sorting, every local address with
 //! its prefix length, interface index and flags, and the type of each interface.
 //!
-//! One `RTM_GETADDR` (or `RTM_GETLINK`) dump on a fresh `NETLINK_ROUTE` socket per call, as
-//! glibc does when its cache is stale: no state is kept, nothing is done at load time.
+//! One `RTM_GETADDR` (or `RTM_GETLINK`) dump on a fresh `NETLINK_ROUTE` socket per call
+//! ([`crate::sys::netlink`]), as glibc does when its cache is stale: no state is kept, nothing
+//! is done at load time. Here the messages are read.
 
-use std::mem::size_of;
+use crate::sys::netlink::{dump, Dump, ALIGN};
+use crate::sys::{AF_INET, AF_INET6};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 /// glibc `in6ai_deprecated`: the address is deprecated or optimistic.
@@ -25,10 +27,6 @@ const IFA_LOCAL: u16 = 2;
 const ARPHRD_TUNNEL: u16 = 768;
 const ARPHRD_TUNNEL6: u16 = 769;
 const ARPHRD_SIT: u16 = 776;
-/// Receive buffer: glibc uses one page.
-const BUF_SIZE: usize = 8192;
-/// Netlink messages are aligned to 4 bytes (NLMSG_ALIGNTO, RTA_ALIGNTO).
-const ALIGN: usize = 4;
 
 /// One local address (glibc `struct in6addrinfo`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -64,15 +62,15 @@ impl Interfaces {
 }
 
 /// `__check_pf`. `None` when netlink cannot be used (glibc then assumes both families).
-pub fn check_pf() -> Option<Interfaces> {
+pub(crate) fn check_pf() -> Option<Interfaces> {
     let mut out = Interfaces::default();
     let mut all = Vec::new();
-    dump(libc::RTM_GETADDR, |kind, body| {
-        if kind != libc::RTM_NEWADDR || body.len() < 8 {
+    dump(Dump::Addresses, |body| {
+        if body.len() < 8 {
             return;
         }
         let family = i32::from(body[0]);
-        if family != libc::AF_INET && family != libc::AF_INET6 {
+        if family != AF_INET && family != AF_INET6 {
             return;
         }
         let (prefixlen, ifa_flags) = (body[1], body[2]);
@@ -93,14 +91,14 @@ pub fn check_pf() -> Option<Interfaces> {
             return;
         };
         let addr = match (family, data.len()) {
-            (libc::AF_INET, 4..) => {
+            (AF_INET, 4..) => {
                 let a = Ipv4Addr::new(data[0], data[1], data[2], data[3]);
                 if a != Ipv4Addr::LOCALHOST {
                     out.seen_ipv4 = true;
                 }
                 a.to_ipv6_mapped()
             }
-            (libc::AF_INET6, 16..) => {
+            (AF_INET6, 16..) => {
                 let mut o = [0u8; 16];
                 o.copy_from_slice(&data[..16]);
                 let a = Ipv6Addr::from(o);
@@ -134,10 +132,10 @@ pub fn check_pf() -> Option<Interfaces> {
 
 /// `__check_native`: whether interface `index` is not a tunnel. Unknown interfaces (and
 /// netlink failures) are not native, as in glibc.
-pub fn native_interfaces() -> Vec<(u32, bool)> {
+pub(crate) fn native_interfaces() -> Vec<(u32, bool)> {
     let mut out = Vec::new();
-    let _ = dump(libc::RTM_GETLINK, |kind, body| {
-        if kind != libc::RTM_NEWLINK || body.len() < 8 {
+    let _ = dump(Dump::Links, |body| {
+        if body.len() < 8 {
             return;
         }
         let ty = u16::from_ne_bytes([body[2], body[3]]);
@@ -150,7 +148,7 @@ pub fn native_interfaces() -> Vec<(u32, bool)> {
     out
 }
 
-/// The (type, data) attributes in `buf` (rtattr list).
+/// The (type, data) attributes in `buf` (rtattr list; `RTA_ALIGNTO` is `NLMSG_ALIGNTO`).
 fn attrs(mut buf: &[u8]) -> impl Iterator<Item = (u16, &[u8])> {
     std::iter::from_fn(move || {
         if buf.len() < 4 {
@@ -167,110 +165,8 @@ fn attrs(mut buf: &[u8]) -> impl Iterator<Item = (u16, &[u8])> {
     })
 }
 
-/// One dump request of `kind` (`RTM_GETADDR`, `RTM_GETLINK`) for every family; `each` gets the
-/// type and body (after the `nlmsghdr`) of every message of the reply. `None` on any failure.
-fn dump(kind: u16, mut each: impl FnMut(u16, &[u8])) -> Option<()> {
-    let fd = crate::sys::socket(libc::AF_NETLINK, libc::SOCK_RAW, libc::NETLINK_ROUTE).ok()?;
-    // SAFETY: sockaddr_nl is plain data; all-zero is a valid value.
-    let mut nl: libc::sockaddr_nl = unsafe { std::mem::zeroed() };
-    nl.nl_family = libc::AF_NETLINK as libc::sa_family_t;
-    let nl_len = size_of::<libc::sockaddr_nl>() as libc::socklen_t;
-    // SAFETY: `nl` is a valid sockaddr_nl of `nl_len` bytes.
-    if unsafe { libc::bind(fd.raw(), (&nl as *const libc::sockaddr_nl).cast(), nl_len) } != 0 {
-        return None;
-    }
-    let mut len = nl_len;
-    // SAFETY: `nl` is writable storage of `len` bytes.
-    if unsafe {
-        libc::getsockname(
-            fd.raw(),
-            (&mut nl as *mut libc::sockaddr_nl).cast(),
-            &mut len,
-        )
-    } != 0
-    {
-        return None;
-    }
-    let pid = nl.nl_pid;
-    let seq: u32 = 1;
-
-    // nlmsghdr (16 bytes) + rtgenmsg (1 byte) + 3 bytes padding, as glibc sends.
-    let mut req = [0u8; 20];
-    req[0..4].copy_from_slice(&20u32.to_ne_bytes());
-    req[4..6].copy_from_slice(&kind.to_ne_bytes());
-    let flags = (libc::NLM_F_ROOT | libc::NLM_F_MATCH | libc::NLM_F_REQUEST) as u16;
-    req[6..8].copy_from_slice(&flags.to_ne_bytes());
-    req[8..12].copy_from_slice(&seq.to_ne_bytes());
-    req[16] = libc::AF_UNSPEC as u8;
-    // SAFETY: sockaddr_nl is plain data; all-zero is a valid value.
-    let mut kernel: libc::sockaddr_nl = unsafe { std::mem::zeroed() };
-    kernel.nl_family = libc::AF_NETLINK as libc::sa_family_t;
-    // SAFETY: `req` and `kernel` are valid for the lengths given.
-    let sent = unsafe {
-        libc::sendto(
-            fd.raw(),
-            req.as_ptr().cast(),
-            req.len(),
-            0,
-            (&kernel as *const libc::sockaddr_nl).cast(),
-            nl_len,
-        )
-    };
-    if sent < 0 {
-        return None;
-    }
-
-    // From the receive buffer pool: not cleared (only what recvmsg wrote is read), no 8 KiB
-    // calloc per call.
-    let mut buf = crate::sys::RecvBuf::take(BUF_SIZE);
-    loop {
-        // SAFETY: sockaddr_nl is plain data; all-zero is a valid value.
-        let mut from: libc::sockaddr_nl = unsafe { std::mem::zeroed() };
-        let mut iov = libc::iovec {
-            iov_base: buf.as_mut_ptr().cast(),
-            iov_len: buf.len(),
-        };
-        // SAFETY: msghdr is plain data; all-zero is a valid value; the fields set below point
-        // at `from` and `iov`, which outlive the recvmsg call.
-        let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };
-        msg.msg_name = (&mut from as *mut libc::sockaddr_nl).cast();
-        msg.msg_namelen = nl_len;
-        msg.msg_iov = &mut iov;
-        msg.msg_iovlen = 1;
-        let n = loop {
-            // SAFETY: `msg` describes writable buffers that live across the call.
-            let n = unsafe { libc::recvmsg(fd.raw(), &mut msg, 0) };
-            if n < 0 && crate::sys::errno() == libc::EINTR {
-                continue;
-            }
-            break n;
-        };
-        if n < 0 || msg.msg_flags & libc::MSG_TRUNC != 0 {
-            return None;
-        }
-        let mut rest = &buf[..n as usize];
-        while rest.len() >= 16 {
-            let len = u32::from_ne_bytes([rest[0], rest[1], rest[2], rest[3]]) as usize;
-            if len < 16 || len > rest.len() {
-                break;
-            }
-            let ty = u16::from_ne_bytes([rest[4], rest[5]]);
-            let mseq = u32::from_ne_bytes([rest[8], rest[9], rest[10], rest[11]]);
-            let mpid = u32::from_ne_bytes([rest[12], rest[13], rest[14], rest[15]]);
-            if from.nl_pid == 0 && mpid == pid && mseq == seq {
-                match i32::from(ty) {
-                    libc::NLMSG_DONE => return Some(()),
-                    libc::NLMSG_ERROR => return None,
-                    _ => each(ty, &rest[16..len]),
-                }
-            }
-            rest = &rest[len.next_multiple_of(ALIGN).min(rest.len())..];
-        }
-    }
-}
-
 /// The interface address `addr` would be reported as: IPv4 mapped, IPv6 as is.
-pub fn as_in6(addr: &IpAddr) -> Ipv6Addr {
+pub(crate) fn as_in6(addr: &IpAddr) -> Ipv6Addr {
     match addr {
         IpAddr::V4(a) => a.to_ipv6_mapped(),
         IpAddr::V6(a) => *a,

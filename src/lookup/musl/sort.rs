@@ -4,7 +4,7 @@
 //! The sort is stable, so the answer order breaks ties (musl encodes the index in its key,
 //! which holds for its 48 addresses; a stable sort gives the same order for any count).
 
-use super::Address;
+use crate::lookup::types::Address;
 use crate::sys::RouteProbe;
 use std::net::{IpAddr, Ipv6Addr, SocketAddr, SocketAddrV6};
 
@@ -145,7 +145,7 @@ fn key(a: &Address, probe: &mut RouteProbe) -> u32 {
 }
 
 /// Sort as musl does: nothing to do for fewer than two addresses or only IPv4 ones.
-pub fn sort(addrs: &mut [Address]) {
+pub(crate) fn sort(addrs: &mut [Address]) {
     if addrs.len() < 2 || addrs.iter().all(|a| a.ip.is_ipv4()) {
         return;
     }

@@ -1,0 +1,41 @@
+//! Every call into the C library below `abi/`, as small safe functions: descriptors and
+//! sockets ([`fd`]), socket addresses as C structures ([`sockaddr`]), `poll` ([`poll`]), route
+//! probes ([`route`]), rtnetlink dumps ([`netlink`]), the host name and interfaces and the
+//! locale ([`host`]), the auxiliary vector and the environment ([`env`]), query IDs
+//! ([`random`]), and the receive buffer pool ([`buf`]). Errors are errno values. (No name
+//! resolution here, ever.)
+//!
+//! Nothing above this module (`lookup`, `transport`, `wire`, `config`) holds `unsafe` or names
+//! a C type; the constants of the C headers they need are re-exported here.
+
+pub(crate) mod buf;
+pub(crate) mod env;
+pub(crate) mod fd;
+pub(crate) mod host;
+pub(crate) mod netlink;
+pub(crate) mod poll;
+pub(crate) mod random;
+pub(crate) mod route;
+pub(crate) mod sockaddr;
+
+pub(crate) use buf::RecvBuf;
+pub(crate) use random::{random_id, random_ids};
+pub(crate) use route::{route_source, RouteProbe};
+pub(crate) use sockaddr::RawSockAddr;
+
+/// Constants of the C headers (`<sys/socket.h>`, `<netinet/in.h>`, `<errno.h>`): address
+/// families, socket types and protocols as `getaddrinfo` callers pass them, and the errno
+/// values the layers above tell apart. The same numbers in musl and glibc on Linux.
+pub(crate) use libc::{
+    AF_INET, AF_INET6, AF_UNSPEC, EADDRNOTAVAIL, EAFNOSUPPORT, EAGAIN, ECONNREFUSED, EHOSTUNREACH,
+    EINPROGRESS, EINTR, EINVAL, EMFILE, ENETDOWN, ENETUNREACH, ENFILE, ENOBUFS, EWOULDBLOCK,
+    IPPROTO_DCCP, IPPROTO_SCTP, IPPROTO_TCP, IPPROTO_UDP, IPPROTO_UDPLITE, SOCK_DCCP, SOCK_DGRAM,
+    SOCK_RAW, SOCK_SEQPACKET, SOCK_STREAM,
+};
+
+/// The calling thread's `errno`.
+pub(crate) fn errno() -> i32 {
+    std::io::Error::last_os_error()
+        .raw_os_error()
+        .unwrap_or(libc::EIO)
+}
