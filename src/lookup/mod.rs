@@ -11,6 +11,7 @@
 //! ([`reverse`]), and the parts of `getnameinfo` ([`nameinfo`]) and of the `res_*` functions
 //! ([`res`]) that do not differ.
 
+pub(crate) mod ask;
 pub(crate) mod gnu;
 pub(crate) mod musl;
 pub mod name;

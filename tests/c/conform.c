@@ -33,6 +33,12 @@
  *                          gethostbyname2(NAME)): whether the first result is still intact
  *     gai-free NAME        getaddrinfo(NAME); every ai_addr pointed at the program's own
  *                          storage, the list cut after its first node; both parts freed
+ *   And steps between calls (tests/cache.rs), which print nothing themselves:
+ *     sleep MS             wait MS milliseconds
+ *     write PATH TEXT      replace the file's contents with TEXT (\xHH escapes: \x0a, \x20)
+ *     child SPEC           fork; the child makes that SPEC's calls (its lines printed by it)
+ *                          and exits; the parent waits ("child | FAIL | status=N |" if it
+ *                          failed)
  *   NAME and ADDR may contain \xHH escapes (any byte but NUL).
  *
  * Every line is "KEY | STATUS | DETAIL | RECORDS":
@@ -58,6 +64,8 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "common.h"
@@ -1115,8 +1123,58 @@ static int usage(void)
 			"  'host NAME [TYPE...]', 'gai NAME [null|unspec|inet|inet6...]',\n"
 			"  'ghbn NAME', 'res NAME TYPE... [query|search|querydomain|send...]',\n"
 			"  'addr ADDR', 'rerr NAME [small]', 'raddr ADDR [small]', 'mkquery NAME',\n"
-			"  'static NAME ADDR', 'gai-free NAME'\n");
+			"  'static NAME ADDR', 'gai-free NAME', 'sleep MS', 'write PATH TEXT',\n"
+			"  'child SPEC'\n");
 	return 1;
+}
+
+static void step_sleep(const char *ms)
+{
+	long v = strtol(ms, NULL, 10);
+	struct timespec ts = {v / 1000, (v % 1000) * 1000000L};
+	while (nanosleep(&ts, &ts) && errno == EINTR)
+		;
+}
+
+static int step_write(const char *path, const char *text)
+{
+	char *t = unescape(text);
+	FILE *f;
+	int ok;
+	if (!t)
+		return -1;
+	f = fopen(path, "w");
+	ok = f && fputs(t, f) >= 0;
+	if (f && fclose(f))
+		ok = 0;
+	free(t);
+	if (!ok) {
+		fprintf(stderr, "conform: write %s: %s\n", path, strerror(errno));
+		exit(3);
+	}
+	return 0;
+}
+
+static int run_spec(char **word, int n, const char *arg);
+
+static int step_child(char **word, int n)
+{
+	char *arg = n >= 2 ? unescape(word[1]) : NULL;
+	pid_t pid;
+	int status = 0;
+	struct str d = {0}, r = {0};
+	if (n < 1 || (n >= 2 && !arg))
+		return -1;
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0)
+		_exit(run_spec(word, n, arg) ? 1 : (fflush(stdout) ? 2 : 0));
+	free(arg);
+	if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status) || WEXITSTATUS(status)) {
+		put(&d, "status=%d", status);
+		line("child", word[0], "FAIL", &d, &r);
+	}
+	return 0;
 }
 
 /* One SPEC; -1 when it is not one. */
@@ -1165,6 +1223,12 @@ static int run_spec(char **word, int n, const char *arg)
 		call_static(arg, word[2]);
 	} else if (!strcmp(word[0], "gai-free") && n == 2) {
 		call_gai_free(arg);
+	} else if (!strcmp(word[0], "sleep") && n == 2) {
+		step_sleep(word[1]);
+	} else if (!strcmp(word[0], "write") && n == 3) {
+		return step_write(word[1], word[2]);
+	} else if (!strcmp(word[0], "child") && n >= 2) {
+		return step_child(word + 1, n - 1);
 	} else {
 		return -1;
 	}
