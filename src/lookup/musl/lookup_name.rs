@@ -205,6 +205,13 @@ fn from_dns(dns: &mut dyn Ask, conf: &ResolvConf, fqdn: &str, family: Family) ->
         }
         responses.push(r);
     }
+    // musl's answer parser (`__dns_parse`) skips the question name's labels byte by byte and
+    // gives up at a byte from 0x80 (every UTF-8 lead byte, most Latin-1 letters): no record
+    // is read, and the name is found by no answer. glibc does not ask such a name at all
+    // (`res_hnok`): both end in `EAI_NONAME`.
+    if !fqdn.is_ascii() {
+        return Err(Error::NotFound);
+    }
     let mut out = Names {
         canon: fqdn.as_bytes().to_vec(),
         from_dns: true,
