@@ -68,7 +68,7 @@ impl Stack {
             if p == libc::MAP_FAILED {
                 return None;
             }
-            if libc::mprotect(p, GUARD, libc::PROT_NONE) != 0 {
+            if crate::sys::late::mprotect(p, GUARD, libc::PROT_NONE) != 0 {
                 libc::munmap(p, GUARD + STACK_SIZE);
                 return None;
             }

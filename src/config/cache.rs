@@ -143,7 +143,7 @@ impl<T> FileCache<T> {
                     if i < LOCK_SPINS {
                         std::hint::spin_loop();
                     } else {
-                        std::thread::yield_now();
+                        crate::sys::yield_now();
                     }
                 }
             }

@@ -16,7 +16,7 @@ pub fn secure_mode() -> bool {
 
 /// Runs `f` on the bytes of variable `name`, if set and not in secure mode.
 // Inlined: the names are constants, so the name checks fold away.
-#[inline]
+#[inline(always)]
 fn with_raw<R>(name: &str, f: impl FnOnce(&[u8]) -> R) -> Option<R> {
     if secure_mode() {
         return None;
