@@ -14,9 +14,9 @@ GLIBC_MIN    := 2.17
 # Debian's multiarch directory: what glibc's loader makes of `$$LIB` on Debian and Ubuntu.
 MULTIARCH    := $(ARCH)-linux-gnu
 # Debian's name of the architecture (its packages are `NAME:$(DEB_ARCH)`).
-DEB_ARCH     := $(or $(DEB_ARCH_$(ARCH)),$(ARCH))
 DEB_ARCH_x86_64  := amd64
 DEB_ARCH_aarch64 := arm64
+DEB_ARCH     := $(or $(DEB_ARCH_$(ARCH)),$(ARCH))
 # Building for another architecture than this machine's: Debian's cross toolchains.
 CROSS        := $(filter-out $(HOST_ARCH),$(ARCH))
 MUSL_SO      := target/$(MUSL_TARGET)/release/libdnsshim.so
@@ -114,12 +114,25 @@ deps: deps-build
 	/usr/bin/python3 -c 'import yaml' 2>/dev/null || python3 -c 'import yaml' 2>/dev/null \
 	  || missing="$$missing python3-yaml"; \
 	$(apt_install)
+	@so=$(NSS_DIR)/$(ARCH)/libnss_myhostname.so.2; [ -e "$$so" ] || { \
+	  echo "fetching: libnss-myhostname:$(DEB_ARCH) (Debian), extracted into $(NSS_DIR)/$(ARCH)"; \
+	  tmp=$$(mktemp -d) && \
+	  ( cd "$$tmp" && { $(apt_download) || { apt-get update -qq && $(apt_download); }; } ) && \
+	  dpkg-deb -x "$$tmp"/libnss-myhostname_*.deb "$$tmp/x" && mkdir -p "$$(dirname "$$so")" && \
+	  cp "$$tmp/x/usr/lib/$(MULTIARCH)/libnss_myhostname.so.2" "$$so"; \
+	  rc=$$?; rm -rf "$$tmp"; [ $$rc = 0 ]; }
 	@[ -e "$(CEL_STAMP)" ] || { \
 	  py=/usr/bin/python3; [ -x $$py ] || py=python3; \
 	  echo "installing: cel-python $(CEL_VERSION) (PyPI) into $(CEL_DIR)"; \
 	  rm -rf "$(CEL_DIR)" && \
 	  PIP_BREAK_SYSTEM_PACKAGES=1 $$py -m pip install -q --disable-pip-version-check --no-warn-script-location \
 	    --target "$(CEL_DIR)" cel-python==$(CEL_VERSION) && touch "$(CEL_STAMP)"; }
+
+# Debian's libnss-myhostname for the nsswitch tests (tests/conformance/nsswitch.scn), one per
+# architecture: downloaded and extracted, not installed (its maintainer script would add
+# `myhostname` to the machine's own /etc/nsswitch.conf); the tests find it by LD_LIBRARY_PATH.
+NSS_DIR      := target/tools/nss
+apt_download = apt-get download -qq -o APT::Sandbox::User=root libnss-myhostname:$(DEB_ARCH) >/dev/null
 
 # apt_install: installs the Debian packages in $$missing (set by the lines before it), if any.
 apt_install = if [ -n "$$missing" ]; then \

@@ -6,7 +6,9 @@
  *   bench lat NAME WARMUP N      N timed getaddrinfo(NAME, AF_UNSPEC, SOCK_STREAM) calls after
  *                                WARMUP untimed ones. Prints "result R" (R: the address count of
  *                                the first call, or EAI_xxx), then N lines of nanoseconds; on
- *                                stderr "<CPU ns of the timed calls> <N>".
+ *                                stderr "<CPU ns of the timed calls> <N>". A NAME with "%d"
+ *                                is a new name for each call: call i (warm-up calls first,
+ *                                from 0) looks up NAME with i in place of %d.
  *   bench tput NAME THREADS MS   THREADS threads call getaddrinfo(NAME) in a loop for MS
  *                                milliseconds. Prints "<ok calls> <failed calls> <elapsed ns>
  *                                <process CPU µs>" (CPU of the whole process, threads included).
@@ -90,22 +92,34 @@ static uint64_t cpu_ns(void)
 	       ((uint64_t)ru.ru_utime.tv_usec + (uint64_t)ru.ru_stime.tv_usec) * 1000u;
 }
 
+/* The name of call i: `name` itself, or with i in place of its "%d". */
+static const char *nth_name(const char *name, long i, char *buf, size_t len)
+{
+	const char *p = strstr(name, "%d");
+	if (!p)
+		return name;
+	snprintf(buf, len, "%.*s%ld%s", (int)(p - name), name, i, p + 2);
+	return buf;
+}
+
 static int cmd_lat(const char *name, long warmup, long n)
 {
 	uint64_t *t = calloc((size_t)n, sizeof *t);
 	uint64_t cpu0;
 	int first = 0;
+	char buf[256];
 	if (!t)
 		return 1;
 	for (long i = 0; i < warmup; i++) {
-		int r = lookup(name);
+		int r = lookup(nth_name(name, i, buf, sizeof buf));
 		if (i == 0)
 			first = r;
 	}
 	cpu0 = cpu_ns();
 	for (long i = 0; i < n; i++) {
+		const char *nm = nth_name(name, warmup + i, buf, sizeof buf);
 		uint64_t a = now_ns();
-		int r = lookup(name);
+		int r = lookup(nm);
 		t[i] = now_ns() - a;
 		if (warmup == 0 && i == 0)
 			first = r;

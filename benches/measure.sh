@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The measuring part of `make bench`, run by benches/run.sh inside a private network + mount
 # namespace. Reads W (work directory with the programs and data), MUSL_SO, GLIBC_SO, SRV and
-# the knobs ROUNDS, BATCH, TPUT_MS, TPUT_ROUNDS, SPAWN_ROUNDS, SPAWN_BATCH; writes raw samples
+# the knobs ROUNDS, BATCH, TPUT_MS, TPUT_ROUNDS, SPAWN_ROUNDS, SPAWN_BATCH, K8S_ROUNDS,
+# K8S_BATCH; writes raw samples
 # to $W/raw. Contenders are interleaved: every round runs each of them once, in an order that
 # rotates from round to round, so drift on a shared machine hits them all alike.
 set -euo pipefail
@@ -26,6 +27,7 @@ why_failed() {
 mount --make-rprivate /
 ip link set lo up
 ip addr add 127.0.0.2/8 dev lo 2>/dev/null || true
+ip addr add 127.0.0.3/8 dev lo 2>/dev/null || true
 for f in resolv.conf hosts nsswitch.conf; do
   if [ -e "/etc/$f" ] || [ -L "/etc/$f" ]; then mount --bind "$W/$f" "/etc/$f"; fi
 done
@@ -56,19 +58,26 @@ NAMEDCONF
 SRV_PID=$!
 named -g -n 2 -c "$ND/named.conf" >"$W/named.log" 2>&1 &
 NAMED_PID=$!
-trap 'kill $SRV_PID $NAMED_PID 2>/dev/null; wait 2>/dev/null' EXIT
-srv_up=0 named_up=0
+# The Kubernetes table's CoreDNS: the test server answering every question 1 ms late, logging
+# each question (the queries counted per lookup).
+"$SRV" --config "$W/k8s.conf" --listen 127.0.0.3:53 --ready-file "$W/k8s.ready" --verbose \
+  2>"$W/k8s.log" &
+K8S_PID=$!
+trap 'kill $SRV_PID $NAMED_PID $K8S_PID 2>/dev/null; wait 2>/dev/null' EXIT
+srv_up=0 named_up=0 k8s_up=0
 for _ in $(seq 1000); do
   [ -s "$W/srv.ready" ] && srv_up=1
   grep -q 'running$' "$W/named.log" && named_up=1
-  [ $srv_up = 1 ] && [ $named_up = 1 ] && break
+  [ -s "$W/k8s.ready" ] && k8s_up=1
+  [ $srv_up = 1 ] && [ $named_up = 1 ] && [ $k8s_up = 1 ] && break
   kill -0 $SRV_PID 2>/dev/null || [ $srv_up = 1 ] || break
   kill -0 $NAMED_PID 2>/dev/null || [ $named_up = 1 ] || break
+  kill -0 $K8S_PID 2>/dev/null || [ $k8s_up = 1 ] || break
   sleep 0.01
 done
 # A server that did not come up costs its figures, not the run: every measurement against it
 # is reported missing, with this reason.
-SRV_DOWN="" NAMED_DOWN=""
+SRV_DOWN="" NAMED_DOWN="" K8S_DOWN=""
 if [ $srv_up = 0 ]; then
   cat "$W/srv.log" >&2
   SRV_DOWN="the test server did not start ($(tail -n 1 "$W/srv.log" 2>/dev/null | cut -c1-120))"
@@ -76,6 +85,9 @@ fi
 if [ $named_up = 0 ]; then
   cat "$W/named.log" >&2
   NAMED_DOWN="named did not start ($(grep -v '^$' "$W/named.log" 2>/dev/null | tail -n 1 | cut -c1-120))"
+fi
+if [ $k8s_up = 0 ]; then
+  K8S_DOWN="the test server for the Kubernetes table did not start ($(grep -v '^$' "$W/k8s.log" 2>/dev/null | tail -n 1 | cut -c1-120))"
 fi
 # down PID: the reason the server with that PID cannot be measured against, or nothing.
 down() {
@@ -163,6 +175,59 @@ resolv 'nameserver 127.0.0.2\n'
 lat_phase bind $NAMED_PID small large
 resolv 'nameserver 127.0.0.2\noptions edns0\n'
 lat_phase bind-edns0 $NAMED_PID small large
+
+# --- Kubernetes ---------------------------------------------------------------------------
+# A pod's resolv.conf (three search domains, ndots:5) and its cluster DNS 1 ms away: an
+# external name (three NXDOMAIN candidates, A and AAAA each, before the name itself) and a
+# short service name (found as the first candidate). Rows: musl, glibc, the musl build of the
+# shim by default, with the parallel search, with the cache (the first lookup of a name; the
+# lookups after it) and with both (first lookup). Each run: one process, one warm-up lookup,
+# then K8S_BATCH timed ones; K8S_ROUNDS rounds, contenders in a rotating order. A first lookup
+# is one of a name the process has not looked up yet (api1.example.com, api2.example.com, ...:
+# bench.c's %d), in a process that has looked up others. Queries per lookup: the server's log
+# lines over the run ("QUERIES LOOKUPS" per run in k8s.q.*).
+echo "bench: Kubernetes" >&2
+K8S_CONTENDERS=(musl glibc shim shim-parallel shim-cache-first shim-cache shim-both-first)
+declare -A K8S_NAME=([external]=api.example.com [short]=web)
+declare -A K8S_NEW_NAME=([external]=api%d.example.com [short]=web%d)
+k8s_run() { # k8s_run CONTENDER ARGS...
+  local c=$1; shift
+  case $c in
+    musl) "${clean_env[@]}" "$W/bench-musl" "$@" ;;
+    glibc) "${clean_env[@]}" "$W/bench-glibc" "$@" ;;
+    shim) "${clean_env[@]}" LD_PRELOAD="$MUSL_SO" "$W/bench-musl" "$@" ;;
+    shim-parallel) "${clean_env[@]}" LD_PRELOAD="$MUSL_SO" DNSSHIM_PARALLEL_SEARCH=1 "$W/bench-musl" "$@" ;;
+    shim-cache|shim-cache-first) "${clean_env[@]}" LD_PRELOAD="$MUSL_SO" DNSSHIM_CACHE=1 "$W/bench-musl" "$@" ;;
+    shim-both-first) "${clean_env[@]}" LD_PRELOAD="$MUSL_SO" DNSSHIM_CACHE=1 DNSSHIM_PARALLEL_SEARCH=1 \
+      "$W/bench-musl" "$@" ;;
+  esac
+}
+k8s_queries() { grep -c -e ': udp ' -e ': tcp ' "$W/k8s.log" || true; }
+resolv 'nameserver 127.0.0.3\nsearch default.svc.cluster.local svc.cluster.local cluster.local\noptions ndots:5\n'
+for ((r = 0; r < K8S_ROUNDS; r++)); do
+  for k in external short; do
+    n=${#K8S_CONTENDERS[@]}
+    for ((i = 0; i < n; i++)); do
+      c=${K8S_CONTENDERS[(((r + i) % n))]}
+      f="$R/k8s.lat.$k.$c"
+      [ -e "$f.failed" ] && continue
+      if [ -n "$K8S_DOWN" ]; then miss "k8s.$k.$c" "$K8S_DOWN"; touch "$f.failed"; continue; fi
+      name=${K8S_NAME[$k]}
+      case $c in *-first) name=${K8S_NEW_NAME[$k]} ;; esac
+      before=$(k8s_queries)
+      rc=0
+      k8s_run "$c" lat "$name" 1 "$K8S_BATCH" >"$W/out" 2>"$W/err" || rc=$?
+      if [ $rc != 0 ]; then
+        miss "k8s.$k.$c" "$(why_failed $rc "$W/err")"
+        touch "$f.failed"; rm -f "$f" "$f.result" "$R/k8s.q.$k.$c"
+        continue
+      fi
+      [ $r = 0 ] && head -n 1 "$W/out" | cut -d' ' -f2 >"$f.result"
+      tail -n +2 "$W/out" >>"$f"
+      echo "$(sub_int "$(k8s_queries)" "$before") $((K8S_BATCH + 1))" >>"$R/k8s.q.$k.$c"
+    done
+  done
+done
 
 # --- throughput -----------------------------------------------------------------------------
 echo "bench: throughput" >&2

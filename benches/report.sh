@@ -151,6 +151,44 @@ t_cg() {
 }
 t_cg "instructions per small-name lookup: musl+shim ÷ musl" musl+shim musl
 t_cg "instructions per small-name lookup: glibc+shim ÷ glibc" glibc+shim glibc
+# The Kubernetes table's figures: K8S_MED[name.contender] (median ns), K8S_P99, K8S_RES, and
+# K8S_Q (queries per lookup; for the repeated lookups, those after the process's first).
+declare -A K8S_MED K8S_P99 K8S_RES K8S_Q
+K8S_ROWS=(musl glibc shim shim-parallel shim-cache-first shim-cache shim-both-first)
+for k in external short; do
+  for c in "${K8S_ROWS[@]}"; do
+    s=$(stats "$R/k8s.lat.$k.$c")
+    [ -n "$s" ] || continue
+    K8S_MED[$k.$c]=$(field "$s" 2); K8S_P99[$k.$c]=$(field "$s" 3)
+    K8S_RES[$k.$c]=$(val "$R/k8s.lat.$k.$c.result")
+  done
+  for c in "${K8S_ROWS[@]}"; do
+    [ -s "$R/k8s.q.$k.$c" ] || continue
+    if [ "$c" = shim-cache ]; then
+      # Each run's first lookup asked what the first-lookup row asks; the rest are counted.
+      first=${K8S_Q[$k.shim-cache-first]:-}
+      num "$first" || continue
+      K8S_Q[$k.$c]=$(awk -v f="$first" '{q += $1 - f; n += $2 - 1} END {if (n) printf "%.1f", (q < 0 ? 0 : q) / n}' "$R/k8s.q.$k.$c")
+    else
+      K8S_Q[$k.$c]=$(awk '{q += $1; n += $2} END {if (n) printf "%.1f", q / n}' "$R/k8s.q.$k.$c")
+    fi
+  done
+done
+# t_k8s LABEL KEY_A KEY_B LIMIT: the target "median A ÷ median B ≤ LIMIT" of the Kubernetes
+# table (keys NAME.CONTENDER).
+t_k8s() {
+  local m k
+  m=$(ratio "${K8S_MED[$2]:-}" "${K8S_MED[$3]:-}")
+  for k in "$3" "$2"; do [ -n "${K8S_MED[$k]:-}" ] || m="— ($(why "k8s.$k"))"; done
+  t_row "$1" "$m" "≤ $4" "$(le "$(ratio "${K8S_MED[$2]:-}" "${K8S_MED[$3]:-}")" "$4")"
+}
+t_k8s "Kubernetes, external name: shim + parallel search ÷ musl" external.shim-parallel external.musl 0.35
+m=$(ratio "${K8S_MED[external.musl]:-}" "${K8S_MED[external.shim-cache]:-}")
+for k in external.musl external.shim-cache; do [ -n "${K8S_MED[$k]:-}" ] || m="— ($(why "k8s.$k"))"; done
+t_row "Kubernetes, external name: musl ÷ shim + cache, repeated lookup" "$m" "≥ 100" \
+  "$(le 100 "$(ratio "${K8S_MED[external.musl]:-}" "${K8S_MED[external.shim-cache]:-}")")"
+t_k8s "Kubernetes, external name: shim (default) ÷ musl" external.shim external.musl 1.00
+t_k8s "Kubernetes, short name: shim (default) ÷ musl" short.shim short.musl 1.00
 sp_none=$(field "$(stats "$R/spawn.none")" 2)
 sp_empty=$(field "$(stats "$R/spawn.empty")" 2)
 sp_shim=$(field "$(stats "$R/spawn.shim")" 2)
@@ -223,6 +261,60 @@ for srv in testsrv testsrv-edns0 bind bind-edns0; do
   done
 done
 echo
+
+# --- Kubernetes --------------------------------------------------------------------------
+cat <<EOF
+## Kubernetes
+
+A pod's resolv.conf (\`search default.svc.cluster.local svc.cluster.local cluster.local\`,
+\`options ndots:5\`) and its cluster DNS one in-cluster round trip away: the test server,
+answering every question 1 ms late. The external name \`api.example.com\` has two dots, fewer
+than five: musl, glibc and the shim ask it with each search domain first (three NXDOMAIN
+answers, A and AAAA each), then as it is. The short service name \`web\` is found with the
+first search domain. The shim rows are its musl build: by default, with the parallel search
+(\`DNSSHIM_PARALLEL_SEARCH=1\`, as \`options dnsshim-parallel-search\`), with the cache
+(\`DNSSHIM_CACHE=1\`: a process's first lookup, and the lookups after it) and with both.
+µs per \`getaddrinfo\`, median / p99 (${K8S_ROUNDS:-?} rounds of ${K8S_BATCH:-?} lookups per process after
+one warm-up; a first lookup is one of a name the process has not looked up yet:
+\`api1.example.com\`, \`api2.example.com\`, …), and the questions the server received per
+lookup, from its log.
+
+| contender | external name | queries | short name | queries |
+|---|---|---|---|---|
+EOF
+k8s_cell() { # k8s_cell KEY WANT: "median / p99", the result in brackets when not WANT
+  local k=$1
+  [ -n "${K8S_MED[$k]:-}" ] || { echo "— ($(why "k8s.$k"))"; return; }
+  local s
+  s="$(us "${K8S_MED[$k]}") / $(us "${K8S_P99[$k]:-}")"
+  [ "${K8S_RES[$k]:-?}" = "$2" ] || s="$s (${K8S_RES[$k]:-?})"
+  echo "$s"
+}
+for c in "${K8S_ROWS[@]}"; do
+  case $c in
+    musl) label="musl alone" ;;
+    glibc) label="glibc alone" ;;
+    shim) label="musl + shim" ;;
+    shim-parallel) label="musl + shim, parallel search" ;;
+    shim-cache-first) label="musl + shim, cache: first lookup" ;;
+    shim-cache) label="musl + shim, cache: repeated lookup" ;;
+    shim-both-first) label="musl + shim, cache and parallel search: first lookup" ;;
+  esac
+  printf '| %s | %s | %s | %s | %s |\n' "$label" \
+    "$(k8s_cell "external.$c" 2)" "${K8S_Q[external.$c]:--}" \
+    "$(k8s_cell "short.$c" 1)" "${K8S_Q[short.$c]:--}"
+done
+cat <<EOF
+
+The parallel search sends every candidate's questions at once (one socket each) and takes the
+first candidate, in search-list order, that has an answer once every earlier one has said
+NXDOMAIN: the same result in one round trip instead of four. It sends no more questions than
+the sequential walk sends when no candidate has the name (the external name's 8), and that many
+for the short name too, where the sequential walk stops after the first candidate's 2. The
+cache answers a repeated lookup from memory, negative answers of the search candidates
+included (RFC 2308, from their SOA), for as long as their TTLs allow.
+
+EOF
 
 # --- throughput --------------------------------------------------------------------------
 cat <<EOF

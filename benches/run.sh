@@ -17,7 +17,8 @@
 #
 # Knobs (environment): BENCH_ROUNDS (latency rounds, 8), BENCH_BATCH (calls per contender per
 # round, 250), BENCH_TPUT_MS (ms per throughput run, 300), BENCH_TPUT_ROUNDS (5),
-# BENCH_SPAWN_ROUNDS (20), BENCH_SPAWN_BATCH (100), BENCH_OUT (BENCHMARKS.md path),
+# BENCH_SPAWN_ROUNDS (20), BENCH_SPAWN_BATCH (100), BENCH_K8S_ROUNDS (Kubernetes table rounds,
+# 6), BENCH_K8S_BATCH (lookups per process and round, 40), BENCH_OUT (BENCHMARKS.md path),
 # BENCH_KEEP=1 (keep the raw samples).
 set -euo pipefail
 musl_so=$(realpath "${1:?usage: run.sh MUSL_SO GLIBC_SO TESTSRV}")
@@ -115,6 +116,18 @@ EOF
 printf '127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n10.2.0.1\tfiles.bench.test\n' >"$W/hosts"
 printf 'hosts: files dns\n' >"$W/nsswitch.conf"
 printf 'nameserver 127.0.0.1\n' >"$W/resolv.conf"
+# The Kubernetes table (measure.sh): a cluster's names as CoreDNS serves them (TTL 5 s inside
+# the cluster, the SOA of its negative answers likewise; 30 s for the external name) with
+# every answer 1 ms late, a round trip inside a cluster.
+# apiN.example.com and webN are the names a process looks up for the first time (bench.c %d).
+{
+  printf 'delay 1\nsoa 5 5\nttl 5\nweb.default.svc.cluster.local A 10.96.0.10\n'
+  for i in $(seq 0 "${BENCH_K8S_BATCH:-40}"); do printf 'web%d.default.svc.cluster.local A 10.96.1.%d\n' "$i" "$i"; done
+  printf 'ttl 30\n'
+  for n in api $(seq -f 'api%g' 0 "${BENCH_K8S_BATCH:-40}"); do
+    printf '%s.example.com A 93.184.216.34\n%s.example.com AAAA 2606:2800:220:1:248:1893:25c8:1946\n' "$n" "$n"
+  done
+} >"$W/k8s.conf"
 
 # --- measure (inside the namespace) --------------------------------------------------------
 if [ "$(id -u)" = 0 ]; then ns=(unshare --net --mount); else ns=(unshare --user --map-root-user --net --mount); fi
@@ -122,7 +135,8 @@ echo "bench: measuring (about 4 minutes)..." >&2
 "${ns[@]}" env W="$W" MUSL_SO="$musl_so" GLIBC_SO="$glibc_so" SRV="$srv" PATH="$PATH" \
   ROUNDS="${BENCH_ROUNDS:-8}" BATCH="${BENCH_BATCH:-250}" TPUT_MS="${BENCH_TPUT_MS:-300}" \
   TPUT_ROUNDS="${BENCH_TPUT_ROUNDS:-5}" SPAWN_ROUNDS="${BENCH_SPAWN_ROUNDS:-20}" \
-  SPAWN_BATCH="${BENCH_SPAWN_BATCH:-100}" bash "$here/measure.sh" ||
+  SPAWN_BATCH="${BENCH_SPAWN_BATCH:-100}" K8S_ROUNDS="${BENCH_K8S_ROUNDS:-6}" \
+  K8S_BATCH="${BENCH_K8S_BATCH:-40}" bash "$here/measure.sh" ||
   echo "bench: the measurements stopped early (exit status $?); the report shows what was measured" >&2
 
 # --- static figures ---------------------------------------------------------------------
@@ -163,12 +177,12 @@ W="$W" MACHINE="$machine" DATE="$(date -u '+%Y-%m-%d %H:%M UTC')" ELAPSED="$elap
   MUSL_V="$musl_v" GLIBC_V="$glibc_v" NAMED_V="$named_v" \
   COMMIT="$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)$(git -C "$root" diff --quiet HEAD -- src Cargo.toml 2>/dev/null || echo '+changes')" \
   RUSTC="$(rustc --version 2>/dev/null || echo unknown)" \
-  ROUNDS="${BENCH_ROUNDS:-8}" BATCH="${BENCH_BATCH:-250}" \
-  bash "$here/report.sh" >"$W/report.md"
+  ROUNDS="${BENCH_ROUNDS:-8}" BATCH="${BENCH_BATCH:-250}" K8S_ROUNDS="${BENCH_K8S_ROUNDS:-6}" \
+  K8S_BATCH="${BENCH_K8S_BATCH:-40}" bash "$here/report.sh" >"$W/report.md"
 cat "$W/report.md"
 # Measured figures: latency, throughput, spawn and callgrind samples. None at all: the run
 # measured nothing, and says so with its exit status (the report above says why).
-measured=$(find "$W/raw" -type f \( -name 'lat.*' -o -name 'tput.*' -o -name 'spawn.*' -o -name 'cg.*' \) \
+measured=$(find "$W/raw" -type f \( -name 'lat.*' -o -name 'k8s.lat.*' -o -name 'tput.*' -o -name 'spawn.*' -o -name 'cg.*' \) \
   ! -name '*.failed' ! -name '*.result' -size +0 | wc -l)
 if [ -f "$here/notes.md" ]; then
   { cat "$W/report.md"; printf '\n'; cat "$here/notes.md"; } >"$out_md"

@@ -5,6 +5,7 @@
 //! - `abi`: the exported C functions, panic boundary, errno/h_errno mapping.
 //! - [`lookup`]: names to addresses (numeric, hosts file, search list, DNS), sorting; musl's
 //!   flow and glibc's, chosen once per call.
+//! - `cache`: the opt-in answer cache between the lookups and the transport.
 //! - [`config`]: resolv.conf, hosts, services, host.conf, gai.conf, `HOSTALIASES`,
 //!   environment; cached, re-read on change.
 //! - [`transport`]: UDP to all nameservers, TCP fallback on truncation, deadlines.
@@ -22,6 +23,7 @@
 #![deny(clippy::undocumented_unsafe_blocks)]
 
 pub(crate) mod abi;
+pub(crate) mod cache;
 pub mod config;
 pub mod error;
 #[cfg(feature = "fuzzing")]

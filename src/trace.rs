@@ -4,7 +4,11 @@
 //! dnsshim: vis.company.com A 127.0.0.1:53 udp tc=1 rcode=NOERROR answers=27 bytes=498 3ms
 //! dnsshim: vis.company.com A 127.0.0.1:53 tcp tc=0 rcode=NOERROR answers=60 bytes=1012 1ms
 //! dnsshim: vis.company.com AAAA [fd00::1]:53 udp timeout 10000ms
+//! dnsshim: vis.company.com A cache hit rcode=NOERROR answers=27 bytes=498 ttl=41s
 //! ```
+//!
+//! A question the answer cache (`options dnsshim-cache`) answered has a `cache hit` line
+//! instead of exchanges: its code, records and size, and how long it stays.
 //!
 //! Each line is written with a single `write(2, …)` so that lines of concurrent lookups do not
 //! interleave. Nothing is buffered, nothing is locked.
@@ -113,6 +117,40 @@ pub fn format_exchange(e: &Exchange<'_>) -> String {
     s
 }
 
+/// An answer the cache served for one question.
+#[derive(Debug, Clone, Copy)]
+pub struct CacheHit<'a> {
+    pub name: &'a str,
+    pub qtype: u16,
+    pub rcode: u16,
+    pub answers: u16,
+    pub bytes: usize,
+    /// How long it stays in the cache.
+    pub left: Duration,
+}
+
+/// Writes the log line of `h` to stderr (callers check [`enabled`] first).
+pub fn cache_hit(h: &CacheHit<'_>) {
+    crate::sys::fd::write_stderr(format_cache_hit(h).as_bytes());
+}
+
+/// The log line of `h`, newline included.
+pub fn format_cache_hit(h: &CacheHit<'_>) -> String {
+    let mut s = String::with_capacity(96);
+    s.push_str("dnsshim: ");
+    push_sanitized(&mut s, h.name);
+    let _ = writeln!(
+        s,
+        " {} cache hit rcode={} answers={} bytes={} ttl={}s",
+        type_name(h.qtype),
+        rcode::name(h.rcode),
+        h.answers,
+        h.bytes,
+        h.left.as_secs()
+    );
+    s
+}
+
 /// Appends `name` keeping the line one line: bytes outside printable ASCII become `\DDD`.
 fn push_sanitized(s: &mut String, name: &str) {
     for &b in name.as_bytes() {
@@ -168,6 +206,22 @@ mod tests {
         assert_eq!(
             ex(Proto::Tcp, Outcome::Refused, 0),
             "dnsshim: vis.company.com A 127.0.0.1:53 tcp refused 0ms\n"
+        );
+    }
+
+    #[test]
+    fn cache_hit_line() {
+        let line = format_cache_hit(&CacheHit {
+            name: "vis.company.com",
+            qtype: 1,
+            rcode: 0,
+            answers: 27,
+            bytes: 498,
+            left: Duration::from_millis(41_900),
+        });
+        assert_eq!(
+            line,
+            "dnsshim: vis.company.com A cache hit rcode=NOERROR answers=27 bytes=498 ttl=41s\n"
         );
     }
 

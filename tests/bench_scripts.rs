@@ -163,11 +163,31 @@ fn report_names_missing_figures_and_completes() {
             put(&format!("cg.{k}.{c}"), "18300\n");
         }
     }
+    // The Kubernetes table: 4.5 ms per external-name lookup for musl, 1.2 ms with the
+    // parallel search, 20 µs from the cache; the short name with glibc failed.
+    let k8s = |ns: u64| -> String { (0..50).map(|i| format!("{}\n", ns + i)).collect() };
+    for (k, c, ns, q, res) in [
+        ("external", "musl", 4_500_000, "328 41", "2"),
+        ("external", "glibc", 4_600_000, "328 41", "2"),
+        ("external", "shim", 4_400_000, "328 41", "2"),
+        ("external", "shim-parallel", 1_200_000, "328 41", "2"),
+        ("external", "shim-cache-first", 4_450_000, "80 10", "2"),
+        ("external", "shim-cache", 20_000, "8 41", "2"),
+        ("external", "shim-both-first", 1_250_000, "80 10", "2"),
+        ("short", "musl", 1_100_000, "82 41", "1"),
+        ("short", "shim", 1_050_000, "82 41", "1"),
+    ] {
+        put(&format!("k8s.lat.{k}.{c}"), &k8s(ns));
+        put(&format!("k8s.lat.{k}.{c}.result"), &format!("{res}\n"));
+        put(&format!("k8s.q.{k}.{c}"), &format!("{q}\n"));
+    }
+    put("k8s.lat.short.glibc.failed", "");
     put("lat.bind.large.glibc+shim.failed", "");
     put(
         "missing",
         "lat.bind.large.glibc+shim\texit status 139: Segmentation fault\n\
-         cg.large.musl+shim\tcallgrind: exit status 1: valgrind: bad option\n",
+         cg.large.musl+shim\tcallgrind: exit status 1: valgrind: bad option\n\
+         k8s.short.glibc\texit status 1: no DNS\n",
     );
     put("clk_tck", "100\n");
     let spawn: String = (0..100).map(|i| format!("{}\n", 500_000 + i)).collect();
@@ -287,5 +307,31 @@ fn report_names_missing_figures_and_completes() {
         // The throughput table is complete.
         assert!(row("| BIND | large | 32 |").contains("| 300000 |"), "{out}");
         assert!(out.contains("## Instructions per lookup"), "{out}");
+        // The Kubernetes table: times, queries per lookup (those after a process's first for
+        // the repeated lookups: (8 - 8) / 40), a failed cell, the rows not measured at all.
+        assert_eq!(
+            row("| musl + shim, parallel search |"),
+            "| musl + shim, parallel search | 1200 / 1200 | 8.0 | — (not measured) | - |"
+        );
+        assert_eq!(
+            row("| musl + shim, cache: repeated lookup |"),
+            "| musl + shim, cache: repeated lookup | 20.0 / 20.0 | 0.0 | — (not measured) | - |"
+        );
+        assert!(
+            row("| glibc alone |").ends_with("| — (exit status 1: no DNS) | - |"),
+            "{out}"
+        );
+        assert!(
+            row("shim + parallel search ÷ musl").ends_with("| 0.27 | ≤ 0.35 | met |"),
+            "{out}"
+        );
+        assert!(
+            row("musl ÷ shim + cache, repeated").ends_with("| 224.73 | ≥ 100 | met |"),
+            "{out}"
+        );
+        assert!(
+            row("short name: shim (default) ÷ musl").ends_with("| 0.95 | ≤ 1.00 | met |"),
+            "{out}"
+        );
     }
 }

@@ -72,6 +72,17 @@ struct Def {
     hosts: Option<String>,
     /// Environment of every probe run (all four variants).
     env: Vec<(String, String)>,
+    /// `/etc/nsswitch.conf` (default: the harness's `hosts: files dns`).
+    nsswitch: Option<String>,
+    /// The script of the test NSS modules (tests/c/nss_test.c); with it every probe finds
+    /// the modules (`LD_LIBRARY_PATH`).
+    nss: Option<String>,
+    /// Files of `/etc` hidden in the namespace (`hide: nsswitch.conf`).
+    hide: Vec<String>,
+    /// The namespace's host name.
+    hostname: Option<String>,
+    /// Shell lines run in the namespace before the probes (routes).
+    setup: Vec<String>,
     /// The probe's arguments, one spec each.
     calls: Vec<String>,
 }
@@ -87,6 +98,13 @@ struct Def {
 /// resolv:          /etc/resolv.conf (default: DEFAULT_RESOLV)
 /// hosts:           /etc/hosts (default: the harness's)
 /// env:             KEY=VALUE lines, for every probe run
+/// nsswitch:        /etc/nsswitch.conf (default: `hosts: files dns`)
+/// nss:             the script of the test NSS modules (tests/c/nss_test.c: libnss_dnsshimtest
+///                  and its variants), which every probe then finds, with Debian's
+///                  libnss_myhostname (common::nss_module_path)
+/// hide:            files of /etc that the namespace does not have, one per line
+/// hostname:        the namespace's host name
+/// setup:           shell lines run in the namespace before the probes (`ip route add ...`)
 /// calls:           conform specs, one per line (tests/c/conform.c)
 ///     host one.test
 /// ```
@@ -119,6 +137,13 @@ fn parse_defs(text: &str, file: &str) -> Result<Vec<Def>, String> {
                     def.env.push((k.to_string(), v.to_string()));
                 }
                 "calls" => def.calls.push(l.to_string()),
+                "nsswitch" => {
+                    writeln!(def.nsswitch.get_or_insert_with(String::new), "{l}").unwrap()
+                }
+                "nss" => writeln!(def.nss.get_or_insert_with(String::new), "{l}").unwrap(),
+                "hide" => def.hide.push(l.to_string()),
+                "hostname" => def.hostname = Some(l.to_string()),
+                "setup" => def.setup.push(l.to_string()),
                 _ => unreachable!(),
             }
             continue;
@@ -145,7 +170,10 @@ fn parse_defs(text: &str, file: &str) -> Result<Vec<Def>, String> {
         }
         let key = raw.trim_end().strip_suffix(':');
         match key {
-            Some(k @ ("zone" | "zone2" | "resolv" | "hosts" | "env" | "calls")) => {
+            Some(
+                k @ ("zone" | "zone2" | "resolv" | "hosts" | "env" | "calls" | "nsswitch" | "nss"
+                | "hide" | "hostname" | "setup"),
+            ) => {
                 if defs.is_empty() {
                     return Err(format!("{at}: {k}: before the first === line"));
                 }
@@ -440,7 +468,7 @@ fn parse_line(l: &str) -> Option<(String, Line)> {
 }
 
 /// conform.c's `_r` calls: each one that succeeds is followed by a smallest-buffer line.
-const R_CALLS: [&str; 3] = ["ghbn_r", "ghbn2_r.inet6", "ghba_r"];
+const R_CALLS: [&str; 4] = ["ghbn_r", "ghbn2_r.inet6", "ghbn2_r.inet", "ghba_r"];
 
 /// The smallest-buffer line of an `_r` call (`ghbn_r.min NAME`, tests/c/conform.c
 /// `call_r`): checked by the buffer oracle, not line by line.
@@ -978,7 +1006,10 @@ fn compare(def: &Def, outs: &HashMap<Variant, Out>, table: &mut Table) -> Tally 
 /// result; the size is what the library's layout needs for it ([`layout_bytes`]); and it is
 /// at most what the libc needs for the same host entry (glibc + shim: glibc; musl + shim:
 /// musl, and glibc where glibc's entry is the same): a program whose fixed buffer is enough
-/// for its C library is enough for the shim.
+/// for its C library is enough for the shim. In a scenario with NSS modules (an `nss:` block)
+/// an entry of the glibc build may be laid out by a module, in the caller's buffer, as under
+/// glibc: its size is then the module's, not the library's layout (and still at most glibc's,
+/// whose own `files` source needs the buffer for reading the hosts file first).
 fn check_buffers(def: &Def, runs: &HashMap<Variant, Run>, tally: &mut Tally) {
     for (shim, refs) in [(GLIBC_SHIM, &[GLIBC][..]), (MUSL_SHIM, &[MUSL, GLIBC][..])] {
         let lines = runs[&shim].by_key();
@@ -1032,8 +1063,14 @@ fn check_buffers(def: &Def, runs: &HashMap<Variant, Run>, tally: &mut Tally) {
                 ));
                 continue;
             }
+            let laid_out_by_module = || {
+                def.nss.is_some()
+                    && shim == GLIBC_SHIM
+                    && runs[&GLIBC].by_key().get(&(full_key.as_str(), nth)) == Some(full)
+            };
             match layout_bytes(&full.detail) {
                 Some(need) if need == n => {}
+                Some(_) if laid_out_by_module() => {}
                 Some(need) => {
                     bad(format!(
                         "smallest buffer {n} bytes, the layout needs {need}: {}",
@@ -1350,29 +1387,84 @@ fn conform_binary(libc: Libc) -> PathBuf {
 
 const VARIANTS: [Variant; 4] = [MUSL, MUSL_SHIM, GLIBC, GLIBC_SHIM];
 
-/// Runs one scenario's four probes in one namespace.
-fn run_def(def: &Def, bins: &[PathBuf; 2]) -> HashMap<Variant, Out> {
-    let mut sc = Scenario::new(&def.zone).resolv(def.resolv.as_deref().unwrap_or(DEFAULT_RESOLV));
+/// The namespace of a scenario (servers, files), with `extra` appended to its resolv.conf,
+/// and no probes yet.
+fn scenario_of(def: &Def, extra: &str) -> Scenario {
+    let resolv = def.resolv.as_deref().unwrap_or(DEFAULT_RESOLV);
+    let mut sc = Scenario::new(&def.zone).resolv(&format!("{resolv}{extra}"));
     if let Some(h) = &def.hosts {
         sc = sc.hosts(h);
     }
     if let Some(z) = &def.zone2 {
         sc = sc.extra_server(z, &["127.0.0.2:53"]);
     }
+    if let Some(n) = &def.nsswitch {
+        sc = sc.nsswitch(n);
+    }
+    for h in &def.hide {
+        sc = sc.hide_etc_file(h);
+    }
+    if let Some(h) = &def.hostname {
+        sc = sc.hostname(h);
+    }
+    for l in &def.setup {
+        sc = sc.setup(l);
+    }
+    sc
+}
+
+/// The scenario's environment: its `env:` lines and, for an `nss:` script, the test module's
+/// directory and the script, written into a directory the caller removes after the run.
+fn env_of(def: &Def) -> (Vec<(String, String)>, Option<PathBuf>) {
+    let mut env = def.env.clone();
+    let script_dir = def.nss.as_ref().map(|script| {
+        let dir = common::temp_dir("nss");
+        fs::write(dir.join("script"), script).unwrap();
+        env.push(("LD_LIBRARY_PATH".into(), common::nss_module_path()));
+        env.push((
+            "NSS_TEST_SCRIPT".into(),
+            dir.join("script").to_string_lossy().into_owned(),
+        ));
+        dir
+    });
+    (env, script_dir)
+}
+
+/// The probe of `variant` making `calls`, in the scenario's environment `base` and `env`.
+fn probe_of(
+    base: &[(String, String)],
+    bins: &[PathBuf; 2],
+    v: Variant,
+    calls: &[String],
+    env: &[(&str, &str)],
+) -> Probe {
+    let bin = &bins[usize::from(v.libc == Libc::Glibc)];
+    let mut p = Probe {
+        variant: v,
+        program: Program::Command(bin.clone()),
+        args: calls.to_vec(),
+        env: Vec::new(),
+    };
+    for (k, val) in base {
+        p = p.env(k, val);
+    }
+    for (k, val) in env {
+        p = p.env(k, val);
+    }
+    p
+}
+
+/// Runs one scenario's four probes in one namespace.
+fn run_def(def: &Def, bins: &[PathBuf; 2]) -> HashMap<Variant, Out> {
+    let mut sc = scenario_of(def, "");
+    let (env, script_dir) = env_of(def);
     for v in VARIANTS {
-        let bin = &bins[usize::from(v.libc == Libc::Glibc)];
-        let mut p = Probe {
-            variant: v,
-            program: Program::Command(bin.clone()),
-            args: def.calls.clone(),
-            env: Vec::new(),
-        };
-        for (k, val) in &def.env {
-            p = p.env(k, val);
-        }
-        sc = sc.probe(p);
+        sc = sc.probe(probe_of(&env, bins, v, &def.calls, &[]));
     }
     let out = sc.run();
+    if let Some(d) = script_dir {
+        let _ = fs::remove_dir_all(d);
+    }
     VARIANTS
         .into_iter()
         .zip(out)
@@ -1598,6 +1690,164 @@ fn differential_conformance() {
         report.is_empty() && stale.is_empty(),
         "\n{report}{stale}\nEvery line of a shim run must be its libc's line, glibc's status and records (musl's answer cut, or an `as-glibc` pattern), or a difference a row of docs/compat.md names exactly (`PAIRS SCENARIO/KEY = WANT -> GOT`); patterns naming no line must go. Outputs: DNSSHIM_CONFORM_OUT=DIR; check the table again without running anything: DNSSHIM_CONFORM_REPLAY=DIR."
     );
+}
+
+// ---------------------------------------------------------------------------------------
+// The opt-in features: time, never answers
+
+/// How a feature is turned on in [`features_change_time_not_answers`].
+struct Feature {
+    name: &'static str,
+    /// Appended to the scenario's resolv.conf.
+    resolv: &'static str,
+    env: &'static [(&'static str, &'static str)],
+}
+
+/// Off first: the reference of the others.
+const FEATURES: [Feature; 4] = [
+    Feature {
+        name: "off",
+        resolv: "",
+        env: &[],
+    },
+    Feature {
+        name: "cache",
+        resolv: "\noptions dnsshim-cache\n",
+        env: &[],
+    },
+    Feature {
+        name: "parallel-search",
+        resolv: "",
+        env: &[("DNSSHIM_PARALLEL_SEARCH", "1")],
+    },
+    Feature {
+        name: "cache+parallel-search",
+        resolv: "\noptions dnsshim-cache\n",
+        env: &[("DNSSHIM_PARALLEL_SEARCH", "1")],
+    },
+];
+
+/// The opt-in features change the time a lookup takes, never its result: every scenario's
+/// calls, made twice in one process (the second time answered from the cache where it may
+/// be), print exactly the same lines and exit the same with the answer cache on (`options
+/// dnsshim-cache` in resolv.conf), with the parallel search (`DNSSHIM_PARALLEL_SEARCH=1`) and
+/// with both, as with neither; both builds of the shim. The cache is seen at work: with it
+/// alone no scenario sends more queries than without it, and the scenarios together send
+/// fewer. `DNSSHIM_CONFORM=GLOB` picks scenarios here too.
+#[test]
+fn features_change_time_not_answers() {
+    let started = Instant::now();
+    let mut defs = load_defs();
+    if let Ok(f) = std::env::var("DNSSHIM_CONFORM") {
+        defs.retain(|d| glob(&f, &d.name));
+        assert!(!defs.is_empty(), "DNSSHIM_CONFORM={f} matches no scenario");
+    }
+    common::shim_library(Libc::Musl);
+    common::shim_library(Libc::Glibc);
+    let bins = [conform_binary(Libc::Musl), conform_binary(Libc::Glibc)];
+    let next = AtomicUsize::new(0);
+    let done: Mutex<Vec<(usize, Compared)>> = Mutex::new(Vec::new());
+    std::thread::scope(|s| {
+        for _ in 0..WORKERS {
+            s.spawn(|| loop {
+                let i = next.fetch_add(1, Ordering::SeqCst);
+                let Some(def) = defs.get(i) else { break };
+                let c = compare_features(def, &bins);
+                show(&c.line);
+                done.lock().unwrap().push((i, c));
+            });
+        }
+    });
+    let mut done = done.into_inner().unwrap();
+    done.sort_by_key(|r| r.0);
+    let failures: Vec<String> = done.iter().flat_map(|r| r.1.failures.clone()).collect();
+    let q_off: usize = done.iter().map(|r| r.1.cache_queries.0).sum();
+    let q_cache: usize = done.iter().map(|r| r.1.cache_queries.1).sum();
+    show(&format!(
+        "features: {} scenarios, {} s: with the cache {q_cache} queries, without {q_off}; {} \
+         differences",
+        defs.len(),
+        started.elapsed().as_secs(),
+        failures.len()
+    ));
+    assert!(failures.is_empty(), "\n{}", failures.join("\n"));
+    assert!(
+        q_cache < q_off,
+        "the cache answered nothing: {q_cache} queries with it, {q_off} without"
+    );
+}
+
+/// One scenario with and without the features.
+struct Compared {
+    /// The accounting line.
+    line: String,
+    failures: Vec<String>,
+    /// Queries sent without and with the cache alone.
+    cache_queries: (usize, usize),
+}
+
+/// Runs one scenario's calls, twice in each process, with every [`FEATURES`] entry in both
+/// shim builds (one namespace per resolv.conf), and compares each with the run without.
+fn compare_features(def: &Def, bins: &[PathBuf; 2]) -> Compared {
+    let shims = [MUSL_SHIM, GLIBC_SHIM];
+    let calls: Vec<String> = def.calls.iter().chain(&def.calls).cloned().collect();
+    let mut c = Compared {
+        line: format!("features: {}:", def.name),
+        failures: Vec::new(),
+        cache_queries: (0, 0),
+    };
+    let mut runs: Vec<(&str, Variant, Outcome)> = Vec::new();
+    let mut resolvs: Vec<&str> = FEATURES.iter().map(|f| f.resolv).collect();
+    resolvs.sort_unstable();
+    resolvs.dedup();
+    let (env, script_dir) = env_of(def);
+    for extra in resolvs {
+        let mut sc = scenario_of(def, extra);
+        let mut labels = Vec::new();
+        for f in FEATURES.iter().filter(|f| f.resolv == extra) {
+            for v in shims {
+                sc = sc.probe(probe_of(&env, bins, v, &calls, f.env));
+                labels.push((f.name, v));
+            }
+        }
+        match std::panic::catch_unwind(|| sc.run()) {
+            Ok(out) => runs.extend(labels.into_iter().zip(out).map(|((f, v), o)| (f, v, o))),
+            Err(_) => c
+                .failures
+                .push(format!("{}: scenario {} did not run\n", def.at, def.name)),
+        }
+    }
+    if let Some(d) = script_dir {
+        let _ = fs::remove_dir_all(d);
+    }
+    for v in shims {
+        let Some((_, _, off)) = runs.iter().find(|(f, rv, _)| *f == "off" && *rv == v) else {
+            continue;
+        };
+        for (f, _, on) in runs.iter().filter(|(f, rv, _)| *f != "off" && *rv == v) {
+            if (&on.stdout, on.status) != (&off.stdout, off.status) {
+                let (w, g) = around_difference(&off.stdout, &on.stdout);
+                c.failures.push(format!(
+                    "{} ({}): {v} with {f} is not {v} without it (exit {} vs {}):\n    \
+                     without {w}\n    with    {g}\n",
+                    def.name, def.at, off.status, on.status
+                ));
+            }
+            let (q_off, q_on) = (off.queries().len(), on.queries().len());
+            let _ = write!(c.line, " {v} {f} {q_off}->{q_on} queries;");
+            if *f == "cache" {
+                if q_on > q_off {
+                    c.failures.push(format!(
+                        "{} ({}): {v} with the cache sent {q_on} queries, {q_off} without it\n",
+                        def.name, def.at
+                    ));
+                }
+                c.cache_queries.0 += q_off;
+                c.cache_queries.1 += q_on;
+            }
+        }
+    }
+    c
 }
 
 // ---------------------------------------------------------------------------------------

@@ -2,8 +2,10 @@
 //! against the test server in a private network namespace, with both builds of the shim:
 //!
 //! - 64 threads × 500 lookups mixing small (UDP), large (TCP), NXDOMAIN, hosts-file names,
-//!   gethostbyname (per-thread results), gethostbyname_r and gethostbyaddr_r;
-//! - fork() while 8 threads are mid-lookup, then every kind of lookup in each child;
+//!   gethostbyname (per-thread results), gethostbyname_r and gethostbyaddr_r; the same with
+//!   the answer cache on (one cache shared by the 64 threads);
+//! - fork() while 8 threads are mid-lookup, then every kind of lookup in each child; the same
+//!   with the answer cache on;
 //! - SIGALRM every millisecond (no SA_RESTART) during lookups, silent and slow servers
 //!   included: right answers within the deadline;
 //! - valgrind memcheck over lookups of every kind (glibc build): nothing definitely or
@@ -96,9 +98,17 @@ fn field(o: &Outcome, key: &str) -> i64 {
 }
 
 fn run_shims(args: &[&str]) -> Vec<Outcome> {
+    run_shims_with(args, &[])
+}
+
+fn run_shims_with(args: &[&str], env: &[(&str, &str)]) -> Vec<Outcome> {
     let mut sc = scenario();
     for v in [MUSL_SHIM, GLIBC_SHIM] {
-        sc = sc.probe(c_probe(v, "stress", args));
+        let mut p = c_probe(v, "stress", args);
+        for (k, val) in env {
+            p = p.env(k, val);
+        }
+        sc = sc.probe(p);
     }
     sc.run()
 }
@@ -109,6 +119,32 @@ fn threads_64_by_500() {
         assert_pass(&o);
         assert_eq!(field(&o, "lookups"), 32_000, "{}", o.dump());
         assert_eq!(field(&o, "failures"), 0, "{}", o.dump());
+    }
+}
+
+/// The same with the answer cache on: 64 threads share one cache; every result stays whole
+/// and right (stress.c checks each), and the cache answered almost all of them.
+#[test]
+fn threads_64_on_a_shared_cache() {
+    for o in run_shims_with(&["threads", "64", "500"], &[("DNSSHIM_CACHE", "1")]) {
+        assert_pass(&o);
+        assert_eq!(field(&o, "lookups"), 32_000, "{}", o.dump());
+        assert_eq!(field(&o, "failures"), 0, "{}", o.dump());
+        // Without the cache each of the 32 000 lookups asks one to three questions; with it
+        // each question is asked about once (more when threads miss it at the same moment).
+        let q = o.queries().len();
+        assert!(q < 2_000, "{q} queries\n{}", o.dump());
+    }
+}
+
+/// fork with the cache on while threads use it (a child forked while another thread holds
+/// the cache's lock must not wait for it): every child answers right.
+#[test]
+fn fork_with_the_cache_on() {
+    for o in run_shims_with(&["fork", "8", "40"], &[("DNSSHIM_CACHE", "1")]) {
+        assert_pass(&o);
+        assert_eq!(field(&o, "children_ok"), 40, "{}", o.dump());
+        assert!(field(&o, "parent_lookups") > 40, "{}", o.dump());
     }
 }
 

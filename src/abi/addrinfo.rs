@@ -306,7 +306,14 @@ pub unsafe extern "C" fn getaddrinfo(
         }
         // SAFETY: host and serv are NULL or C strings (getaddrinfo contract).
         let (host, serv) = unsafe { (c_str(host), c_str(serv)) };
-        match crate::oom::check(lookup(host.as_deref(), serv.as_deref(), hints, sem)) {
+        let mut modules = super::nss::for_getaddrinfo();
+        match crate::oom::check(lookup(
+            host.as_deref(),
+            serv.as_deref(),
+            hints,
+            sem,
+            &mut modules,
+        )) {
             Ok(r) if r.entries.is_empty() => eai::NONAME,
             Ok(r) => put(to_c(&r)),
             Err(e) => eai_code(e),

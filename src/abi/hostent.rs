@@ -2,18 +2,21 @@
 //! `gethostbyaddr`, `gethostbyaddr_r`.
 //!
 //! The `_r` functions lay the result out in the caller's buffer and never write past
-//! `buflen`: too small is `ERANGE`, so the caller can retry with more. The non-reentrant ones
+//! `buflen`: too small is `ERANGE`, so the caller can retry with more. With glibc's rules the
+//! buffer is handed to the sources of nsswitch.conf's `hosts:` line as glibc hands it: an NSS
+//! module lays its entry out there itself. The non-reentrant ones
 //! use per-thread storage that grows as needed, one per function as the emulated libc has it
 //! ([`Slot`]); a result stays valid until the same thread calls a function sharing its
 //! storage again.
 
+use super::nss;
 use super::per_thread::PerThread;
 use super::{
     boundary, c_str, disabled, glibc_h_errno, h_errno_code, herr, r_errno, set_errno, set_h_errno,
 };
 use crate::lookup::{
-    gethostbyaddr as lookup_addr, gethostbyname as lookup_name1, gethostbyname2 as lookup_name,
-    Errnos, HostEnt, Looked, Semantics,
+    self, gethostbyaddr as lookup_addr, gethostbyname2 as lookup_name, Errnos, HostEnt, Looked,
+    Modules, Semantics,
 };
 use crate::Error;
 use std::cell::RefCell;
@@ -227,6 +230,7 @@ unsafe fn finish_r(
     buflen: usize,
     result: *mut *mut libc::hostent,
     err: *mut c_int,
+    placed: bool,
 ) -> c_int {
     if result.is_null() || ret.is_null() {
         return libc::EINVAL;
@@ -246,6 +250,16 @@ unsafe fn finish_r(
             }
             None => r_failure_musl(e, err),
         },
+        // Laid out by the walk's sources already (a module's own layout, or ours), as glibc's
+        // sources fill the caller's buffer.
+        Ok(_) if placed => {
+            // SAFETY: result is non-NULL and writable.
+            unsafe { *result = ret };
+            if let Some(g) = glibc {
+                apply_errnos(g, err);
+            }
+            0
+        }
         // SAFETY: ret/buf/buflen as given by the caller (contract).
         Ok(h) => match unsafe { fill(&h, ret, buf, buflen) } {
             Ok(()) => {
@@ -312,11 +326,39 @@ unsafe fn ghbn2_r(
                 return unsafe { f(name, af, ret, buf, buflen, result, err) };
             }
         }
-        // SAFETY: name is NULL or a C string (contract).
-        let found = unsafe { by_name(name, |n, sem| lookup_name(n, af, sem)) };
-        // SAFETY: the caller's buffers (contract).
-        unsafe { finish_r(found, ret, buf, buflen, result, err) }
+        // SAFETY: the caller's arguments (contract).
+        unsafe {
+            lookup_r(ret, buf, buflen, result, err, true, |m| {
+                by_name(name, |n, sem| lookup_name(n, af, sem, m))
+            })
+        }
     })
+}
+
+/// An `_r` function's lookup and its end ([`finish_r`]). With glibc's rules in the glibc
+/// build and `in_buffer`, the sources are handed the caller's `struct hostent` and buffer, as
+/// glibc hands them (an NSS module lays its entry out there itself).
+///
+/// # Safety
+/// As for `gethostbyname2_r`: `ret` writable, `buf` NULL or writable for `buflen` bytes.
+unsafe fn lookup_r(
+    ret: *mut libc::hostent,
+    buf: *mut c_char,
+    buflen: usize,
+    result: *mut *mut libc::hostent,
+    err: *mut c_int,
+    in_buffer: bool,
+    lookup: impl FnOnce(&mut dyn Modules) -> Looked,
+) -> c_int {
+    if result.is_null() || ret.is_null() {
+        return libc::EINVAL;
+    }
+    let placed = in_buffer && nss::HAS_MODULES && Semantics::current() == Semantics::Glibc;
+    // SAFETY: ret and buf as the caller's contract says.
+    let mut modules = unsafe { nss::for_r(ret, buf, buflen, placed) };
+    let looked = lookup(&mut modules);
+    // SAFETY: the caller's buffers (contract).
+    unsafe { finish_r(looked, ret, buf, buflen, result, err, placed) }
 }
 
 /// # Safety
@@ -331,15 +373,22 @@ pub unsafe extern "C" fn gethostbyname_r(
     err: *mut c_int,
 ) -> c_int {
     boundary(libc::EINVAL, || {
-        if disabled() || !crate::config::resolv_conf().inet6 {
+        if disabled() {
             // SAFETY: same contract, IPv4.
             return unsafe { ghbn2_r(name, libc::AF_INET, ret, buf, buflen, result, err) };
         }
-        // `options inet6`: IPv6 first, then IPv4 as v4-mapped IPv6.
-        // SAFETY: name is NULL or a C string (contract).
-        let found = unsafe { by_name(name, lookup_name1) };
-        // SAFETY: the caller's buffers (contract).
-        unsafe { finish_r(found, ret, buf, buflen, result, err) }
+        // `options inet6` (IPv6 first, then IPv4 as v4-mapped IPv6): the entry is changed
+        // after the lookups, so it is laid out afterwards.
+        let inet6 = lookup::inet6();
+        // SAFETY: the caller's arguments (contract).
+        unsafe {
+            lookup_r(ret, buf, buflen, result, err, !inet6, |m| {
+                by_name(name, |n, sem| match inet6 {
+                    true => lookup::gethostbyname_inet6(n, sem, m),
+                    false => lookup::gethostbyname(n, sem, m),
+                })
+            })
+        }
     })
 }
 
@@ -393,9 +442,12 @@ pub unsafe extern "C" fn gethostbyaddr_r(
             }
             return libc::EINVAL;
         };
-        let found = lookup_addr(ip, Semantics::current());
         // SAFETY: the caller's buffers (contract).
-        unsafe { finish_r(found, ret, buf, buflen, result, err) }
+        unsafe {
+            lookup_r(ret, buf, buflen, result, err, true, |m| {
+                lookup_addr(ip, Semantics::current(), m)
+            })
+        }
     })
 }
 
@@ -539,8 +591,9 @@ unsafe fn ghbn2(name: *const c_char, af: c_int, slot: Slot) -> *mut libc::hosten
                 return unsafe { f(name, af) };
             }
         }
+        let mut m = nss::system();
         // SAFETY: name is NULL or a C string (contract).
-        let found = unsafe { by_name(name, |n, sem| lookup_name(n, af, sem)) };
+        let found = unsafe { by_name(name, |n, sem| lookup_name(n, af, sem, &mut m)) };
         non_reentrant(found, slot)
     })
 }
@@ -550,13 +603,20 @@ unsafe fn ghbn2(name: *const c_char, af: c_int, slot: Slot) -> *mut libc::hosten
 #[no_mangle]
 pub unsafe extern "C" fn gethostbyname(name: *const c_char) -> *mut libc::hostent {
     boundary(ptr::null_mut(), || {
-        if disabled() || !crate::config::resolv_conf().inet6 {
+        if disabled() {
             // SAFETY: same contract, IPv4.
             return unsafe { ghbn2(name, libc::AF_INET, Slot::Name) };
         }
+        let mut m = nss::system();
         // `options inet6`: IPv6 first, then IPv4 as v4-mapped IPv6.
+        let inet6 = lookup::inet6();
         // SAFETY: name is NULL or a C string (contract).
-        let found = unsafe { by_name(name, lookup_name1) };
+        let found = unsafe {
+            by_name(name, |n, sem| match inet6 {
+                true => lookup::gethostbyname_inet6(n, sem, &mut m),
+                false => lookup::gethostbyname(n, sem, &mut m),
+            })
+        };
         non_reentrant(found, Slot::Name)
     })
 }
@@ -578,7 +638,10 @@ pub unsafe extern "C" fn gethostbyaddr(
         }
         // SAFETY: addr readable for len bytes (contract).
         match unsafe { read_addr(addr, len, af) } {
-            Some(ip) => non_reentrant(lookup_addr(ip, Semantics::current()), Slot::Addr),
+            Some(ip) => {
+                let mut m = nss::system();
+                non_reentrant(lookup_addr(ip, Semantics::current(), &mut m), Slot::Addr)
+            }
             None => {
                 set_h_errno(herr::NO_RECOVERY);
                 set_errno(libc::EINVAL);

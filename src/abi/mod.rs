@@ -7,6 +7,7 @@ pub mod addrinfo;
 pub mod ext;
 pub mod hostent;
 pub mod nameinfo;
+pub mod nss;
 pub mod per_thread;
 pub mod res;
 pub mod stack;
@@ -127,7 +128,23 @@ pub fn r_errno(e: Error) -> c_int {
         Error::BadFamily => libc::EAFNOSUPPORT,
         Error::System(errno) => errno,
         Error::Memory => libc::ENOMEM,
+        Error::Overflow => libc::ERANGE,
         _ => libc::EBADMSG,
+    }
+}
+
+/// The calling thread's `h_errno` in the host libc (0 if `__h_errno_location` is not bound).
+#[cfg(target_env = "gnu")]
+pub fn h_errno() -> c_int {
+    // SAFETY: __h_errno_location (musl and glibc both export it) returns null (not bound) or
+    // a valid pointer to the calling thread's h_errno.
+    unsafe {
+        let p = crate::sys::late::__h_errno_location();
+        if p.is_null() {
+            0
+        } else {
+            *p
+        }
     }
 }
 

@@ -106,7 +106,8 @@ pub unsafe extern "C" fn getnameinfo(
             serv_len,
             flags,
         };
-        match crate::oom::check(lookup(&req, sem)) {
+        let mut modules = super::nss::system();
+        match crate::oom::check(lookup(&req, sem, &mut modules)) {
             Ok(r) => {
                 if let Some(h) = &r.host {
                     // SAFETY: lookup checked h.len() < hostlen; host is writable for hostlen.

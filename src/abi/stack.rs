@@ -22,6 +22,7 @@
 //! - On x86_64 and aarch64 (the architectures the project builds); elsewhere the exports run
 //!   on the caller's stack.
 
+use std::cell::Cell;
 use std::ptr;
 use std::sync::atomic::{AtomicPtr, Ordering};
 
@@ -112,21 +113,59 @@ pub fn run<T, F: FnOnce() -> T>(f: F) -> T {
     let Some(stack) = Stack::take() else {
         return f();
     };
+    // SAFETY: `stack` is a mapping of STACK_SIZE writable bytes below `top`, used by nothing
+    // else while we own it.
+    let out = unsafe { call_at(stack.top(), f, true) };
+    drop(stack);
+    out
+}
+
+thread_local! {
+    /// While an export runs on the library's stack: the caller's stack pointer at the switch
+    /// (everything below it is free until the export returns); else 0.
+    static CALLER_SP: Cell<usize> = const { Cell::new(0) };
+}
+
+/// Runs `f` on the caller's own stack, below the point where the export left it, when the
+/// export runs on the library's stack; else where it is. For code that is not ours and
+/// expects the stack the program gave its thread: the NSS modules (glibc calls them on the
+/// caller's stack; systemd's modules use sd-bus, whose needs are not ours to bound). `f` must
+/// not unwind.
+#[cfg_attr(not(target_env = "gnu"), allow(dead_code))] // the musl build has no NSS modules
+pub fn on_caller_stack<T, F: FnOnce() -> T>(f: F) -> T {
+    let sp = CALLER_SP.try_with(Cell::get).unwrap_or(0);
+    if !SWITCHES || sp == 0 {
+        return f();
+    }
+    // SAFETY: `sp` is the lowest byte the caller's stack uses while the export runs (the
+    // switch's own saved frame pointer): below it the stack is the thread's own and unused,
+    // the thread being busy in this export; 16-byte aligned down as the ABI wants.
+    unsafe { call_at((sp & !15) as *mut u8, f, false) }
+}
+
+/// Calls `f` with the stack pointer at `top`; `to_library`: the switch leaves the caller's
+/// stack for the library's (noted in [`CALLER_SP`] for [`on_caller_stack`]), else it goes
+/// back to the caller's (nothing to go back to meanwhile).
+///
+/// # Safety
+/// `top` is the 16-byte aligned top of writable stack memory, unused while `f` runs and large
+/// enough for it.
+unsafe fn call_at<T, F: FnOnce() -> T>(top: *mut u8, f: F, to_library: bool) -> T {
     let mut call: Call<F, T> = Call {
         f: Some(f),
         out: None,
+        to_library,
     };
-    // SAFETY: `stack` is a mapping of STACK_SIZE writable bytes below `top`, used by nothing
-    // else while we own it; `trampoline::<F, T>` takes exactly a `*mut Call<F, T>`, which
-    // `call` is, and outlives the switch (the switch returns only after the trampoline has).
+    // SAFETY: guaranteed by the caller for `top`; `trampoline::<F, T>` takes exactly a
+    // `*mut Call<F, T>`, which `call` is, and outlives the switch (the switch returns only
+    // after the trampoline has).
     unsafe {
         switch(
             &mut call as *mut Call<F, T> as *mut u8,
             trampoline::<F, T>,
-            stack.top(),
+            top,
         )
     };
-    drop(stack);
     match call.out {
         Some(v) => v,
         // The trampoline always fills `out` (its closure does not unwind); never reached.
@@ -137,32 +176,42 @@ pub fn run<T, F: FnOnce() -> T>(f: F) -> T {
 /// This architecture has a switch (`dnsshim_stack_switch` below).
 pub const SWITCHES: bool = cfg!(any(target_arch = "x86_64", target_arch = "aarch64"));
 
-/// The closure and its result, on the caller's stack, reached from the other one.
+/// The closure and its result, on the stack the switch leaves, reached from the other one.
 struct Call<F, T> {
     f: Option<F>,
     out: Option<T>,
+    /// See [`call_at`].
+    to_library: bool,
 }
 
-/// Runs the closure of the `Call<F, T>` that `data` points to, on the new stack.
-extern "C" fn trampoline<F: FnOnce() -> T, T>(data: *mut u8) {
-    // SAFETY: `run` passes a pointer to its live `Call<F, T>`, to which nothing else refers
-    // during the switch.
+/// Runs the closure of the `Call<F, T>` that `data` points to, on the new stack; `left` is
+/// the stack pointer of the stack the switch left.
+extern "C" fn trampoline<F: FnOnce() -> T, T>(data: *mut u8, left: *mut u8) {
+    // SAFETY: `call_at` passes a pointer to its live `Call<F, T>`, to which nothing else
+    // refers during the switch.
     let call = unsafe { &mut *(data as *mut Call<F, T>) };
+    let sp = if call.to_library { left as usize } else { 0 };
+    let before = CALLER_SP.try_with(|c| c.replace(sp)).ok();
     if let Some(f) = call.f.take() {
         call.out = Some(f());
+    }
+    if let Some(b) = before {
+        let _ = CALLER_SP.try_with(|c| c.set(b));
     }
 }
 
 #[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
 extern "C" {
-    /// `dnsshim_stack_switch(data, f, top)`: calls `f(data)` with the stack pointer at `top`,
-    /// returns on the original stack.
-    fn dnsshim_stack_switch(data: *mut u8, f: extern "C" fn(*mut u8), top: *mut u8);
+    /// `dnsshim_stack_switch(data, f, top)`: calls `f(data, left)` with the stack pointer at
+    /// `top`, `left` the stack pointer of the stack it left (whose bytes below it are free
+    /// meanwhile); returns on the original stack.
+    fn dnsshim_stack_switch(data: *mut u8, f: extern "C" fn(*mut u8, *mut u8), top: *mut u8);
 }
 
 // rbp keeps the caller's stack pointer across the call, and is the frame's CFA register, so
-// that unwinding and backtraces continue on the caller's stack. At entry rsp is 8 mod 16; after
-// the push 0 mod 16, as `top` is: the callee sees the usual alignment after its `call`.
+// that unwinding and backtraces continue on the caller's stack; it is also `f`'s second
+// argument. At entry rsp is 8 mod 16; after the push 0 mod 16, as `top` is: the callee sees
+// the usual alignment after its `call`.
 #[cfg(target_arch = "x86_64")]
 std::arch::global_asm!(
     ".text",
@@ -177,8 +226,10 @@ std::arch::global_asm!(
     ".cfi_offset rbp, -16",
     "mov rbp, rsp",
     ".cfi_def_cfa_register rbp",
+    "mov rax, rsi",
+    "mov rsi, rbp",
     "mov rsp, rdx",
-    "call rsi",
+    "call rax",
     "mov rsp, rbp",
     ".cfi_def_cfa_register rsp",
     "pop rbp",
@@ -189,8 +240,9 @@ std::arch::global_asm!(
     ".size dnsshim_stack_switch, .-dnsshim_stack_switch",
 );
 
-// x29 (the frame pointer, callee-saved) keeps the caller's stack pointer across the call and
-// is the frame's CFA register, as rbp is above; x30 (the return address) is saved beside it.
+// x29 (the frame pointer, callee-saved) keeps the caller's stack pointer across the call, is
+// the frame's CFA register and `f`'s second argument, as rbp is above; x30 (the return
+// address) is saved beside it.
 // `top` is 16-byte aligned, as AArch64 requires of sp at every access.
 #[cfg(target_arch = "aarch64")]
 std::arch::global_asm!(
@@ -207,8 +259,10 @@ std::arch::global_asm!(
     ".cfi_offset x30, -8",
     "mov x29, sp",
     ".cfi_def_cfa_register x29",
+    "mov x9, x1",
+    "mov x1, x29",
     "mov sp, x2",
-    "blr x1",
+    "blr x9",
     "mov sp, x29",
     ".cfi_def_cfa_register sp",
     "ldp x29, x30, [sp], #16",
@@ -223,14 +277,14 @@ std::arch::global_asm!(
 /// # Safety
 /// As for `dnsshim_stack_switch`: `top` is the top of a writable stack large enough for `f`.
 #[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
-unsafe fn switch(data: *mut u8, f: extern "C" fn(*mut u8), top: *mut u8) {
+unsafe fn switch(data: *mut u8, f: extern "C" fn(*mut u8, *mut u8), top: *mut u8) {
     // SAFETY: guaranteed by the caller.
     unsafe { dnsshim_stack_switch(data, f, top) }
 }
 
 #[cfg(not(any(target_arch = "x86_64", target_arch = "aarch64")))]
-unsafe fn switch(data: *mut u8, f: extern "C" fn(*mut u8), _top: *mut u8) {
-    f(data)
+unsafe fn switch(data: *mut u8, f: extern "C" fn(*mut u8, *mut u8), _top: *mut u8) {
+    f(data, std::ptr::null_mut())
 }
 
 #[cfg(test)]
@@ -267,6 +321,26 @@ pub(crate) mod tests {
         // A panic caught inside, as the boundary does.
         let r = run(|| std::panic::catch_unwind(|| panic!("inside")).is_err());
         assert!(r);
+        // Back on the caller's stack from inside, just below where it was left; from there
+        // (or outside any switch) in place.
+        let (inside, back, again) = run(|| {
+            let inside = here();
+            let (back, again) = on_caller_stack(|| (here(), on_caller_stack(here)));
+            (inside, back, again)
+        });
+        let outside = here();
+        assert!(on_caller_stack(here).abs_diff(outside) < 4096);
+        if SWITCHES {
+            assert!(inside.abs_diff(outside) > STACK_SIZE);
+            assert!(
+                back < outside && outside - back < 4096,
+                "{back:x} {outside:x}"
+            );
+            assert!(again.abs_diff(back) < 4096, "{again:x} {back:x}");
+            // Deep use there is the caller's, not the library stack's.
+            let v = run(|| on_caller_stack(|| std::hint::black_box([3u8; 200 * 1024])[7]));
+            assert_eq!(v, 3);
+        }
         // Threads at once: each gets its own.
         let handles: Vec<_> = (0..8)
             .map(|_| std::thread::spawn(|| (here(), run(here))))

@@ -19,6 +19,7 @@ use std::fs::File;
 use std::io::Read;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, TryLockError};
 
 /// The resolver configuration file (glibc `_PATH_RESCONF`, musl).
@@ -41,6 +42,17 @@ pub const SERVICES_MAX_BYTES: u64 = 64 << 20;
 /// a few attempts unless the holder is descheduled or gone (a `fork` child).
 const LOCK_SPINS: u32 = 64;
 const LOCK_YIELDS: u32 = 64;
+
+/// How many times resolv.conf or the hosts file was read again after a change (by any of the
+/// caches of either file: the glibc rules parse the hosts file their own way).
+static GENERATION: AtomicU64 = AtomicU64::new(0);
+
+/// A number that moves on whenever resolv.conf or the hosts file was seen to change: the
+/// answer cache keeps answers only while it stays the same. A change is seen by the next
+/// lookup that reads the file (each lookup reads both before it asks DNS).
+pub fn generation() -> u64 {
+    GENERATION.load(Ordering::Relaxed)
+}
 
 /// What `stat` said about the file: changes when the file is replaced or written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -77,6 +89,25 @@ pub struct FileCache<T> {
     /// `None` when the file's stat failed (missing, no permission on a directory, …).
     #[allow(clippy::type_complexity)]
     state: Mutex<Option<(Option<Stamp>, Arc<T>)>>,
+    /// A change moves [`generation`] on: resolv.conf and the hosts file, whose change flushes
+    /// the answer cache.
+    watched: bool,
+}
+
+/// `a == b`, in a `const fn`.
+const fn same(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
 }
 
 impl<T> FileCache<T> {
@@ -88,6 +119,7 @@ impl<T> FileCache<T> {
             parse,
             max_bytes,
             state: Mutex::new(None),
+            watched: same(path, RESOLV_CONF_PATH) || same(path, HOSTS_PATH),
         }
     }
 
@@ -98,6 +130,7 @@ impl<T> FileCache<T> {
             parse,
             max_bytes,
             state: Mutex::new(None),
+            watched: false,
         }
     }
 
@@ -109,13 +142,22 @@ impl<T> FileCache<T> {
     /// The current parse of the file: the cached one if the file's stamp is unchanged, else a
     /// fresh read (stored for the next call).
     pub fn get(&self) -> Arc<T> {
+        self.get_unless(|_| false)
+    }
+
+    /// As [`FileCache::get`], but before the file is read, `keep(cached)` is asked whether a
+    /// parse is in hand; when there is one, `true` returns it instead of reading the changed
+    /// file (glibc stops re-reading nsswitch.conf once `/` changed: [`super::nsswitch`]).
+    pub fn get_unless(&self, keep: impl FnOnce(bool) -> bool) -> Arc<T> {
         let path = self.path.as_path();
         let stamp = stat(path);
         if let Some(guard) = self.lock() {
             if let Some((s, v)) = guard.as_ref() {
-                if *s == stamp {
+                if *s == stamp || keep(true) {
                     return Arc::clone(v);
                 }
+            } else {
+                keep(false);
             }
         }
         // Read with the stamp taken before reading: if the file changes meanwhile, the next
@@ -127,29 +169,46 @@ impl<T> FileCache<T> {
             return value;
         }
         if let Some(mut guard) = self.lock() {
+            let changed = guard.as_ref().is_some_and(|(old, _)| *old != stamp);
+            if changed && self.watched() {
+                GENERATION.fetch_add(1, Ordering::Relaxed);
+            }
             *guard = Some((stamp, Arc::clone(&value)));
         }
         value
     }
 
+    /// Whether a change of this file moves [`generation`] on.
+    fn watched(&self) -> bool {
+        self.watched
+    }
+
     /// The state lock, recovered if poisoned; `None` if it stays busy (see module docs).
     #[allow(clippy::type_complexity)]
     fn lock(&self) -> Option<MutexGuard<'_, Option<(Option<Stamp>, Arc<T>)>>> {
-        for i in 0..LOCK_SPINS + LOCK_YIELDS {
-            match self.state.try_lock() {
-                Ok(g) => return Some(g),
-                Err(TryLockError::Poisoned(p)) => return Some(p.into_inner()),
-                Err(TryLockError::WouldBlock) => {
-                    if i < LOCK_SPINS {
-                        std::hint::spin_loop();
-                    } else {
-                        crate::sys::yield_now();
-                    }
+        lock_briefly(&self.state)
+    }
+}
+
+/// The lock of `m`, recovered if poisoned (it is never held across anything that panics);
+/// `None` if it stays busy for [`LOCK_SPINS`] spins and [`LOCK_YIELDS`] yields. For locks
+/// held only for moments, that a `fork` child may find held forever (by a thread it does not
+/// have): the configuration's file caches and the answer cache.
+pub(crate) fn lock_briefly<T>(m: &Mutex<T>) -> Option<MutexGuard<'_, T>> {
+    for i in 0..LOCK_SPINS + LOCK_YIELDS {
+        match m.try_lock() {
+            Ok(g) => return Some(g),
+            Err(TryLockError::Poisoned(p)) => return Some(p.into_inner()),
+            Err(TryLockError::WouldBlock) => {
+                if i < LOCK_SPINS {
+                    std::hint::spin_loop();
+                } else {
+                    crate::sys::yield_now();
                 }
             }
         }
-        None
     }
+    None
 }
 
 fn stat(path: &Path) -> Option<Stamp> {
@@ -260,7 +319,7 @@ pub(super) fn services() -> Arc<Services> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::sync::atomic::{AtomicU32, Ordering};
+    use std::sync::atomic::AtomicU32;
 
     /// A fresh path under the temp directory, removed on drop.
     struct TempPath(PathBuf);
@@ -319,6 +378,27 @@ mod tests {
 
         std::fs::write(&t.0, "back").unwrap();
         assert_eq!(*c.get(), "back");
+    }
+
+    #[test]
+    fn watched_files_move_the_generation() {
+        assert!(FileCache::new_static(RESOLV_CONF_PATH, text, 1).watched());
+        assert!(FileCache::new_static(HOSTS_PATH, text, 1).watched());
+        assert!(!FileCache::new_static(SERVICES_PATH, text, 1).watched());
+        let t = TempPath::new("generation");
+        std::fs::write(&t.0, "one").unwrap();
+        let mut c = FileCache::new(&t.0, text, 1024);
+        c.watched = true;
+        // The first read is no change; the same file again neither. (Other tests may move the
+        // counter too: only its growth is asserted.)
+        let g0 = generation();
+        assert_eq!(*c.get(), "one");
+        assert_eq!(*c.get(), "one");
+        std::fs::write(&t.0, "second").unwrap();
+        assert_eq!(*c.get(), "second");
+        assert!(generation() > g0);
+        let unwatched = FileCache::new(&t.0, text, 1024);
+        assert!(!unwatched.watched());
     }
 
     #[test]

@@ -49,6 +49,17 @@ pub fn disabled() -> bool {
     switch("DNSSHIM_DISABLE")
 }
 
+/// `DNSSHIM_CACHE`: `Some(on)` when set (on unless empty or `0`), `None` when unset (then
+/// resolv.conf decides).
+pub fn cache() -> Option<bool> {
+    with_raw("DNSSHIM_CACHE", switch_on)
+}
+
+/// `DNSSHIM_PARALLEL_SEARCH`: as [`cache`].
+pub fn parallel_search() -> Option<bool> {
+    with_raw("DNSSHIM_PARALLEL_SEARCH", switch_on)
+}
+
 /// Whether to behave like glibc where musl and glibc differ: always in the glibc build; in the
 /// musl build when `DNSSHIM_COMPAT=glibc`.
 pub fn compat_glibc() -> bool {
@@ -112,6 +123,9 @@ mod tests {
         };
         assert_eq!(log_enabled(), expect("DNSSHIM_LOG"));
         assert_eq!(disabled(), expect("DNSSHIM_DISABLE"));
+        let set = |n: &str| std::env::var_os(n).map(|_| expect(n));
+        assert_eq!(cache(), set("DNSSHIM_CACHE"));
+        assert_eq!(parallel_search(), set("DNSSHIM_PARALLEL_SEARCH"));
         if cfg!(target_env = "musl") {
             assert_eq!(
                 compat_glibc(),

@@ -50,6 +50,14 @@ pub const MIN_ATTEMPTS: u32 = 1;
 /// Maximum number of `sortlist` entries (glibc `MAXRESOLVSORT`, `<resolv.h>`).
 pub const MAXRESOLVSORT: usize = 10;
 
+/// How long the answer cache keeps an answer at most, seconds, when `options dnsshim-cache`
+/// gives no value (ours: five minutes bounds how stale an answer with a long TTL can be
+/// after the records changed; answers with shorter TTLs go sooner).
+pub const DEFAULT_CACHE_MAX_TTL: u32 = 300;
+/// The highest `dnsshim-cache:N` we keep, seconds (BIND's `max-cache-ttl` default, one
+/// week).
+pub const MAX_CACHE_MAX_TTL: u32 = 604_800;
+
 /// Typed resolver configuration; each option maps onto one field.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ResolvConf {
@@ -85,6 +93,15 @@ pub struct ResolvConf {
     pub debug: bool,
     /// `sortlist`: (address, netmask) pairs, IPv4 only, at most [`MAXRESOLVSORT`].
     pub sortlist: Vec<(IpAddr, IpAddr)>,
+    /// `options dnsshim-cache` / `dnsshim-cache:N` (N > 0): the answer cache is on (ours; the
+    /// prefix keeps it apart from every libc option, and both libcs ignore it).
+    pub cache: bool,
+    /// The `N` of `dnsshim-cache:N`: the longest time an answer is kept, seconds (default
+    /// [`DEFAULT_CACHE_MAX_TTL`], at most [`MAX_CACHE_MAX_TTL`]).
+    pub cache_max_ttl: u32,
+    /// `options dnsshim-parallel-search`: the candidates of the search list asked at once
+    /// (ours, like `dnsshim-cache`).
+    pub parallel_search: bool,
 }
 
 impl Default for ResolvConf {
@@ -108,6 +125,9 @@ impl Default for ResolvConf {
             inet6: false,
             debug: false,
             sortlist: Vec::new(),
+            cache: false,
+            cache_max_ttl: DEFAULT_CACHE_MAX_TTL,
+            parallel_search: false,
         }
     }
 }
@@ -213,6 +233,9 @@ impl ResolvConf {
     ///   read it as 0);
     /// - `rotate`, `edns0`, `use-vc`, `single-request`, `single-request-reopen`, `no-aaaa`,
     ///   `no-tld-query` (or `no_tld_query`), `trust-ad`, `inet6`, `debug`: set the field;
+    /// - ours: `dnsshim-cache` (the answer cache on), `dnsshim-cache:N` (on, answers kept at
+    ///   most N seconds, capped at [`MAX_CACHE_MAX_TTL`]; `dnsshim-cache:0` off; a value
+    ///   without a leading digit is ignored), `dnsshim-parallel-search`;
     /// - `no-reload`, `no-check-names`, `ip6-bytestring`, `ip6-dotint`, `no-ip6-dotint`,
     ///   anything else: ignored.
     ///
@@ -231,6 +254,13 @@ impl ResolvConf {
                 if let Some(n) = leading_number(v) {
                     self.attempts = n.clamp(MIN_ATTEMPTS, MAX_ATTEMPTS);
                 }
+            } else if let Some(v) = tok.strip_prefix("dnsshim-cache:") {
+                if let Some(n) = leading_number(v) {
+                    self.cache = n > 0;
+                    if n > 0 {
+                        self.cache_max_ttl = n.min(MAX_CACHE_MAX_TTL);
+                    }
+                }
             } else {
                 match tok {
                     "rotate" => self.rotate = true,
@@ -243,6 +273,8 @@ impl ResolvConf {
                     "trust-ad" => self.trust_ad = true,
                     "inet6" => self.inet6 = true,
                     "debug" => self.debug = true,
+                    "dnsshim-cache" => self.cache = true,
+                    "dnsshim-parallel-search" => self.parallel_search = true,
                     _ => {}
                 }
             }
@@ -497,6 +529,39 @@ mod tests {
         let c = parse(b"options ndots:4\noptions rotate\n");
         assert!(c.rotate);
         assert_eq!(c.ndots, 4);
+    }
+
+    #[test]
+    fn dnsshim_options() {
+        let c = parse(b"options dnsshim-cache dnsshim-parallel-search\n");
+        assert!(c.cache && c.parallel_search);
+        assert_eq!(c.cache_max_ttl, DEFAULT_CACHE_MAX_TTL);
+        let c = parse(b"options ndots:5 dnsshim-cache:30\n");
+        assert!(c.cache && !c.parallel_search);
+        assert_eq!((c.ndots, c.cache_max_ttl), (5, 30));
+        // 0 turns it off (a later token wins); the cap; no leading digit: ignored.
+        let c = parse(b"options dnsshim-cache dnsshim-cache:0\n");
+        assert!(!c.cache);
+        assert_eq!(
+            parse(b"options dnsshim-cache:99999999\n").cache_max_ttl,
+            MAX_CACHE_MAX_TTL
+        );
+        assert_eq!(
+            parse(b"options dnsshim-cache:x dnsshim-cachex\n"),
+            ResolvConf::default()
+        );
+        // glibc matches option prefixes: none of its options is a prefix of ours, so neither
+        // libc reads anything into them.
+        for glibc in [
+            "rotate", "edns0", "use-vc", "debug", "inet6", "no-aaaa", "trust-ad",
+        ] {
+            assert!(!"dnsshim-cache".starts_with(glibc));
+        }
+        // RES_OPTIONS carries them too.
+        let mut c = ResolvConf::default();
+        c.apply_env(None, Some("dnsshim-cache:7 dnsshim-parallel-search"));
+        assert!(c.cache && c.parallel_search);
+        assert_eq!(c.cache_max_ttl, 7);
     }
 
     #[test]

@@ -387,7 +387,13 @@ pub fn getaddrinfo(data: &[u8]) {
         socktype,
         protocol,
     });
-    let Ok(r) = crate::lookup::getaddrinfo(host.as_deref(), serv.as_deref(), hints, sem) else {
+    let Ok(r) = crate::lookup::getaddrinfo(
+        host.as_deref(),
+        serv.as_deref(),
+        hints,
+        sem,
+        &mut crate::lookup::NoModules,
+    ) else {
         return;
     };
     if let Some(h) = hints {

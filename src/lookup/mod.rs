@@ -11,6 +11,7 @@
 //! ([`reverse`]), and the parts of `getnameinfo` ([`nameinfo`]) and of the `res_*` functions
 //! ([`res`]) that do not differ.
 
+pub(crate) mod ask;
 pub(crate) mod gnu;
 pub(crate) mod musl;
 pub mod name;
@@ -21,6 +22,7 @@ pub mod reverse;
 pub(crate) mod sortlist;
 pub mod types;
 
+pub use gnu::nss::{Modules, NoModules};
 pub use types::{
     ai, known_ai_flags, AddrInfo, Address, Addresses, Entries, Entry, Errnos, Family, Hints,
     HostEnt, Looked, Names, Semantics, Service, ServiceList, Small, PROGRAM_LIBC,
@@ -33,16 +35,18 @@ use nameinfo::{NameInfo, Request};
 use res::{Done, Mkquery, Question};
 use std::net::IpAddr;
 
-/// `getaddrinfo(host, serv, hints)`: the whole result list.
+/// `getaddrinfo(host, serv, hints)`: the whole result list. `modules`: the NSS modules of the
+/// `hosts:` line (glibc's rules; musl's have none).
 pub fn getaddrinfo(
     host: Option<&str>,
     serv: Option<&str>,
     hints: Option<Hints>,
     sem: Semantics,
+    modules: &mut dyn Modules,
 ) -> Result<AddrInfo> {
     match sem {
         Semantics::Musl => musl::getaddrinfo::getaddrinfo(host, serv, hints),
-        Semantics::Glibc => gnu::getaddrinfo::getaddrinfo(host, serv, hints),
+        Semantics::Glibc => gnu::getaddrinfo::getaddrinfo(host, serv, hints, modules),
     }
 }
 
@@ -65,25 +69,37 @@ pub fn numeric<'a>(
 }
 
 /// `gethostbyname2(name, af)`. `Err(Error::BadFamily)` for families other than IPv4/IPv6.
-pub fn gethostbyname2(name: &str, af: i32, sem: Semantics) -> Looked {
+pub fn gethostbyname2(name: &str, af: i32, sem: Semantics, modules: &mut dyn Modules) -> Looked {
     match sem {
         Semantics::Musl => musl::hostent::gethostbyname2(name, af),
-        Semantics::Glibc => gnu::gethostbyname::gethostbyname2(name, af).into(),
+        Semantics::Glibc => gnu::gethostbyname::gethostbyname2(name, af, modules).into(),
     }
 }
 
-/// `gethostbyname(name)`: `gethostbyname2(name, AF_INET)`, or with `options inet6` (what
-/// resolv.conf(5) documents and glibc before 2.30 did): IPv6 first, and when the name has no
-/// IPv6 address its IPv4 addresses as `::ffff:a.b.c.d`, `AF_INET6`.
-pub fn gethostbyname(name: &str, sem: Semantics) -> Looked {
-    if !config::resolv_conf().inet6 {
-        return gethostbyname2(name, AF_INET, sem);
+/// `gethostbyname(name)`: `gethostbyname2(name, AF_INET)` (glibc: its NSS modules asked
+/// through their `gethostbyname_r`), or with `options inet6` (what resolv.conf(5) documents
+/// and glibc before 2.30 did): IPv6 first, and when the name has no IPv6 address its IPv4
+/// addresses as `::ffff:a.b.c.d`, `AF_INET6` (see [`inet6`]).
+pub fn gethostbyname(name: &str, sem: Semantics, modules: &mut dyn Modules) -> Looked {
+    match sem {
+        Semantics::Musl => musl::hostent::gethostbyname2(name, AF_INET),
+        Semantics::Glibc => gnu::gethostbyname::gethostbyname(name, modules).into(),
     }
-    let six = gethostbyname2(name, AF_INET6, sem);
+}
+
+/// Whether `gethostbyname` and `gethostbyname_r` follow `options inet6` ([`gethostbyname_inet6`]).
+pub fn inet6() -> bool {
+    config::resolv_conf().inet6
+}
+
+/// `gethostbyname(name)` with `options inet6`: IPv6 first, and when the name has no IPv6
+/// address its IPv4 addresses as `::ffff:a.b.c.d`, `AF_INET6`.
+pub fn gethostbyname_inet6(name: &str, sem: Semantics, modules: &mut dyn Modules) -> Looked {
+    let six = gethostbyname2(name, AF_INET6, sem, modules);
     if !matches!(six.found, Err(Error::NotFound | Error::NoData)) {
         return six;
     }
-    let mut four = gethostbyname2(name, AF_INET, sem);
+    let mut four = gethostbyname2(name, AF_INET, sem, modules);
     if let Ok(h) = &mut four.found {
         h.addrtype = AF_INET6;
         for a in &mut h.addrs {
@@ -95,20 +111,21 @@ pub fn gethostbyname(name: &str, sem: Semantics) -> Looked {
     four
 }
 
-/// `gethostbyaddr`: the hosts file, then a PTR question ([`reverse`]).
-pub fn gethostbyaddr(addr: IpAddr, sem: Semantics) -> Looked {
+/// `gethostbyaddr`: the hosts file, then a PTR question ([`reverse`]); glibc's rules: the
+/// sources of the `hosts:` line.
+pub fn gethostbyaddr(addr: IpAddr, sem: Semantics, modules: &mut dyn Modules) -> Looked {
     match sem {
         Semantics::Musl => musl::hostent::gethostbyaddr(addr),
-        Semantics::Glibc => gnu::gethostbyaddr::gethostbyaddr(addr).into(),
+        Semantics::Glibc => gnu::gethostbyaddr::gethostbyaddr(addr, modules).into(),
     }
 }
 
 /// `getnameinfo` for an IPv4 or IPv6 socket address. Errors: `BadFlags` (glibc), `NotFound`
 /// (`EAI_NONAME`), `TryAgain` (glibc: DNS temporarily failing), `System`, `Overflow`.
-pub fn getnameinfo(r: &Request, sem: Semantics) -> Result<NameInfo> {
+pub fn getnameinfo(r: &Request, sem: Semantics, modules: &mut dyn Modules) -> Result<NameInfo> {
     match sem {
         Semantics::Musl => musl::nameinfo::getnameinfo(r),
-        Semantics::Glibc => gnu::nameinfo::getnameinfo(r),
+        Semantics::Glibc => gnu::nameinfo::getnameinfo(r, modules),
     }
 }
 

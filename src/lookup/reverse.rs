@@ -16,11 +16,12 @@
 //!   ([`super::name::network_name`]: glibc refuses what is no host name, musl passes the bytes
 //!   on).
 
+use super::ask::{Ask, Servers};
 use super::name::{network_name, Taken};
 use super::types::Semantics;
 use crate::config::{self, Hosts};
 use crate::numeric::v4_compatible;
-use crate::transport::{self, Question};
+use crate::transport::Question;
 use crate::wire::{self, rtype};
 use crate::Error;
 use std::fmt::Write;
@@ -142,7 +143,8 @@ pub fn from_dns(addr: &IpAddr, sem: Semantics) -> std::result::Result<Found, NoN
         name: &qname,
         qtype: rtype::PTR,
     }];
-    let r = match transport::resolve(&q, &sem.policy(&conf)).pop() {
+    let policy = sem.policy(&conf);
+    let r = match Servers::new(&conf, &policy).ask(&q).pop() {
         Some(r) => r.map_err(NoName::Query)?,
         None => return Err(NoName::Query(Error::Fail)),
     };

@@ -83,7 +83,7 @@ fn numeric_agrees_with_the_full_flow() {
                         continue;
                     };
                     answered += 1;
-                    let full = getaddrinfo(Some(host), serv, h, sem)
+                    let full = getaddrinfo(Some(host), serv, h, sem, &mut NoModules)
                         .unwrap_or_else(|e| panic!("{sem:?} {host} {serv:?} {h:?}: {e:?}"));
                     assert_eq!(
                         (
@@ -339,33 +339,45 @@ fn req(addr: &str, flags: i32) -> Request {
 fn numeric_and_overflow() {
     for sem in [Semantics::Musl, Semantics::Glibc] {
         let r = req("192.0.2.1", ni::NUMERICHOST | ni::NUMERICSERV);
-        let n = getnameinfo(&r, sem).unwrap();
+        let n = getnameinfo(&r, sem, &mut NoModules).unwrap();
         assert_eq!(n.host.as_deref(), Some(&b"192.0.2.1"[..]));
         assert_eq!(n.serv.as_deref(), Some("80"));
         // "192.0.2.1" is 9 bytes: 10 fit, 9 do not.
         let mut r2 = r;
         r2.host_len = Some(10);
-        assert!(getnameinfo(&r2, sem).is_ok());
+        assert!(getnameinfo(&r2, sem, &mut NoModules).is_ok());
         r2.host_len = Some(9);
-        assert_eq!(getnameinfo(&r2, sem), Err(Error::Overflow));
+        assert_eq!(getnameinfo(&r2, sem, &mut NoModules), Err(Error::Overflow));
         r2.host_len = None;
         r2.serv_len = Some(2);
-        assert_eq!(getnameinfo(&r2, sem), Err(Error::Overflow));
+        assert_eq!(getnameinfo(&r2, sem, &mut NoModules), Err(Error::Overflow));
         r2.serv_len = None;
-        assert_eq!(getnameinfo(&r2, sem), Ok(NameInfo::default()));
+        assert_eq!(
+            getnameinfo(&r2, sem, &mut NoModules),
+            Ok(NameInfo::default())
+        );
     }
 }
 
 #[test]
 fn flags_checked_by_glibc_only() {
     let r = req("192.0.2.1", ni::NUMERICHOST | ni::NUMERICSCOPE);
-    assert_eq!(getnameinfo(&r, Semantics::Glibc), Err(Error::BadFlags));
-    assert!(getnameinfo(&r, Semantics::Musl).is_ok());
+    assert_eq!(
+        getnameinfo(&r, Semantics::Glibc, &mut NoModules),
+        Err(Error::BadFlags)
+    );
+    assert!(getnameinfo(&r, Semantics::Musl, &mut NoModules).is_ok());
     let mut r = req("192.0.2.1", ni::NAMEREQD);
     r.host_len = None;
     r.serv_len = None;
-    assert_eq!(getnameinfo(&r, Semantics::Glibc), Err(Error::NotFound));
-    assert_eq!(getnameinfo(&r, Semantics::Musl), Ok(NameInfo::default()));
+    assert_eq!(
+        getnameinfo(&r, Semantics::Glibc, &mut NoModules),
+        Err(Error::NotFound)
+    );
+    assert_eq!(
+        getnameinfo(&r, Semantics::Musl, &mut NoModules),
+        Ok(NameInfo::default())
+    );
 }
 
 #[test]
@@ -375,26 +387,37 @@ fn scopes() {
     let lo = crate::sys::host::if_indextoname(1);
     let want = format!("fe80::1%{}", lo.clone().unwrap_or_else(|| "1".into()));
     assert_eq!(
-        getnameinfo(&r, Semantics::Glibc).unwrap().host,
+        getnameinfo(&r, Semantics::Glibc, &mut NoModules)
+            .unwrap()
+            .host,
         Some(want.into_bytes())
     );
     r.flags |= ni::NUMERICSCOPE;
     assert_eq!(
-        getnameinfo(&r, Semantics::Musl).unwrap().host.as_deref(),
+        getnameinfo(&r, Semantics::Musl, &mut NoModules)
+            .unwrap()
+            .host
+            .as_deref(),
         Some(&b"fe80::1%1"[..])
     );
     // Not link-local: always the number.
     let mut r = req("2001:db8::1", ni::NUMERICHOST);
     r.scope_id = 1;
     assert_eq!(
-        getnameinfo(&r, Semantics::Musl).unwrap().host.as_deref(),
+        getnameinfo(&r, Semantics::Musl, &mut NoModules)
+            .unwrap()
+            .host
+            .as_deref(),
         Some(&b"2001:db8::1%1"[..])
     );
     // An index without an interface: the number.
     let mut r = req("fe80::1", ni::NUMERICHOST);
     r.scope_id = 999_999;
     assert_eq!(
-        getnameinfo(&r, Semantics::Glibc).unwrap().host.as_deref(),
+        getnameinfo(&r, Semantics::Glibc, &mut NoModules)
+            .unwrap()
+            .host
+            .as_deref(),
         Some(&b"fe80::1%999999"[..])
     );
 }

@@ -377,7 +377,7 @@ impl From<(Result<HostEnt>, Errnos)> for Looked {
 /// (`nss/getXXbyYY_r.c` over the `files` and `dns` modules and the resolver, as Debian 12's
 /// 2.36 behaves), each as the error `abi` makes the C number of. A buffer too small is the
 /// caller's (`ERANGE`, `NETDB_INTERNAL`, the thread's `h_errno` not written).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Errnos {
     /// The value returned: 0 (`None`), or the errno of an error: `TryAgain` `EAGAIN`,
     /// `NotFound` `ENOENT`, `BadFamily` `EAFNOSUPPORT`, `Memory` `ENOMEM`, `System(e)` `e`.

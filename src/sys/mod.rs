@@ -2,8 +2,8 @@
 //! sockets ([`fd`]), socket addresses as C structures ([`sockaddr`]), `poll` ([`poll`]), route
 //! probes ([`route`]), rtnetlink dumps ([`netlink`]), the host name and interfaces and the
 //! locale ([`host`]), the auxiliary vector and the environment ([`env`]), query IDs
-//! ([`random`]), and the receive buffer pool ([`buf`]). Errors are errno values. (No name
-//! resolution here, ever.)
+//! ([`random`]), the receive buffer pool ([`buf`]), and the glibc build's NSS modules
+//! (`nss`: `dlopen` and `dlsym`). Errors are errno values. (No name resolution here, ever.)
 //!
 //! Nothing above this module (`lookup`, `transport`, `wire`, `config`) holds `unsafe` or names
 //! a C type; the constants of the C headers they need are re-exported here.
@@ -14,6 +14,8 @@ pub(crate) mod fd;
 pub(crate) mod host;
 pub(crate) mod late;
 pub(crate) mod netlink;
+#[cfg(target_env = "gnu")]
+pub(crate) mod nss;
 pub(crate) mod poll;
 pub(crate) mod random;
 pub(crate) mod route;
@@ -28,10 +30,10 @@ pub(crate) use sockaddr::RawSockAddr;
 /// families, socket types and protocols as `getaddrinfo` callers pass them, and the errno
 /// values the layers above tell apart. The same numbers in musl and glibc on Linux.
 pub(crate) use libc::{
-    AF_INET, AF_INET6, AF_UNSPEC, EADDRNOTAVAIL, EAFNOSUPPORT, EAGAIN, ECONNREFUSED, EHOSTUNREACH,
-    EINPROGRESS, EINTR, EINVAL, EMFILE, ENETDOWN, ENETUNREACH, ENFILE, ENOBUFS, EWOULDBLOCK,
-    IPPROTO_DCCP, IPPROTO_SCTP, IPPROTO_TCP, IPPROTO_UDP, IPPROTO_UDPLITE, SOCK_DCCP, SOCK_DGRAM,
-    SOCK_RAW, SOCK_SEQPACKET, SOCK_STREAM,
+    AF_INET, AF_INET6, AF_UNSPEC, EADDRNOTAVAIL, EAFNOSUPPORT, EAGAIN, EBUSY, ECONNREFUSED,
+    EHOSTUNREACH, EINPROGRESS, EINTR, EINVAL, EMFILE, ENETDOWN, ENETUNREACH, ENFILE, ENOBUFS,
+    ENOENT, ERANGE, EWOULDBLOCK, IPPROTO_DCCP, IPPROTO_SCTP, IPPROTO_TCP, IPPROTO_UDP,
+    IPPROTO_UDPLITE, SOCK_DCCP, SOCK_DGRAM, SOCK_RAW, SOCK_SEQPACKET, SOCK_STREAM,
 };
 
 /// Lets other threads run (`sched_yield`).

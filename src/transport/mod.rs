@@ -27,7 +27,7 @@ mod deadline;
 mod exchange;
 mod tcp;
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -189,23 +189,38 @@ impl Ids {
 /// One question in flight.
 struct Pending<'a> {
     tag: Tag<'a>,
+    /// With `single-request`, it waits for the earlier questions of its group.
+    group: u32,
     slots: SmallVec<[Slot; MAXNS]>,
     result: Option<Result<Response>>,
+    /// It was asked (or failed to be).
+    started: bool,
+    /// The caller needed it no more ([`resolve_until`]): no result, no timeout.
+    cancelled: bool,
 }
 
 impl<'a> Pending<'a> {
     /// A question not asked yet.
-    fn new(tag: Tag<'a>) -> Pending<'a> {
+    fn new(tag: Tag<'a>, group: u32) -> Pending<'a> {
         Pending {
             tag,
+            group,
             slots: SmallVec::new(),
             result: None,
+            started: false,
+            cancelled: false,
         }
+    }
+
+    /// Whether it has its result, or never will (cancelled).
+    fn done(&self) -> bool {
+        self.result.is_some() || self.cancelled
     }
 
     /// Asks the question to every server (the slots are built in place: a `Pending` is large
     /// and is not moved once in its list).
     fn start(&mut self, servers: &[SocketAddr], policy: &Policy, ids: &mut Ids) {
+        self.started = true;
         let tag = self.tag;
         let (edns, tcp) = match tag.source {
             Source::Built { .. } => {
@@ -252,7 +267,7 @@ impl<'a> Pending<'a> {
     /// When every server has failed, the question's error (with [`Accept::AnyRcode`], a
     /// SERVFAIL answer if a server gave one: the caller tells it apart by its code).
     fn settle(&mut self) {
-        if self.result.is_none() && self.slots.iter().all(|s| s.failure().is_some()) {
+        if self.started && !self.done() && self.slots.iter().all(|s| s.failure().is_some()) {
             if let Some(a) = self.slots.iter_mut().rev().find_map(|s| s.servfail.take()) {
                 return self.finish(Ok(*a));
             }
@@ -261,10 +276,20 @@ impl<'a> Pending<'a> {
         }
     }
 
-    /// The result once the loop is over: what it got, or a timeout.
-    fn take_result(&mut self) -> Result<Response> {
+    /// Needed no more: its sockets closed, no result.
+    fn cancel(&mut self) {
+        self.cancelled = true;
+        self.slots.clear();
+    }
+
+    /// The result once the loop is over: what it got, or a timeout (also for a question never
+    /// started: no time was left for it); `None` when cancelled.
+    fn take_result(&mut self) -> Option<Result<Response>> {
+        if self.cancelled {
+            return None;
+        }
         self.settle();
-        match self.result.take() {
+        Some(match self.result.take() {
             Some(r) => r,
             None => {
                 for s in &self.slots {
@@ -272,9 +297,16 @@ impl<'a> Pending<'a> {
                 }
                 Err(Error::TryAgain)
             }
-        }
+        })
     }
 }
+
+/// The results of [`resolve_until`]: `None` for a question cancelled before it had one.
+pub type Partial = SmallVec<[Option<Result<Response>>; 2]>;
+
+/// What [`resolve_until`]'s caller is shown each time a question has its final result: every
+/// question's result so far (`None`: none yet), in order; `true` ends the exchange.
+pub type Enough<'f> = dyn FnMut(&[Option<&Result<Response>>]) -> bool + 'f;
 
 /// Asks every question to the servers of `policy` and returns one result per question, in
 /// order.
@@ -292,12 +324,42 @@ impl<'a> Pending<'a> {
 /// A truncated UDP answer is never used: the same question goes over TCP to that server under
 /// the same deadline, while UDP answers for the other questions are still being collected.
 pub fn resolve(questions: &[Question<'_>], policy: &Policy) -> Results {
+    let tags = built(questions, policy);
+    let groups: SmallVec<[u32; 2]> = tags.iter().map(|_| 0).collect();
+    run(&tags, &groups, policy, None)
+        .into_iter()
+        .map(|r| r.unwrap_or(Err(Error::TryAgain)))
+        .collect()
+}
+
+/// [`resolve`], ending as soon as `enough` says the results so far are all the caller needs
+/// (it is called each time a question has its final result; with servers one after the
+/// other, a failure is final only after the last server): the questions without a result then
+/// are cancelled, their sockets closed, and come back as `None`. `groups[i]` is question
+/// `i`'s group: with `options single-request`, a question waits for the earlier questions of
+/// its group only (A then AAAA of one name, the names at once). This is how the search list
+/// is asked at once (`options dnsshim-parallel-search`).
+pub fn resolve_until(
+    questions: &[Question<'_>],
+    groups: &[u32],
+    policy: &Policy,
+    enough: &mut Enough<'_>,
+) -> Partial {
+    let tags = built(questions, policy);
+    let groups: SmallVec<[u32; 8]> = (0..tags.len())
+        .map(|i| groups.get(i).copied().unwrap_or(0))
+        .collect();
+    run(&tags, &groups, policy, Some(enough))
+}
+
+/// The exchanges of `questions`, each a query built here under `policy`.
+fn built<'q>(questions: &[Question<'q>], policy: &Policy) -> SmallVec<[Tag<'q>; 2]> {
     let log = trace::enabled() || policy.debug;
     let source = Source::Built {
         ad: policy.trust_ad,
         edns_payload: policy.edns_payload,
     };
-    let tags: SmallVec<[Tag<'_>; 2]> = questions
+    questions
         .iter()
         .map(|q| Tag {
             name: q.name,
@@ -306,8 +368,7 @@ pub fn resolve(questions: &[Question<'_>], policy: &Policy) -> Results {
             source,
             any_rcode: false,
         })
-        .collect();
-    run(&tags, policy)
+        .collect()
 }
 
 /// Sends `message` (a whole DNS query, ID included) as it is to the servers of `policy`, as
@@ -335,7 +396,10 @@ pub fn send(
         source: Source::Fixed { message, plain },
         any_rcode: accept == Accept::AnyRcode,
     };
-    run(&[tag], policy).pop().unwrap_or(Err(Error::Fail))
+    run(&[tag], &[0], policy, None)
+        .pop()
+        .flatten()
+        .unwrap_or(Err(Error::Fail))
 }
 
 /// Name and type of a message's question, for log lines.
@@ -377,41 +441,78 @@ fn in_order_period(timeout: Duration, ns: usize, n: usize) -> Duration {
     (shifted / n as u32).max(Duration::from_secs(1).min(timeout))
 }
 
-/// Runs the exchanges of `tags` under `policy`: all servers at once, or one after the other.
-fn run(tags: &[Tag<'_>], policy: &Policy) -> Results {
+/// Runs the exchanges of `tags` under `policy`: all servers at once, or one after the other;
+/// until `enough` says so, when given (see [`resolve_until`]).
+fn run(
+    tags: &[Tag<'_>],
+    groups: &[u32],
+    policy: &Policy,
+    mut enough: Option<&mut Enough<'_>>,
+) -> Partial {
     let first = first_server(policy);
     let n = policy.servers.len();
     if !policy.in_order || n < 2 {
         // All at once; with rotate, the packets leave in the rotated order.
         let servers: Servers = (0..n).map(|k| policy.servers[(first + k) % n]).collect();
-        return run_round(tags, &servers, policy, policy.timeout, policy.attempts);
+        let round = Round {
+            servers: &servers,
+            period: policy.timeout,
+            attempts: policy.attempts,
+            errors_final: true,
+        };
+        return run_round(tags, groups, policy, &round, enough);
     }
     let mut results: Vec<Option<Result<Response>>> = tags.iter().map(|_| None).collect();
     let mut failures: Vec<Vec<Error>> = tags.iter().map(|_| Vec::new()).collect();
     // With Accept::AnyRcode a SERVFAIL answer sends us on to the next server; the last one is
     // the result if no server answers.
     let mut servfail: Vec<Option<Response>> = tags.iter().map(|_| None).collect();
-    for _attempt in 0..policy.attempts.max(1) {
+    let mut cancelled = false;
+    'rounds: for _attempt in 0..policy.attempts.max(1) {
         for k in 0..n {
             let ns = (first + k) % n;
             let open: Vec<usize> = (0..tags.len()).filter(|&i| results[i].is_none()).collect();
             if open.is_empty() {
-                break;
+                break 'rounds;
             }
             let sub: Vec<Tag<'_>> = open.iter().map(|&i| tags[i]).collect();
-            let period = in_order_period(policy.timeout, ns, n);
-            let round = run_round(&sub, &policy.servers[ns..=ns], policy, period, 1);
-            for (i, r) in open.into_iter().zip(round) {
+            let sub_groups: Vec<u32> = open.iter().map(|&i| groups[i]).collect();
+            let round = Round {
+                servers: &policy.servers[ns..=ns],
+                period: in_order_period(policy.timeout, ns, n),
+                attempts: 1,
+                errors_final: false,
+            };
+            // The caller sees the answers of the earlier rounds with this round's.
+            let got = match enough.as_deref_mut() {
+                None => run_round(&sub, &sub_groups, policy, &round, None),
+                Some(enough) => {
+                    let mut view = |now: &[Option<&Result<Response>>]| {
+                        let mut all: SmallVec<[Option<&Result<Response>>; 8]> =
+                            results.iter().map(Option::as_ref).collect();
+                        for (&i, r) in open.iter().zip(now) {
+                            all[i] = *r;
+                        }
+                        enough(&all)
+                    };
+                    run_round(&sub, &sub_groups, policy, &round, Some(&mut view))
+                }
+            };
+            for (i, r) in open.into_iter().zip(got) {
                 match r {
-                    Ok(a) if tags[i].any_rcode && a.rcode == crate::wire::rcode::SERVFAIL => {
+                    None => cancelled = true,
+                    Some(Ok(a)) if tags[i].any_rcode && a.rcode == crate::wire::rcode::SERVFAIL => {
                         failures[i].push(Error::TryAgain);
                         servfail[i] = Some(a);
                     }
-                    Ok(a) => results[i] = Some(Ok(a)),
+                    Some(Ok(a)) => results[i] = Some(Ok(a)),
                     // An invalid name is never sent anywhere.
-                    Err(Error::NotFound) => results[i] = Some(Err(Error::NotFound)),
-                    Err(e) => failures[i].push(e),
+                    Some(Err(Error::NotFound)) => results[i] = Some(Err(Error::NotFound)),
+                    Some(Err(e)) => failures[i].push(e),
                 }
+            }
+            if cancelled {
+                break 'rounds;
             }
         }
     }
@@ -419,7 +520,11 @@ fn run(tags: &[Tag<'_>], policy: &Policy) -> Results {
         .into_iter()
         .zip(failures)
         .zip(servfail)
-        .map(|((r, f), sf)| r.unwrap_or_else(|| sf.map(Ok).unwrap_or_else(|| Err(worst(&f)))))
+        .map(|((r, f), sf)| match r {
+            Some(r) => Some(r),
+            None if cancelled => None,
+            None => Some(sf.map(Ok).unwrap_or_else(|| Err(worst(&f)))),
+        })
         .collect()
 }
 
@@ -476,19 +581,39 @@ fn resume_waiting(pending: &mut [Pending<'_>], answered: &[SocketAddr]) -> bool 
     changed
 }
 
-/// One poll loop: every question of `tags` to every server of `servers` at once (UDP
-/// retransmitted every `period`, the whole loop ending after `period × attempts`). With
-/// `single_request`, a question is asked only once the previous one has its result.
-fn run_round(
-    tags: &[Tag<'_>],
-    servers: &[SocketAddr],
-    policy: &Policy,
+/// Where and how long one poll loop asks.
+struct Round<'s> {
+    servers: &'s [SocketAddr],
+    /// UDP is retransmitted every `period`; the loop ends after `period × attempts`.
     period: Duration,
     attempts: u32,
-) -> Results {
-    let mut schedule = Schedule::new(Instant::now(), period, attempts);
+    /// A failure is a question's final result (all servers at once), not only an answer
+    /// (servers one after the other: the next server may answer).
+    errors_final: bool,
+}
+
+/// One poll loop: every question of `tags` to every server of the round at once (UDP
+/// retransmitted every period, the whole loop ending after `period × attempts`). With
+/// `single_request`, a question is asked only once the earlier ones of its group have their
+/// result. With `enough`, it is shown the final results each time a question has one, and
+/// ends the loop when it says so (the questions still open come back as `None`).
+fn run_round(
+    tags: &[Tag<'_>],
+    groups: &[u32],
+    policy: &Policy,
+    round: &Round<'_>,
+    mut enough: Option<&mut Enough<'_>>,
+) -> Partial {
+    let servers = round.servers;
+    let mut schedule = Schedule::new(Instant::now(), round.period, round.attempts);
     let mut ids = Ids::default();
-    let mut pending: SmallVec<[Pending<'_>; 2]> = SmallVec::new();
+    let mut pending: SmallVec<[Pending<'_>; 2]> = tags
+        .iter()
+        .zip(groups)
+        .map(|(t, g)| Pending::new(*t, *g))
+        .collect();
+    // How many questions had their final result when `enough` last looked.
+    let mut shown = 0;
     // One entry per live slot (one socket each); inline for two questions to three servers.
     let mut fds: SmallVec<[PollFd; 2 * MAXNS]> = SmallVec::new();
     let mut owners: SmallVec<[(usize, usize); 2 * MAXNS]> = SmallVec::new();
@@ -496,31 +621,57 @@ fn run_round(
     let mut answered: Servers = Servers::new();
 
     loop {
-        // Start the questions that may start now: all of them, or the next one once every
-        // earlier one is done (single-request).
-        while pending.len() < tags.len()
-            && (!policy.single_request || pending.iter().all(|p| p.result.is_some()))
-        {
-            pending.push(Pending::new(tags[pending.len()]));
-            if let Some(p) = pending.last_mut() {
-                p.start(servers, policy, &mut ids);
-                if p.result.is_none() && p.slots.is_empty() {
-                    p.finish(Err(Error::TryAgain)); // no server at all
-                }
+        // Start the questions that may start now: all of them, or each once every earlier
+        // one of its group is done (single-request).
+        for i in 0..pending.len() {
+            let group = pending[i].group;
+            let blocked =
+                policy.single_request && pending[..i].iter().any(|p| p.group == group && !p.done());
+            let p = &mut pending[i];
+            if p.started || p.done() || blocked {
+                continue;
+            }
+            p.start(servers, policy, &mut ids);
+            if p.result.is_none() && p.slots.is_empty() {
+                p.finish(Err(Error::TryAgain)); // no server at all
             }
         }
         pending.iter_mut().for_each(Pending::settle);
         if crate::oom::failed() {
             // Out of memory (the reserve served it): the call fails as such, no more traffic.
-            for p in pending.iter_mut().filter(|p| p.result.is_none()) {
+            for p in pending.iter_mut().filter(|p| !p.done()) {
                 p.finish(Err(Error::Memory));
             }
             break;
         }
-        if pending.len() == tags.len() && pending.iter().all(|p| p.result.is_some()) {
+        if let Some(enough) = enough.as_deref_mut() {
+            fn is_final<'p>(p: &'p Pending<'_>, errors: bool) -> Option<&'p Result<Response>> {
+                p.result.as_ref().filter(|r| errors || r.is_ok())
+            }
+            let errors = round.errors_final;
+            let now = pending
+                .iter()
+                .filter(|p| is_final(p, errors).is_some())
+                .count();
+            if now > shown {
+                shown = now;
+                let view: SmallVec<[Option<&Result<Response>>; 8]> =
+                    pending.iter().map(|p| is_final(p, errors)).collect();
+                let stop = enough(&view);
+                drop(view);
+                if stop {
+                    pending
+                        .iter_mut()
+                        .filter(|p| !p.done())
+                        .for_each(Pending::cancel);
+                    break;
+                }
+            }
+        }
+        if pending.iter().all(Pending::done) {
             break;
         }
-        if pending.iter().all(|p| p.result.is_some()) {
+        if pending.iter().all(|p| p.done() || !p.started) {
             continue; // single-request: the next question starts now
         }
         let now = Instant::now();
@@ -528,7 +679,7 @@ fn run_round(
             break;
         }
         if schedule.retransmit_due(now) {
-            for p in pending.iter_mut().filter(|p| p.result.is_none()) {
+            for p in pending.iter_mut().filter(|p| p.started && !p.done()) {
                 let tag = p.tag;
                 p.take_turns();
                 p.slots.iter_mut().for_each(|s| s.send_udp(&tag));
@@ -589,9 +740,5 @@ fn run_round(
             }
         }
     }
-    let mut out = Results::new();
-    out.extend(pending.iter_mut().map(Pending::take_result));
-    // Questions never started (single-request, deadline passed): no time was left for them.
-    out.resize_with(tags.len(), || Err(Error::TryAgain));
-    out
+    pending.iter_mut().map(Pending::take_result).collect()
 }

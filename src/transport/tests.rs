@@ -13,15 +13,15 @@ use crate::wire::{self, rcode};
 use hickory_proto::rr::RecordType;
 
 /// Called with (index of the packet, query) → datagrams to send back (may sleep).
-type UdpHandler = Box<dyn Fn(usize, &[u8]) -> Vec<Vec<u8>> + Send>;
+pub(crate) type UdpHandler = Box<dyn Fn(usize, &[u8]) -> Vec<Vec<u8>> + Send>;
 /// Called with the query → raw bytes to write on the connection (length prefix included).
-type TcpHandler = Box<dyn Fn(&[u8]) -> Vec<u8> + Send>;
+pub(crate) type TcpHandler = Box<dyn Fn(&[u8]) -> Vec<u8> + Send>;
 
-struct Server {
-    addr: SocketAddr,
+pub(crate) struct Server {
+    pub(crate) addr: SocketAddr,
     stop: Arc<AtomicBool>,
     threads: Vec<JoinHandle<()>>,
-    udp_packets: Arc<AtomicUsize>,
+    pub(crate) udp_packets: Arc<AtomicUsize>,
     tcp_conns: Arc<AtomicUsize>,
 }
 
@@ -36,7 +36,7 @@ impl Drop for Server {
 
 const LOCAL: SocketAddr = SocketAddr::new(std::net::IpAddr::V4(Ipv4Addr::LOCALHOST), 0);
 
-fn server(udp: Option<UdpHandler>, tcp: Option<TcpHandler>) -> Server {
+pub(crate) fn server(udp: Option<UdpHandler>, tcp: Option<TcpHandler>) -> Server {
     // UDP and TCP on the same port (a real server's address is both).
     let (usock, listener) = loop {
         let u = UdpSocket::bind(LOCAL).unwrap();
@@ -122,7 +122,7 @@ fn framed(msg: Vec<u8>) -> Vec<u8> {
     out
 }
 
-fn policy(servers: &[&Server], timeout_ms: u64, attempts: u32) -> Policy {
+pub(crate) fn policy(servers: &[&Server], timeout_ms: u64, attempts: u32) -> Policy {
     Policy {
         servers: servers.iter().map(|s| s.addr).collect(),
         timeout: Duration::from_millis(timeout_ms),
@@ -131,7 +131,7 @@ fn policy(servers: &[&Server], timeout_ms: u64, attempts: u32) -> Policy {
     }
 }
 
-fn q(name: &str, t: RecordType) -> Question<'_> {
+pub(crate) fn q(name: &str, t: RecordType) -> Question<'_> {
     Question {
         name,
         qtype: u16::from(t),
@@ -800,4 +800,97 @@ fn policy_from_conf_options() {
         b"options single-request\n",
     ));
     assert!(p.single_request && !p.rotate && !p.trust_ad && !p.debug);
+}
+
+// ---- resolve_until: the search list asked at once ----
+
+/// Answers A for every name but those starting with `quiet`, which it never answers.
+fn quiet_for_quiet_names() -> Server {
+    server(
+        Some(Box::new(|i, qb: &[u8]| {
+            let m = hickory_proto::op::Message::from_vec(qb).unwrap();
+            if m.queries[0].name().to_ascii().starts_with("quiet") {
+                Vec::new()
+            } else {
+                answer_a(i, qb)
+            }
+        })),
+        None,
+    )
+}
+
+#[test]
+fn resolve_until_cancels_what_is_no_more_needed() {
+    let qs = [
+        q("host.test", RecordType::A),
+        q("quiet.test", RecordType::A),
+    ];
+    for in_order in [false, true] {
+        // All at once: one server (another would answer quiet.test). One after the other: the
+        // second answers everything, but is never asked.
+        let (s, other) = (quiet_for_quiet_names(), answering());
+        let servers: &[&Server] = if in_order { &[&s, &other] } else { &[&s] };
+        let p = policy(servers, 5000, 2).in_order(in_order);
+        let mut looked = Vec::new();
+        let r = resolve_until(&qs, &[0, 1], &p, &mut |v| {
+            looked.push(v.iter().map(Option::is_some).collect::<Vec<_>>());
+            v[0].is_some()
+        });
+        assert_eq!(r.len(), 2);
+        assert!(matches!(r[0], Some(Ok(_))), "{in_order}");
+        // Cancelled: no result, no timeout (the deadline is 10 s away).
+        assert!(r[1].is_none(), "{in_order}");
+        assert_eq!(looked, [vec![true, false]], "{in_order}");
+        if in_order {
+            // The second server was never needed.
+            assert_eq!(other.udp_packets.load(Ordering::SeqCst), 0);
+        }
+    }
+    // Never enough: every question has its result, as with resolve.
+    let s = quiet_for_quiet_names();
+    let p = policy(&[&s], 300, 1);
+    let r = resolve_until(&qs, &[0, 1], &p, &mut |_| false);
+    assert!(matches!(r[0], Some(Ok(_))));
+    assert!(matches!(r[1], Some(Err(Error::TryAgain))));
+}
+
+#[test]
+fn resolve_until_in_order_shows_failures_only_after_the_last_server() {
+    let sf = server(
+        Some(Box::new(|_, q: &[u8]| {
+            vec![respond(q, &Reply::rcode(rcode::SERVFAIL))]
+        })),
+        None,
+    );
+    let p = policy(&[&sf, &sf], 5000, 2).in_order(true);
+    let mut looked = 0;
+    let r = resolve_until(&[q("host.test", RecordType::A)], &[0], &p, &mut |_| {
+        looked += 1;
+        false
+    });
+    // A SERVFAIL is no final result while another server may answer: never shown; the
+    // caller reads the final failure from the results.
+    assert_eq!(looked, 0);
+    assert!(matches!(r[0], Some(Err(Error::TryAgain))));
+}
+
+#[test]
+fn single_request_groups_ask_the_names_at_once() {
+    // quiet.test's A is never answered: with single-request its AAAA waits for it, while the
+    // other name (another group) is asked at once, A then AAAA.
+    let s = quiet_for_quiet_names();
+    let qs = [
+        q("quiet.test", RecordType::A),
+        q("quiet.test", RecordType::AAAA),
+        q("host.test", RecordType::A),
+        q("host.test", RecordType::AAAA),
+    ];
+    let mut p = policy(&[&s], 300, 1);
+    p.single_request = true;
+    let r = resolve_until(&qs, &[0, 0, 1, 1], &p, &mut |_| false);
+    assert!(matches!(r[0], Some(Err(Error::TryAgain))));
+    assert!(matches!(r[1], Some(Err(Error::TryAgain))));
+    assert!(matches!(r[2], Some(Ok(_))));
+    assert!(matches!(r[3], Some(Ok(_))));
+    assert_eq!(s.udp_packets.load(Ordering::SeqCst), 3);
 }

@@ -216,6 +216,28 @@ impl Message {
         }
     }
 
+    /// The authority section's records, in order (read past every answer record the header
+    /// counts, even after [`Message::clear_answers`]; none for [`Message::header_only`]).
+    pub fn authority(&self) -> Records<'_> {
+        let count = |at: usize| {
+            self.bytes
+                .get(at..at + 2)
+                .map_or(0, |c| u16::from_be_bytes([c[0], c[1]]))
+        };
+        let mut answers = Records {
+            msg: &self.bytes,
+            pos: self.answers_at,
+            left: count(6),
+        };
+        while answers.next().is_some() {}
+        Records {
+            msg: &self.bytes,
+            pos: answers.pos,
+            // A section that could not be read to its end: nothing after it either.
+            left: if answers.left == 0 { count(8) } else { 0 },
+        }
+    }
+
     /// How many records the answer section has.
     pub fn answer_count(&self) -> usize {
         usize::from(self.answer_count)
@@ -298,6 +320,14 @@ impl<'a> Record<'a> {
             msg: self.msg,
             at: self.data_at,
         })
+    }
+
+    /// The MINIMUM field of an SOA record (RFC 1035 3.3.13: its last four bytes; RFC 2308 3:
+    /// the TTL of negative answers).
+    pub fn soa_minimum(&self) -> Option<u32> {
+        let d = self.data();
+        let m: [u8; 4] = d.get(d.len().checked_sub(4)?..)?.try_into().ok()?;
+        (self.rtype == rtype::SOA).then(|| u32::from_be_bytes(m))
     }
 
     /// A name inside the data, `offset` bytes in (MX, SRV, SOA fields); `None` when it does
@@ -654,6 +684,33 @@ mod tests {
         p[7] += 1;
         p.extend_from_slice(raw);
         p
+    }
+
+    #[test]
+    fn authority_section_and_soa_minimum() {
+        use crate::wire::testutil::soa_record;
+        let q = build_query(7, "host.test", rtype::A, None).unwrap();
+        let mut reply = Reply::records(vec![cname_record("host.test.", "real.test.")]);
+        reply.authority = vec![soa_record("test.", 60, 5)];
+        let m = Message::parse(&respond(&q, &reply)).unwrap();
+        let soa: Vec<Record<'_>> = m.authority().collect();
+        assert_eq!(soa.len(), 1);
+        assert_eq!(
+            (soa[0].rtype, soa[0].ttl, soa[0].soa_minimum()),
+            (rtype::SOA, 60, Some(5))
+        );
+        assert_eq!(m.answers().next().unwrap().soa_minimum(), None);
+        // The header's count, not what clear_answers left.
+        let mut cleared = m.clone();
+        cleared.clear_answers();
+        assert_eq!(cleared.authority().count(), 1);
+        // Header and question only: no section to read.
+        assert_eq!(
+            Message::header_only(m.bytes()).unwrap().authority().count(),
+            0
+        );
+        let bare = Message::parse(&respond(&q, &Reply::rcode(3))).unwrap();
+        assert_eq!(bare.authority().count(), 0);
     }
 
     #[test]

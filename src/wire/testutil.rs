@@ -1,7 +1,7 @@
 //! Test helpers: building answers to queries (tests only).
 
 use hickory_proto::op::{Message, OpCode, ResponseCode};
-use hickory_proto::rr::rdata::{A, AAAA, CNAME};
+use hickory_proto::rr::rdata::{A, AAAA, CNAME, SOA};
 use hickory_proto::rr::{Name, RData, Record};
 
 /// What a test server answers.
@@ -10,6 +10,8 @@ pub(crate) struct Reply {
     pub records: Vec<Record>,
     pub rcode: u16,
     pub tc: bool,
+    /// The authority section.
+    pub authority: Vec<Record>,
 }
 
 impl Reply {
@@ -18,6 +20,7 @@ impl Reply {
             records,
             rcode: 0,
             tc: false,
+            authority: Vec::new(),
         }
     }
 
@@ -26,6 +29,7 @@ impl Reply {
             records: Vec::new(),
             rcode,
             tc: false,
+            authority: Vec::new(),
         }
     }
 
@@ -34,6 +38,7 @@ impl Reply {
             records,
             rcode: 0,
             tc: true,
+            authority: Vec::new(),
         }
     }
 }
@@ -58,6 +63,20 @@ pub(crate) fn cname_record(owner: &str, target: &str) -> Record {
     Record::from_rdata(name(owner), 300, RData::CNAME(CNAME(name(target))))
 }
 
+/// An SOA record of zone `owner` with this TTL and MINIMUM (RFC 2308: a negative answer's).
+pub(crate) fn soa_record(owner: &str, ttl: u32, minimum: u32) -> Record {
+    let soa = SOA::new(
+        name(&format!("ns.{owner}")),
+        name(&format!("hostmaster.{owner}")),
+        1,
+        3600,
+        600,
+        86400,
+        minimum,
+    );
+    Record::from_rdata(name(owner), ttl, RData::SOA(soa))
+}
+
 /// The answer to `query` (question and ID copied) described by `reply`, in wire form.
 pub(crate) fn respond(query: &[u8], reply: &Reply) -> Vec<u8> {
     let q = Message::from_vec(query).unwrap();
@@ -68,5 +87,6 @@ pub(crate) fn respond(query: &[u8], reply: &Reply) -> Vec<u8> {
     m.metadata.response_code = <ResponseCode as From<u16>>::from(reply.rcode);
     m.add_queries(q.queries.clone());
     m.add_answers(reply.records.clone());
+    m.add_authorities(reply.authority.clone());
     m.to_vec().unwrap()
 }

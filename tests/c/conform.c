@@ -9,10 +9,13 @@
  *     strerror             gai_strerror of every EAI_* code
  *     host NAME [TYPE...]  gai NAME, ghbn NAME, and res NAME TYPE... (default type A)
  *     gai NAME [SET...]    getaddrinfo with the hint sets null, unspec, inet, inet6 (or
- *                          only those named), each result freed with freeaddrinfo
+ *                          only those named, among them also inet-canon, inet6-plain and
+ *                          unspec-plain), each result freed with freeaddrinfo
  *     ghbn NAME            gethostbyname, gethostbyname2(AF_INET6), gethostbyname_r,
  *                          gethostbyname2_r(AF_INET6); each _r call that succeeds is
  *                          followed by its smallest buffer (call_r: "ghbn_r.min NAME")
+ *     ghbn4 NAME           gethostbyname2(AF_INET), gethostbyname2_r(AF_INET) (and its
+ *                          smallest buffer)
  *     res NAME TYPE... [query|search|querydomain|send...]
  *                          per TYPE: res_query, res_search, res_querydomain (NAME split at
  *                          its first dot; no dot: domain ""), res_mkquery and res_send of
@@ -30,6 +33,12 @@
  *                          gethostbyname2(NAME)): whether the first result is still intact
  *     gai-free NAME        getaddrinfo(NAME); every ai_addr pointed at the program's own
  *                          storage, the list cut after its first node; both parts freed
+ *   And steps between calls (tests/cache.rs), which print nothing themselves:
+ *     sleep MS             wait MS milliseconds
+ *     write PATH TEXT      replace the file's contents with TEXT (\xHH escapes: \x0a, \x20)
+ *     child SPEC           fork; the child makes that SPEC's calls (its lines printed by it)
+ *                          and exits; the parent waits ("child | FAIL | status=N |" if it
+ *                          failed)
  *   NAME and ADDR may contain \xHH escapes (any byte but NUL).
  *
  * Every line is "KEY | STATUS | DETAIL | RECORDS":
@@ -55,6 +64,8 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "common.h"
@@ -465,16 +476,20 @@ static void call_strerror(void)
 	}
 }
 
-/* The hint sets of `gai`. */
+/* The hint sets of `gai`; the `named` ones only when asked for by name. */
 static const struct {
 	const char *name;
 	int null_hints, family, socktype, flags;
 	const char *service;
+	int named;
 } hint_sets[] = {
-	{"null", 1, 0, 0, 0, NULL},
-	{"unspec", 0, AF_UNSPEC, SOCK_STREAM, AI_CANONNAME, "80"},
-	{"inet", 0, AF_INET, SOCK_DGRAM, 0, "domain"},
-	{"inet6", 0, AF_INET6, SOCK_STREAM, AI_V4MAPPED | AI_ALL | AI_CANONNAME, NULL},
+	{"null", 1, 0, 0, 0, NULL, 0},
+	{"unspec", 0, AF_UNSPEC, SOCK_STREAM, AI_CANONNAME, "80", 0},
+	{"inet", 0, AF_INET, SOCK_DGRAM, 0, "domain", 0},
+	{"inet6", 0, AF_INET6, SOCK_STREAM, AI_V4MAPPED | AI_ALL | AI_CANONNAME, NULL, 0},
+	{"inet-canon", 0, AF_INET, SOCK_STREAM, AI_CANONNAME, NULL, 1},
+	{"inet6-plain", 0, AF_INET6, SOCK_STREAM, 0, NULL, 1},
+	{"unspec-plain", 0, AF_UNSPEC, SOCK_STREAM, 0, NULL, 1},
 };
 
 /* `only`: the hint sets to use (NULL: all). */
@@ -486,7 +501,7 @@ static void call_gai(const char *name, char **only, int n_only)
 		struct str d = {0}, r = {0};
 		struct list addrs = {0};
 		char call[32];
-		int rc, n = 0, k, wanted = !only;
+		int rc, n = 0, k, wanted = !only && !hint_sets[h].named;
 		for (k = 0; k < n_only; k++)
 			wanted |= !strcmp(only[k], hint_sets[h].name);
 		if (!wanted)
@@ -568,7 +583,7 @@ static char rbuf[RBUFLEN] __attribute__((aligned(16)));
 
 /* One _r call and its arguments. */
 struct rcall {
-	enum { R_GHBN, R_GHBN2_INET6, R_GHBA } kind;
+	enum { R_GHBN, R_GHBN2_INET6, R_GHBN2_INET, R_GHBA } kind;
 	const char *name;
 	const void *addr;
 	socklen_t alen;
@@ -585,6 +600,8 @@ static int r_run(const struct rcall *c, size_t buflen, struct hostent *he, struc
 		return gethostbyname_r(c->name, he, rbuf, buflen, h, herr);
 	case R_GHBN2_INET6:
 		return gethostbyname2_r(c->name, AF_INET6, he, rbuf, buflen, h, herr);
+	case R_GHBN2_INET:
+		return gethostbyname2_r(c->name, AF_INET, he, rbuf, buflen, h, herr);
 	default:
 		return gethostbyaddr_r(c->addr, c->alen, c->family, he, rbuf, buflen, h, herr);
 	}
@@ -679,6 +696,27 @@ static void call_ghbn(const char *name)
 	call_r(&c, "ghbn_r", name);
 	c.kind = R_GHBN2_INET6;
 	call_r(&c, "ghbn2_r.inet6", name);
+}
+
+/* gethostbyname2 and gethostbyname2_r with AF_INET (which glibc's NSS modules answer through
+   another entry point than gethostbyname's). */
+static void call_ghbn4(const char *name)
+{
+	struct hostent *h;
+	struct str d = {0}, r = {0};
+	struct rcall c = {R_GHBN2_INET, name, NULL, 0, 0};
+
+	h_errno = 0;
+	h = gethostbyname2(name, AF_INET);
+	if (h) {
+		put_hostent(h, &d, &r);
+		line("ghbn2.inet", name, "OK", &d, &r);
+	} else {
+		char st[48];
+		snprintf(st, sizeof st, "h_errno=%s", herr_name(h_errno));
+		line("ghbn2.inet", name, st, &d, &r);
+	}
+	call_r(&c, "ghbn2_r.inet", name);
 }
 
 /* One res_query/res_search/res_querydomain result. */
@@ -1085,8 +1123,58 @@ static int usage(void)
 			"  'host NAME [TYPE...]', 'gai NAME [null|unspec|inet|inet6...]',\n"
 			"  'ghbn NAME', 'res NAME TYPE... [query|search|querydomain|send...]',\n"
 			"  'addr ADDR', 'rerr NAME [small]', 'raddr ADDR [small]', 'mkquery NAME',\n"
-			"  'static NAME ADDR', 'gai-free NAME'\n");
+			"  'static NAME ADDR', 'gai-free NAME', 'sleep MS', 'write PATH TEXT',\n"
+			"  'child SPEC'\n");
 	return 1;
+}
+
+static void step_sleep(const char *ms)
+{
+	long v = strtol(ms, NULL, 10);
+	struct timespec ts = {v / 1000, (v % 1000) * 1000000L};
+	while (nanosleep(&ts, &ts) && errno == EINTR)
+		;
+}
+
+static int step_write(const char *path, const char *text)
+{
+	char *t = unescape(text);
+	FILE *f;
+	int ok;
+	if (!t)
+		return -1;
+	f = fopen(path, "w");
+	ok = f && fputs(t, f) >= 0;
+	if (f && fclose(f))
+		ok = 0;
+	free(t);
+	if (!ok) {
+		fprintf(stderr, "conform: write %s: %s\n", path, strerror(errno));
+		exit(3);
+	}
+	return 0;
+}
+
+static int run_spec(char **word, int n, const char *arg);
+
+static int step_child(char **word, int n)
+{
+	char *arg = n >= 2 ? unescape(word[1]) : NULL;
+	pid_t pid;
+	int status = 0;
+	struct str d = {0}, r = {0};
+	if (n < 1 || (n >= 2 && !arg))
+		return -1;
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0)
+		_exit(run_spec(word, n, arg) ? 1 : (fflush(stdout) ? 2 : 0));
+	free(arg);
+	if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status) || WEXITSTATUS(status)) {
+		put(&d, "status=%d", status);
+		line("child", word[0], "FAIL", &d, &r);
+	}
+	return 0;
 }
 
 /* One SPEC; -1 when it is not one. */
@@ -1108,6 +1196,8 @@ static int run_spec(char **word, int n, const char *arg)
 		call_gai(arg, n > 2 ? word + 2 : NULL, n - 2);
 	} else if (!strcmp(word[0], "ghbn") && n == 2) {
 		call_ghbn(arg);
+	} else if (!strcmp(word[0], "ghbn4") && n == 2) {
+		call_ghbn4(arg);
 	} else if (!strcmp(word[0], "res") && n >= 3) {
 		for (k = 2; k < n; k++) {
 			if (!strcmp(word[k], "query")) which |= R_QUERY;
@@ -1133,6 +1223,12 @@ static int run_spec(char **word, int n, const char *arg)
 		call_static(arg, word[2]);
 	} else if (!strcmp(word[0], "gai-free") && n == 2) {
 		call_gai_free(arg);
+	} else if (!strcmp(word[0], "sleep") && n == 2) {
+		step_sleep(word[1]);
+	} else if (!strcmp(word[0], "write") && n == 3) {
+		return step_write(word[1], word[2]);
+	} else if (!strcmp(word[0], "child") && n >= 2) {
+		return step_child(word + 1, n - 1);
 	} else {
 		return -1;
 	}

@@ -174,14 +174,22 @@ impl Drop for Slot {
     }
 }
 
-/// The `unshare` command line that gives a private network + mount namespace: directly as
-/// root, otherwise through a user namespace. Neither → the test fails with one line.
+/// The `unshare` command line that gives a private network + mount (+ UTS: a host name of its
+/// own, when a scenario sets one) namespace: directly as root, otherwise through a user
+/// namespace. Neither → the test fails with one line.
 pub fn namespace() -> Vec<String> {
     static NS: OnceLock<Result<Vec<String>, String>> = OnceLock::new();
     let ns = NS.get_or_init(|| {
         let candidates: [&[&str]; 2] = [
-            &["unshare", "--net", "--mount"],
-            &["unshare", "--user", "--map-root-user", "--net", "--mount"],
+            &["unshare", "--net", "--mount", "--uts"],
+            &[
+                "unshare",
+                "--user",
+                "--map-root-user",
+                "--net",
+                "--mount",
+                "--uts",
+            ],
         ];
         let mut errors = Vec::new();
         for c in candidates {

@@ -61,6 +61,34 @@ impl Outcome {
         )
     }
 
+    /// How many times each question (name in lower case without the final dot, type) reached
+    /// the test servers while this probe ran, over UDP or TCP (answered or not).
+    pub fn asked(&self) -> std::collections::BTreeMap<(String, String), usize> {
+        let mut m = std::collections::BTreeMap::new();
+        for l in self.server_log.lines() {
+            let Some(rest) = l.strip_prefix("dnsshim-testsrv: ") else {
+                continue;
+            };
+            let w: Vec<&str> = rest.split_whitespace().collect();
+            if w.len() < 4 || !(w[0] == "udp" || w[0] == "tcp") {
+                continue;
+            }
+            let name = w[2].trim_end_matches('.').to_ascii_lowercase();
+            let qtype = w[3].trim_end_matches(':').to_string();
+            *m.entry((name, qtype)).or_insert(0) += 1;
+        }
+        m
+    }
+
+    /// How many times `name` (lower case, no final dot) and `qtype` reached the test servers
+    /// while this probe ran ([`Outcome::asked`]).
+    pub fn times_asked(&self, name: &str, qtype: &str) -> usize {
+        self.asked()
+            .get(&(name.to_string(), qtype.to_string()))
+            .copied()
+            .unwrap_or(0)
+    }
+
     /// Queries the test servers received while this probe ran (their `udp`/`tcp` log lines).
     pub fn queries(&self) -> Vec<&str> {
         self.server_log

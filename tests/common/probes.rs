@@ -309,3 +309,55 @@ pub fn lookup_binary(libc: Libc) -> PathBuf {
         .get_or_init(|| c_program(libc, "examples/lookup.c", "lookup"))
         .clone()
 }
+
+/// The variants of the test NSS module (tests/c/nss_test.c) that [`nss_module_path`] builds:
+/// (module name, compiler flags). `dnsshimtest` has every hosts entry point; `dnsshimtest2`
+/// only `gethostbyname2_r` and `gethostbyaddr_r` (as older modules); `dnsshimtest3` all but
+/// `gethostbyname4_r`.
+pub const NSS_TEST_MODULES: [(&str, &[&str]); 3] = [
+    ("dnsshimtest", &[]),
+    (
+        "dnsshimtest2",
+        &["-DNO_BYNAME4", "-DNO_BYNAME3", "-DNO_BYNAME"],
+    ),
+    ("dnsshimtest3", &["-DNO_BYNAME4"]),
+];
+
+/// Where Debian's `libnss_myhostname.so.2` of the architecture under test is kept
+/// (`make deps` extracts the package there, without installing it: its maintainer script
+/// would edit the machine's nsswitch.conf).
+pub fn myhostname_dir() -> PathBuf {
+    let dir = root().join("target/tools/nss").join(arch());
+    let so = dir.join("libnss_myhostname.so.2");
+    assert!(
+        so.is_file(),
+        "{} not found: `make deps` puts Debian's libnss-myhostname there",
+        so.display()
+    );
+    assert_arch(&so);
+    dir
+}
+
+/// `LD_LIBRARY_PATH` for programs that load NSS modules in the tests: the test modules
+/// (built here for the architecture under test, once per test process) and Debian's
+/// `libnss_myhostname` ([`myhostname_dir`]).
+pub fn nss_module_path() -> String {
+    static PATH: OnceLock<String> = OnceLock::new();
+    PATH.get_or_init(|| {
+        let sub = probe_dir().join("nss");
+        fs::create_dir_all(&sub).unwrap();
+        for (name, flags) in NSS_TEST_MODULES {
+            let define = format!("-DNSS_NAME={name}");
+            let mut extra = vec!["-shared", "-fPIC", define.as_str()];
+            extra.extend_from_slice(flags);
+            compile(
+                Libc::Glibc,
+                "tests/c/nss_test.c",
+                &format!("nss/libnss_{name}.so.2"),
+                &extra,
+            );
+        }
+        format!("{}:{}", sub.display(), myhostname_dir().display())
+    })
+    .clone()
+}

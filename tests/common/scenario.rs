@@ -131,6 +131,13 @@ pub struct Scenario {
     pub lo_addrs: Vec<String>,
     /// More files bind-mounted over `/etc/NAME` (which must exist): (NAME, content).
     pub etc: Vec<(String, String)>,
+    /// Files of `/etc` that are not there in the namespace (an overlay over `/etc` with a
+    /// whiteout for each, mounted before the other files are bind-mounted).
+    pub hidden: Vec<String>,
+    /// The namespace's host name (its own UTS namespace); `None`: the machine's.
+    pub hostname: Option<String>,
+    /// Shell lines run in the namespace after the set-up, before the server starts (routes).
+    pub setup: Vec<String>,
     pub probes: Vec<Probe>,
 }
 
@@ -149,6 +156,9 @@ impl Scenario {
             extra_servers: Vec::new(),
             lo_addrs: Vec::new(),
             etc: Vec::new(),
+            hidden: Vec::new(),
+            hostname: None,
+            setup: Vec::new(),
             probes: Vec::new(),
         }
     }
@@ -183,6 +193,42 @@ impl Scenario {
             "bad /etc file name {name:?}"
         );
         self.etc.push((name.into(), content.into()));
+        self
+    }
+
+    /// `/etc/nsswitch.conf` in the namespace.
+    pub fn nsswitch(mut self, text: &str) -> Scenario {
+        self.nsswitch = text.into();
+        self
+    }
+
+    /// Hides `/etc/NAME` in the namespace: the programs find no such file.
+    pub fn hide_etc_file(mut self, name: &str) -> Scenario {
+        assert!(
+            !name.is_empty() && !name.contains('/') && !name.contains('\''),
+            "bad /etc file name {name:?}"
+        );
+        self.hidden.push(name.into());
+        self
+    }
+
+    /// Gives the namespace its own host name.
+    pub fn hostname(mut self, name: &str) -> Scenario {
+        assert!(
+            !name.is_empty()
+                && name
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b)),
+            "bad host name {name:?}"
+        );
+        self.hostname = Some(name.into());
+        self
+    }
+
+    /// Runs a shell line in the namespace after the set-up (`ip route add ...`; `$IP` is
+    /// the `ip` command).
+    pub fn setup(mut self, line: &str) -> Scenario {
+        self.setup.push(line.into());
         self
     }
 
@@ -285,7 +331,28 @@ impl Scenario {
         }
         let _ = writeln!(s, "LISTEN={}", q(listen.trim()));
         s.push_str(HEAD);
+        if let Some(h) = &self.hostname {
+            let _ = writeln!(s, "hostname {} || fail 'cannot set the host name'", q(h));
+        }
+        if !self.hidden.is_empty() {
+            // Private first, so that the overlay stays in the namespace.
+            s.push_str("mount --make-rprivate / || fail 'mount --make-rprivate / failed'\n");
+            s.push_str("mkdir \"$D/etc-up\" \"$D/etc-work\" || fail 'mkdir'\n");
+            for h in &self.hidden {
+                let _ = writeln!(
+                    s,
+                    "mknod \"$D/etc-up/\"{} c 0 0 || fail 'cannot make a whiteout'",
+                    q(h)
+                );
+            }
+            s.push_str(
+                "mount -t overlay overlay -o \"lowerdir=/etc,upperdir=$D/etc-up,workdir=$D/etc-work\" /etc \\\n  || fail 'cannot mount an overlay over /etc'\n",
+            );
+        }
         s.push_str(SETUP);
+        for l in &self.setup {
+            let _ = writeln!(s, "{l} || fail {}", q(&format!("setup: {l}")));
+        }
         s.push_str(&extra_addrs);
         s.push_str(START_SERVER);
         s.push_str(&extra_starts);

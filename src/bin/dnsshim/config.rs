@@ -33,6 +33,8 @@ const VARIABLES: &[&str] = &[
     "DNSSHIM_LOG",
     "DNSSHIM_DISABLE",
     "DNSSHIM_COMPAT",
+    "DNSSHIM_CACHE",
+    "DNSSHIM_PARALLEL_SEARCH",
 ];
 
 pub fn main(args: &[String]) -> ExitCode {
@@ -220,6 +222,39 @@ fn report() -> String {
             .collect();
         let _ = writeln!(s, "{:<13} {}", "sortlist:", l.join(" "));
     }
+    // The opt-in features (ours): what each variable or option turns on.
+    // (The variables read as unset in secure mode.)
+    let switch_src = |var: &str, on_env: Option<bool>, key: &str| match on_env {
+        Some(_) => format!("{var}={:?}", env::var(var).unwrap_or_default()),
+        None => source(key),
+    };
+    let cache = match config::cache_max_ttl(&conf) {
+        Some(max) => format!(
+            "on, answers kept for their TTL, at most {max} s; flushed when resolv.conf or hosts change"
+        ),
+        None => "off".to_string(),
+    };
+    row(
+        &mut s,
+        "cache",
+        cache,
+        switch_src("DNSSHIM_CACHE", env::cache(), "dnsshim-cache"),
+    );
+    let parallel = if config::parallel_search(&conf) {
+        "on: every candidate of the search list asked at once"
+    } else {
+        "off: candidates asked one after the other"
+    };
+    row(
+        &mut s,
+        "search walk",
+        parallel.to_string(),
+        switch_src(
+            "DNSSHIM_PARALLEL_SEARCH",
+            env::parallel_search(),
+            "dnsshim-parallel-search",
+        ),
+    );
     let _ = writeln!(
         s,
         "{:<13} {}",
@@ -307,6 +342,12 @@ mod tests {
         assert_eq!(last_option(&t, "edns0"), Some("edns0"));
         assert_eq!(last_option(&t, "no-tld-query"), Some("no_tld_query"));
         assert_eq!(last_option(&t, "timeout"), None);
+        let t = tokens("ndots:5 dnsshim-cache:30 dnsshim-parallel-search");
+        assert_eq!(last_option(&t, "dnsshim-cache"), Some("dnsshim-cache:30"));
+        assert_eq!(
+            last_option(&t, "dnsshim-parallel-search"),
+            Some("dnsshim-parallel-search")
+        );
         assert_eq!(
             keyword_lines("options a\noptionsx b\noptions\tc\n#options d\n", "options"),
             [" a", "\tc"]

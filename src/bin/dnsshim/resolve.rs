@@ -222,7 +222,9 @@ fn addresses(name: &str, family: Family, sem: Semantics) -> Result<Found, Error>
         _ if lookup::in_hosts_file(name, family, sem) => "from /etc/hosts, no DNS query",
         _ => "DNS",
     };
-    let r = getaddrinfo(Some(name), None, Some(hints), sem)?;
+    // The command is a static program: no NSS module can be loaded into it (nor is any read
+    // in the musl build, whose glibc rules use `hosts: files dns`).
+    let r = getaddrinfo(Some(name), None, Some(hints), sem, &mut lookup::NoModules)?;
     if r.entries.is_empty() {
         return Err(Error::NotFound);
     }

@@ -7,11 +7,12 @@
 use super::nss::{HostData, Nss};
 use super::search::{question_name, res_search};
 use crate::config::{hostaliases, ResolvConf};
+use crate::lookup::ask::{self, Ask, Servers};
 use crate::lookup::name::{hnok_labels, network_name, Taken};
 use crate::lookup::types::{Address, Errnos, Semantics};
 use crate::lookup::{no_aaaa, sortlist};
 use crate::sys::AF_INET6;
-use crate::transport::{self, Question};
+use crate::transport::Question;
 use crate::wire::{self, rcode, rtype, Message, Response, MAX_WIRE_NAME};
 use crate::{Error, Result};
 use smallvec::SmallVec;
@@ -111,14 +112,13 @@ type Queried = std::result::Result<Vec<Response>, Error>;
 /// glibc sets. The outer error is a failure the
 /// shim reports as it is in both builds (every server broken: `EAI_FAIL`; a system error),
 /// see docs/compat.md.
-fn res_query(conf: &ResolvConf, fqdn: &str, plan: &[(u16, bool)]) -> Result<Queried> {
+fn res_query(dns: &mut dyn Ask, fqdn: &str, plan: &[(u16, bool)]) -> Result<Queried> {
     let questions: SmallVec<[Question; 2]> = plan
         .iter()
         .map(|&(qtype, _)| Question { name: fqdn, qtype })
         .collect();
-    let policy = Semantics::Glibc.policy(conf);
     let answered = |r: &Response| r.rcode == rcode::NOERROR && r.message.answer_count() > 0;
-    let results = transport::resolve(&questions, &policy);
+    let results = dns.ask(&questions);
     // send_dg: when one of the two questions got an answer and the other timed out (servers
     // and firewalls that drop AAAA queries), glibc retries one question at a time and then
     // returns the answer it has, the other as an unusable 1-byte reply. Here the missing one
@@ -186,12 +186,17 @@ fn search(
     name: &str,
     plan: &[(u16, bool)],
 ) -> Result<std::result::Result<Found, Error>> {
-    let s = res_search(
-        conf,
-        name,
-        |full| res_query(conf, question_name(full), plan),
-        Err,
-    )?;
+    // Through the answer cache and the parallel walk as `conf` turns them on.
+    let policy = Semantics::Glibc.policy(conf);
+    let mut servers = Servers::new(conf, &policy);
+    let s = ask::search(conf, &mut servers, |dns| {
+        res_search(
+            conf,
+            name,
+            |full| res_query(dns, question_name(full), plan),
+            Err,
+        )
+    })?;
     Ok(match s.last {
         Ok(responses) => Ok(Found {
             responses,

@@ -6,16 +6,17 @@
 //! `ai_flags` copied into every result, and the RFC 3484 sort ([`super::sort`]); and the same
 //! for a numeric host with a numeric or no service, without allocating ([`numeric`]).
 
-use super::gethostbyname::gethostbyname2_nss;
-use super::hosts::{get_nss_addresses, internal, GaihResult};
-use super::nss::Nss;
+use super::gethostbyname::gethostbyname2;
+use super::hosts::{get_nss_addresses, GaihResult, Walk};
+use super::nss::{hosts_line, internal, system_error, Modules, FIRST_MODULE_BUFFER};
 use super::{netlink, serv, sort};
 use crate::config;
+use crate::config::nsswitch::Hosts;
 use crate::lookup::types::{
     ai, known_ai_flags, AddrInfo, Address, Entries, Hints, Small, PROGRAM_LIBC,
 };
 use crate::numeric::{has_colon, inet_aton, inet_pton6, scopeid_pton};
-use crate::sys::{AF_INET, AF_INET6, AF_UNSPEC, EAGAIN};
+use crate::sys::{AF_INET, AF_INET6, AF_UNSPEC};
 use crate::{Error, Result};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
@@ -27,6 +28,7 @@ pub(crate) fn getaddrinfo(
     host: Option<&str>,
     serv: Option<&str>,
     hints: Option<Hints>,
+    modules: &mut dyn Modules,
 ) -> Result<AddrInfo> {
     let host = host.filter(|h| *h != "*");
     let serv = serv.filter(|s| *s != "*");
@@ -58,8 +60,13 @@ pub(crate) fn getaddrinfo(
     }
     let service = serv::service(serv, h.flags)?;
 
-    let st = serv::servtuples(service, h.socktype, h.protocol, &config::services)?;
-    let res = gaih_inet(host, &h)?;
+    // getservbyname_r is an NSS lookup too: an nsswitch.conf glibc cannot read fails it.
+    let services = || match *hosts_line() {
+        Hosts::Invalid => std::sync::Arc::new(config::Services::default()),
+        Hosts::Line(_) => config::services(),
+    };
+    let st = serv::servtuples(service, h.socktype, h.protocol, &services)?;
+    let res = gaih_inet(host, &h, modules)?;
 
     // generate_addrinfo: v4-mapped results go when IPv6 ones were found, unless AI_ALL.
     let mut at: Vec<Address> = res
@@ -80,14 +87,14 @@ pub(crate) fn getaddrinfo(
     }
     Ok(AddrInfo {
         entries,
-        canon: res.canon.map(String::into_bytes),
+        canon: res.canon,
         canon_on_all: false,
         flags: h.flags,
     })
 }
 
 /// `gaih_inet` from the NULL host to `process_canonname`.
-fn gaih_inet(name: Option<&str>, req: &Hints) -> Result<GaihResult> {
+fn gaih_inet(name: Option<&str>, req: &Hints, modules: &mut dyn Modules) -> Result<GaihResult> {
     let Some(name) = name else {
         return Ok(GaihResult {
             at: local_addresses(req),
@@ -96,13 +103,20 @@ fn gaih_inet(name: Option<&str>, req: &Hints) -> Result<GaihResult> {
     };
     let mut res = match text_to_binary(name, req)? {
         Some(r) => r,
-        None => match try_simple_gethostbyname(name, req)? {
+        None => match try_simple_gethostbyname(name, req, &mut *modules)? {
             Some(r) => r,
-            None => get_nss_addresses(name, req)?.ok_or(Error::NotFound)?,
+            None => {
+                let mut w = Walk {
+                    vars: modules.vars(),
+                    modules,
+                    buflen: FIRST_MODULE_BUFFER,
+                };
+                get_nss_addresses(name, req, &mut w)?.ok_or(Error::NotFound)?
+            }
         },
     };
     if req.flags & ai::CANONNAME != 0 && res.canon.is_none() {
-        res.canon = Some(name.to_string());
+        res.canon = Some(name.as_bytes().to_vec());
     }
     Ok(res)
 }
@@ -134,7 +148,7 @@ fn local_addresses(req: &Hints) -> Vec<Address> {
 /// `Ok(None)` when `name` is not numeric; `EAI_ADDRFAMILY` for an address of a family not
 /// asked for (v4-mapped addresses convert both ways where glibc converts them).
 fn text_to_binary(name: &str, req: &Hints) -> Result<Option<GaihResult>> {
-    let canon = (req.flags & ai::CANONNAME != 0).then(|| name.to_string());
+    let canon = (req.flags & ai::CANONNAME != 0).then(|| name.as_bytes().to_vec());
     let one = |ip: IpAddr, scope_id: u32| GaihResult {
         at: vec![Address { ip, scope_id }],
         canon: canon.clone(),
@@ -173,25 +187,38 @@ fn text_to_binary(name: &str, req: &Hints) -> Result<Option<GaihResult>> {
     Ok(None)
 }
 
-/// `try_simple_gethostbyname`: `AF_INET` without `AI_CANONNAME` asks `gethostbyname2_r`.
-fn try_simple_gethostbyname(name: &str, req: &Hints) -> Result<Option<GaihResult>> {
+/// `try_simple_gethostbyname`: `AF_INET` without `AI_CANONNAME` asks `gethostbyname2_r`
+/// (with a buffer of glibc's own: [`super::walk::hostent_walk`] grows it), whose `h_errno`
+/// is the thread's: what the sources left in `*h_errnop`, else what the resolver wrote there.
+fn try_simple_gethostbyname(
+    name: &str,
+    req: &Hints,
+    modules: &mut dyn Modules,
+) -> Result<Option<GaihResult>> {
     if req.family != AF_INET || req.flags & ai::CANONNAME != 0 {
         return Ok(None);
     }
-    match gethostbyname2_nss(name, AF_INET)?.0 {
-        Nss::Success(h) => Ok(Some(GaihResult {
-            at: h.addrs,
+    let before = modules.vars().h_errnop;
+    let (found, errnos) = gethostbyname2(name, AF_INET, modules);
+    let h = errnos
+        .h_errnop
+        .or(errnos.h_errno)
+        .or(before)
+        .unwrap_or(Ok(()));
+    match (found, errnos.ret) {
+        (Ok(h), None) => Ok(Some(GaihResult {
+            at: h.addrs.into_iter().map(Address::new).collect(),
             canon: None,
             got_ipv6: false,
         })),
-        // gethostbyname2_r returns 0 for NOTFOUND, an error number otherwise.
-        Nss::NotFound(Error::NoData) => Err(Error::NoData),
-        Nss::NotFound(_) => Err(Error::NotFound),
-        other => Err(match other.h_errno() {
-            h if internal(h) => Error::System(EAGAIN),
-            Err(Error::TryAgain) => Error::TryAgain,
-            _ => Error::NoData,
-        }),
+        (Err(Error::Memory), _) => Err(Error::Memory),
+        // gethostbyname2_r returned 0 without an entry: NOTFOUND.
+        (_, None) if h == Err(Error::NoData) => Err(Error::NoData),
+        (_, None) => Err(Error::NotFound),
+        // It returned an error number.
+        (_, Some(ret)) if internal(h) => Err(system_error(Some(ret))),
+        (_, Some(_)) if h == Err(Error::TryAgain) => Err(Error::TryAgain),
+        (_, Some(_)) => Err(Error::NoData),
     }
 }
 

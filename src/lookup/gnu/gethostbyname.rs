@@ -1,8 +1,10 @@
-//! glibc's `gethostbyname2_r` (`nss/getXXbyYY_r.c`, `nss/digits_dots.c`): an address literal
-//! answers itself; otherwise the `files` module, then the `dns` module; with what the call
-//! returns and writes besides the entry ([`Errnos`]).
+//! glibc's `gethostbyname2_r` and `gethostbyname_r` (`nss/getXXbyYY_r.c`,
+//! `nss/digits_dots.c`): an address literal answers itself; otherwise the sources of the
+//! `hosts:` line ([`super::walk`]), the library's own `files` and `dns` among them; with what
+//! the call returns and writes besides the entry ([`Errnos`]).
 
-use super::nss::{HostData, Nss};
+use super::nss::{HostData, Modules, Nss, Query, NETDB_INTERNAL};
+use super::walk::{hostent_walk, own_failure, OwnSource};
 use super::{dns, files};
 use crate::config;
 use crate::lookup::types::{Address, Errnos, HostEnt};
@@ -59,51 +61,93 @@ fn digits_dots(name: &str, af: i32) -> Option<Nss<HostData>> {
     None
 }
 
-/// `gethostbyname2_r(name, af)` as glibc runs it: digits and dots, then `files`, then `dns`;
-/// the status and `h_errno` of the last module asked, and what the call returns and writes.
-pub(crate) fn gethostbyname2_nss(name: &str, af: i32) -> Result<(Nss<HostData>, Errnos)> {
-    if let Some(r) = digits_dots(name, af) {
-        let h = r.h_errno();
-        return Ok((r, Errnos::module(None, h)));
-    }
-    if af != AF_INET && af != AF_INET6 {
-        // files: no line parses for another family; dns: UNAVAIL, NO_DATA, EAFNOSUPPORT.
-        let h = Error::NoData;
-        return Ok((
-            Nss::Unavail(h),
-            Errnos::module(Some(Error::BadFamily), Err(h)),
-        ));
-    }
-    match files::gethostbyname3(name, af) {
-        // The files module found it and leaves HOST_NOT_FOUND in *h_errnop.
-        Nss::Success(h) => Ok((Nss::Success(h), Errnos::module(None, Err(Error::NotFound)))),
-        _ => dns::gethostbyname3(&config::resolv_conf(), name, af),
-    }
+/// `gethostbyname2_r(name, af)` as glibc runs it: an address literal answers itself
+/// ([`digits_dots`]); otherwise the walk of the `hosts:` line ([`hostent_walk`]), modules
+/// asked through `gethostbyname2_r`. The entry, with what the call returns and writes.
+/// Failures as [`Error`]s whose `h_errno` is glibc's: `NotFound` (HOST_NOT_FOUND), `NoData`
+/// (NO_DATA), `TryAgain` (TRY_AGAIN), `Fail` (NO_RECOVERY: an answer without an address),
+/// `BadFamily` (an unsupported family), `Overflow` (the caller's buffer too small).
+pub(crate) fn gethostbyname2(
+    name: &str,
+    af: i32,
+    modules: &mut dyn Modules,
+) -> (Result<HostEnt>, Errnos) {
+    lookup(name, af, Query::ByName2(name, af), modules)
 }
 
-/// `gethostbyname2` in glibc's terms, as a [`HostEnt`]; failures as [`Error`]s whose `h_errno`
-/// is glibc's: `NotFound` (HOST_NOT_FOUND), `NoData` (NO_DATA), `TryAgain` (TRY_AGAIN), `Fail`
-/// (NO_RECOVERY: an answer without an address), `BadFamily` (an unsupported family); with
-/// what glibc's `gethostbyname2_r` returns and writes.
-pub(crate) fn gethostbyname2(name: &str, af: i32) -> (Result<HostEnt>, Errnos) {
-    let (status, errnos) = match gethostbyname2_nss(name, af) {
-        Ok(r) => r,
-        Err(e) => return (Err(e), Errnos::of_error(e)),
-    };
-    let found = match status {
-        Nss::Success(h) => Ok(HostEnt {
-            name: h.name.into_bytes(),
-            aliases: h.aliases.into_iter().map(String::into_bytes).collect(),
-            addrtype: af,
-            addrs: h.addrs.into_iter().map(|a| a.ip).collect(),
-        }),
-        Nss::Unavail(Error::NoData) => Err(Error::BadFamily),
-        Nss::NotFound(h) | Nss::TryAgain(h) | Nss::Unavail(h) => Err(match h {
-            Error::NoData | Error::TryAgain | Error::Fail => h,
-            _ => Error::NotFound,
-        }),
+/// `gethostbyname_r(name)` as glibc runs it: [`gethostbyname2`] for `AF_INET`, but modules are
+/// asked through their own `gethostbyname_r` (a module without one is passed over).
+pub(crate) fn gethostbyname(name: &str, modules: &mut dyn Modules) -> (Result<HostEnt>, Errnos) {
+    lookup(name, AF_INET, Query::ByName(name), modules)
+}
+
+fn lookup(
+    name: &str,
+    af: i32,
+    q: Query<'_>,
+    modules: &mut dyn Modules,
+) -> (Result<HostEnt>, Errnos) {
+    if let Some(r) = digits_dots(name, af) {
+        let h = r.h_errno();
+        return match r {
+            Nss::Success(d) => {
+                let entry = hostent(d, af);
+                // glibc lays the literal out in the caller's buffer too.
+                if !modules.place(&entry) {
+                    let e = Error::Overflow;
+                    return (Err(e), Errnos::module(Some(e), NETDB_INTERNAL));
+                }
+                (Ok(entry), Errnos::module(None, h))
+            }
+            other => (
+                Err(other.h_errno().err().unwrap_or(Error::NotFound)),
+                Errnos::module(None, h),
+            ),
+        };
+    }
+    let good_family = af == AF_INET || af == AF_INET6;
+    let (found, errnos) = hostent_walk(modules, q, |source, _vars| match source {
+        // files: no line parses for another family.
+        OwnSource::Files if !good_family => (
+            Nss::NotFound(Error::NotFound),
+            Errnos::module(None, Err(Error::NotFound)),
+        ),
+        // The files module leaves HOST_NOT_FOUND in *h_errnop, found or not.
+        OwnSource::Files => match files::gethostbyname3(name, af) {
+            Nss::Success(d) => (
+                Nss::Success(hostent(d, af)),
+                Errnos::module(None, Err(Error::NotFound)),
+            ),
+            other => {
+                let h = other.h_errno();
+                (other.map(|d| hostent(d, af)), Errnos::module(None, h))
+            }
+        },
+        // dns: UNAVAIL, NO_DATA, EAFNOSUPPORT for another family.
+        OwnSource::Dns if !good_family => (
+            Nss::Unavail(Error::NoData),
+            Errnos::module(Some(Error::BadFamily), Err(Error::NoData)),
+        ),
+        OwnSource::Dns => match dns::gethostbyname3(&config::resolv_conf(), name, af) {
+            Ok((nss, errnos)) => (nss.map(|d| hostent(d, af)), errnos),
+            Err(e) => own_failure(e),
+        },
+    });
+    let found = match found {
+        Err(_) if !good_family => Err(Error::BadFamily),
+        other => other,
     };
     (found, errnos)
+}
+
+/// A module's entry of family `af` as the functions hand it back.
+fn hostent(d: HostData, af: i32) -> HostEnt {
+    HostEnt {
+        name: d.name.into_bytes(),
+        aliases: d.aliases.into_iter().map(String::into_bytes).collect(),
+        addrtype: af,
+        addrs: d.addrs.into_iter().map(|a| a.ip).collect(),
+    }
 }
 
 #[cfg(test)]

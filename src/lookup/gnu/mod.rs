@@ -18,3 +18,4 @@ pub(crate) mod res;
 pub(crate) mod search;
 pub(crate) mod serv;
 pub(crate) mod sort;
+pub(crate) mod walk;

@@ -2,11 +2,12 @@
 //! numeric host, the hosts file, then DNS with the search list, A and AAAA in parallel.
 
 use crate::config::{self, Hosts, ResolvConf};
+use crate::lookup::ask::{self, Ask, Servers};
 use crate::lookup::name::{is_valid_hostname, network_name, Taken, MAX_HOST_LEN};
 use crate::lookup::no_aaaa;
 use crate::lookup::types::{ai, Address, Addresses, Family, Names, Semantics};
 use crate::numeric::{parse_literal, Literal};
-use crate::transport::{self, Policy, Question};
+use crate::transport::Question;
 use crate::wire::{self, rcode, rtype, Response};
 use crate::{Error, Result};
 use smallvec::SmallVec;
@@ -174,12 +175,15 @@ pub(crate) fn search<T>(
 /// DNS with the search list.
 fn from_dns_search(conf: &ResolvConf, name: &str, family: Family) -> Result<Names> {
     let policy = Semantics::Musl.policy(conf);
-    search(conf, name, |fqdn| from_dns(&policy, conf, fqdn, family))
+    let mut servers = Servers::new(conf, &policy);
+    ask::search(conf, &mut servers, |dns| {
+        search(conf, name, |fqdn| from_dns(dns, conf, fqdn, family))
+    })
 }
 
 /// One fully qualified name over DNS (`name_from_dns`): A and AAAA in parallel (as
 /// `options no-aaaa` leaves them, [`no_aaaa`]).
-fn from_dns(policy: &Policy, conf: &ResolvConf, fqdn: &str, family: Family) -> Result<Names> {
+fn from_dns(dns: &mut dyn Ask, conf: &ResolvConf, fqdn: &str, family: Family) -> Result<Names> {
     let wanted: &[u16] = match family {
         Family::Unspec => &[rtype::A, rtype::AAAA],
         Family::Inet => &[rtype::A],
@@ -191,7 +195,7 @@ fn from_dns(policy: &Policy, conf: &ResolvConf, fqdn: &str, family: Family) -> R
         .iter()
         .map(|&(qtype, _)| Question { name: fqdn, qtype })
         .collect();
-    let answers = transport::resolve(&questions, policy);
+    let answers = dns.ask(&questions);
 
     let mut responses: SmallVec<[&Response; 2]> = SmallVec::new();
     for a in &answers {
@@ -200,6 +204,13 @@ fn from_dns(policy: &Policy, conf: &ResolvConf, fqdn: &str, family: Family) -> R
             return Err(Error::NotFound);
         }
         responses.push(r);
+    }
+    // musl's answer parser (`__dns_parse`) skips the question name's labels byte by byte and
+    // gives up at a byte from 0x80 (every UTF-8 lead byte, most Latin-1 letters): no record
+    // is read, and the name is found by no answer. glibc does not ask such a name at all
+    // (`res_hnok`): both end in `EAI_NONAME`.
+    if !fqdn.is_ascii() {
+        return Err(Error::NotFound);
     }
     let mut out = Names {
         canon: fqdn.as_bytes().to_vec(),

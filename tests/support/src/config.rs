@@ -197,6 +197,10 @@ pub struct Config {
     pub edns_formerr: bool,
     /// Set the AD bit in every answer (`ad on`), as a validating resolver does.
     pub ad: bool,
+    /// The SOA record of negative answers: its TTL and MINIMUM field (`soa TTL MINIMUM`,
+    /// default 60 60: RFC 2308's negative TTL is the smaller); `None` (`soa off`): negative
+    /// answers without SOA.
+    pub soa: Option<(u32, u32)>,
 }
 
 #[derive(Debug)]
@@ -516,6 +520,7 @@ impl Config {
             edns: true,
             edns_formerr: false,
             ad: false,
+            soa: Some((60, 60)),
         };
         let mut ttl = 300u32;
         for (i, line) in text.lines().enumerate() {
@@ -657,6 +662,10 @@ impl Config {
                 m => return Err(format!("ad on|off, not {m:?}")),
             },
             "ttl" => *ttl = num(w.get(1), "ttl")?,
+            "soa" => match w.get(1).map(String::as_str) {
+                Some("off") => self.soa = None,
+                _ => self.soa = Some((num(w.get(1), "ttl")?, num(w.get(2), "minimum")?)),
+            },
             _ => self.record(w, *ttl)?,
         }
         Ok(())

@@ -111,8 +111,9 @@ fn to_rdata(d: &Data) -> RData {
     }
 }
 
-/// SOA for negative answers, owned by the question's top-level label.
-fn soa_for(qname: &str) -> Record {
+/// SOA for negative answers, owned by the question's top-level label, with this TTL and
+/// MINIMUM.
+fn soa_for(qname: &str, (ttl, minimum): (u32, u32)) -> Record {
     let labels: Vec<&str> = qname.trim_end_matches('.').rsplit('.').collect();
     let zone = match labels.first() {
         Some(l) if !l.is_empty() => format!("{l}."),
@@ -134,8 +135,8 @@ fn soa_for(qname: &str) -> Record {
             name("hostmaster.invalid."),
         ),
     };
-    let soa = SOA::new(mname, rname, 1, 3600, 600, 86400, 60);
-    Record::from_rdata(owner, 60, RData::SOA(soa))
+    let soa = SOA::new(mname, rname, 1, 3600, 600, 86400, minimum);
+    Record::from_rdata(owner, ttl, RData::SOA(soa))
 }
 
 impl Server {
@@ -185,7 +186,7 @@ impl Server {
                 if !self.cfg.is_empty_nonterminal(&cur) {
                     resp.metadata.response_code = ResponseCode::NXDomain;
                 }
-                resp.add_authority(soa_for(&qname));
+                resp.add_authorities(self.cfg.soa.map(|soa| soa_for(&qname, soa)));
                 return resp;
             };
             if let Some(target) = node.cname().filter(|_| qtype != 5 && qtype != 255) {
@@ -208,7 +209,7 @@ impl Server {
                 }
             }
             if !any {
-                resp.add_authority(soa_for(&qname));
+                resp.add_authorities(self.cfg.soa.map(|soa| soa_for(&qname, soa)));
             }
             return resp;
         }
@@ -830,6 +831,28 @@ mod tests {
         }
         let r = s.answer(&query("c.test.", RecordType::AAAA, None));
         assert!(r.answers.is_empty());
+    }
+
+    #[test]
+    fn negative_answers_carry_the_configured_soa() {
+        let soa_of = |cfg: &str, n: &str| {
+            let r = server(cfg).answer(&query(n, RecordType::A, None));
+            r.authorities.first().map(|rec| match &rec.data {
+                RData::SOA(soa) => (rec.ttl, soa.minimum),
+                other => panic!("{other:?}"),
+            })
+        };
+        assert_eq!(soa_of("n.test NODATA\n", "nope.test."), Some((60, 60)));
+        assert_eq!(
+            soa_of("n.test NODATA\nsoa 30 2\n", "nope.test."),
+            Some((30, 2))
+        );
+        assert_eq!(
+            soa_of("n.test NODATA\nsoa 30 2\n", "n.test."),
+            Some((30, 2))
+        );
+        assert_eq!(soa_of("n.test NODATA\nsoa off\n", "nope.test."), None);
+        assert!(Config::parse("soa 30\n").is_err());
     }
 
     #[test]
