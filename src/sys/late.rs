@@ -20,11 +20,14 @@
 //! with it), instead of the process failing to start.
 
 use std::ffi::{c_char, c_int, c_uint, c_ulong, c_void};
+#[cfg(not(target_feature = "crt-static"))]
 use std::ptr;
+#[cfg(not(target_feature = "crt-static"))]
 use std::sync::atomic::{AtomicPtr, Ordering};
 
 /// The address of `name` (NUL-terminated) in the process's global scope, cached in `slot`;
 /// null when there is none.
+#[cfg(not(target_feature = "crt-static"))]
 #[cold]
 #[inline(never)]
 fn look_up(slot: &AtomicPtr<c_void>, name: &'static [u8]) -> *mut c_void {
@@ -41,6 +44,7 @@ fn look_up(slot: &AtomicPtr<c_void>, name: &'static [u8]) -> *mut c_void {
 }
 
 /// The cached address of `name`, bound on first use (see the module comment).
+#[cfg(not(target_feature = "crt-static"))]
 #[inline(always)]
 fn address(slot: &AtomicPtr<c_void>, name: &'static [u8]) -> *mut c_void {
     let p = slot.load(Ordering::Acquire);
@@ -54,12 +58,16 @@ fn address(slot: &AtomicPtr<c_void>, name: &'static [u8]) -> *mut c_void {
 /// `late! { fn name(arg: type, ...) -> ret = failure; ... }`: for each, an `unsafe fn` of that
 /// C signature calling the C library's `name`, bound on first use; when there is no such
 /// function it sets `errno` to `ENOSYS` and returns `failure`.
+///
+/// In a statically linked program (the `dnsshim` command: `crt-static`) there is no loader
+/// and `dlsym` finds nothing: there each is a plain call of the C function, linked in.
 macro_rules! late {
     ($( $(#[$m:meta])* fn $name:ident($($a:ident: $t:ty),* $(,)?) -> $r:ty = $fail:expr; )*) => {$(
         $(#[$m])*
         /// # Safety
         /// As for the C function of that name.
         #[inline]
+        #[cfg(not(target_feature = "crt-static"))]
         pub(crate) unsafe fn $name($($a: $t),*) -> $r {
             static SLOT: AtomicPtr<c_void> = AtomicPtr::new(ptr::null_mut());
             let p = address(&SLOT, concat!(stringify!($name), "\0").as_bytes());
@@ -72,6 +80,24 @@ macro_rules! late {
             // the caller's, as for the C function.
             unsafe { std::mem::transmute::<*mut c_void, unsafe extern "C" fn($($t),*) -> $r>(p)($($a),*) }
         }
+
+        $(#[$m])*
+        /// # Safety
+        /// As for the C function of that name.
+        #[inline]
+        #[cfg(target_feature = "crt-static")]
+        pub(crate) unsafe fn $name($($a: $t),*) -> $r {
+            mod c {
+                #[allow(unused_imports)]
+                use super::*;
+                extern "C" {
+                    pub(super) fn $name($($a: $t),*) -> $r;
+                }
+            }
+            // SAFETY: the C library's `$name`, declared with its C signature (its prototype
+            // in both libcs' headers); the arguments are the caller's, as for the C function.
+            unsafe { c::$name($($a),*) }
+        }
     )*};
 }
 
@@ -80,13 +106,6 @@ late! {
     fn connect(fd: c_int, addr: *const libc::sockaddr, len: libc::socklen_t) -> c_int = -1;
     fn bind(fd: c_int, addr: *const libc::sockaddr, len: libc::socklen_t) -> c_int = -1;
     fn getsockname(fd: c_int, addr: *mut libc::sockaddr, len: *mut libc::socklen_t) -> c_int = -1;
-    fn getsockopt(
-        fd: c_int,
-        level: c_int,
-        name: c_int,
-        value: *mut c_void,
-        len: *mut libc::socklen_t,
-    ) -> c_int = -1;
     fn send(fd: c_int, buf: *const c_void, len: usize, flags: c_int) -> isize = -1;
     fn sendto(
         fd: c_int,
@@ -96,7 +115,6 @@ late! {
         addr: *const libc::sockaddr,
         addr_len: libc::socklen_t,
     ) -> isize = -1;
-    fn recv(fd: c_int, buf: *mut c_void, len: usize, flags: c_int) -> isize = -1;
     fn recvfrom(
         fd: c_int,
         buf: *mut c_void,
@@ -132,6 +150,7 @@ late! {
 
 /// The process environment's current array (`environ`: NULL-terminated, each entry
 /// `NAME=value`), or null.
+#[cfg(not(target_feature = "crt-static"))]
 pub(crate) fn environ() -> *const *const c_char {
     static SLOT: AtomicPtr<c_void> = AtomicPtr::new(ptr::null_mut());
     let p = address(&SLOT, b"environ\0");
@@ -141,4 +160,15 @@ pub(crate) fn environ() -> *const *const c_char {
     // SAFETY: `environ` is a variable of type `char **` (both libcs); `p` is its address. It
     // is read as the C library's getenv reads it.
     unsafe { *(p as *const *const *const c_char) }
+}
+
+/// The process environment's current array (statically linked: the C library's variable).
+#[cfg(target_feature = "crt-static")]
+pub(crate) fn environ() -> *const *const c_char {
+    extern "C" {
+        static environ: *const *const c_char;
+    }
+    // SAFETY: `environ` is a variable of type `char **` (both libcs), read as the C
+    // library's getenv reads it.
+    unsafe { environ }
 }
