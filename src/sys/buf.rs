@@ -50,6 +50,19 @@ impl RecvBuf {
     }
 }
 
+impl std::fmt::Debug for RecvBuf {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "RecvBuf({} bytes)", self.len)
+    }
+}
+
+impl RecvBuf {
+    /// Keeps the first `len` bytes (all of them when there are fewer).
+    pub(crate) fn truncate(&mut self, len: usize) {
+        self.len = self.len.min(len);
+    }
+}
+
 impl Deref for RecvBuf {
     type Target = [u8];
     fn deref(&self) -> &[u8] {

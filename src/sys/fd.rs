@@ -1,5 +1,5 @@
-//! Descriptors: an owned socket, `socket`, `connect`, `getsockname`, `send`, `recv`,
-//! `recvfrom`, `SO_ERROR`, and the one `write` to standard error. Errors are errno values.
+//! Descriptors: an owned socket, `socket`, `connect`, `getsockname`, `send`, `recvfrom`,
+//! `recvmsg` into two buffers, and the one `write` to standard error. Errors are errno values.
 
 use super::sockaddr::RawSockAddr;
 use super::{errno, late};
@@ -134,11 +134,28 @@ pub(crate) fn recv_from(fd: &Fd, buf: &mut [u8]) -> Result<(usize, Option<Socket
     }
 }
 
-/// `recv(2)`, retried on EINTR.
-pub(crate) fn recv(fd: &Fd, buf: &mut [u8]) -> Result<usize, i32> {
+/// `recvmsg(2)` into two buffers in turn (the bytes fill `first`, then `second`), retried on
+/// EINTR: one system call for a TCP message's length prefix and as much of its body as has
+/// come.
+pub(crate) fn recv_two(fd: &Fd, first: &mut [u8], second: &mut [u8]) -> Result<usize, i32> {
+    let mut iov = [
+        libc::iovec {
+            iov_base: first.as_mut_ptr().cast(),
+            iov_len: first.len(),
+        },
+        libc::iovec {
+            iov_base: second.as_mut_ptr().cast(),
+            iov_len: second.len(),
+        },
+    ];
     loop {
-        // SAFETY: buf is writable for buf.len() bytes and outlives the call.
-        let r = unsafe { late::recv(fd.raw(), buf.as_mut_ptr().cast(), buf.len(), 0) };
+        // SAFETY: msghdr is plain data; all-zero is a valid value (no address, no control).
+        let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };
+        msg.msg_iov = iov.as_mut_ptr();
+        msg.msg_iovlen = iov.len() as _;
+        // SAFETY: `msg` points at `iov`, whose two entries describe `first` and `second`,
+        // writable for their lengths; all outlive the call and the kernel writes no more.
+        let r = unsafe { late::recvmsg(fd.raw(), &mut msg, 0) };
         if r >= 0 {
             return Ok(r as usize);
         }
@@ -146,27 +163,6 @@ pub(crate) fn recv(fd: &Fd, buf: &mut [u8]) -> Result<usize, i32> {
             libc::EINTR => continue,
             e => return Err(e),
         }
-    }
-}
-
-/// The pending error of a socket (`SO_ERROR`): 0 when a non-blocking connect succeeded.
-pub(crate) fn so_error(fd: &Fd) -> i32 {
-    let mut err: libc::c_int = 0;
-    let mut len = size_of::<libc::c_int>() as libc::socklen_t;
-    // SAFETY: err and len are valid for writes of their sizes and outlive the call.
-    let r = unsafe {
-        late::getsockopt(
-            fd.raw(),
-            libc::SOL_SOCKET,
-            libc::SO_ERROR,
-            (&mut err as *mut libc::c_int).cast(),
-            &mut len,
-        )
-    };
-    if r < 0 {
-        errno()
-    } else {
-        err
     }
 }
 
