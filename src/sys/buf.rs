@@ -14,7 +14,7 @@ const POOL_SLOTS: usize = 4;
 /// The pool: each slot is empty (null) or owns one `POOLED_LEN`-byte buffer.
 static POOL: [AtomicPtr<u8>; POOL_SLOTS] = [const { AtomicPtr::new(ptr::null_mut()) }; POOL_SLOTS];
 
-/// A buffer for one datagram (or the bytes of a received message over 256 bytes, see
+/// A buffer for one datagram (or the bytes of a received message over 128 bytes, see
 /// `wire::Message`), taken from a small lock-free pool and put back on drop.
 ///
 /// Allocating 64 KiB per lookup costs a `calloc` that clears 64 KiB (glibc) or an `mmap` and
