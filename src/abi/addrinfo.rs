@@ -35,6 +35,7 @@
 //! A numeric host with a numeric or no service (`lookup::numeric`) is answered
 //! without any other allocation: that block is the only one.
 
+use super::stack;
 use super::{boundary, c_str, disabled, eai, eai_code};
 use crate::lookup::{getaddrinfo as lookup, numeric, AddrInfo, Entry, Hints, Semantics};
 use crate::sys::RawSockAddr;
@@ -264,7 +265,7 @@ pub unsafe extern "C" fn getaddrinfo(
         if disabled() {
             if let Some(f) = next_getaddrinfo() {
                 // SAFETY: forwarding the caller's arguments unchanged to the libc's function.
-                return unsafe { f(host, serv, hints, res) };
+                return stack::on_caller_stack(|| unsafe { f(host, serv, hints, res) });
             }
         }
         if res.is_null() {
@@ -355,7 +356,7 @@ pub unsafe extern "C" fn freeaddrinfo(p: *mut libc::addrinfo) {
             None => {
                 if let Some(f) = next_freeaddrinfo() {
                     // SAFETY: a list from the libc's own getaddrinfo, handed back to it.
-                    unsafe { f(p) }
+                    stack::on_caller_stack(|| unsafe { f(p) })
                 }
             }
         }
@@ -372,7 +373,7 @@ pub extern "C" fn gai_strerror(code: c_int) -> *const c_char {
         }
         match next_gai_strerror() {
             // SAFETY: the libc's gai_strerror accepts any int.
-            Some(f) => unsafe { f(code) },
+            Some(f) => stack::on_caller_stack(|| unsafe { f(code) }),
             None => c"Unknown error".as_ptr(),
         }
     })

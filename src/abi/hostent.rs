@@ -11,6 +11,7 @@
 
 use super::nss;
 use super::per_thread::PerThread;
+use super::stack;
 use super::{
     boundary, c_str, disabled, glibc_h_errno, h_errno_code, herr, r_errno, set_errno, set_h_errno,
 };
@@ -323,7 +324,9 @@ unsafe fn ghbn2_r(
         if disabled() {
             if let Some(f) = next_ghbn2_r() {
                 // SAFETY: the caller's arguments, unchanged, to the libc's function.
-                return unsafe { f(name, af, ret, buf, buflen, result, err) };
+                return stack::on_caller_stack(|| unsafe {
+                    f(name, af, ret, buf, buflen, result, err)
+                });
             }
         }
         // SAFETY: the caller's arguments (contract).
@@ -427,7 +430,9 @@ pub unsafe extern "C" fn gethostbyaddr_r(
         if disabled() {
             if let Some(f) = next_ghba_r() {
                 // SAFETY: the caller's arguments, unchanged, to the libc's function.
-                return unsafe { f(addr, len, af, ret, buf, buflen, result, err) };
+                return stack::on_caller_stack(|| unsafe {
+                    f(addr, len, af, ret, buf, buflen, result, err)
+                });
             }
         }
         // SAFETY: addr readable for len bytes (contract).
@@ -588,7 +593,7 @@ unsafe fn ghbn2(name: *const c_char, af: c_int, slot: Slot) -> *mut libc::hosten
         if disabled() {
             if let Some(f) = next_ghbn2() {
                 // SAFETY: the caller's arguments, unchanged, to the libc's function.
-                return unsafe { f(name, af) };
+                return stack::on_caller_stack(|| unsafe { f(name, af) });
             }
         }
         let mut m = nss::system();
@@ -633,7 +638,7 @@ pub unsafe extern "C" fn gethostbyaddr(
         if disabled() {
             if let Some(f) = next_ghba() {
                 // SAFETY: the caller's arguments, unchanged, to the libc's function.
-                return unsafe { f(addr, len, af) };
+                return stack::on_caller_stack(|| unsafe { f(addr, len, af) });
             }
         }
         // SAFETY: addr readable for len bytes (contract).

@@ -2,6 +2,7 @@
 //! fallback, services file); any other family (`AF_UNIX` …) goes to the C library's own.
 //! Results are copied with their NUL only when they fit; a short buffer is `EAI_OVERFLOW`.
 
+use super::stack;
 use super::{boundary, disabled, eai, eai_code};
 use crate::lookup::nameinfo::{known_flags, ni, Request};
 use crate::lookup::{getnameinfo as lookup, Semantics, PROGRAM_LIBC};
@@ -50,7 +51,9 @@ pub unsafe extern "C" fn getnameinfo(
     boundary(eai::FAIL, || {
         let forward = || match next_getnameinfo() {
             // SAFETY: the caller's arguments, unchanged, to the libc's function.
-            Some(f) => unsafe { f(sa, salen, host, hostlen, serv, servlen, flags) },
+            Some(f) => stack::on_caller_stack(|| unsafe {
+                f(sa, salen, host, hostlen, serv, servlen, flags)
+            }),
             None => eai::FAMILY,
         };
         if disabled() {

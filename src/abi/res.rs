@@ -10,6 +10,7 @@
 //! The answer buffer: see [`crate::lookup::res::Reply::fit`] (glibc's rule, both builds):
 //! never more than `anslen` bytes are written.
 
+use super::stack;
 use super::{boundary, disabled, h_errno_code, herr, set_errno, set_h_errno};
 use crate::lookup::res::{Done, Mkquery, Question};
 use crate::lookup::{self, Semantics};
@@ -146,7 +147,7 @@ fn res_init_impl(next: impl FnOnce() -> Option<InitFn>) -> c_int {
         // configuration is re-read whenever the files change, so there is nothing else to do.
         match next() {
             // SAFETY: the libc's res_init takes no arguments.
-            Some(f) => unsafe { f() },
+            Some(f) => stack::on_caller_stack(|| unsafe { f() }),
             None => 0,
         }
     })
@@ -185,7 +186,7 @@ unsafe fn query_common(
         if disabled() {
             if let Some(n) = next() {
                 // SAFETY: the caller's arguments, unchanged, to the libc's function.
-                return unsafe { n(name, class, qtype, answer, anslen) };
+                return stack::on_caller_stack(|| unsafe { n(name, class, qtype, answer, anslen) });
             }
         }
         let sem = Semantics::current();
@@ -254,7 +255,9 @@ unsafe fn querydomain_common(
         if disabled() {
             if let Some(n) = next() {
                 // SAFETY: the caller's arguments, unchanged, to the libc's function.
-                return unsafe { n(name, domain, class, qtype, answer, anslen) };
+                return stack::on_caller_stack(|| unsafe {
+                    n(name, domain, class, qtype, answer, anslen)
+                });
             }
         }
         // SAFETY: name and domain are NULL or C strings (contract).
@@ -305,7 +308,7 @@ unsafe fn send_common(
         if disabled() {
             if let Some(n) = next() {
                 // SAFETY: the caller's arguments, unchanged, to the libc's function.
-                return unsafe { n(msg, msglen, answer, anslen) };
+                return stack::on_caller_stack(|| unsafe { n(msg, msglen, answer, anslen) });
             }
         }
         if msg.is_null() || msglen < 0 || answer.is_null() || anslen < 0 {
@@ -352,7 +355,9 @@ unsafe fn mkquery_common(
         if disabled() {
             if let Some(n) = next() {
                 // SAFETY: the caller's arguments, unchanged, to the libc's function.
-                return unsafe { n(op, dname, class, qtype, data, datalen, newrr, buf, buflen) };
+                return stack::on_caller_stack(|| unsafe {
+                    n(op, dname, class, qtype, data, datalen, newrr, buf, buflen)
+                });
             }
         }
         // SAFETY: dname is NULL or a C string (contract).

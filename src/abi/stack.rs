@@ -17,6 +17,10 @@
 //! - An export called from inside another (the libc's own function called through
 //!   `DNSSHIM_DISABLE` never comes back to us, but `gethostbyname` runs `gethostbyname2`'s
 //!   body) stays on the stack it is on (`abi::boundary` switches for the outermost only).
+//! - Code that is not ours runs on the caller's stack, below the boundary's frame, as it
+//!   would without the library ([`on_caller_stack`]): the C library's own functions (those
+//!   called through `DNSSHIM_DISABLE`, `res_init`, `gai_strerror`, `freeaddrinfo` of a list
+//!   of theirs), and the glibc build's NSS modules.
 //! - The switch keeps a frame pointer chain with call-frame information, so that debuggers,
 //!   profilers and the unwinder walk from the library's stack back to the caller's.
 //! - On x86_64 and aarch64 (the architectures the project builds); elsewhere the exports run
@@ -28,8 +32,9 @@ use std::sync::atomic::{AtomicPtr, Ordering};
 
 /// Usable bytes of each stack: musl's default thread stack size (`DEFAULT_STACK_SIZE`,
 /// 128 KiB), ten times the deepest use measured (tests/scarce.rs, docs/reliability.md), which
-/// leaves room for the C library's functions called through `DNSSHIM_DISABLE` (glibc's own
-/// `getaddrinfo` of a large answer used 54 KiB) and for signal handlers that run meanwhile.
+/// leaves room for signal handlers that run meanwhile. (The C library's own functions, called
+/// through `DNSSHIM_DISABLE`, and the NSS modules run on the caller's stack:
+/// [`on_caller_stack`].)
 pub const STACK_SIZE: usize = 128 * 1024;
 
 /// The inaccessible page below each stack.
@@ -131,7 +136,6 @@ thread_local! {
 /// expects the stack the program gave its thread: the NSS modules (glibc calls them on the
 /// caller's stack; systemd's modules use sd-bus, whose needs are not ours to bound). `f` must
 /// not unwind.
-#[cfg_attr(not(target_env = "gnu"), allow(dead_code))] // the musl build has no NSS modules
 pub fn on_caller_stack<T, F: FnOnce() -> T>(f: F) -> T {
     let sp = CALLER_SP.try_with(Cell::get).unwrap_or(0);
     if !SWITCHES || sp == 0 {

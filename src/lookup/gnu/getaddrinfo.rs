@@ -6,7 +6,7 @@
 //! `ai_flags` copied into every result, and the RFC 3484 sort ([`super::sort`]); and the same
 //! for a numeric host with a numeric or no service, without allocating ([`numeric`]).
 
-use super::gethostbyname::gethostbyname2;
+use super::gethostbyname::gethostbyname2_dns_failure;
 use super::hosts::{get_nss_addresses, GaihResult, Walk};
 use super::nss::{hosts_line, internal, system_error, Modules, FIRST_MODULE_BUFFER};
 use super::{netlink, serv, sort};
@@ -199,7 +199,7 @@ fn try_simple_gethostbyname(
         return Ok(None);
     }
     let before = modules.vars().h_errnop;
-    let (found, errnos) = gethostbyname2(name, AF_INET, modules);
+    let (found, errnos, dns_failure) = gethostbyname2_dns_failure(name, AF_INET, modules);
     let h = errnos
         .h_errnop
         .or(errnos.h_errno)
@@ -212,6 +212,8 @@ fn try_simple_gethostbyname(
             got_ipv6: false,
         })),
         (Err(Error::Memory), _) => Err(Error::Memory),
+        // Every server broken: EAI_FAIL, as getaddrinfo's own walk reports it.
+        (Err(_), _) if dns_failure == Some(Error::Fail) => Err(Error::Fail),
         // gethostbyname2_r returned 0 without an entry: NOTFOUND.
         (_, None) if h == Err(Error::NoData) => Err(Error::NoData),
         (_, None) => Err(Error::NotFound),

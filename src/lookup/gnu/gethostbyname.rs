@@ -72,13 +72,27 @@ pub(crate) fn gethostbyname2(
     af: i32,
     modules: &mut dyn Modules,
 ) -> (Result<HostEnt>, Errnos) {
-    lookup(name, af, Query::ByName2(name, af), modules)
+    lookup(name, af, Query::ByName2(name, af), modules, &mut None)
+}
+
+/// [`gethostbyname2`] for `getaddrinfo`'s `try_simple_gethostbyname`, and the library's own
+/// failure reported as an error when the `dns` source had one (every server broken: the walk
+/// goes on as after glibc's NOTFOUND, but `getaddrinfo` reports `EAI_FAIL`, docs/compat.md
+/// `malformed-answer`).
+pub(crate) fn gethostbyname2_dns_failure(
+    name: &str,
+    af: i32,
+    modules: &mut dyn Modules,
+) -> (Result<HostEnt>, Errnos, Option<Error>) {
+    let mut failure = None;
+    let (found, errnos) = lookup(name, af, Query::ByName2(name, af), modules, &mut failure);
+    (found, errnos, failure)
 }
 
 /// `gethostbyname_r(name)` as glibc runs it: [`gethostbyname2`] for `AF_INET`, but modules are
 /// asked through their own `gethostbyname_r` (a module without one is passed over).
 pub(crate) fn gethostbyname(name: &str, modules: &mut dyn Modules) -> (Result<HostEnt>, Errnos) {
-    lookup(name, AF_INET, Query::ByName(name), modules)
+    lookup(name, AF_INET, Query::ByName(name), modules, &mut None)
 }
 
 fn lookup(
@@ -86,6 +100,7 @@ fn lookup(
     af: i32,
     q: Query<'_>,
     modules: &mut dyn Modules,
+    dns_failure: &mut Option<Error>,
 ) -> (Result<HostEnt>, Errnos) {
     if let Some(r) = digits_dots(name, af) {
         let h = r.h_errno();
@@ -130,7 +145,10 @@ fn lookup(
         ),
         OwnSource::Dns => match dns::gethostbyname3(&config::resolv_conf(), name, af) {
             Ok((nss, errnos)) => (nss.map(|d| hostent(d, af)), errnos),
-            Err(e) => own_failure(e),
+            Err(e) => {
+                *dns_failure = Some(e);
+                own_failure(e)
+            }
         },
     });
     let found = match found {
