@@ -154,7 +154,11 @@ fn small_stacks() {
             } else {
                 0
             };
-            assert!(d <= libc_own + 1024, "{v}: {line}: over 1 KiB\n{}", o.dump());
+            assert!(
+                d <= libc_own + 1024,
+                "{v}: {line}: over 1 KiB\n{}",
+                o.dump()
+            );
             // The library's own stack: well inside its 128 KiB.
             let inner = figure(line, "inner").unwrap_or(-1);
             assert!(
