@@ -36,6 +36,13 @@ pub(crate) use libc::{
     IPPROTO_UDPLITE, SOCK_DCCP, SOCK_DGRAM, SOCK_RAW, SOCK_SEQPACKET, SOCK_STREAM,
 };
 
+/// The calling process's id (`getpid`, bound on first use: `std::process::id` would make the
+/// loader look `getpid` up in every process the library is loaded into).
+pub(crate) fn process_id() -> u32 {
+    // SAFETY: getpid has no preconditions.
+    unsafe { late::getpid() as u32 }
+}
+
 /// Lets other threads run (`sched_yield`).
 pub(crate) fn yield_now() {
     // SAFETY: sched_yield has no preconditions.
