@@ -74,7 +74,9 @@ impl Stack {
             if p == libc::MAP_FAILED {
                 return None;
             }
-            if crate::sys::late::mprotect(p, GUARD, libc::PROT_NONE) != 0 {
+            // An ordinary import, not bound on first use (sys::late): this runs on the caller's
+            // stack, where the first call's `dlsym` would take over 1 KiB.
+            if libc::mprotect(p, GUARD, libc::PROT_NONE) != 0 {
                 libc::munmap(p, GUARD + STACK_SIZE);
                 return None;
             }

@@ -132,7 +132,6 @@ late! {
     fn mbstowcs(dst: *mut libc::wchar_t, src: *const c_char, n: usize) -> usize = usize::MAX;
     /// Without it every entry reads as set: an unknown mode is taken for secure execution.
     fn getauxval(ty: c_ulong) -> c_ulong = !0;
-    fn mprotect(addr: *mut c_void, len: usize, prot: c_int) -> c_int = -1;
     /// Returns an error number, not -1.
     fn pthread_key_create(
         key: *mut libc::pthread_key_t,
