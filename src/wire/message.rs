@@ -38,7 +38,8 @@ pub mod rtype {
 /// Where a message's bytes are kept: inline up to [`INLINE_MESSAGE`] bytes (no allocation
 /// for the usual answer), else in a buffer of the receive pool ([`crate::sys::RecvBuf`]:
 /// reused from lookup to lookup, where a fresh heap block of 1 to 64 KiB per answer made
-/// musl's allocator map and unmap memory on every call).
+/// musl's allocator map and unmap memory on every call), or in a block of its own size when
+/// the pool has none left.
 // The inline variant is the point: boxing it would be the allocation this avoids.
 #[allow(clippy::large_enum_variant)]
 enum Storage {
@@ -51,9 +52,7 @@ impl Storage {
         if bytes.len() <= INLINE_MESSAGE {
             return Storage::Inline(SmallVec::from_slice(bytes));
         }
-        let mut buf = crate::sys::RecvBuf::take(bytes.len());
-        buf.copy_from_slice(bytes);
-        Storage::Pooled(buf)
+        Storage::Pooled(crate::sys::RecvBuf::copy_of(bytes))
     }
 }
 
