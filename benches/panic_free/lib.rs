@@ -21,24 +21,37 @@ mod numeric;
 
 use std::ffi::{c_char, c_int, CStr};
 
+/// Parses the C string `s` with `parse` into `*out`: 1, or 0 when it is not an address.
+///
+/// # Safety
+/// `s` is a NUL-terminated string, `out` valid for a write of `N` bytes.
+unsafe fn parse_into<const N: usize>(
+    s: *const c_char,
+    out: *mut [u8; N],
+    parse: impl FnOnce(&str) -> Option<[u8; N]>,
+) -> c_int {
+    // SAFETY: the caller's guarantee.
+    let Ok(s) = unsafe { CStr::from_ptr(s) }.to_str() else {
+        return 0;
+    };
+    match parse(s) {
+        Some(a) => {
+            // SAFETY: the caller's guarantee.
+            unsafe { *out = a };
+            1
+        }
+        None => 0,
+    }
+}
+
 /// `inet_aton`: 1 and the address (network byte order) in `*out`, or 0.
 ///
 /// # Safety
 /// `s` is a NUL-terminated string, `out` valid for a write of 4 bytes.
 #[no_mangle]
 pub unsafe extern "C" fn dnsshim_proto_aton(s: *const c_char, out: *mut [u8; 4]) -> c_int {
-    // SAFETY: the caller's guarantee.
-    let Ok(s) = unsafe { CStr::from_ptr(s) }.to_str() else {
-        return 0;
-    };
-    match numeric::inet_aton(s) {
-        Some(a) => {
-            // SAFETY: the caller's guarantee.
-            unsafe { *out = a.octets() };
-            1
-        }
-        None => 0,
-    }
+    // SAFETY: the caller's guarantee, passed on.
+    unsafe { parse_into(s, out, |s| numeric::inet_aton(s).map(|a| a.octets())) }
 }
 
 /// `inet_pton(AF_INET6, s, out)`: 1 and the address in `*out`, or 0.
@@ -47,16 +60,6 @@ pub unsafe extern "C" fn dnsshim_proto_aton(s: *const c_char, out: *mut [u8; 4])
 /// `s` is a NUL-terminated string, `out` valid for a write of 16 bytes.
 #[no_mangle]
 pub unsafe extern "C" fn dnsshim_proto_pton6(s: *const c_char, out: *mut [u8; 16]) -> c_int {
-    // SAFETY: the caller's guarantee.
-    let Ok(s) = unsafe { CStr::from_ptr(s) }.to_str() else {
-        return 0;
-    };
-    match numeric::inet_pton6(s) {
-        Some(a) => {
-            // SAFETY: the caller's guarantee.
-            unsafe { *out = a.octets() };
-            1
-        }
-        None => 0,
-    }
+    // SAFETY: the caller's guarantee, passed on.
+    unsafe { parse_into(s, out, |s| numeric::inet_pton6(s).map(|a| a.octets())) }
 }
