@@ -120,7 +120,7 @@ fn getent_answers_what_myhostname_knows() {
 }
 
 /// A module is loaded once per process: rounds of every hosts function on the main thread,
-/// on four threads at once and in a child forked meanwhile open `libnss_dnsshimtest.so.2`
+/// on four threads at once and in a child forked half-way through open `libnss_dnsshimtest.so.2`
 /// once, and try the module that is not on disk once; every round answers as the first,
 /// which answers as glibc does.
 #[test]

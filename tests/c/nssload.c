@@ -8,7 +8,8 @@
  *       ROUNDS rounds of every hosts function (getaddrinfo AF_UNSPEC, AF_INET with and
  *       without AI_CANONNAME, AF_INET6; gethostbyname, gethostbyname2, gethostbyname_r,
  *       gethostbyname2_r; gethostbyaddr, gethostbyaddr_r; getnameinfo) for NAME and ADDR,
- *       on the main thread, then on 4 threads at once and in a child forked meanwhile; prints the
+ *       on the main thread, then on 4 threads at once and in a child forked while they are
+ *       half-way through (between two rounds); prints the
  *       first round's results ("gai ...", "ghbn ...", ...), then one line per module file
  *       opened through dlopen: "dlopen FILE COUNT" (the child's own count after its rounds:
  *       "child dlopen FILE COUNT"), then "rounds OK" when every round gave the first
@@ -165,12 +166,21 @@ static void round_(char *out, size_t len)
 static char first[OUTLEN];
 static int rounds, differed;
 
+/* The threads stop half-way through their rounds while the child is forked: a fork while a
+   thread is inside a lookup leaves the child with glibc's own locks held (gethostbyname's,
+   the resolver's), and glibc alone then hangs in the child (POSIX leaves a multithreaded
+   program's child only async-signal-safe functions). */
+static pthread_barrier_t before_fork, after_fork;
+
 static void *rounds_(void *arg)
 {
 	char *out = malloc(OUTLEN);
 	int i;
-	(void)arg;
 	for (i = 0; out && i < rounds; i++) {
+		if (arg && i == rounds / 2) {
+			pthread_barrier_wait(&before_fork);
+			pthread_barrier_wait(&after_fork);
+		}
 		round_(out, OUTLEN);
 		if (strcmp(out, first)) {
 			pthread_mutex_lock(&lock);
@@ -229,15 +239,19 @@ int main(int argc, char **argv)
 	rounds_(NULL);
 	if (threads) {
 		pthread_t t[4];
+		pthread_barrier_init(&before_fork, NULL, threads + 1);
+		pthread_barrier_init(&after_fork, NULL, threads + 1);
 		for (i = 0; i < threads; i++)
-			pthread_create(&t[i], NULL, rounds_, NULL);
-		/* The child is forked while the threads look names up. */
+			pthread_create(&t[i], NULL, rounds_, t);
+		/* The child is forked while the threads are half-way through their rounds. */
+		pthread_barrier_wait(&before_fork);
 		pid = fork();
 		if (pid == 0) {
 			rounds_(NULL);
 			print_opened("child ");
 			_exit(differed ? 6 : 0);
 		}
+		pthread_barrier_wait(&after_fork);
 		for (i = 0; i < threads; i++)
 			pthread_join(t[i], NULL);
 		if (pid > 0) {
