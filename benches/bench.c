@@ -16,12 +16,23 @@
  *   bench spawn N PROG [VAR=VAL...]
  *                                posix_spawn PROG N times with exactly that environment, waiting
  *                                for each; prints N lines of nanoseconds (spawn to reaped).
+ *   bench floor SERVER NAME WARMUP N
+ *                                N timed exchanges after WARMUP untimed ones of the system calls
+ *                                a lookup of NAME cannot do without, and nothing else: the A and
+ *                                AAAA queries on two UDP sockets at once, one poll until both
+ *                                are answered; for an answer with TC, the same question over TCP
+ *                                (socket, connect, send, poll, recv, close). No parsing, no
+ *                                sorting, no result. Prints "result T" (T: answers that were
+ *                                truncated in the first exchange) and N lines of nanoseconds, as
+ *                                lat does: the floor a resolver's large ÷ small is held against.
  *   bench stats                  reads numbers (one per line, '#'/"result" lines skipped) on
  *                                stdin; prints "n median p99 mean min max".
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <arpa/inet.h>
 #include <netdb.h>
+#include <poll.h>
 #include <pthread.h>
 #include <spawn.h>
 #include <stdint.h>
@@ -278,10 +289,128 @@ static int cmd_stats(void)
 	return 0;
 }
 
+/* A query for NAME and TYPE (class IN, RD) with ID into q (512 bytes); its length, or -1. */
+static int floor_query(unsigned char *q, const char *name, int type, int id)
+{
+	int n = 12;
+	memset(q, 0, 12);
+	q[0] = (unsigned char)(id >> 8);
+	q[1] = (unsigned char)id;
+	q[2] = 1; /* RD */
+	q[5] = 1; /* QDCOUNT */
+	for (const char *p = name; *p;) {
+		const char *dot = strchr(p, '.');
+		size_t len = dot ? (size_t)(dot - p) : strlen(p);
+		if (len == 0 || len > 63 || n + 1 + (int)len + 5 > 512)
+			return -1;
+		q[n++] = (unsigned char)len;
+		memcpy(q + n, p, len);
+		n += (int)len;
+		p += len;
+		if (*p)
+			p++;
+	}
+	q[n++] = 0;
+	q[n++] = 0;
+	q[n++] = (unsigned char)type;
+	q[n++] = 0;
+	q[n++] = 1;
+	return n;
+}
+
+/* One floor exchange (see the header); the number of truncated answers, or -1. */
+static int floor_once(const struct sockaddr_in *sa, const char *name, int id)
+{
+	static unsigned char buf[65536];
+	unsigned char q[2][512], out[514];
+	struct pollfd pf[2];
+	int len[2], left = 2, tcp = -1, tc = 0;
+	for (int k = 0; k < 2; k++) {
+		len[k] = floor_query(q[k], name, k ? 28 : 1, id + k);
+		pf[k].fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+		pf[k].events = POLLIN;
+		if (len[k] < 0 || pf[k].fd < 0 ||
+		    connect(pf[k].fd, (const struct sockaddr *)sa, sizeof *sa) != 0 ||
+		    send(pf[k].fd, q[k], (size_t)len[k], MSG_NOSIGNAL) != len[k])
+			return -1;
+	}
+	while (left > 0) {
+		if (poll(pf, 2, 5000) <= 0)
+			return -1;
+		for (int k = 0; k < 2; k++) {
+			if (pf[k].fd < 0 || !pf[k].revents)
+				continue;
+			ssize_t n = recv(pf[k].fd, buf, sizeof buf, 0);
+			close(pf[k].fd);
+			pf[k].fd = -1;
+			left--;
+			if (n < 3 || !(buf[2] & 2))
+				continue;
+			/* Truncated: the same question over TCP, started at once. */
+			tc++;
+			tcp = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+			out[0] = 0;
+			out[1] = (unsigned char)len[k];
+			memcpy(out + 2, q[k], (size_t)len[k]);
+			if (tcp < 0 ||
+			    (connect(tcp, (const struct sockaddr *)sa, sizeof *sa) != 0 &&
+			     errno != EINPROGRESS))
+				return -1;
+			/* On loopback the handshake is done when connect returns; else wait for it. */
+			while (send(tcp, out, (size_t)len[k] + 2, MSG_NOSIGNAL) != len[k] + 2) {
+				struct pollfd w = { .fd = tcp, .events = POLLOUT };
+				if (errno != EAGAIN || poll(&w, 1, 5000) <= 0)
+					return -1;
+			}
+		}
+	}
+	if (tcp >= 0) {
+		struct pollfd p = { .fd = tcp, .events = POLLIN };
+		long got = 0, want = -1;
+		while (want < 0 || got < want + 2) {
+			if (poll(&p, 1, 5000) <= 0)
+				return -1;
+			ssize_t n = recv(tcp, buf + got, sizeof buf - (size_t)got, 0);
+			if (n <= 0)
+				return -1;
+			got += n;
+			if (got >= 2)
+				want = (long)buf[0] << 8 | buf[1];
+		}
+		close(tcp);
+	}
+	return tc;
+}
+
+static int cmd_floor(const char *server, const char *name, long warmup, long n)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(53) };
+	uint64_t *t = calloc((size_t)n, sizeof *t);
+	int tc = 0;
+	if (!t || inet_pton(AF_INET, server, &sa.sin_addr) != 1)
+		return 1;
+	for (long i = 0; i < warmup + n; i++) {
+		uint64_t a = now_ns();
+		int r = floor_once(&sa, name, (int)(i * 2 & 0xfffe));
+		if (r < 0) {
+			fprintf(stderr, "bench floor: exchange %ld failed\n", i);
+			return 1;
+		}
+		if (i >= warmup)
+			t[i - warmup] = now_ns() - a;
+		tc = r;
+	}
+	printf("result %d\n", tc);
+	for (long i = 0; i < n; i++)
+		printf("%llu\n", (unsigned long long)t[i]);
+	free(t);
+	return 0;
+}
+
 static int usage(void)
 {
 	fprintf(stderr, "usage: bench lat NAME WARMUP N | tput NAME THREADS MS | loop NAME N |\n"
-			"       spawn N PROG [VAR=VAL...] | stats\n");
+			"       spawn N PROG [VAR=VAL...] | floor SERVER NAME WARMUP N | stats\n");
 	return 1;
 }
 
@@ -298,6 +427,8 @@ int main(int argc, char **argv)
 		return cmd_tput(argv[2], atoi(argv[3]), atol(argv[4]));
 	if (!strcmp(cmd, "spawn") && argc >= 4)
 		return cmd_spawn(atol(argv[2]), argv + 4, argc - 4, argv[3]);
+	if (!strcmp(cmd, "floor") && argc == 6)
+		return cmd_floor(argv[2], argv[3], atol(argv[4]), atol(argv[5]));
 	if (!strcmp(cmd, "stats") && argc == 2)
 		return cmd_stats();
 	return usage();

@@ -266,12 +266,13 @@ getconf CLK_TCK >"$R/clk_tck"
 # --- process start --------------------------------------------------------------------------
 echo "bench: process start" >&2
 for ((r = 0; r < SPAWN_ROUNDS; r++)); do
-  order=(none empty rust shim)
-  for ((i = 0; i < 4; i++)); do
-    v=${order[((r + i) % 4)]}
+  order=(none empty nopanic rust shim)
+  for ((i = 0; i < ${#order[@]}; i++)); do
+    v=${order[((r + i) % ${#order[@]})]}
     case $v in
       none) env_=() ;;
       empty) env_=(LD_PRELOAD="$W/empty-musl.so") ;;
+      nopanic) env_=(LD_PRELOAD="$W/rust-nopanic-musl.so") ;;
       rust) env_=(LD_PRELOAD="$W/rust-floor-musl.so") ;;
       shim) env_=(LD_PRELOAD="$MUSL_SO") ;;
     esac

@@ -116,6 +116,10 @@ for srv in testsrv bind; do
   for c in musl+shim glibc+shim; do
     t_lat "large name, edns0 ($label): $c large ÷ small" "$srv-edns0.large.$c" "$srv-edns0.small.$c" 1.20
   done
+  # Truncated over UDP, then TCP: one connection and one exchange more than the small name.
+  for c in musl+shim glibc+shim; do
+    t_lat "large name, TC then TCP ($label): $c large ÷ small" "$srv.large.$c" "$srv.small.$c" 2.00
+  done
 done
 for k in hosts numeric; do
   t_lat "$k name: musl+shim ÷ musl" "local.$k.musl+shim" "local.$k.musl" 1.00
@@ -136,6 +140,17 @@ for srv in testsrv bind; do
     done
   done
 done
+# t_cg LABEL SHIM LIBC: callgrind instructions per small lookup, the shim's ≤ its libc's.
+t_cg() {
+  local a b m
+  a=$(val "$R/cg.small.$2"); b=$(val "$R/cg.small.$3")
+  m="$a ÷ $b = $(ratio "$a" "$b")"
+  num "$a" || m="— ($(why "cg.small.$2"))"
+  num "$b" || m="— ($(why "cg.small.$3"))"
+  t_row "$1" "$m" "≤ 1.00" "$(le "$(ratio "$a" "$b")" 1.00)"
+}
+t_cg "instructions per small-name lookup: musl+shim ÷ musl" musl+shim musl
+t_cg "instructions per small-name lookup: glibc+shim ÷ glibc" glibc+shim glibc
 # The Kubernetes table's figures: K8S_MED[name.contender] (median ns), K8S_P99, K8S_RES, and
 # K8S_Q (queries per lookup; for the repeated lookups, those after the process's first).
 declare -A K8S_MED K8S_P99 K8S_RES K8S_Q
@@ -182,6 +197,11 @@ d_rust=$(sub_int "$(field "$(stats "$R/spawn.rust")" 2)" "$sp_none")
 m="$(us "$d_shim") µs ÷ $(us "$d_empty") µs = $(ratio "$d_shim" "$d_empty") (minimal Rust cdylib: $(ratio "$d_rust" "$d_empty"))"
 for v in none empty shim; do [ -s "$R/spawn.$v" ] || m="— ($(why "spawn.$v"))"; done
 t_row "process start: cost added by the shim ÷ by an empty .so" "$m" "≤ 1.25" "$(le "$(ratio "$d_shim" "$d_empty")" 1.25)"
+# The shim against the floor of a Rust library that keeps panics from crossing into C.
+d_over=$(sub_int "$d_shim" "$d_rust")
+m="$(us "$d_shim") µs − $(us "$d_rust") µs = $(us "$d_over") µs"
+for v in none rust shim; do [ -s "$R/spawn.$v" ] || m="— ($(why "spawn.$v"))"; done
+t_row "process start: cost added by the shim − by the minimal Rust cdylib" "$m" "≤ 2.0 µs" "$(le "$d_over" 2000)"
 sz=$(val "$R/size.musl")
 m="— ($(why size.musl))"
 num "$sz" && m=$(awk -v s="$sz" 'BEGIN {printf "%d bytes (%.2f MiB)", s, s / 1048576}')
@@ -356,11 +376,12 @@ reaped $(fig "$(field "$(stats "$R/spawn.none")" 1)" spawn.none) times per varia
 | LD_PRELOAD | median µs | p99 µs | added to a spawn, µs |
 |---|---|---|---|
 EOF
-for v in none empty rust shim; do
+for v in none empty nopanic rust shim; do
   s=$(stats "$R/spawn.$v")
   case $v in
     none) label="(none)" ;;
     empty) label="empty \`musl-gcc -shared\` object ($(val "$R/size.empty") bytes stripped)" ;;
+    nopanic) label="panic-free Rust cdylib (prototype, \`benches/panic_free\`): the library's own address parsers, std, \`panic = \"abort\"\`, no panic runtime or unwinder linked ($(val "$R/size.nopanic") bytes stripped, $(val "$R/relocs.nopanic") relocations)" ;;
     rust) label="minimal Rust cdylib: std, static unwinder, one \`catch_unwind\` export ($(val "$R/size.rust") bytes stripped, $(val "$R/relocs.rust") relocations)" ;;
     shim) label="libdnsshim.so (musl build)" ;;
   esac

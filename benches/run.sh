@@ -82,6 +82,19 @@ if ! rustc --edition 2021 --crate-type cdylib --target x86_64-unknown-linux-musl
   cat "$W/rust-floor.log" >&2
   miss size.rust "the minimal Rust cdylib did not build"
 fi
+# The panic-free boundary prototype (benches/panic_free/lib.rs: the library's own address
+# parsers behind two exports): panic = "abort" and exports that cannot panic, so nothing of
+# std's panic runtime or the unwinder may be linked. The link-time check: no panic handler
+# (`rust_begin_unwind`), no unwinder symbol; a build that has one is not measured.
+if ! rustc --edition 2021 --crate-type cdylib --target x86_64-unknown-linux-musl -C opt-level=2 \
+  -C lto -C codegen-units=1 -C panic=abort -C target-feature=-crt-static -C linker=musl-gcc \
+  -L "$W/rust-floor" -o "$W/rust-nopanic-musl.so" "$here/panic_free/lib.rs" 2>"$W/rust-nopanic.log"; then
+  cat "$W/rust-nopanic.log" >&2
+  miss size.nopanic "the panic-free prototype did not build"
+elif nm "$W/rust-nopanic-musl.so" | grep -Eq 'rust_begin_unwind|_Unwind_'; then
+  miss size.nopanic "the panic-free prototype links a panic handler or the unwinder: an export can panic"
+  rm -f "$W/rust-nopanic-musl.so"
+fi
 
 # --- data -------------------------------------------------------------------------------
 # small: one A and one AAAA (one UDP exchange each); large: 60 A records, 994 bytes: over
@@ -150,6 +163,7 @@ static_figures glibc "$glibc_so"
 [ -z "$a64_cli" ] || static_figures aarch64-cli "$a64_cli"
 static_figures empty "$W/empty-musl.so"
 [ ! -f "$W/rust-floor-musl.so" ] || static_figures rust "$W/rust-floor-musl.so"
+[ ! -f "$W/rust-nopanic-musl.so" ] || static_figures nopanic "$W/rust-nopanic-musl.so"
 
 # --- report -----------------------------------------------------------------------------
 elapsed=$(($(date +%s) - t_start))

@@ -60,7 +60,7 @@ pub fn inet_aton(s: &str) -> Option<Ipv4Addr> {
             }
             return Some(Ipv4Addr::from(addr | v as u32));
         }
-        if b[i] != b'.' || n == 4 || v > 255 {
+        if b.get(i) != Some(&b'.') || n == 4 || v > 255 {
             return None;
         }
         addr |= (v as u32) << (24 - 8 * (n - 1));

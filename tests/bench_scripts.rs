@@ -191,7 +191,7 @@ fn report_names_missing_figures_and_completes() {
     );
     put("clk_tck", "100\n");
     let spawn: String = (0..100).map(|i| format!("{}\n", 500_000 + i)).collect();
-    for v in ["none", "empty", "rust", "shim"] {
+    for v in ["none", "empty", "nopanic", "rust", "shim"] {
         put(&format!("spawn.{v}"), &spawn);
     }
     for (k, v) in [
@@ -199,6 +199,8 @@ fn report_names_missing_figures_and_completes() {
         ("size.glibc", "700000"),
         ("size.empty", "13000"),
         ("size.rust", "300000"),
+        ("size.nopanic", "13968"),
+        ("relocs.nopanic", "7"),
         ("relocs.musl", "544"),
         ("relocs.glibc", "600"),
         ("relocs-relative.musl", "400"),
@@ -262,6 +264,26 @@ fn report_names_missing_figures_and_completes() {
         );
         // Large sums come out as plain fixed-point figures: 6442450944 ns / 255 calls.
         assert!(out.contains("| 17200.0 / 25264.5 |"), "{out}");
+        // The targets of instructions, the TCP fallback and process start.
+        assert!(
+            row("instructions per small-name lookup: musl+shim ÷ musl")
+                .ends_with("| 18300 ÷ 18300 = 1.00 | ≤ 1.00 | met |"),
+            "{out}"
+        );
+        assert!(
+            row("large name, TC then TCP (test server): musl+shim large ÷ small")
+                .ends_with("| 2.22 | ≤ 2.00 | **missed** |"),
+            "{out}"
+        );
+        assert!(
+            row("cost added by the shim − by the minimal Rust cdylib")
+                .ends_with("| 0.0 µs − 0.0 µs = 0.0 µs | ≤ 2.0 µs | met |"),
+            "{out}"
+        );
+        assert!(
+            row("panic-free Rust cdylib").contains("13968 bytes stripped, 7 relocations"),
+            "{out}"
+        );
         // The size table: both builds and the command for each architecture given.
         let size_row = |build: &str| {
             out.lines()

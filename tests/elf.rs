@@ -82,13 +82,46 @@ fn musl_build_needs_only_libc_so() {
         needed[0].contains("[libc.so]"),
         "NEEDED entries: {needed:?}"
     );
-    // The unwinder is inside (no libgcc_s), and h_errno comes from the host libc.
+    // The unwinder is inside (no libgcc_s).
     let undef = undefined(&so);
     assert!(
         undef.iter().all(|s| !s.starts_with("_Unwind_")),
         "unwinder not static: {undef:?}"
     );
-    assert!(undef.contains("__h_errno_location"), "{undef:?}");
+}
+
+#[test]
+fn lookup_functions_are_bound_on_first_use() {
+    // What only a lookup calls is looked up with dlsym when first called (src/sys/late.rs),
+    // not by the loader in every process the library is loaded into.
+    for libc in [Libc::Musl, Libc::Glibc] {
+        let so = shim_library(libc);
+        let undef = undefined(&so);
+        assert!(undef.contains("dlsym"), "{}: {undef:?}", so.display());
+        for late in [
+            "socket",
+            "connect",
+            "poll",
+            "recvfrom",
+            "sendto",
+            "getauxval",
+            "pthread_getspecific",
+            "__h_errno_location",
+            "environ",
+        ] {
+            // On aarch64 the static unwinder (pointer authentication) and compiler-rt's CPU
+            // feature detection (`init_have_lse_atomics`, `__init_cpu_features`) import
+            // getauxval themselves.
+            if late == "getauxval" && common::arch() == "aarch64" {
+                continue;
+            }
+            assert!(
+                !undef.contains(late),
+                "{} imports {late}: {undef:?}",
+                so.display()
+            );
+        }
+    }
 }
 
 #[test]

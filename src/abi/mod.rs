@@ -133,28 +133,36 @@ pub fn r_errno(e: Error) -> c_int {
     }
 }
 
-extern "C" {
-    /// The host libc's thread-local `h_errno` (musl and glibc both export it).
-    fn __h_errno_location() -> *mut c_int;
-}
-
-/// The calling thread's `h_errno` in the host libc.
+/// The calling thread's `h_errno` in the host libc (0 if `__h_errno_location` is not bound).
 #[cfg(target_env = "gnu")]
 pub fn h_errno() -> c_int {
-    // SAFETY: __h_errno_location returns a valid pointer to the calling thread's h_errno.
-    unsafe { *__h_errno_location() }
+    // SAFETY: __h_errno_location (musl and glibc both export it) returns null (not bound) or
+    // a valid pointer to the calling thread's h_errno.
+    unsafe {
+        let p = crate::sys::late::__h_errno_location();
+        if p.is_null() {
+            0
+        } else {
+            *p
+        }
+    }
 }
 
 /// Set the calling thread's `h_errno` in the host libc.
 pub fn set_h_errno(v: c_int) {
-    // SAFETY: __h_errno_location returns a valid pointer to the calling thread's h_errno.
-    unsafe { *__h_errno_location() = v };
+    // SAFETY: __h_errno_location (musl and glibc both export it) returns null (not bound) or
+    // a valid pointer to the calling thread's h_errno.
+    unsafe {
+        let p = crate::sys::late::__h_errno_location();
+        if !p.is_null() {
+            *p = v;
+        }
+    }
 }
 
 /// Set the calling thread's `errno`.
 pub fn set_errno(v: c_int) {
-    // SAFETY: __errno_location returns a valid pointer to the calling thread's errno.
-    unsafe { *libc::__errno_location() = v };
+    crate::sys::set_errno(v)
 }
 
 /// A C string argument: `None` for NULL; invalid UTF-8 is passed on lossily (such a name

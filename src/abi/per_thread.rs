@@ -10,6 +10,7 @@
 //! when the thread exits. The library is linked `-z nodelete` (build.rs), so the destructor's
 //! code stays mapped as long as a thread may run it.
 
+use crate::sys::late;
 use std::ffi::c_void;
 use std::marker::PhantomData;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -52,7 +53,7 @@ impl<T: Default> PerThread<T> {
         let mut new: libc::pthread_key_t = 0;
         // SAFETY: `new` is writable; `destroy::<T>` takes exactly the values stored below
         // (pointers from Box::<T>::into_raw).
-        if unsafe { libc::pthread_key_create(&mut new, Some(destroy::<T>)) } != 0 {
+        if unsafe { late::pthread_key_create(&mut new, Some(destroy::<T>)) } != 0 {
             return None;
         }
         match self
@@ -63,7 +64,7 @@ impl<T: Default> PerThread<T> {
             Err(k) => {
                 // Another thread created one first: ours was never used.
                 // SAFETY: `new` is a key we created and nobody else knows.
-                unsafe { libc::pthread_key_delete(new) };
+                unsafe { late::pthread_key_delete(new) };
                 Some((k - 1) as libc::pthread_key_t)
             }
         }
@@ -73,11 +74,11 @@ impl<T: Default> PerThread<T> {
     pub fn try_with<R>(&'static self, f: impl FnOnce(&T) -> R) -> Result<R, NoStorage> {
         let key = self.key().ok_or(NoStorage)?;
         // SAFETY: a valid key; its value is null or a pointer from Box::<T>::into_raw below.
-        let mut p = unsafe { libc::pthread_getspecific(key) } as *const T;
+        let mut p = unsafe { late::pthread_getspecific(key) } as *const T;
         if p.is_null() {
             let b = Box::into_raw(Box::<T>::default());
             // SAFETY: a valid key; the value is ours until the destructor or `clear` takes it.
-            if unsafe { libc::pthread_setspecific(key, b as *const c_void) } != 0 {
+            if unsafe { late::pthread_setspecific(key, b as *const c_void) } != 0 {
                 // SAFETY: `b` came from Box::into_raw just above and was stored nowhere.
                 drop(unsafe { Box::from_raw(b) });
                 return Err(NoStorage);
@@ -97,9 +98,9 @@ impl<T: Default> PerThread<T> {
         // SAFETY: a valid key; a non-null value came from Box::<T>::into_raw in `try_with`, and
         // is taken out of the key before it is dropped.
         unsafe {
-            let p = libc::pthread_getspecific(key) as *mut T;
+            let p = late::pthread_getspecific(key) as *mut T;
             if !p.is_null() {
-                libc::pthread_setspecific(key, std::ptr::null());
+                late::pthread_setspecific(key, std::ptr::null());
                 drop(Box::from_raw(p));
             }
         }

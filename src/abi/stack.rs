@@ -60,21 +60,33 @@ impl Stack {
                 return Some(Stack(p));
             }
         }
-        // SAFETY: a fresh anonymous private mapping (no file, no fixed address); the result is
-        // checked before use. The guard page is then made inaccessible inside that mapping.
+        // SAFETY: a fresh anonymous private mapping (no file, no fixed address), inaccessible,
+        // reserves the guard page and the stack; the stack is then mapped writable over the
+        // upper part of that reservation, which is ours alone (MAP_FIXED replaces only our own
+        // pages). Each result is checked before use. (Two `mmap`s rather than `mmap` and
+        // `mprotect`: one symbol fewer for the loader to look up in every process, and none
+        // bound on first use here, on the caller's stack.)
         unsafe {
             let p = libc::mmap(
                 ptr::null_mut(),
                 GUARD + STACK_SIZE,
-                libc::PROT_READ | libc::PROT_WRITE,
-                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_STACK,
+                libc::PROT_NONE,
+                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE,
                 -1,
                 0,
             );
             if p == libc::MAP_FAILED {
                 return None;
             }
-            if libc::mprotect(p, GUARD, libc::PROT_NONE) != 0 {
+            let stack = libc::mmap(
+                p.cast::<u8>().add(GUARD).cast(),
+                STACK_SIZE,
+                libc::PROT_READ | libc::PROT_WRITE,
+                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_STACK | libc::MAP_FIXED,
+                -1,
+                0,
+            );
+            if stack == libc::MAP_FAILED {
                 libc::munmap(p, GUARD + STACK_SIZE);
                 return None;
             }

@@ -140,7 +140,7 @@ impl Cache {
     /// left, or (rarely) when the lock is busy and its holder unknown (see the module
     /// documentation).
     fn with_state<R>(&self, f: impl FnOnce(&mut State) -> R) -> Option<R> {
-        let pid = std::process::id();
+        let pid = crate::sys::process_id();
         loop {
             let i = self.current.load(Ordering::Acquire);
             let shared = self.stores.get(i)?;

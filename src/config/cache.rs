@@ -203,7 +203,7 @@ pub(crate) fn lock_briefly<T>(m: &Mutex<T>) -> Option<MutexGuard<'_, T>> {
                 if i < LOCK_SPINS {
                     std::hint::spin_loop();
                 } else {
-                    std::thread::yield_now();
+                    crate::sys::yield_now();
                 }
             }
         }

@@ -1,6 +1,6 @@
 //! The process's auxiliary vector (`AT_SECURE`) and environment (`environ`).
 
-use std::ffi::{c_char, CStr};
+use std::ffi::CStr;
 use std::sync::atomic::{AtomicU8, Ordering};
 
 /// Longest variable name looked up (ours are all far shorter); longer names read as unset.
@@ -18,17 +18,11 @@ pub(crate) fn secure_mode() -> bool {
         _ => {
             // SAFETY: getauxval only reads the process's auxiliary vector; it has no
             // preconditions and returns 0 for an absent entry.
-            let on = unsafe { libc::getauxval(libc::AT_SECURE) } != 0;
+            let on = unsafe { super::late::getauxval(libc::AT_SECURE) } != 0;
             SECURE.store(if on { 2 } else { 1 }, Ordering::Relaxed);
             on
         }
     }
-}
-
-extern "C" {
-    /// The process environment (POSIX; musl and glibc both define it): the array `getenv`
-    /// scans, NULL-terminated, each entry `NAME=value`.
-    static environ: *const *const c_char;
 }
 
 /// Runs `f` on the bytes of variable `name`, if set: the first `NAME=` entry of `environ`
@@ -40,7 +34,7 @@ extern "C" {
 /// has dozens) pays for.
 // Inlined: the names are constants, so their checks below fold away (they cost more than the
 // scan itself, a fifth of a numeric-host getaddrinfo).
-#[inline]
+#[inline(always)]
 pub(crate) fn with_var<R>(name: &str, f: impl FnOnce(&[u8]) -> R) -> Option<R> {
     let name = name.as_bytes();
     if name.is_empty() || name.len() > MAX_NAME || name.contains(&0) || name.contains(&b'=') {
@@ -54,7 +48,7 @@ pub(crate) fn with_var<R>(name: &str, f: impl FnOnce(&[u8]) -> R) -> Option<R> {
     // exposed to (glibc's res_init and musl read these variables with getenv too); std's
     // environment lock would not help against C callers and could be held across a fork.
     unsafe {
-        let mut entry = environ;
+        let mut entry = super::late::environ();
         if entry.is_null() {
             return None;
         }

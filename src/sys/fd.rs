@@ -1,8 +1,8 @@
-//! Descriptors: an owned socket, `socket`, `connect`, `getsockname`, `send`, `recv`,
-//! `recvfrom`, `SO_ERROR`, and the one `write` to standard error. Errors are errno values.
+//! Descriptors: an owned socket, `socket`, `connect`, `getsockname`, `send`, `recvfrom`,
+//! `recvmsg` into two buffers, and the one `write` to standard error. Errors are errno values.
 
-use super::errno;
 use super::sockaddr::RawSockAddr;
+use super::{errno, late};
 use std::mem::size_of;
 use std::net::SocketAddr;
 
@@ -27,7 +27,7 @@ impl Drop for Fd {
 /// `socket(family, ty | SOCK_CLOEXEC, protocol)`.
 pub(crate) fn socket(family: i32, ty: i32, protocol: i32) -> Result<Fd, i32> {
     // SAFETY: socket(2) takes no pointers; the result is checked before being owned.
-    let fd = unsafe { libc::socket(family, ty | libc::SOCK_CLOEXEC, protocol) };
+    let fd = unsafe { late::socket(family, ty | libc::SOCK_CLOEXEC, protocol) };
     if fd < 0 {
         Err(errno())
     } else {
@@ -54,7 +54,7 @@ pub(crate) fn family(addr: &SocketAddr) -> i32 {
 pub(crate) fn connect(fd: &Fd, addr: &SocketAddr) -> Result<(), i32> {
     let (sa, len) = RawSockAddr::new(addr);
     // SAFETY: `sa` is a valid sockaddr of `len` bytes that outlives the call.
-    if unsafe { libc::connect(fd.0, sa.as_ptr(), len) } == 0 {
+    if unsafe { late::connect(fd.0, sa.as_ptr(), len) } == 0 {
         Ok(())
     } else {
         Err(errno())
@@ -69,7 +69,7 @@ pub(crate) fn disconnect(fd: &Fd) {
     unsafe {
         let mut sa: libc::sockaddr = std::mem::zeroed();
         sa.sa_family = libc::AF_UNSPEC as libc::sa_family_t;
-        libc::connect(fd.0, &sa, size_of::<libc::sockaddr>() as libc::socklen_t);
+        late::connect(fd.0, &sa, size_of::<libc::sockaddr>() as libc::socklen_t);
     }
 }
 
@@ -78,7 +78,7 @@ pub(crate) fn local_addr(fd: &Fd) -> Option<SocketAddr> {
     let mut out = RawSockAddr::zeroed();
     let mut len = size_of::<RawSockAddr>() as libc::socklen_t;
     // SAFETY: `out` is writable storage of `len` bytes; the kernel writes at most that much.
-    if unsafe { libc::getsockname(fd.0, out.as_mut_ptr(), &mut len) } != 0 {
+    if unsafe { late::getsockname(fd.0, out.as_mut_ptr(), &mut len) } != 0 {
         return None;
     }
     out.to_socket_addr(len)
@@ -89,7 +89,7 @@ pub(crate) fn send(fd: &Fd, data: &[u8]) -> Result<usize, i32> {
     loop {
         // SAFETY: data points to data.len() initialised bytes that outlive the call.
         let r = unsafe {
-            libc::send(
+            late::send(
                 fd.raw(),
                 data.as_ptr().cast(),
                 data.len(),
@@ -115,7 +115,7 @@ pub(crate) fn recv_from(fd: &Fd, buf: &mut [u8]) -> Result<(usize, Option<Socket
         // SAFETY: buf is writable for buf.len() bytes, sa for len bytes; both outlive the call
         // and the kernel writes no more than those sizes.
         let r = unsafe {
-            libc::recvfrom(
+            late::recvfrom(
                 fd.raw(),
                 buf.as_mut_ptr().cast(),
                 buf.len(),
@@ -134,11 +134,28 @@ pub(crate) fn recv_from(fd: &Fd, buf: &mut [u8]) -> Result<(usize, Option<Socket
     }
 }
 
-/// `recv(2)`, retried on EINTR.
-pub(crate) fn recv(fd: &Fd, buf: &mut [u8]) -> Result<usize, i32> {
+/// `recvmsg(2)` into two buffers in turn (the bytes fill `first`, then `second`), retried on
+/// EINTR: one system call for a TCP message's length prefix and as much of its body as has
+/// come.
+pub(crate) fn recv_two(fd: &Fd, first: &mut [u8], second: &mut [u8]) -> Result<usize, i32> {
+    let mut iov = [
+        libc::iovec {
+            iov_base: first.as_mut_ptr().cast(),
+            iov_len: first.len(),
+        },
+        libc::iovec {
+            iov_base: second.as_mut_ptr().cast(),
+            iov_len: second.len(),
+        },
+    ];
     loop {
-        // SAFETY: buf is writable for buf.len() bytes and outlives the call.
-        let r = unsafe { libc::recv(fd.raw(), buf.as_mut_ptr().cast(), buf.len(), 0) };
+        // SAFETY: msghdr is plain data; all-zero is a valid value (no address, no control).
+        let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };
+        msg.msg_iov = iov.as_mut_ptr();
+        msg.msg_iovlen = iov.len() as _;
+        // SAFETY: `msg` points at `iov`, whose two entries describe `first` and `second`,
+        // writable for their lengths; all outlive the call and the kernel writes no more.
+        let r = unsafe { late::recvmsg(fd.raw(), &mut msg, 0) };
         if r >= 0 {
             return Ok(r as usize);
         }
@@ -146,27 +163,6 @@ pub(crate) fn recv(fd: &Fd, buf: &mut [u8]) -> Result<usize, i32> {
             libc::EINTR => continue,
             e => return Err(e),
         }
-    }
-}
-
-/// The pending error of a socket (`SO_ERROR`): 0 when a non-blocking connect succeeded.
-pub(crate) fn so_error(fd: &Fd) -> i32 {
-    let mut err: libc::c_int = 0;
-    let mut len = size_of::<libc::c_int>() as libc::socklen_t;
-    // SAFETY: err and len are valid for writes of their sizes and outlive the call.
-    let r = unsafe {
-        libc::getsockopt(
-            fd.raw(),
-            libc::SOL_SOCKET,
-            libc::SO_ERROR,
-            (&mut err as *mut libc::c_int).cast(),
-            &mut len,
-        )
-    };
-    if r < 0 {
-        errno()
-    } else {
-        err
     }
 }
 

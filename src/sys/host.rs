@@ -1,6 +1,8 @@
 //! The host: its name (`gethostname`), its interfaces by name and index (`if_nametoindex`,
 //! `if_indextoname`), and the program's locale (`mbstowcs`).
 
+use super::late;
+
 /// Longest interface name with its NUL (`IF_NAMESIZE`, `<net/if.h>`).
 const IF_NAMESIZE: usize = libc::IF_NAMESIZE;
 
@@ -14,7 +16,7 @@ pub(crate) fn hostname<R>(f: impl FnOnce(&str) -> R) -> Option<R> {
     let mut buf = [0u8; HOSTNAME_BUF];
     // SAFETY: buf is valid for writes of buf.len() - 1 bytes and outlives the call; the last
     // byte stays 0 so the result is NUL-terminated even if gethostname truncates.
-    if unsafe { libc::gethostname(buf.as_mut_ptr().cast(), buf.len() - 1) } != 0 {
+    if unsafe { late::gethostname(buf.as_mut_ptr().cast(), buf.len() - 1) } != 0 {
         return None;
     }
     let end = buf.iter().position(|&b| b == 0)?;
@@ -31,7 +33,7 @@ pub(crate) fn if_nametoindex(name: &str) -> u32 {
     buf[..name.len()].copy_from_slice(name.as_bytes());
     // SAFETY: buf is NUL-terminated (zero-initialised, name shorter than the buffer) and
     // lives for the whole call; if_nametoindex only reads it.
-    unsafe { libc::if_nametoindex(buf.as_ptr().cast()) }
+    unsafe { late::if_nametoindex(buf.as_ptr().cast()) }
 }
 
 /// `if_indextoname`: the name of interface `index`, if there is one (and it is UTF-8).
@@ -39,17 +41,12 @@ pub(crate) fn if_indextoname(index: u32) -> Option<String> {
     let mut buf = [0u8; IF_NAMESIZE];
     // SAFETY: buf holds IF_NAMESIZE bytes, as if_indextoname requires; it writes a
     // NUL-terminated name into it or returns NULL.
-    let p = unsafe { libc::if_indextoname(index, buf.as_mut_ptr().cast()) };
+    let p = unsafe { late::if_indextoname(index, buf.as_mut_ptr().cast()) };
     if p.is_null() {
         return None;
     }
     let end = buf.iter().position(|&b| b == 0)?;
     std::str::from_utf8(&buf[..end]).ok().map(str::to_owned)
-}
-
-extern "C" {
-    /// `mbstowcs` (C99; musl and glibc both define it).
-    fn mbstowcs(dst: *mut libc::wchar_t, src: *const libc::c_char, n: usize) -> usize;
 }
 
 /// Longest byte string [`multibyte_ok`] checks (musl's `is_valid_hostname` looks at 254 bytes).
@@ -67,7 +64,7 @@ pub(crate) fn multibyte_ok(s: &[u8]) -> bool {
     buf[..s.len()].copy_from_slice(s);
     // SAFETY: `buf` is NUL-terminated (its last bytes are 0); with a NULL destination
     // mbstowcs only counts and writes nothing.
-    unsafe { mbstowcs(std::ptr::null_mut(), buf.as_ptr().cast(), 0) != usize::MAX }
+    unsafe { late::mbstowcs(std::ptr::null_mut(), buf.as_ptr().cast(), 0) != usize::MAX }
 }
 
 #[cfg(test)]

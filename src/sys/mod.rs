@@ -12,6 +12,7 @@ pub(crate) mod buf;
 pub(crate) mod env;
 pub(crate) mod fd;
 pub(crate) mod host;
+pub(crate) mod late;
 pub(crate) mod netlink;
 #[cfg(target_env = "gnu")]
 pub(crate) mod nss;
@@ -34,6 +35,25 @@ pub(crate) use libc::{
     ENOENT, ERANGE, EWOULDBLOCK, IPPROTO_DCCP, IPPROTO_SCTP, IPPROTO_TCP, IPPROTO_UDP,
     IPPROTO_UDPLITE, SOCK_DCCP, SOCK_DGRAM, SOCK_RAW, SOCK_SEQPACKET, SOCK_STREAM,
 };
+
+/// The calling process's id (`getpid`, bound on first use: `std::process::id` would make the
+/// loader look `getpid` up in every process the library is loaded into).
+pub(crate) fn process_id() -> u32 {
+    // SAFETY: getpid has no preconditions.
+    unsafe { late::getpid() as u32 }
+}
+
+/// Lets other threads run (`sched_yield`).
+pub(crate) fn yield_now() {
+    // SAFETY: sched_yield has no preconditions.
+    unsafe { late::sched_yield() };
+}
+
+/// Sets the calling thread's `errno`.
+pub(crate) fn set_errno(v: i32) {
+    // SAFETY: __errno_location returns a valid pointer to the calling thread's errno.
+    unsafe { *libc::__errno_location() = v };
+}
 
 /// The calling thread's `errno`.
 pub(crate) fn errno() -> i32 {

@@ -3,8 +3,8 @@
 //! (`lookup::gnu::netlink`).
 
 use super::buf::RecvBuf;
-use super::errno;
 use super::fd::socket;
+use super::{errno, late};
 use std::mem::size_of;
 
 /// Receive buffer: glibc uses one page.
@@ -38,13 +38,13 @@ pub(crate) fn dump(what: Dump, mut each: impl FnMut(&[u8])) -> Option<()> {
     nl.nl_family = libc::AF_NETLINK as libc::sa_family_t;
     let nl_len = size_of::<libc::sockaddr_nl>() as libc::socklen_t;
     // SAFETY: `nl` is a valid sockaddr_nl of `nl_len` bytes.
-    if unsafe { libc::bind(fd.raw(), (&nl as *const libc::sockaddr_nl).cast(), nl_len) } != 0 {
+    if unsafe { late::bind(fd.raw(), (&nl as *const libc::sockaddr_nl).cast(), nl_len) } != 0 {
         return None;
     }
     let mut len = nl_len;
     // SAFETY: `nl` is writable storage of `len` bytes.
     if unsafe {
-        libc::getsockname(
+        late::getsockname(
             fd.raw(),
             (&mut nl as *mut libc::sockaddr_nl).cast(),
             &mut len,
@@ -69,7 +69,7 @@ pub(crate) fn dump(what: Dump, mut each: impl FnMut(&[u8])) -> Option<()> {
     kernel.nl_family = libc::AF_NETLINK as libc::sa_family_t;
     // SAFETY: `req` and `kernel` are valid for the lengths given.
     let sent = unsafe {
-        libc::sendto(
+        late::sendto(
             fd.raw(),
             req.as_ptr().cast(),
             req.len(),
@@ -101,7 +101,7 @@ pub(crate) fn dump(what: Dump, mut each: impl FnMut(&[u8])) -> Option<()> {
         msg.msg_iovlen = 1;
         let n = loop {
             // SAFETY: `msg` describes writable buffers that live across the call.
-            let n = unsafe { libc::recvmsg(fd.raw(), &mut msg, 0) };
+            let n = unsafe { late::recvmsg(fd.raw(), &mut msg, 0) };
             if n < 0 && errno() == libc::EINTR {
                 continue;
             }

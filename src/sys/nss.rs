@@ -117,7 +117,7 @@ impl Module {
                 }
                 _ if waited < LOAD_WAIT_YIELDS => {
                     waited += 1;
-                    std::thread::yield_now();
+                    super::yield_now();
                 }
                 _ => return self.open(),
             }

@@ -1,7 +1,7 @@
 //! `poll(2)` over the transport's sockets.
 
-use super::errno;
 use super::fd::Fd;
+use super::{errno, late};
 
 /// What a socket is waited for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -41,7 +41,7 @@ pub(crate) fn poll(fds: &mut [PollFd], timeout_ms: i32) -> Result<usize, i32> {
     // SAFETY: PollFd is a transparent wrapper of pollfd, so fds is a valid, writable array of
     // fds.len() pollfd structures for the call.
     let r = unsafe {
-        libc::poll(
+        late::poll(
             fds.as_mut_ptr().cast::<libc::pollfd>(),
             fds.len() as libc::nfds_t,
             timeout_ms,

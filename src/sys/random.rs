@@ -1,5 +1,6 @@
 //! Query IDs: `getrandom(2)`, with a fallback when it fails.
 
+use super::late;
 use std::sync::atomic::{AtomicU32, Ordering};
 
 /// A query ID: `getrandom(2)` (the raw system call, so it works with C libraries that predate
@@ -40,11 +41,18 @@ fn getrandom(ids: &mut [u16]) -> bool {
 fn fallback_id() -> u16 {
     static COUNTER: AtomicU32 = AtomicU32::new(0);
     let count = COUNTER.fetch_add(0x9e37, Ordering::Relaxed);
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.subsec_nanos() ^ (d.as_secs() as u32))
-        .unwrap_or(0);
-    let mut x = nanos ^ std::process::id().rotate_left(16) ^ count;
+    let mut now = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `now` is writable; clock_gettime writes a timespec into it (or fails and leaves
+    // it zero, which only makes the mix weaker). getpid has no preconditions.
+    let pid = unsafe {
+        late::clock_gettime(libc::CLOCK_REALTIME, &mut now);
+        late::getpid()
+    };
+    let nanos = now.tv_nsec as u32 ^ now.tv_sec as u32;
+    let mut x = nanos ^ (pid as u32).rotate_left(16) ^ count;
     // Finalizer of a 32-bit hash (murmur3 fmix32) to spread the bits.
     x ^= x >> 16;
     x = x.wrapping_mul(0x85eb_ca6b);

@@ -164,18 +164,25 @@ pub(crate) fn checked_bytes(name: &[u8]) -> Result<&[u8]> {
 #[inline(always)]
 pub(crate) fn encode_checked(checked: &[u8], q: &mut Vec<u8>) {
     if !checked.is_empty() {
-        let mut len_at = q.len();
+        // The name copied whole behind a length byte, then each dot replaced by the length
+        // of the label after it, walking back from the end (no byte-by-byte push).
+        let start = q.len();
         q.push(0);
-        for &b in checked {
-            if b == b'.' {
-                q[len_at] = (q.len() - len_at - 1) as u8;
-                len_at = q.len();
-                q.push(0);
-            } else {
-                q.push(b);
+        q.extend_from_slice(checked);
+        let mut label = 0u8;
+        if let Some(wire) = q.get_mut(start..) {
+            for b in wire.iter_mut().skip(1).rev() {
+                if *b == b'.' {
+                    *b = label;
+                    label = 0;
+                } else {
+                    label = label.wrapping_add(1);
+                }
+            }
+            if let Some(first) = wire.first_mut() {
+                *first = label;
             }
         }
-        q[len_at] = (q.len() - len_at - 1) as u8;
     }
     q.push(0);
 }

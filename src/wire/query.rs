@@ -38,8 +38,9 @@ pub fn build_query_ad(
     let flags = if ad { flag::RD | flag::AD } else { flag::RD };
     push_header(&mut q, id, flags, arcount);
     encode_checked(name, &mut q);
-    q.extend_from_slice(&qtype.to_be_bytes());
-    q.extend_from_slice(&CLASS_IN.to_be_bytes());
+    let [t0, t1] = qtype.to_be_bytes();
+    let [c0, c1] = CLASS_IN.to_be_bytes();
+    q.extend_from_slice(&[t0, t1, c0, c1]);
     if let Some(payload) = edns_payload {
         push_opt(&mut q, payload);
     }
@@ -50,9 +51,10 @@ pub fn build_query_ad(
 /// flag bits), QDCOUNT 1, no answer or authority records, `arcount` additional ones.
 #[inline(always)]
 pub(crate) fn push_header(q: &mut Vec<u8>, id: u16, flags: u16, arcount: u16) {
-    for word in [id, flags, 1, 0, 0, arcount] {
-        q.extend_from_slice(&word.to_be_bytes());
-    }
+    let [id0, id1] = id.to_be_bytes();
+    let [f0, f1] = flags.to_be_bytes();
+    let [ar0, ar1] = arcount.to_be_bytes();
+    q.extend_from_slice(&[id0, id1, f0, f1, 0, 1, 0, 0, 0, 0, ar0, ar1]);
 }
 
 /// An OPT record advertising a UDP payload of `payload` bytes (RFC 6891 6.1.2: root owner,
