@@ -119,6 +119,70 @@ fn getent_answers_what_myhostname_knows() {
     assert!(out[8].stdout.contains("_gateway"), "{}", out[8].dump());
 }
 
+/// Fedora's line, `files dns myhostname`, with a DNS server that answers every question with
+/// FORMERR: glibc's dns source fails and myhostname answers after it; so does the glibc
+/// build, through each way `getaddrinfo` asks a source (`gethostbyname4_r` for `AF_UNSPEC`,
+/// `gethostbyname3_r`/`gethostbyname2_r` per family, `try_simple_gethostbyname` for
+/// `AF_INET`) and through `gethostbyname*`. A name no source has fails in both.
+#[test]
+fn a_broken_dns_hands_over_to_the_next_source() {
+    let calls = [
+        "gai foo.localhost null unspec inet inet6 inet-canon inet6-plain unspec-plain",
+        "gai nsshost null unspec inet inet6 inet-canon inet6-plain unspec-plain",
+        "ghbn nsshost",
+        "ghbn4 foo.localhost",
+        "gai nx.test null unspec inet",
+    ];
+    let mut sc = Scenario::new("rcode FORMERR\n")
+        .nsswitch("hosts: files dns myhostname\n")
+        .hostname("nsshost");
+    for v in [GLIBC, GLIBC_SHIM] {
+        sc = sc.probe(
+            Probe {
+                variant: v,
+                program: Program::Command(common::c_program(
+                    v.libc,
+                    "tests/c/conform.c",
+                    "conform",
+                )),
+                args: calls.iter().map(|s| s.to_string()).collect(),
+                env: Vec::new(),
+            }
+            .env("LD_LIBRARY_PATH", &common::nss_module_path()),
+        );
+    }
+    let out = sc.run();
+    let (glibc, shim) = (&out[0], &out[1]);
+    assert_eq!(glibc.status, 0, "{}", glibc.dump());
+    // myhostname answered in glibc, after DNS was asked and failed.
+    for a in ["::1", "127.0.0.1", "foo.localhost", "nsshost"] {
+        assert!(glibc.stdout.contains(a), "{a}\n{}", glibc.dump());
+    }
+    assert!(shim.server_log.contains("foo.localhost"), "{}", shim.dump());
+    assert_eq!(shim.status, glibc.status, "{}", shim.dump());
+    // Line for line as glibc, but for the smallest `_r` buffers (the library's are at most
+    // glibc's: the conformance suite's buffer oracle) and the name no source has, which the
+    // library reports as EAI_FAIL after a DNS that only answers FORMERR (docs/compat.md
+    // `formerr-notimp`).
+    let lines = |o: &Outcome| -> Vec<String> {
+        o.stdout
+            .lines()
+            .filter(|l| !l.split(' ').next().unwrap_or("").ends_with(".min"))
+            .map(str::to_string)
+            .collect()
+    };
+    let (g, m) = (lines(glibc), lines(shim));
+    assert_eq!(g.len(), m.len(), "\n{}\n{}", glibc.dump(), shim.dump());
+    for (g, m) in g.iter().zip(&m) {
+        if g.contains(" nx.test ") {
+            assert!(g.contains("| EAI_NONAME |"), "{g}");
+            assert!(m.contains("| EAI_FAIL |"), "{m}");
+        } else {
+            assert_eq!(m, g, "\n{}\n{}", glibc.dump(), shim.dump());
+        }
+    }
+}
+
 /// A module is loaded once per process: rounds of every hosts function on the main thread,
 /// on four threads at once and in a child forked half-way through open `libnss_dnsshimtest.so.2`
 /// once, and try the module that is not on disk once; every round answers as the first,

@@ -110,6 +110,7 @@ fn gaih_inet(name: Option<&str>, req: &Hints, modules: &mut dyn Modules) -> Resu
                     vars: modules.vars(),
                     modules,
                     buflen: FIRST_MODULE_BUFFER,
+                    dns_failed: false,
                 };
                 get_nss_addresses(name, req, &mut w)?.ok_or(Error::NotFound)?
             }

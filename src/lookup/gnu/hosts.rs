@@ -32,6 +32,23 @@ pub(crate) struct Walk<'a> {
     pub(crate) modules: &'a mut dyn Modules,
     pub(crate) buflen: usize,
     pub(crate) vars: Vars,
+    /// The library's own `dns` source failed as every server was broken ([`dns_failed`]).
+    pub(crate) dns_failed: bool,
+}
+
+/// The library's own `dns` source's answer, where a failure it reports as `Error::Fail`
+/// (every server broken: FORMERR, NOTIMP, answers that do not parse) is NOTFOUND with
+/// NO_RECOVERY, as glibc's `dns` module leaves such a failure: the walk goes on to the next
+/// source, and `getaddrinfo` reports `EAI_FAIL` only if no source has the name
+/// (docs/compat.md `formerr-notimp`, `malformed-answer`).
+fn dns_failed<T>(r: Result<Nss<T>>, w: &mut Walk<'_>) -> Result<Nss<T>> {
+    match r {
+        Err(e @ Error::Fail) => {
+            w.dns_failed = true;
+            Ok(Nss::NotFound(e))
+        }
+        other => other,
+    }
 }
 
 /// One family from one source for `gethosts`: the status, the entry (SUCCESS), and
@@ -52,10 +69,10 @@ fn gethosts(
 ) -> Result<(Status, i32)> {
     let (status, found): OneFamily = match source {
         Source::Files => own(files::gethostbyname3(name, af), &mut w.vars),
-        Source::Dns => own(
-            dns::gethostbyname3(&config::resolv_conf(), name, af)?.0,
-            &mut w.vars,
-        ),
+        Source::Dns => {
+            let r = dns::gethostbyname3(&config::resolv_conf(), name, af).map(|(r, _)| r);
+            own(dns_failed(r, w)?, &mut w.vars)
+        }
         Source::Module(m) => {
             let q = if three {
                 Query::ByName3(name, af)
@@ -138,7 +155,7 @@ type Tuples = (Vec<Address>, Option<Vec<u8>>);
 fn gethosts4(w: &mut Walk<'_>, source: &Source, name: &str) -> Result<(Status, Option<Tuples>)> {
     let r = match source {
         Source::Files => files::gethostbyname4(name),
-        Source::Dns => dns::gethostbyname4(&config::resolv_conf(), name)?,
+        Source::Dns => dns_failed(dns::gethostbyname4(&config::resolv_conf(), name), w)?,
         Source::Module(m) => {
             let (status, answer) = call_growing(
                 w.modules,
@@ -292,6 +309,9 @@ pub(crate) fn get_nss_addresses(
                 Error::NoData
             },
         );
+    }
+    if status != Status::Success && w.dns_failed {
+        return Err(Error::Fail);
     }
     Ok((status == Status::Success).then_some(res))
 }
