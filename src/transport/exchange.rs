@@ -33,7 +33,8 @@ pub(super) enum Failure {
 #[derive(Debug)]
 pub(super) enum Link {
     Udp(Fd),
-    Tcp(TcpConn),
+    /// Boxed: a slot on TCP is rare, and a small `Slot` is cheap to build in place.
+    Tcp(Box<TcpConn>),
     /// No descriptor could be had (`EMFILE`, `ENFILE`): the slot starts (over TCP when `tcp`)
     /// once another slot has closed its socket ([`Slot::resume`]).
     Waiting {
@@ -41,6 +42,8 @@ pub(super) enum Link {
         errno: i32,
     },
     Failed(Failure),
+    /// Its question has its result (or was cancelled): the socket is closed.
+    Closed,
 }
 
 /// `socket` failed for want of a descriptor (the process's or the system's): worth trying
@@ -58,8 +61,9 @@ pub(super) struct Slot {
     /// The query in flight on this slot (its ID is what answers must match).
     query: Vec<u8>,
     pub(super) link: Link,
-    /// When this exchange started (reset when it moves to TCP), for the log.
-    started: Instant,
+    /// When this exchange started (reset when it moves to TCP), for the log (`None` when
+    /// the question is not logged: no clock read).
+    started: Option<Instant>,
     /// With [`Tag::any_rcode`]: the SERVFAIL answer this server gave, kept for when every
     /// server fails (glibc leaves the last response in the caller's buffer).
     pub(super) servfail: Option<Box<Response>>,
@@ -95,7 +99,7 @@ pub(super) struct Tag<'a> {
 
 impl Tag<'_> {
     /// The query to send, with ID `id` when it is built here.
-    fn query(&self, edns: bool, id: u16) -> Result<Vec<u8>> {
+    pub(super) fn query(&self, edns: bool, id: u16) -> Result<Vec<u8>> {
         match self.source {
             Source::Built { ad, edns_payload } => {
                 wire::build_query_ad(id, self.name, self.qtype, edns.then_some(edns_payload), ad)
@@ -115,7 +119,7 @@ impl Tag<'_> {
                 server: slot.server,
                 proto,
                 outcome,
-                elapsed: slot.started.elapsed(),
+                elapsed: slot.started.map(|t| t.elapsed()).unwrap_or_default(),
             });
         }
     }
@@ -144,30 +148,36 @@ fn response_outcome(packet: &[u8], r: &Response) -> Outcome {
 }
 
 impl Slot {
-    /// Starts asking `tag`'s question to `server`: over TCP when `use_vc`, else over UDP.
-    /// `id` is the query ID when the query is built here.
-    pub(super) fn open(
-        tag: &Tag<'_>,
-        server: SocketAddr,
-        edns: bool,
-        use_vc: bool,
-        id: u16,
-    ) -> Result<Slot> {
-        let mut slot = Slot {
+    /// A slot for `tag`'s question to `server`, with `query` (built with or without an OPT
+    /// record as `edns` says); not asked yet ([`Slot::start`]).
+    pub(super) fn new(server: SocketAddr, edns: bool, query: Vec<u8>) -> Slot {
+        Slot {
             server,
             edns,
-            query: tag.query(edns, id)?,
+            query,
             link: Link::Failed(Failure::Temporary),
-            started: Instant::now(),
+            started: None,
             servfail: None,
             parked: false,
-        };
-        if use_vc {
-            slot.start_tcp(tag);
-        } else {
-            slot.start_udp(tag);
         }
-        Ok(slot)
+    }
+
+    /// Starts asking: over TCP when `use_vc`, else over UDP.
+    pub(super) fn start(&mut self, tag: &Tag<'_>, use_vc: bool) {
+        if tag.log {
+            self.started = Some(Instant::now());
+        }
+        if use_vc {
+            self.start_tcp(tag);
+        } else {
+            self.start_udp(tag);
+        }
+    }
+
+    /// Its question is done: the socket is closed (at once: with few descriptors, another
+    /// question's server may be waiting for it).
+    pub(super) fn close(&mut self) {
+        self.link = Link::Closed;
     }
 
     pub(super) fn failure(&self) -> Option<Failure> {
@@ -182,7 +192,7 @@ impl Slot {
         Some(match &self.link {
             Link::Udp(fd) => PollFd::new(fd, Wait::Read),
             Link::Tcp(conn) => PollFd::new(conn.fd(), conn.waits_for()),
-            Link::Waiting { .. } | Link::Failed(_) => return None,
+            Link::Waiting { .. } | Link::Failed(_) | Link::Closed => return None,
         })
     }
 
@@ -275,7 +285,9 @@ impl Slot {
     }
 
     fn start_tcp(&mut self, tag: &Tag<'_>) {
-        self.started = Instant::now();
+        if tag.log {
+            self.started = Some(Instant::now());
+        }
         // The UDP socket is of no more use: closed before the TCP one is opened (one
         // descriptor is enough for the exchange).
         self.link = Link::Waiting {
@@ -283,7 +295,7 @@ impl Slot {
             errno: EMFILE,
         };
         match TcpConn::start(&self.server, &self.query) {
-            Ok(conn) => self.link = Link::Tcp(conn),
+            Ok(conn) => self.link = Link::Tcp(Box::new(conn)),
             Err(Ok(errno)) if out_of_descriptors(errno) => {
                 self.link = Link::Waiting { tcp: true, errno };
             }
@@ -307,19 +319,25 @@ impl Slot {
         tag.trace(self, Proto::Tcp, outcome);
     }
 
-    /// Handles readiness of the slot's socket; `Some` when the question has its answer.
-    pub(super) fn on_ready(&mut self, tag: &Tag<'_>, buf: &mut [u8]) -> Option<Response> {
+    /// Handles readiness of the slot's socket; `true` when the question has its answer, put
+    /// in `out` (left alone otherwise).
+    pub(super) fn on_ready(
+        &mut self,
+        tag: &Tag<'_>,
+        buf: &mut [u8],
+        out: &mut Result<Response>,
+    ) -> bool {
         match &mut self.link {
-            Link::Udp(_) => self.on_udp_readable(tag, buf),
+            Link::Udp(_) => self.on_udp_readable(tag, buf, out),
             Link::Tcp(conn) => match conn.on_ready() {
-                Progress::Waiting => None,
+                Progress::Waiting => false,
                 Progress::Failed(e) => {
                     self.trace_tcp_error(tag, e);
                     self.fail(match e {
                         TcpError::BadLength => Failure::Permanent,
                         _ => Failure::Temporary,
                     });
-                    None
+                    false
                 }
                 Progress::Done(packet) => match wire::check_response(&self.query, &packet) {
                     // One query on the connection: anything else in reply is a broken server.
@@ -332,30 +350,35 @@ impl Slot {
                             },
                         );
                         self.fail(Failure::Permanent);
-                        None
+                        false
                     }
                     Some(r) => {
                         tag.trace(self, Proto::Tcp, response_outcome(&packet, &r));
-                        self.on_response(tag, r, Proto::Tcp)
+                        self.on_response(tag, r, Proto::Tcp, out)
                     }
                 },
             },
-            Link::Waiting { .. } | Link::Failed(_) => None,
+            Link::Waiting { .. } | Link::Failed(_) | Link::Closed => false,
         }
     }
 
-    fn on_udp_readable(&mut self, tag: &Tag<'_>, buf: &mut [u8]) -> Option<Response> {
+    fn on_udp_readable(
+        &mut self,
+        tag: &Tag<'_>,
+        buf: &mut [u8],
+        out: &mut Result<Response>,
+    ) -> bool {
         for _ in 0..MAX_DATAGRAMS_PER_WAKEUP {
             let Link::Udp(fd) = &self.link else {
-                return None;
+                return false;
             };
             match sys::recv_from(fd, buf) {
-                Err(e) if e == EAGAIN || e == EWOULDBLOCK => return None,
+                Err(e) if e == EAGAIN || e == EWOULDBLOCK => return false,
                 Err(e) => {
                     // ECONNREFUSED: ICMP port unreachable from the server.
                     tag.trace(self, Proto::Udp, os_outcome(e));
                     self.fail(Failure::Temporary);
-                    return None;
+                    return false;
                 }
                 Ok((n, from)) => {
                     let packet = buf.get(..n).unwrap_or(buf);
@@ -364,25 +387,28 @@ impl Slot {
                         None => tag.trace(self, Proto::Udp, Outcome::Ignored { bytes: n }),
                         Some(r) => {
                             tag.trace(self, Proto::Udp, response_outcome(packet, &r));
-                            return self.on_response(tag, r, Proto::Udp);
+                            return self.on_response(tag, r, Proto::Udp, out);
                         }
                     }
                 }
             }
         }
-        None
+        false
     }
 
-    /// A response that matches the query: an answer, a reason to go on (TCP, no EDNS) or the
-    /// end of this server for this question.
-    fn on_response(&mut self, tag: &Tag<'_>, r: Response, proto: Proto) -> Option<Response> {
-        let answer = |mut response: Response| {
-            response.tcp = proto == Proto::Tcp;
-            response
-        };
+    /// A response that matches the query: an answer (put in `out`: `true`), a reason to go on
+    /// (TCP, no EDNS) or the end of this server for this question.
+    fn on_response(
+        &mut self,
+        tag: &Tag<'_>,
+        mut r: Response,
+        proto: Proto,
+        out: &mut Result<Response>,
+    ) -> bool {
+        r.tcp = proto == Proto::Tcp;
         if r.malformed {
             self.fail(Failure::Permanent);
-            return None;
+            return false;
         }
         if r.truncated {
             // Never use the records of a truncated answer.
@@ -391,10 +417,13 @@ impl Slot {
                 // Truncated even over TCP (over 64 KiB): nothing usable.
                 Proto::Tcp => self.fail(Failure::Permanent),
             }
-            return None;
+            return false;
         }
         match r.rcode {
-            rcode::NOERROR | rcode::NXDOMAIN => Some(answer(r)),
+            rcode::NOERROR | rcode::NXDOMAIN => {
+                *out = Ok(r);
+                true
+            }
             rcode::FORMERR if self.edns && self.can_drop_edns(tag) => {
                 // RFC 6891 7: a server that does not know EDNS0 may answer FORMERR; ask again
                 // without the OPT record.
@@ -403,30 +432,33 @@ impl Slot {
                     Ok(q) => self.query = q,
                     Err(_) => {
                         self.fail(Failure::Permanent);
-                        return None;
+                        return false;
                     }
                 }
                 match proto {
                     Proto::Udp => self.send_udp(tag),
                     Proto::Tcp => self.start_tcp(tag),
                 }
-                None
+                false
             }
             rcode::SERVFAIL | rcode::REFUSED => {
                 if tag.any_rcode && r.rcode == rcode::SERVFAIL {
-                    self.servfail = Some(Box::new(answer(r)));
+                    self.servfail = Some(Box::new(r));
                 }
                 self.fail(Failure::Temporary);
-                None
+                false
             }
             rcode::NOTIMP if tag.any_rcode => {
                 self.fail(Failure::Temporary);
-                None
+                false
             }
-            _ if tag.any_rcode => Some(answer(r)),
+            _ if tag.any_rcode => {
+                *out = Ok(r);
+                true
+            }
             _ => {
                 self.fail(Failure::Permanent);
-                None
+                false
             }
         }
     }
@@ -445,7 +477,7 @@ impl Slot {
         let proto = match self.link {
             Link::Udp(_) => Proto::Udp,
             Link::Tcp(_) => Proto::Tcp,
-            Link::Waiting { .. } | Link::Failed(_) => return,
+            Link::Waiting { .. } | Link::Failed(_) | Link::Closed => return,
         };
         tag.trace(self, proto, Outcome::Timeout);
     }

@@ -186,119 +186,149 @@ impl Ids {
     }
 }
 
-/// One question in flight.
+/// Where a question of one poll loop stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum State {
+    /// Not asked yet (`single-request`: it waits for the earlier questions of its group).
+    Unasked,
+    /// Asked: its slots are live, waiting or failed.
+    Asked,
+    /// It has its result (in the loop's `out`); its sockets are closed.
+    Done,
+    /// The caller needed it no more ([`resolve_until`]): no result, no timeout.
+    Cancelled,
+}
+
+/// One question in flight. Its slots (one per server) are `slots[first..end]` of the loop's
+/// one list of slots (all of them inline for two questions to three servers): a question is
+/// small and nothing large is moved while the loop runs.
+#[derive(Clone, Copy)]
 struct Pending<'a> {
     tag: Tag<'a>,
     /// With `single-request`, it waits for the earlier questions of its group.
     group: u32,
-    slots: SmallVec<[Slot; MAXNS]>,
-    result: Option<Result<Response>>,
-    /// It was asked (or failed to be).
-    started: bool,
-    /// The caller needed it no more ([`resolve_until`]): no result, no timeout.
-    cancelled: bool,
+    first: usize,
+    end: usize,
+    state: State,
 }
 
-impl<'a> Pending<'a> {
-    /// A question not asked yet.
-    fn new(tag: Tag<'a>, group: u32) -> Pending<'a> {
-        Pending {
-            tag,
-            group,
-            slots: SmallVec::new(),
-            result: None,
-            started: false,
-            cancelled: false,
-        }
-    }
-
+impl Pending<'_> {
     /// Whether it has its result, or never will (cancelled).
     fn done(&self) -> bool {
-        self.result.is_some() || self.cancelled
+        matches!(self.state, State::Done | State::Cancelled)
     }
 
-    /// Asks the question to every server (the slots are built in place: a `Pending` is large
-    /// and is not moved once in its list).
-    fn start(&mut self, servers: &[SocketAddr], policy: &Policy, ids: &mut Ids) {
-        self.started = true;
-        let tag = self.tag;
-        let (edns, tcp) = match tag.source {
-            Source::Built { .. } => {
-                if let Err(e) = crate::wire::check_name(tag.name) {
-                    self.result = Some(Err(e));
-                    return;
-                }
-                (policy.edns0, policy.use_vc)
-            }
-            Source::Fixed { message, plain } => (
-                plain.is_some(),
-                policy.use_vc || message.len() > MAX_UDP_QUERY,
-            ),
-        };
-        for server in servers {
-            match Slot::open(&tag, *server, edns, tcp, ids.next()) {
-                Ok(slot) => self.slots.push(slot),
-                Err(e) => return self.finish(Err(e)),
-            }
+    fn slots(&self) -> std::ops::Range<usize> {
+        self.first..self.end
+    }
+}
+
+/// The slots of every question of one poll loop.
+type Slots = SmallVec<[Slot; 2 * MAXNS]>;
+
+/// Asks question `p` to every server: its slots are added at the end of `slots`, each built in
+/// place. The query is built once and copied for the other servers with their own IDs.
+fn start(
+    p: &mut Pending<'_>,
+    slots: &mut Slots,
+    out: &mut Result<Response>,
+    servers: &[SocketAddr],
+    policy: &Policy,
+    ids: &mut Ids,
+) {
+    p.state = State::Asked;
+    p.first = slots.len();
+    p.end = p.first;
+    let tag = &p.tag;
+    let (edns, tcp) = match tag.source {
+        Source::Built { .. } => (policy.edns0, policy.use_vc),
+        Source::Fixed { message, plain } => (
+            plain.is_some(),
+            policy.use_vc || message.len() > MAX_UDP_QUERY,
+        ),
+    };
+    // An invalid name is never sent anywhere (`Error::NotFound`).
+    let query = match tag.query(edns, ids.next()) {
+        Ok(q) => q,
+        Err(e) => return finish(p, slots, out, Err(e)),
+    };
+    let Some((last, others)) = servers.split_last() else {
+        // No server at all.
+        return finish(p, slots, out, Err(Error::TryAgain));
+    };
+    let built = matches!(tag.source, Source::Built { .. });
+    for server in others {
+        let mut q = query.clone();
+        if built {
+            // A fresh ID for each server's query.
+            q[..2].copy_from_slice(&ids.next().to_be_bytes());
         }
+        open(slots, tag, *server, edns, tcp, q);
     }
+    open(slots, tag, *last, edns, tcp, query);
+    p.end = slots.len();
+}
 
-    /// When some of this question's servers wait for a descriptor, the ones asked over UDP
-    /// so far give theirs up and wait in turn, behind the others: with few descriptors the
-    /// servers are asked one after the other, a period each, and a silent one does not keep
-    /// the others from being asked.
-    fn take_turns(&mut self) {
-        if !self.slots.iter().any(Slot::waiting) {
-            return;
-        }
-        for s in self.slots.iter_mut() {
-            s.park();
-        }
-        // Stable: the ones that waited first keep their order, ahead of the parked ones.
-        self.slots.sort_by_key(Slot::parked);
+/// Adds a slot for `server` and asks on it.
+fn open(slots: &mut Slots, tag: &Tag<'_>, server: SocketAddr, edns: bool, tcp: bool, q: Vec<u8>) {
+    slots.push(Slot::new(server, edns, q));
+    if let Some(slot) = slots.last_mut() {
+        slot.start(tag, tcp);
     }
+}
 
-    fn finish(&mut self, r: Result<Response>) {
-        self.result = Some(r);
-        // Closes every socket of this question.
-        self.slots.clear();
-    }
+/// `p` has its result `r`: every socket of the question is closed.
+fn finish(
+    p: &mut Pending<'_>,
+    slots: &mut [Slot],
+    out: &mut Result<Response>,
+    r: Result<Response>,
+) {
+    *out = r;
+    p.state = State::Done;
+    close(p, slots);
+}
 
-    /// When every server has failed, the question's error (with [`Accept::AnyRcode`], a
-    /// SERVFAIL answer if a server gave one: the caller tells it apart by its code).
-    fn settle(&mut self) {
-        if self.started && !self.done() && self.slots.iter().all(|s| s.failure().is_some()) {
-            if let Some(a) = self.slots.iter_mut().rev().find_map(|s| s.servfail.take()) {
-                return self.finish(Ok(*a));
-            }
-            let err = aggregate(self.slots.iter().filter_map(Slot::failure));
-            self.finish(Err(err));
-        }
+/// Closes the sockets of question `p`.
+fn close(p: &Pending<'_>, slots: &mut [Slot]) {
+    if let Some(own) = slots.get_mut(p.slots()) {
+        own.iter_mut().for_each(Slot::close);
     }
+}
 
-    /// Needed no more: its sockets closed, no result.
-    fn cancel(&mut self) {
-        self.cancelled = true;
-        self.slots.clear();
+/// When some of the servers of question `p` wait for a descriptor, the ones asked over UDP
+/// so far give theirs up and wait in turn, behind the others: with few descriptors the
+/// servers are asked one after the other, a period each, and a silent one does not keep
+/// the others from being asked.
+fn take_turns(own: &mut [Slot]) {
+    if !own.iter().any(Slot::waiting) {
+        return;
     }
+    for s in own.iter_mut() {
+        s.park();
+    }
+    // Stable: the ones that waited first keep their order, ahead of the parked ones.
+    own.sort_by_key(Slot::parked);
+}
 
-    /// The result once the loop is over: what it got, or a timeout (also for a question never
-    /// started: no time was left for it); `None` when cancelled.
-    fn take_result(&mut self) -> Option<Result<Response>> {
-        if self.cancelled {
-            return None;
-        }
-        self.settle();
-        Some(match self.result.take() {
-            Some(r) => r,
-            None => {
-                for s in &self.slots {
-                    s.trace_timeout(&self.tag);
-                }
-                Err(Error::TryAgain)
-            }
-        })
+/// When every server of asked question `p` has failed, the question's error (with
+/// [`Accept::AnyRcode`], a SERVFAIL answer if a server gave one: the caller tells it apart by
+/// its code).
+fn settle(p: &mut Pending<'_>, slots: &mut [Slot], out: &mut Result<Response>) {
+    if p.state != State::Asked {
+        return;
     }
+    let Some(own) = slots.get_mut(p.slots()) else {
+        return;
+    };
+    if !own.iter().all(|s| s.failure().is_some()) {
+        return;
+    }
+    let r = match own.iter_mut().rev().find_map(|s| s.servfail.take()) {
+        Some(a) => Ok(*a),
+        None => Err(aggregate(own.iter().filter_map(Slot::failure))),
+    };
+    finish(p, slots, out, r);
 }
 
 /// The results of [`resolve_until`]: `None` for a question cancelled before it had one.
@@ -324,12 +354,15 @@ pub type Enough<'f> = dyn FnMut(&[Option<&Result<Response>>]) -> bool + 'f;
 /// A truncated UDP answer is never used: the same question goes over TCP to that server under
 /// the same deadline, while UDP answers for the other questions are still being collected.
 pub fn resolve(questions: &[Question<'_>], policy: &Policy) -> Results {
-    let tags = built(questions, policy);
-    let groups: SmallVec<[u32; 2]> = tags.iter().map(|_| 0).collect();
-    run(&tags, &groups, policy, None)
-        .into_iter()
-        .map(|r| r.unwrap_or(Err(Error::TryAgain)))
-        .collect()
+    let mut out: Results = questions.iter().map(|_| Err(Error::TryAgain)).collect();
+    run(
+        &mut asked(questions, policy),
+        policy,
+        None,
+        &mut out,
+        &mut [],
+    );
+    out
 }
 
 /// [`resolve`], ending as soon as `enough` says the results so far are all the caller needs
@@ -345,15 +378,22 @@ pub fn resolve_until(
     policy: &Policy,
     enough: &mut Enough<'_>,
 ) -> Partial {
-    let tags = built(questions, policy);
-    let groups: SmallVec<[u32; 8]> = (0..tags.len())
-        .map(|i| groups.get(i).copied().unwrap_or(0))
-        .collect();
-    run(&tags, &groups, policy, Some(enough))
+    let mut pending = asked(questions, policy);
+    for (p, g) in pending.iter_mut().zip(groups) {
+        p.group = *g;
+    }
+    let mut out: Results = questions.iter().map(|_| Err(Error::TryAgain)).collect();
+    let mut cancelled: SmallVec<[bool; 8]> = SmallVec::from_elem(false, questions.len());
+    run(&mut pending, policy, Some(enough), &mut out, &mut cancelled);
+    out.into_iter()
+        .zip(cancelled)
+        .map(|(r, c)| (!c).then_some(r))
+        .collect()
 }
 
-/// The exchanges of `questions`, each a query built here under `policy`.
-fn built<'q>(questions: &[Question<'q>], policy: &Policy) -> SmallVec<[Tag<'q>; 2]> {
+/// The questions of one call, each a query built here under `policy`, not asked yet (all in
+/// group 0).
+fn asked<'q>(questions: &[Question<'q>], policy: &Policy) -> SmallVec<[Pending<'q>; 2]> {
     let log = trace::enabled() || policy.debug;
     let source = Source::Built {
         ad: policy.trust_ad,
@@ -361,14 +401,29 @@ fn built<'q>(questions: &[Question<'q>], policy: &Policy) -> SmallVec<[Tag<'q>; 
     };
     questions
         .iter()
-        .map(|q| Tag {
-            name: q.name,
-            qtype: q.qtype,
-            log,
-            source,
-            any_rcode: false,
+        .map(|q| {
+            Pending::new(Tag {
+                name: q.name,
+                qtype: q.qtype,
+                log,
+                source,
+                any_rcode: false,
+            })
         })
         .collect()
+}
+
+impl<'a> Pending<'a> {
+    /// A question not asked yet, in group 0.
+    fn new(tag: Tag<'a>) -> Pending<'a> {
+        Pending {
+            tag,
+            group: 0,
+            first: 0,
+            end: 0,
+            state: State::Unasked,
+        }
+    }
 }
 
 /// Sends `message` (a whole DNS query, ID included) as it is to the servers of `policy`, as
@@ -396,10 +451,10 @@ pub fn send(
         source: Source::Fixed { message, plain },
         any_rcode: accept == Accept::AnyRcode,
     };
-    run(&[tag], &[0], policy, None)
-        .pop()
-        .flatten()
-        .unwrap_or(Err(Error::Fail))
+    let mut out = [Err(Error::TryAgain)];
+    run(&mut [Pending::new(tag)], policy, None, &mut out, &mut []);
+    let [r] = out;
+    r
 }
 
 /// Name and type of a message's question, for log lines.
@@ -441,42 +496,53 @@ fn in_order_period(timeout: Duration, ns: usize, n: usize) -> Duration {
     (shifted / n as u32).max(Duration::from_secs(1).min(timeout))
 }
 
-/// Runs the exchanges of `tags` under `policy`: all servers at once, or one after the other;
-/// until `enough` says so, when given (see [`resolve_until`]).
+/// Runs the exchanges of `pending` (not asked yet) under `policy`: all servers at once, or one
+/// after the other; until `enough` says so, when given (see [`resolve_until`]). `out[i]` is
+/// question `i`'s result (`Err(TryAgain)` on entry: what a question gets when time runs out);
+/// `cancelled[i]` (when given: empty otherwise) is set when it was cancelled.
 fn run(
-    tags: &[Tag<'_>],
-    groups: &[u32],
+    pending: &mut [Pending<'_>],
     policy: &Policy,
     mut enough: Option<&mut Enough<'_>>,
-) -> Partial {
+    out: &mut [Result<Response>],
+    cancelled: &mut [bool],
+) {
     let first = first_server(policy);
     let n = policy.servers.len();
     if !policy.in_order || n < 2 {
         // All at once; with rotate, the packets leave in the rotated order.
-        let servers: Servers = (0..n).map(|k| policy.servers[(first + k) % n]).collect();
+        let rotated: Servers;
+        let servers = if first == 0 {
+            &policy.servers[..]
+        } else {
+            rotated = (0..n).map(|k| policy.servers[(first + k) % n]).collect();
+            &rotated[..]
+        };
         let round = Round {
-            servers: &servers,
+            servers,
             period: policy.timeout,
             attempts: policy.attempts,
             errors_final: true,
         };
-        return run_round(tags, groups, policy, &round, enough);
+        return run_round(pending, policy, &round, enough, out, cancelled);
     }
-    let mut results: Vec<Option<Result<Response>>> = tags.iter().map(|_| None).collect();
-    let mut failures: Vec<Vec<Error>> = tags.iter().map(|_| Vec::new()).collect();
+    let count = pending.len();
+    let mut answered: SmallVec<[bool; 8]> = SmallVec::from_elem(false, count);
+    let mut failures: Vec<Vec<Error>> = (0..count).map(|_| Vec::new()).collect();
     // With Accept::AnyRcode a SERVFAIL answer sends us on to the next server; the last one is
     // the result if no server answers.
-    let mut servfail: Vec<Option<Response>> = tags.iter().map(|_| None).collect();
-    let mut cancelled = false;
+    let mut servfail: Vec<Option<Response>> = (0..count).map(|_| None).collect();
+    let mut stopped = false;
     'rounds: for _attempt in 0..policy.attempts.max(1) {
         for k in 0..n {
             let ns = (first + k) % n;
-            let open: Vec<usize> = (0..tags.len()).filter(|&i| results[i].is_none()).collect();
+            let open: SmallVec<[usize; 8]> = (0..count).filter(|&i| !answered[i]).collect();
             if open.is_empty() {
                 break 'rounds;
             }
-            let sub: Vec<Tag<'_>> = open.iter().map(|&i| tags[i]).collect();
-            let sub_groups: Vec<u32> = open.iter().map(|&i| groups[i]).collect();
+            let mut sub: SmallVec<[Pending<'_>; 8]> = open.iter().map(|&i| pending[i]).collect();
+            let mut got: Results = open.iter().map(|_| Err(Error::TryAgain)).collect();
+            let mut sub_cancelled: SmallVec<[bool; 8]> = SmallVec::from_elem(false, open.len());
             let round = Round {
                 servers: &policy.servers[ns..=ns],
                 period: in_order_period(policy.timeout, ns, n),
@@ -484,48 +550,70 @@ fn run(
                 errors_final: false,
             };
             // The caller sees the answers of the earlier rounds with this round's.
-            let got = match enough.as_deref_mut() {
-                None => run_round(&sub, &sub_groups, policy, &round, None),
+            match enough.as_deref_mut() {
+                None => run_round(&mut sub, policy, &round, None, &mut got, &mut sub_cancelled),
                 Some(enough) => {
+                    let earlier = &*out;
+                    let answered = &answered;
                     let mut view = |now: &[Option<&Result<Response>>]| {
-                        let mut all: SmallVec<[Option<&Result<Response>>; 8]> =
-                            results.iter().map(Option::as_ref).collect();
+                        let mut all: SmallVec<[Option<&Result<Response>>; 8]> = earlier
+                            .iter()
+                            .zip(answered)
+                            .map(|(r, &a)| a.then_some(r))
+                            .collect();
                         for (&i, r) in open.iter().zip(now) {
                             all[i] = *r;
                         }
                         enough(&all)
                     };
-                    run_round(&sub, &sub_groups, policy, &round, Some(&mut view))
+                    let view: &mut Enough<'_> = &mut view;
+                    run_round(
+                        &mut sub,
+                        policy,
+                        &round,
+                        Some(view),
+                        &mut got,
+                        &mut sub_cancelled,
+                    )
                 }
-            };
-            for (i, r) in open.into_iter().zip(got) {
+            }
+            for ((&i, r), c) in open.iter().zip(got).zip(sub_cancelled) {
+                if c {
+                    stopped = true;
+                    continue;
+                }
                 match r {
-                    None => cancelled = true,
-                    Some(Ok(a)) if tags[i].any_rcode && a.rcode == crate::wire::rcode::SERVFAIL => {
+                    Ok(a)
+                        if pending[i].tag.any_rcode && a.rcode == crate::wire::rcode::SERVFAIL =>
+                    {
                         failures[i].push(Error::TryAgain);
                         servfail[i] = Some(a);
                     }
-                    Some(Ok(a)) => results[i] = Some(Ok(a)),
                     // An invalid name is never sent anywhere.
-                    Some(Err(Error::NotFound)) => results[i] = Some(Err(Error::NotFound)),
-                    Some(Err(e)) => failures[i].push(e),
+                    Ok(_) | Err(Error::NotFound) => {
+                        out[i] = r;
+                        answered[i] = true;
+                    }
+                    Err(e) => failures[i].push(e),
                 }
             }
-            if cancelled {
+            if stopped {
                 break 'rounds;
             }
         }
     }
-    results
-        .into_iter()
-        .zip(failures)
-        .zip(servfail)
-        .map(|((r, f), sf)| match r {
-            Some(r) => Some(r),
-            None if cancelled => None,
-            None => Some(sf.map(Ok).unwrap_or_else(|| Err(worst(&f)))),
-        })
-        .collect()
+    for (i, (f, sf)) in failures.into_iter().zip(servfail).enumerate() {
+        if answered[i] {
+            continue;
+        }
+        if stopped {
+            if let Some(c) = cancelled.get_mut(i) {
+                *c = true;
+            }
+            continue;
+        }
+        out[i] = sf.map(Ok).unwrap_or_else(|| Err(worst(&f)));
+    }
 }
 
 /// The error of a question that every server (and attempt) failed, by the same precedence as
@@ -545,18 +633,20 @@ fn worst(errors: &[Error]) -> Error {
 /// `socket` fails again. When no slot has a socket left and none can get one, every waiting
 /// slot fails with that errno: a call ends with `EMFILE` only when not even one socket could
 /// be had. Whether any slot started or gave up.
-fn resume_waiting(pending: &mut [Pending<'_>], answered: &[SocketAddr]) -> bool {
-    if !pending.iter().any(|p| p.slots.iter().any(Slot::waiting)) {
+fn resume_waiting(pending: &[Pending<'_>], slots: &mut [Slot], answered: &[SocketAddr]) -> bool {
+    if !slots.iter().any(Slot::waiting) {
         return false;
     }
     let mut changed = false;
     let mut short = None;
-    'resume: for p in pending.iter_mut().filter(|p| p.result.is_none()) {
-        let tag = p.tag;
+    'resume: for p in pending.iter().filter(|p| p.state == State::Asked) {
+        let Some(own) = slots.get_mut(p.slots()) else {
+            continue;
+        };
         let known = |s: &Slot| !answered.contains(&s.server);
-        p.slots.sort_by_key(known);
-        for slot in p.slots.iter_mut().filter(|s| s.waiting()) {
-            match slot.resume(&tag) {
+        own.sort_by_key(known);
+        for slot in own.iter_mut().filter(|s| s.waiting()) {
+            match slot.resume(&p.tag) {
                 Ok(()) => changed = true,
                 Err(e) => {
                     short = Some(e);
@@ -568,14 +658,9 @@ fn resume_waiting(pending: &mut [Pending<'_>], answered: &[SocketAddr]) -> bool 
     let Some(errno) = short else {
         return changed;
     };
-    let live = pending
-        .iter()
-        .filter(|p| p.result.is_none())
-        .any(|p| p.slots.iter().any(|s| s.poll_entry().is_some()));
-    if !live {
-        for p in pending.iter_mut().filter(|p| p.result.is_none()) {
-            p.slots.iter_mut().for_each(|s| s.give_up(errno));
-        }
+    // Slots of questions that are done are closed: no socket, not waiting.
+    if !slots.iter().any(|s| s.poll_entry().is_some()) {
+        slots.iter_mut().for_each(|s| s.give_up(errno));
         return true;
     }
     changed
@@ -592,26 +677,28 @@ struct Round<'s> {
     errors_final: bool,
 }
 
-/// One poll loop: every question of `tags` to every server of the round at once (UDP
-/// retransmitted every period, the whole loop ending after `period × attempts`). With
-/// `single_request`, a question is asked only once the earlier ones of its group have their
-/// result. With `enough`, it is shown the final results each time a question has one, and
-/// ends the loop when it says so (the questions still open come back as `None`).
+/// One poll loop: every question of `pending` (not asked yet) to every server of the round at
+/// once (UDP retransmitted every period, the whole loop ending after `period × attempts`).
+/// With `single_request`, a question is asked only once the earlier ones of its group have
+/// their result. With `enough`, it is shown the final results each time a question has one,
+/// and ends the loop when it says so (the questions still open are cancelled). Results go to
+/// `out` (left at `Err(TryAgain)` for a question that times out), cancellations to
+/// `cancelled` (when not empty).
 fn run_round(
-    tags: &[Tag<'_>],
-    groups: &[u32],
+    pending: &mut [Pending<'_>],
     policy: &Policy,
     round: &Round<'_>,
     mut enough: Option<&mut Enough<'_>>,
-) -> Partial {
+    out: &mut [Result<Response>],
+    cancelled: &mut [bool],
+) {
     let servers = round.servers;
-    let mut schedule = Schedule::new(Instant::now(), round.period, round.attempts);
+    // Started at the first clock read, once the first queries are out.
+    let mut schedule: Option<Schedule> = None;
     let mut ids = Ids::default();
-    let mut pending: SmallVec<[Pending<'_>; 2]> = tags
-        .iter()
-        .zip(groups)
-        .map(|(t, g)| Pending::new(*t, *g))
-        .collect();
+    let mut slots = Slots::new();
+    // Questions not asked yet.
+    let mut unasked = pending.len();
     // How many questions had their final result when `enough` last looked.
     let mut shown = 0;
     // One entry per live slot (one socket each); inline for two questions to three servers.
@@ -619,87 +706,119 @@ fn run_round(
     let mut owners: SmallVec<[(usize, usize); 2 * MAXNS]> = SmallVec::new();
     // Servers that answered a question (the first to ask when descriptors are few).
     let mut answered: Servers = Servers::new();
+    // The receive buffer, taken from the pool at the first readable socket.
+    let mut buf: Option<RecvBuf> = None;
 
     loop {
         // Start the questions that may start now: all of them, or each once every earlier
         // one of its group is done (single-request).
-        for i in 0..pending.len() {
-            let group = pending[i].group;
-            let blocked =
-                policy.single_request && pending[..i].iter().any(|p| p.group == group && !p.done());
-            let p = &mut pending[i];
-            if p.started || p.done() || blocked {
-                continue;
-            }
-            p.start(servers, policy, &mut ids);
-            if p.result.is_none() && p.slots.is_empty() {
-                p.finish(Err(Error::TryAgain)); // no server at all
+        if unasked > 0 {
+            for i in 0..pending.len() {
+                if pending[i].state != State::Unasked {
+                    continue;
+                }
+                let group = pending[i].group;
+                if policy.single_request
+                    && pending[..i].iter().any(|p| p.group == group && !p.done())
+                {
+                    continue;
+                }
+                unasked -= 1;
+                start(
+                    &mut pending[i],
+                    &mut slots,
+                    &mut out[i],
+                    servers,
+                    policy,
+                    &mut ids,
+                );
             }
         }
-        pending.iter_mut().for_each(Pending::settle);
+        for (p, r) in pending.iter_mut().zip(out.iter_mut()) {
+            settle(p, &mut slots, r);
+        }
         if crate::oom::failed() {
             // Out of memory (the reserve served it): the call fails as such, no more traffic.
-            for p in pending.iter_mut().filter(|p| !p.done()) {
-                p.finish(Err(Error::Memory));
+            for (p, r) in pending.iter_mut().zip(out.iter_mut()) {
+                if !p.done() {
+                    finish(p, &mut slots, r, Err(Error::Memory));
+                }
             }
             break;
         }
         if let Some(enough) = enough.as_deref_mut() {
-            fn is_final<'p>(p: &'p Pending<'_>, errors: bool) -> Option<&'p Result<Response>> {
-                p.result.as_ref().filter(|r| errors || r.is_ok())
-            }
             let errors = round.errors_final;
+            let is_final = |p: &Pending<'_>, r: &Result<Response>| {
+                p.state == State::Done && (errors || r.is_ok())
+            };
             let now = pending
                 .iter()
-                .filter(|p| is_final(p, errors).is_some())
+                .zip(out.iter())
+                .filter(|(p, r)| is_final(p, r))
                 .count();
             if now > shown {
                 shown = now;
-                let view: SmallVec<[Option<&Result<Response>>; 8]> =
-                    pending.iter().map(|p| is_final(p, errors)).collect();
+                let view: SmallVec<[Option<&Result<Response>>; 8]> = pending
+                    .iter()
+                    .zip(out.iter())
+                    .map(|(p, r)| is_final(p, r).then_some(r))
+                    .collect();
                 let stop = enough(&view);
                 drop(view);
                 if stop {
-                    pending
-                        .iter_mut()
-                        .filter(|p| !p.done())
-                        .for_each(Pending::cancel);
+                    for (i, p) in pending.iter_mut().enumerate() {
+                        if !p.done() {
+                            p.state = State::Cancelled;
+                            close(p, &mut slots);
+                            if let Some(c) = cancelled.get_mut(i) {
+                                *c = true;
+                            }
+                        }
+                    }
                     break;
                 }
             }
         }
-        if pending.iter().all(Pending::done) {
+        let mut open = false;
+        let mut asked = false;
+        for p in pending.iter() {
+            open |= !p.done();
+            asked |= p.state == State::Asked;
+        }
+        if !open {
             break;
         }
-        if pending.iter().all(|p| p.done() || !p.started) {
+        if !asked {
             continue; // single-request: the next question starts now
         }
         let now = Instant::now();
+        let schedule =
+            schedule.get_or_insert_with(|| Schedule::new(now, round.period, round.attempts));
         if now >= schedule.deadline() {
             break;
         }
         if schedule.retransmit_due(now) {
-            for p in pending.iter_mut().filter(|p| p.started && !p.done()) {
-                let tag = p.tag;
-                p.take_turns();
-                p.slots.iter_mut().for_each(|s| s.send_udp(&tag));
+            for p in pending.iter().filter(|p| p.state == State::Asked) {
+                if let Some(own) = slots.get_mut(p.slots()) {
+                    take_turns(own);
+                    own.iter_mut().for_each(|s| s.send_udp(&p.tag));
+                }
             }
             continue; // a send may have failed a slot: settle again
         }
 
-        if resume_waiting(&mut pending, &answered) {
+        if resume_waiting(pending, &mut slots, &answered) {
             continue; // a slot started, or gave up: settle again
         }
 
         fds.clear();
         owners.clear();
-        for (qi, p) in pending
-            .iter()
-            .enumerate()
-            .filter(|(_, p)| p.result.is_none())
-        {
-            for (si, slot) in p.slots.iter().enumerate() {
-                if let Some(pfd) = slot.poll_entry() {
+        for (qi, p) in pending.iter().enumerate() {
+            if p.state != State::Asked {
+                continue;
+            }
+            for si in p.slots() {
+                if let Some(pfd) = slots.get(si).and_then(Slot::poll_entry) {
                     fds.push(pfd);
                     owners.push((qi, si));
                 }
@@ -711,8 +830,10 @@ fn run_round(
             // Interrupted by a signal: recompute the remaining time and wait again.
             Err(EINTR) => continue,
             Err(e) => {
-                for p in pending.iter_mut().filter(|p| p.result.is_none()) {
-                    p.finish(Err(Error::System(e)));
+                for (p, r) in pending.iter_mut().zip(out.iter_mut()) {
+                    if !p.done() {
+                        finish(p, &mut slots, r, Err(Error::System(e)));
+                    }
                 }
                 break;
             }
@@ -721,24 +842,32 @@ fn run_round(
             if !pfd.ready() {
                 continue;
             }
-            let Some(p) = pending.get_mut(qi) else {
+            let (Some(p), Some(r)) = (pending.get_mut(qi), out.get_mut(qi)) else {
                 continue;
             };
-            if p.result.is_some() {
+            if p.state != State::Asked {
                 continue; // answered by another server in this same round
             }
-            let tag = p.tag;
-            let mut buf = RecvBuf::take(MAX_MESSAGE + 1);
-            let Some(slot) = p.slots.get_mut(si) else {
+            let buf = buf.get_or_insert_with(|| RecvBuf::take(MAX_MESSAGE + 1));
+            let Some(slot) = slots.get_mut(si) else {
                 continue;
             };
-            if let Some(r) = slot.on_ready(&tag, &mut buf) {
+            if slot.on_ready(&p.tag, buf, r) {
                 if !answered.contains(&slot.server) {
                     answered.push(slot.server);
                 }
-                p.finish(Ok(r));
+                p.state = State::Done;
+                close(p, &mut slots);
             }
         }
     }
-    pending.iter_mut().map(Pending::take_result).collect()
+    // A question still open timed out (also one never asked: no time was left for it).
+    for (p, r) in pending.iter_mut().zip(out.iter_mut()) {
+        settle(p, &mut slots, r);
+        if p.state == State::Asked {
+            for s in &slots[p.slots()] {
+                s.trace_timeout(&p.tag);
+            }
+        }
+    }
 }
