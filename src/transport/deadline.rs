@@ -15,6 +15,8 @@ pub(super) struct Schedule {
     deadline: Instant,
     /// Transmissions made so far (the first one at `start`).
     sent: u32,
+    /// When the next retransmission is due, if any is left (kept: the loop asks at each turn).
+    next: Option<Instant>,
 }
 
 impl Schedule {
@@ -25,20 +27,23 @@ impl Schedule {
             .checked_mul(attempts)
             .unwrap_or(MAX_TOTAL)
             .min(MAX_TOTAL);
-        Schedule {
+        let mut schedule = Schedule {
             start,
             period,
             attempts,
             deadline: start.checked_add(total).unwrap_or(start),
             sent: 1,
-        }
+            next: None,
+        };
+        schedule.next = schedule.next_send();
+        schedule
     }
 
     pub(super) fn deadline(&self) -> Instant {
         self.deadline
     }
 
-    /// When the next retransmission is due, if any is left.
+    /// When the next retransmission is due, if any is left (computed from `sent`).
     fn next_send(&self) -> Option<Instant> {
         if self.sent >= self.attempts {
             return None;
@@ -48,11 +53,12 @@ impl Schedule {
 
     /// Whether a retransmission is due at `now`; counts it as done.
     pub(super) fn retransmit_due(&mut self, now: Instant) -> bool {
-        match self.next_send() {
+        match self.next {
             Some(t) if now >= t => {
                 // Several periods may have passed (a stopped process): send once, skip the rest.
-                while self.next_send().is_some_and(|t| now >= t) {
+                while self.next.is_some_and(|t| now >= t) {
                     self.sent += 1;
+                    self.next = self.next_send();
                 }
                 true
             }
@@ -63,12 +69,15 @@ impl Schedule {
     /// Milliseconds `poll` may wait at `now`: up to the next retransmission or the deadline,
     /// rounded up so that we do not wake up just before it.
     pub(super) fn poll_timeout(&self, now: Instant) -> i32 {
-        let until = self
-            .next_send()
-            .map_or(self.deadline, |t| t.min(self.deadline));
+        let until = self.next.map_or(self.deadline, |t| t.min(self.deadline));
         let wait = until.saturating_duration_since(now);
-        let ms = wait.as_nanos().div_ceil(1_000_000);
-        ms.min(i32::MAX as u128) as i32
+        // Whole seconds are whole milliseconds: only the nanoseconds are rounded up (no
+        // 128-bit division).
+        let ms = wait
+            .as_secs()
+            .saturating_mul(1000)
+            .saturating_add(u64::from(wait.subsec_nanos().div_ceil(1_000_000)));
+        ms.min(i32::MAX as u64) as i32
     }
 }
 
@@ -105,6 +114,18 @@ mod tests {
         assert!(!five.retransmit_due(t0 + 3 * s + Duration::from_millis(2)));
         assert!(five.retransmit_due(t0 + 4 * s));
         assert!(!five.retransmit_due(t0 + 9 * s));
+    }
+
+    #[test]
+    fn poll_timeout_rounds_up_to_the_millisecond() {
+        let t0 = Instant::now();
+        let sch = Schedule::new(t0, Duration::from_millis(2500), 2);
+        // 2.499999999 s to the retransmission: 2500 ms, not 2499.
+        assert_eq!(sch.poll_timeout(t0 + Duration::from_nanos(1)), 2500);
+        assert_eq!(sch.poll_timeout(t0 + Duration::from_millis(1)), 2499);
+        assert_eq!(sch.poll_timeout(t0 + Duration::from_micros(1500)), 2499);
+        assert_eq!(sch.poll_timeout(t0 + Duration::from_micros(2_499_001)), 1);
+        assert_eq!(sch.poll_timeout(t0 + Duration::from_millis(2500)), 0);
     }
 
     #[test]

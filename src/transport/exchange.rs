@@ -18,6 +18,16 @@ use crate::{Error, Result};
 /// keep us from the other sockets and the clock).
 const MAX_DATAGRAMS_PER_WAKEUP: usize = 64;
 
+/// What a response that matches the query is to the slot that got it.
+enum Verdict {
+    /// The question's answer.
+    Answer,
+    /// A SERVFAIL kept for when every server fails ([`Tag::any_rcode`]).
+    Servfail,
+    /// Not an answer: the slot moved on or failed.
+    Other,
+}
+
 /// Why a server is done with a question without having answered it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Failure {
@@ -339,24 +349,28 @@ impl Slot {
                     });
                     false
                 }
-                Progress::Done(packet) => match wire::check_response(&self.query, &packet) {
-                    // One query on the connection: anything else in reply is a broken server.
-                    None => {
-                        tag.trace(
-                            self,
-                            Proto::Tcp,
-                            Outcome::Ignored {
-                                bytes: packet.len(),
-                            },
-                        );
-                        self.fail(Failure::Permanent);
-                        false
+                Progress::Done(packet) => {
+                    let checked = wire::check_response(&self.query, &packet);
+                    match &checked {
+                        // One query on the connection: anything else in reply is a broken
+                        // server.
+                        None => {
+                            tag.trace(
+                                self,
+                                Proto::Tcp,
+                                Outcome::Ignored {
+                                    bytes: packet.len(),
+                                },
+                            );
+                            self.fail(Failure::Permanent);
+                            false
+                        }
+                        Some(r) => {
+                            tag.trace(self, Proto::Tcp, response_outcome(&packet, r));
+                            self.on_response(tag, checked, Proto::Tcp, out)
+                        }
                     }
-                    Some(r) => {
-                        tag.trace(self, Proto::Tcp, response_outcome(&packet, &r));
-                        self.on_response(tag, r, Proto::Tcp, out)
-                    }
-                },
+                }
             },
             Link::Waiting { .. } | Link::Failed(_) | Link::Closed => false,
         }
@@ -382,12 +396,18 @@ impl Slot {
                 }
                 Ok((n, from)) => {
                     let packet = buf.get(..n).unwrap_or(buf);
+                    // A datagram from elsewhere is not even read.
                     let from_server = from.is_none_or(|a| same_endpoint(&a, &self.server));
-                    match wire::check_response(&self.query, packet).filter(|_| from_server) {
+                    if !from_server {
+                        tag.trace(self, Proto::Udp, Outcome::Ignored { bytes: n });
+                        continue;
+                    }
+                    let checked = wire::check_response(&self.query, packet);
+                    match &checked {
                         None => tag.trace(self, Proto::Udp, Outcome::Ignored { bytes: n }),
                         Some(r) => {
-                            tag.trace(self, Proto::Udp, response_outcome(packet, &r));
-                            return self.on_response(tag, r, Proto::Udp, out);
+                            tag.trace(self, Proto::Udp, response_outcome(packet, r));
+                            return self.on_response(tag, checked, Proto::Udp, out);
                         }
                     }
                 }
@@ -396,19 +416,41 @@ impl Slot {
         false
     }
 
-    /// A response that matches the query: an answer (put in `out`: `true`), a reason to go on
-    /// (TCP, no EDNS) or the end of this server for this question.
+    /// A response that matches the query (`checked`, never `None`): an answer (moved to `out`:
+    /// `true`), a reason to go on (TCP, no EDNS) or the end of this server for this question.
+    /// (The response is moved once, to where it is kept: it is large.)
+    #[inline(always)]
     fn on_response(
         &mut self,
         tag: &Tag<'_>,
-        mut r: Response,
+        mut checked: Option<Response>,
         proto: Proto,
         out: &mut Result<Response>,
     ) -> bool {
+        let Some(r) = checked.as_mut() else {
+            return false;
+        };
         r.tcp = proto == Proto::Tcp;
+        match self.judge(tag, r, proto) {
+            Verdict::Answer => {
+                // Some: moved as it is, in one copy.
+                *out = checked.ok_or(Error::TryAgain);
+                true
+            }
+            Verdict::Servfail => {
+                self.servfail = checked.map(Box::new);
+                false
+            }
+            Verdict::Other => false,
+        }
+    }
+
+    /// What a matching response is to this slot; moving on (TCP, no EDNS, failure) is done
+    /// here.
+    fn judge(&mut self, tag: &Tag<'_>, r: &Response, proto: Proto) -> Verdict {
         if r.malformed {
             self.fail(Failure::Permanent);
-            return false;
+            return Verdict::Other;
         }
         if r.truncated {
             // Never use the records of a truncated answer.
@@ -417,13 +459,10 @@ impl Slot {
                 // Truncated even over TCP (over 64 KiB): nothing usable.
                 Proto::Tcp => self.fail(Failure::Permanent),
             }
-            return false;
+            return Verdict::Other;
         }
         match r.rcode {
-            rcode::NOERROR | rcode::NXDOMAIN => {
-                *out = Ok(r);
-                true
-            }
+            rcode::NOERROR | rcode::NXDOMAIN => Verdict::Answer,
             rcode::FORMERR if self.edns && self.can_drop_edns(tag) => {
                 // RFC 6891 7: a server that does not know EDNS0 may answer FORMERR; ask again
                 // without the OPT record.
@@ -432,33 +471,31 @@ impl Slot {
                     Ok(q) => self.query = q,
                     Err(_) => {
                         self.fail(Failure::Permanent);
-                        return false;
+                        return Verdict::Other;
                     }
                 }
                 match proto {
                     Proto::Udp => self.send_udp(tag),
                     Proto::Tcp => self.start_tcp(tag),
                 }
-                false
+                Verdict::Other
             }
             rcode::SERVFAIL | rcode::REFUSED => {
-                if tag.any_rcode && r.rcode == rcode::SERVFAIL {
-                    self.servfail = Some(Box::new(r));
-                }
                 self.fail(Failure::Temporary);
-                false
+                if tag.any_rcode && r.rcode == rcode::SERVFAIL {
+                    Verdict::Servfail
+                } else {
+                    Verdict::Other
+                }
             }
             rcode::NOTIMP if tag.any_rcode => {
                 self.fail(Failure::Temporary);
-                false
+                Verdict::Other
             }
-            _ if tag.any_rcode => {
-                *out = Ok(r);
-                true
-            }
+            _ if tag.any_rcode => Verdict::Answer,
             _ => {
                 self.fail(Failure::Permanent);
-                false
+                Verdict::Other
             }
         }
     }

@@ -354,14 +354,14 @@ pub type Enough<'f> = dyn FnMut(&[Option<&Result<Response>>]) -> bool + 'f;
 /// A truncated UDP answer is never used: the same question goes over TCP to that server under
 /// the same deadline, while UDP answers for the other questions are still being collected.
 pub fn resolve(questions: &[Question<'_>], policy: &Policy) -> Results {
-    let mut out: Results = questions.iter().map(|_| Err(Error::TryAgain)).collect();
-    run(
-        &mut asked(questions, policy),
-        policy,
-        None,
-        &mut out,
-        &mut [],
-    );
+    let mut pending = SmallVec::new();
+    asked(questions, policy, &mut pending);
+    let mut out = Results::new();
+    // Built in place (a result is large).
+    for _ in questions {
+        out.push(Err(Error::TryAgain));
+    }
+    run(&mut pending, policy, None, &mut out, &mut []);
     out
 }
 
@@ -378,7 +378,8 @@ pub fn resolve_until(
     policy: &Policy,
     enough: &mut Enough<'_>,
 ) -> Partial {
-    let mut pending = asked(questions, policy);
+    let mut pending = SmallVec::new();
+    asked(questions, policy, &mut pending);
     for (p, g) in pending.iter_mut().zip(groups) {
         p.group = *g;
     }
@@ -392,25 +393,26 @@ pub fn resolve_until(
 }
 
 /// The questions of one call, each a query built here under `policy`, not asked yet (all in
-/// group 0).
-fn asked<'q>(questions: &[Question<'q>], policy: &Policy) -> SmallVec<[Pending<'q>; 2]> {
+/// group 0), added to `pending`.
+fn asked<'q>(
+    questions: &[Question<'q>],
+    policy: &Policy,
+    pending: &mut SmallVec<[Pending<'q>; 2]>,
+) {
     let log = trace::enabled() || policy.debug;
     let source = Source::Built {
         ad: policy.trust_ad,
         edns_payload: policy.edns_payload,
     };
-    questions
-        .iter()
-        .map(|q| {
-            Pending::new(Tag {
-                name: q.name,
-                qtype: q.qtype,
-                log,
-                source,
-                any_rcode: false,
-            })
-        })
-        .collect()
+    for q in questions {
+        pending.push(Pending::new(Tag {
+            name: q.name,
+            qtype: q.qtype,
+            log,
+            source,
+            any_rcode: false,
+        }));
+    }
 }
 
 impl<'a> Pending<'a> {
