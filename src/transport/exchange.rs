@@ -65,6 +65,8 @@ fn out_of_descriptors(errno: i32) -> bool {
 /// One question to one server.
 #[derive(Debug)]
 pub(super) struct Slot {
+    /// The index of its question in the poll loop.
+    pub(super) question: usize,
     pub(super) server: SocketAddr,
     /// The current query carries an OPT record.
     edns: bool,
@@ -121,17 +123,25 @@ impl Tag<'_> {
         }
     }
 
+    /// Logs how the exchange of `slot` went, when the question is logged. (Inlined down to
+    /// the check: the outcome is not even computed for a question that is not logged.)
+    #[inline(always)]
     fn trace(&self, slot: &Slot, proto: Proto, outcome: Outcome) {
         if self.log {
-            trace::exchange(&trace::Exchange {
-                name: self.name,
-                qtype: self.qtype,
-                server: slot.server,
-                proto,
-                outcome,
-                elapsed: slot.started.map(|t| t.elapsed()).unwrap_or_default(),
-            });
+            self.log_line(slot, proto, outcome);
         }
+    }
+
+    #[cold]
+    fn log_line(&self, slot: &Slot, proto: Proto, outcome: Outcome) {
+        trace::exchange(&trace::Exchange {
+            name: self.name,
+            qtype: self.qtype,
+            server: slot.server,
+            proto,
+            outcome,
+            elapsed: slot.started.map(|t| t.elapsed()).unwrap_or_default(),
+        });
     }
 }
 
@@ -158,10 +168,11 @@ fn response_outcome(packet: &[u8], r: &Response) -> Outcome {
 }
 
 impl Slot {
-    /// A slot for `tag`'s question to `server`, with `query` (built with or without an OPT
+    /// A slot for question `question` (`tag`'s) to `server`, with `query` (built with or without an OPT
     /// record as `edns` says); not asked yet ([`Slot::start`]).
-    pub(super) fn new(server: SocketAddr, edns: bool, query: Vec<u8>) -> Slot {
+    pub(super) fn new(question: usize, server: SocketAddr, edns: bool, query: Vec<u8>) -> Slot {
         Slot {
+            question,
             server,
             edns,
             query,

@@ -229,6 +229,7 @@ type Slots = SmallVec<[Slot; 2 * MAXNS]>;
 /// Asks question `p` to every server: its slots are added at the end of `slots`, each built in
 /// place. The query is built once and copied for the other servers with their own IDs.
 fn start(
+    question: usize,
     p: &mut Pending<'_>,
     slots: &mut Slots,
     out: &mut Result<Response>,
@@ -257,21 +258,43 @@ fn start(
         return finish(p, slots, out, Err(Error::TryAgain));
     };
     let built = matches!(tag.source, Source::Built { .. });
+    let at = Asking {
+        question,
+        tag,
+        edns,
+        tcp,
+    };
     for server in others {
         let mut q = query.clone();
         if built {
             // A fresh ID for each server's query.
             q[..2].copy_from_slice(&ids.next().to_be_bytes());
         }
-        open(slots, tag, *server, edns, tcp, q);
+        open(slots, at, *server, q);
     }
-    open(slots, tag, *last, edns, tcp, query);
+    open(slots, at, *last, query);
     p.end = slots.len();
 }
 
+/// How a question is asked (see [`start`]).
+#[derive(Clone, Copy)]
+struct Asking<'t, 'a> {
+    /// Its index in the poll loop.
+    question: usize,
+    tag: &'t Tag<'a>,
+    edns: bool,
+    tcp: bool,
+}
+
 /// Adds a slot for `server` and asks on it.
-fn open(slots: &mut Slots, tag: &Tag<'_>, server: SocketAddr, edns: bool, tcp: bool, q: Vec<u8>) {
-    slots.push(Slot::new(server, edns, q));
+fn open(slots: &mut Slots, at: Asking<'_, '_>, server: SocketAddr, q: Vec<u8>) {
+    let Asking {
+        question,
+        tag,
+        edns,
+        tcp,
+    } = at;
+    slots.push(Slot::new(question, server, edns, q));
     if let Some(slot) = slots.last_mut() {
         slot.start(tag, tcp);
     }
@@ -314,6 +337,7 @@ fn take_turns(own: &mut [Slot]) {
 /// When every server of asked question `p` has failed, the question's error (with
 /// [`Accept::AnyRcode`], a SERVFAIL answer if a server gave one: the caller tells it apart by
 /// its code).
+#[inline]
 fn settle(p: &mut Pending<'_>, slots: &mut [Slot], out: &mut Result<Response>) {
     if p.state != State::Asked {
         return;
@@ -705,7 +729,8 @@ fn run_round(
     let mut shown = 0;
     // One entry per live slot (one socket each); inline for two questions to three servers.
     let mut fds: SmallVec<[PollFd; 2 * MAXNS]> = SmallVec::new();
-    let mut owners: SmallVec<[(usize, usize); 2 * MAXNS]> = SmallVec::new();
+    // The slot of each entry of `fds`.
+    let mut owners: SmallVec<[usize; 2 * MAXNS]> = SmallVec::new();
     // Servers that answered a question (the first to ask when descriptors are few).
     let mut answered: Servers = Servers::new();
     // The receive buffer, taken from the pool at the first readable socket.
@@ -727,6 +752,7 @@ fn run_round(
                 }
                 unasked -= 1;
                 start(
+                    i,
                     &mut pending[i],
                     &mut slots,
                     &mut out[i],
@@ -815,15 +841,11 @@ fn run_round(
 
         fds.clear();
         owners.clear();
-        for (qi, p) in pending.iter().enumerate() {
-            if p.state != State::Asked {
-                continue;
-            }
-            for si in p.slots() {
-                if let Some(pfd) = slots.get(si).and_then(Slot::poll_entry) {
-                    fds.push(pfd);
-                    owners.push((qi, si));
-                }
+        // The slots of the questions that are done are closed.
+        for (si, slot) in slots.iter().enumerate() {
+            if let Some(pfd) = slot.poll_entry() {
+                fds.push(pfd);
+                owners.push(si);
             }
         }
         match poll(&mut fds, schedule.poll_timeout(now)) {
@@ -840,10 +862,14 @@ fn run_round(
                 break;
             }
         }
-        for (pfd, &(qi, si)) in fds.iter().zip(&owners) {
+        for (pfd, &si) in fds.iter().zip(&owners) {
             if !pfd.ready() {
                 continue;
             }
+            let Some(slot) = slots.get_mut(si) else {
+                continue;
+            };
+            let qi = slot.question;
             let (Some(p), Some(r)) = (pending.get_mut(qi), out.get_mut(qi)) else {
                 continue;
             };
@@ -851,9 +877,6 @@ fn run_round(
                 continue; // answered by another server in this same round
             }
             let buf = buf.get_or_insert_with(|| RecvBuf::take(MAX_MESSAGE + 1));
-            let Some(slot) = slots.get_mut(si) else {
-                continue;
-            };
             if slot.on_ready(&p.tag, buf, r) {
                 if !answered.contains(&slot.server) {
                     answered.push(slot.server);
