@@ -571,6 +571,46 @@ fn in_order_asks_the_first_server_only_when_it_answers() {
 }
 
 #[test]
+fn each_server_gets_the_question_under_its_own_id() {
+    use std::sync::Mutex;
+    // The query is built once per question and copied for the other servers: each copy must
+    // carry an ID of its own and otherwise the same bytes (EDNS included).
+    let got: Arc<Mutex<Vec<Vec<u8>>>> = Arc::default();
+    let recording = || {
+        let got = got.clone();
+        server(
+            Some(Box::new(move |_, query: &[u8]| {
+                got.lock().unwrap().push(query.to_vec());
+                Vec::new()
+            })),
+            None,
+        )
+    };
+    let servers = [recording(), recording(), recording()];
+    let mut p = policy(&[&servers[0], &servers[1], &servers[2]], 100, 1);
+    p.edns0 = true;
+    let r = resolve(&[q("host.test", RecordType::AAAA)], &p);
+    assert_eq!(r[0].as_ref().err(), Some(&Error::TryAgain));
+    // The servers read what was sent before the call timed out; wait for all three reads.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while got.lock().unwrap().len() < 3 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let got = got.lock().unwrap();
+    assert_eq!(got.len(), 3);
+    let expected = wire::build_query(0, "host.test", 28, Some(wire::EDNS_PAYLOAD)).unwrap();
+    for query in got.iter() {
+        assert_eq!(query[2..], expected[2..]);
+    }
+    // Random IDs: two of the three may be equal (once in 22 000 calls), all three only once
+    // in four billion; copies without an ID of their own would all be equal.
+    let mut ids: Vec<&[u8]> = got.iter().map(|q| &q[..2]).collect();
+    ids.sort();
+    ids.dedup();
+    assert!(ids.len() >= 2, "IDs {ids:?}");
+}
+
+#[test]
 fn in_order_moves_on_after_the_first_servers_time() {
     let (m, b) = (mute(), answering());
     let p = policy(&[&m, &b], 300, 1).in_order(true);
