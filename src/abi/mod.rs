@@ -54,7 +54,8 @@ thread_local! {
 
 /// Run `f`, turning a panic into `on_panic`: no unwinding ever crosses into C. The outermost
 /// export of a thread runs on the library's own stack ([`stack`]); the exports it runs inside
-/// stay there. Allocation failures of `f` ([`crate::oom`]) are for `f` to turn into its
+/// stay there. The environment is read afresh by each outermost export, once
+/// ([`crate::config::env`]). Allocation failures of `f` ([`crate::oom`]) are for `f` to turn into its
 /// error; they are forgotten when the outermost export returns.
 pub fn boundary<T>(on_panic: T, f: impl FnOnce() -> T) -> T {
     let call = || catch_unwind(AssertUnwindSafe(f)).unwrap_or(on_panic);
@@ -66,7 +67,14 @@ pub fn boundary<T>(on_panic: T, f: impl FnOnce() -> T) -> T {
     let depth = unsafe { &*depth };
     let outermost = depth.get() == 0;
     depth.set(depth.get() + 1);
-    let r = if outermost { stack::run(call) } else { call() };
+    let r = if outermost {
+        crate::config::env::call_begins();
+        let r = stack::run(call);
+        crate::config::env::call_ends();
+        r
+    } else {
+        call()
+    };
     depth.set(depth.get() - 1);
     if outermost {
         crate::oom::clear();

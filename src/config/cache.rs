@@ -290,18 +290,13 @@ fn effective(
 
 pub(super) fn resolv_conf() -> Arc<ResolvConf> {
     let file = RESOLV_CONF.get();
-    effective(
-        &file,
-        env::var("LOCALDOMAIN"),
-        env::var("RES_OPTIONS"),
-        || {
-            if env::compat_glibc() {
-                resolv_conf::hostname_domain()
-            } else {
-                None
-            }
-        },
-    )
+    effective(&file, env::localdomain(), env::res_options(), || {
+        if env::compat_glibc() {
+            resolv_conf::hostname_domain()
+        } else {
+            None
+        }
+    })
 }
 
 pub(super) fn hosts() -> Arc<Hosts> {
