@@ -74,11 +74,11 @@ fn stat_c(path: *const libc::c_char) -> Option<FileStat> {
     // SAFETY: the call succeeded, so the kernel (or the C library) filled `st`.
     let st = unsafe { st.assume_init() };
     Some(FileStat {
-        dev: st.st_dev as u64,
-        ino: st.st_ino as u64,
+        dev: st.st_dev,
+        ino: st.st_ino,
         size: st.st_size as u64,
-        mtime: (st.st_mtime as i64, st.st_mtime_nsec as i64),
-        ctime: (st.st_ctime as i64, st.st_ctime_nsec as i64),
+        mtime: (st.st_mtime, st.st_mtime_nsec),
+        ctime: (st.st_ctime, st.st_ctime_nsec),
         regular: st.st_mode & libc::S_IFMT == libc::S_IFREG,
     })
 }
