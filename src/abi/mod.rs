@@ -179,11 +179,29 @@ pub fn set_errno(v: c_int) {
 /// # Safety
 /// `p` is NULL or points to a NUL-terminated string that outlives the returned value.
 pub unsafe fn c_str<'a>(p: *const c_char) -> Option<std::borrow::Cow<'a, str>> {
+    // SAFETY: guaranteed by the caller.
+    unsafe { c_bytes(p) }.map(text)
+}
+
+/// A C string argument's bytes (without the NUL): `None` for NULL.
+///
+/// # Safety
+/// `p` is NULL or points to a NUL-terminated string that outlives the returned value.
+pub unsafe fn c_bytes<'a>(p: *const c_char) -> Option<&'a [u8]> {
     if p.is_null() {
         return None;
     }
     // SAFETY: guaranteed by the caller.
-    Some(unsafe { CStr::from_ptr(p) }.to_string_lossy())
+    Some(unsafe { CStr::from_ptr(p) }.to_bytes())
+}
+
+/// `b` as text: borrowed when it is UTF-8 (the usual case: no copy), else a lossy copy (such a
+/// name cannot match anything valid and is rejected further down).
+pub fn text(b: &[u8]) -> std::borrow::Cow<'_, str> {
+    match std::str::from_utf8(b) {
+        Ok(s) => std::borrow::Cow::Borrowed(s),
+        Err(_) => String::from_utf8_lossy(b),
+    }
 }
 
 /// The next definition of a symbol after this library (`dlsym(RTLD_NEXT, name)`), looked up
