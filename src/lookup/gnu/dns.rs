@@ -13,7 +13,7 @@ use crate::lookup::types::{Address, Errnos, Semantics};
 use crate::lookup::{no_aaaa, sortlist};
 use crate::sys::AF_INET6;
 use crate::transport::Question;
-use crate::wire::{self, rcode, rtype, Message, Response, MAX_WIRE_NAME};
+use crate::wire::{self, rcode, rtype, Message, Response, MAX_LABEL_LEN, MAX_WIRE_NAME};
 use crate::{Error, Result};
 use smallvec::SmallVec;
 use std::borrow::Cow;
@@ -32,13 +32,36 @@ pub(crate) fn res_hnok(name: &str) -> Option<Cow<'_, str>> {
     if !name.contains('\\') && name != "." {
         let body = name.strip_suffix('.').unwrap_or(name);
         // "" is the root, as "." is (and no query can be made of it: NO_RECOVERY).
-        let ok = body.is_empty()
-            || (body.len() + 2 <= MAX_WIRE_NAME
-                && body.split('.').all(|l| (1..=63).contains(&l.len()))
-                && hnok_labels(body.split('.').map(str::as_bytes)));
+        let ok =
+            body.is_empty() || (body.len() + 2 <= MAX_WIRE_NAME && plain_hnok(body.as_bytes()));
         return ok.then_some(Cow::Borrowed(name));
     }
     res_hnok_escaped(name)
+}
+
+/// [`hnok_labels`] of a non-empty name without escapes, in one pass: labels of 1..=63 bytes
+/// split at dots, letters, digits, `-` and `_`, the first not starting with `-`.
+fn plain_hnok(body: &[u8]) -> bool {
+    if body.first() == Some(&b'-') {
+        return false;
+    }
+    let mut label = 0;
+    for &c in body {
+        if c == b'.' {
+            if label == 0 {
+                return false;
+            }
+            label = 0;
+        } else if c.is_ascii_alphanumeric() || c == b'-' || c == b'_' {
+            label += 1;
+            if label > MAX_LABEL_LEN {
+                return false;
+            }
+        } else {
+            return false;
+        }
+    }
+    label > 0
 }
 
 /// [`res_hnok`] through `ns_name_pton`, escapes and all.
