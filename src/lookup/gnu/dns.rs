@@ -28,40 +28,68 @@ use std::net::IpAddr;
 /// `one.test`: every label of a host name is plain text, so its labels joined by dots are the
 /// name `res_mkquery` encodes).
 pub(crate) fn res_hnok(name: &str) -> Option<Cow<'_, str>> {
-    // Without escapes (nearly every name): one pass, no allocation.
-    if !name.contains('\\') && name != "." {
+    if name != "." {
         let body = name.strip_suffix('.').unwrap_or(name);
-        // "" is the root, as "." is (and no query can be made of it: NO_RECOVERY).
-        let ok =
-            body.is_empty() || (body.len() + 2 <= MAX_WIRE_NAME && plain_hnok(body.as_bytes()));
-        return ok.then_some(Cow::Borrowed(name));
+        // Without escapes (nearly every name): one pass, no allocation.
+        if let Some(plain) = plain_hnok(body.as_bytes()) {
+            // "" is the root, as "." is (and no query can be made of it: NO_RECOVERY).
+            let ok = body.is_empty() || (body.len() + 2 <= MAX_WIRE_NAME && plain);
+            return ok.then_some(Cow::Borrowed(name));
+        }
     }
     res_hnok_escaped(name)
 }
 
-/// [`hnok_labels`] of a non-empty name without escapes, in one pass: labels of 1..=63 bytes
-/// split at dots, letters, digits, `-` and `_`, the first not starting with `-`.
-fn plain_hnok(body: &[u8]) -> bool {
+/// What a byte is to [`plain_hnok`].
+const OTHER: u8 = 0;
+const HOST: u8 = 1;
+const DOT: u8 = 2;
+const ESCAPE: u8 = 3;
+
+/// [`OTHER`], [`HOST`] (letters, digits, `-`, `_`), [`DOT`] or [`ESCAPE`] (`\`) for each byte.
+const CLASS: [u8; 256] = {
+    let mut t = [OTHER; 256];
+    let mut c = 0;
+    while c < 256 {
+        let b = c as u8;
+        if b.is_ascii_alphanumeric() || b == b'-' || b == b'_' {
+            t[c] = HOST;
+        }
+        c += 1;
+    }
+    t[b'.' as usize] = DOT;
+    t[b'\\' as usize] = ESCAPE;
+    t
+};
+
+/// [`hnok_labels`] of a name in one pass over its bytes: labels of 1..=63 bytes split at dots,
+/// letters, digits, `-` and `_`, the first not starting with `-`. `None` when the name holds a
+/// `\` before any byte that fails (an escape: [`res_hnok_escaped`] decides). A byte that fails
+/// before any escape fails the full check too: escapes change only what follows them.
+fn plain_hnok(body: &[u8]) -> Option<bool> {
     if body.first() == Some(&b'-') {
-        return false;
+        return Some(false);
     }
     let mut label = 0;
     for &c in body {
-        if c == b'.' {
-            if label == 0 {
-                return false;
+        match CLASS[usize::from(c)] {
+            HOST => {
+                label += 1;
+                if label > MAX_LABEL_LEN {
+                    return Some(false);
+                }
             }
-            label = 0;
-        } else if c.is_ascii_alphanumeric() || c == b'-' || c == b'_' {
-            label += 1;
-            if label > MAX_LABEL_LEN {
-                return false;
+            DOT => {
+                if label == 0 {
+                    return Some(false);
+                }
+                label = 0;
             }
-        } else {
-            return false;
+            ESCAPE => return None,
+            _ => return Some(false),
         }
     }
-    label > 0
+    Some(label > 0)
 }
 
 /// [`res_hnok`] through `ns_name_pton`, escapes and all.
@@ -355,9 +383,10 @@ mod tests {
 
     #[test]
     fn hnok_fast_and_full_agree() {
-        // The one-pass check agrees with the full one on names without escapes.
+        // The one-pass check agrees with the full one, escapes or not (a backslash after a
+        // byte that fails the one-pass check: the full check fails too).
         let mut seed = 7u32;
-        let alphabet = b"ab-_.9Z \x7f\xc3";
+        let alphabet = b"ab-_.9Z \x7f\xc3\\";
         for n in 0..20_000u32 {
             let len = (n % 70) as usize;
             let s: Vec<u8> = (0..len)
