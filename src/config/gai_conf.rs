@@ -58,19 +58,14 @@ const PRECEDENCE: [Prefix; 5] = [
     p(ZERO, 0, 40),
 ];
 
-/// glibc `match_prefix`: the first row whose prefix matches.
+/// glibc `match_prefix`: the first row whose prefix matches (its first `bits` bits, compared
+/// as numbers: no byte-slice comparison per row).
 fn match_prefix(a: &[u8; 16], table: &[Prefix]) -> i32 {
+    let a = u128::from_be_bytes(*a);
     for row in table {
-        let whole = (row.bits / 8) as usize;
-        let rem = row.bits % 8;
-        if a[..whole] != row.prefix[..whole] {
-            continue;
-        }
-        if rem == 0 {
-            return row.val;
-        }
-        let mask = 0xff00u16 >> rem;
-        if u16::from(row.prefix[whole]) & mask == u16::from(a[whole]) & mask {
+        // bits <= 128 (parse and the built-in tables); 0 bits match everything.
+        let mask = u128::MAX.checked_shl(128 - row.bits).unwrap_or(0);
+        if (a ^ u128::from_be_bytes(row.prefix)) & mask == 0 {
             return row.val;
         }
     }
@@ -274,6 +269,60 @@ mod tests {
 
     fn ip(s: &str) -> IpAddr {
         s.parse().unwrap()
+    }
+
+    #[test]
+    fn prefixes_match_bit_by_bit() {
+        // glibc's rule: `bits / 8` whole bytes equal, then the top `bits % 8` bits of the next.
+        let by_bytes = |a: &[u8; 16], table: &[Prefix]| {
+            for row in table {
+                let whole = (row.bits / 8) as usize;
+                let rem = row.bits % 8;
+                if a[..whole] != row.prefix[..whole] {
+                    continue;
+                }
+                let mask = 0xff00u16 >> rem;
+                if rem == 0 || u16::from(row.prefix[whole]) & mask == u16::from(a[whole]) & mask {
+                    return row.val;
+                }
+            }
+            0
+        };
+        let mut seed = 3u64;
+        let mut next = || {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            seed >> 33
+        };
+        for _ in 0..5000 {
+            let base: [u8; 16] = std::array::from_fn(|_| next() as u8);
+            let table: Vec<Prefix> = (0..4)
+                .map(|v| {
+                    let mut prefix = base;
+                    // Differ from the address somewhere, or nowhere.
+                    let at = next() as usize % 20;
+                    if at < 16 {
+                        prefix[at] ^= 1 << (next() % 8);
+                    }
+                    p(prefix, next() as u32 % 129, v + 1)
+                })
+                .collect();
+            assert_eq!(match_prefix(&base, &table), by_bytes(&base, &table));
+        }
+        for t in [&LABELS[..], &PRECEDENCE[..]] {
+            for a in [
+                "::1",
+                "::ffff:10.0.0.1",
+                "2002::1",
+                "fc00::1",
+                "2001::1",
+                "fe80::1",
+            ] {
+                let a = in6(&ip(a));
+                assert_eq!(match_prefix(&a, t), by_bytes(&a, t));
+            }
+        }
     }
 
     #[test]
