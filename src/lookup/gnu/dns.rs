@@ -155,6 +155,19 @@ fn parse_answer(msg: &Message, qname: &str, t: u16) -> Parsed {
     }
 }
 
+/// [`parse_answer`]'s `canonical` for a query name that is a host name: the last target on
+/// the chain that is one, else the query name.
+fn canonical(chain: &wire::Chain<'_>, qname: &str) -> String {
+    chain
+        .targets()
+        .rev()
+        .find_map(|t| {
+            let n = network_name(&t, Semantics::Glibc, Taken::Canonical)?;
+            String::from_utf8(n).ok()
+        })
+        .unwrap_or_else(|| qname.to_string())
+}
+
 /// One `res_query`: the responses, or the `h_errno` glibc sets.
 type Queried = std::result::Result<Vec<Response>, Error>;
 
@@ -358,13 +371,17 @@ pub(crate) fn gethostbyname4(conf: &ResolvConf, name: &str) -> Result<Nss<(Vec<A
     };
     let mut addrs = Vec::new();
     let mut canon = None;
-    for (r, &(t, _)) in resps.iter().zip(plan) {
-        // gaih_getanswer_slice, for each answer; gaih_getanswer: success if either has an
-        // address, else NOTFOUND.
-        let p = parse_answer(&r.message, &fqdn, t);
-        if p.qname_ok && !p.addrs.is_empty() {
-            canon.get_or_insert(p.canonical);
-            addrs.extend(p.addrs.into_iter().map(Address::new));
+    // gaih_getanswer_slice, for each answer (what parse_answer reads, without the aliases):
+    // nothing when the query name is no host name; gaih_getanswer: success if either has an
+    // address, else NOTFOUND.
+    let qname = wire::as_given(&fqdn);
+    if res_hnok(qname).is_some() {
+        for (r, &(t, _)) in resps.iter().zip(plan) {
+            let c = wire::collect_addresses(&r.message, &fqdn, t);
+            if !c.addrs.is_empty() {
+                canon.get_or_insert_with(|| canonical(&c.chain, qname));
+                addrs.extend(c.addrs.iter().map(|&ip| Address::new(ip)));
+            }
         }
     }
     Ok(match canon {
