@@ -23,10 +23,25 @@ struct Prefix {
     prefix: [u8; 16],
     bits: u32,
     val: i32,
+    /// The first `bits` bits set, over an address read as a big-endian number.
+    mask: u128,
+    /// `prefix` as that number, under `mask`.
+    net: u128,
 }
 
+/// The row `prefix/bits → val` (`bits` at most 128).
 const fn p(prefix: [u8; 16], bits: u32, val: i32) -> Prefix {
-    Prefix { prefix, bits, val }
+    let mask = match u128::MAX.checked_shl(128 - bits) {
+        Some(m) => m,
+        None => 0,
+    };
+    Prefix {
+        prefix,
+        bits,
+        val,
+        mask,
+        net: u128::from_be_bytes(prefix) & mask,
+    }
 }
 
 const ZERO: [u8; 16] = [0; 16];
@@ -62,14 +77,10 @@ const PRECEDENCE: [Prefix; 5] = [
 /// as numbers: no byte-slice comparison per row).
 fn match_prefix(a: &[u8; 16], table: &[Prefix]) -> i32 {
     let a = u128::from_be_bytes(*a);
-    for row in table {
-        // bits <= 128 (parse and the built-in tables); 0 bits match everything.
-        let mask = u128::MAX.checked_shl(128 - row.bits).unwrap_or(0);
-        if (a ^ u128::from_be_bytes(row.prefix)) & mask == 0 {
-            return row.val;
-        }
-    }
-    0
+    table
+        .iter()
+        .find(|row| a & row.mask == row.net)
+        .map_or(0, |row| row.val)
 }
 
 /// `ip` as glibc's sorting sees it: IPv4 as `::ffff:a.b.c.d`.
@@ -158,11 +169,7 @@ pub fn parse(text: &[u8]) -> Tables {
                     Some(Some(b)) if b <= 128 => b as u32,
                     Some(_) => continue,
                 };
-                let row = Prefix {
-                    prefix: prefix.octets(),
-                    bits,
-                    val: value,
-                };
+                let row = p(prefix.octets(), bits, value);
                 if cmd == "label" {
                     labels.push(row);
                 } else {
@@ -207,11 +214,7 @@ pub fn parse(text: &[u8]) -> Tables {
             return default.to_vec();
         }
         if !rows.iter().any(|r| r.bits == 0) {
-            rows.push(Prefix {
-                prefix: ZERO,
-                bits: 0,
-                val: catch_all,
-            });
+            rows.push(p(ZERO, 0, catch_all));
         }
         // glibc's qsort is a stable merge sort: equally specific rows keep file order.
         rows.sort_by_key(|r| std::cmp::Reverse(r.bits));
