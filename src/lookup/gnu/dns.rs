@@ -237,19 +237,20 @@ fn res_query(dns: &mut dyn Ask, fqdn: &str, plan: &[(u16, bool)]) -> Result<Quer
 
 /// What a search found: the responses, the full name they answer, and what the search left
 /// in the thread's `h_errno`.
-struct Found {
+struct Found<'a> {
     responses: Vec<Response>,
-    name: String,
+    /// Borrowed from the name searched when that was the name found (no copy).
+    name: Cow<'a, str>,
     thread: Error,
 }
 
 /// `res_search` of `name` for the questions of `plan` (the name as the module has it: checked,
 /// its alias taken): what it found, or the `h_errno` the search left.
-fn search(
+fn search<'a>(
     conf: &ResolvConf,
-    name: &str,
+    name: &'a str,
     plan: &[(u16, bool)],
-) -> Result<std::result::Result<Found, Error>> {
+) -> Result<std::result::Result<Found<'a>, Error>> {
     // Through the answer cache and the parallel walk as `conf` turns them on.
     let policy = Semantics::Glibc.policy(conf);
     let mut servers = Servers::new(conf, &policy);
@@ -264,7 +265,10 @@ fn search(
     Ok(match s.last {
         Ok(responses) => Ok(Found {
             responses,
-            name: question_name(&s.name).to_string(),
+            name: match s.name {
+                Cow::Borrowed(n) => Cow::Borrowed(question_name(n)),
+                Cow::Owned(n) => Cow::Owned(question_name(&n).to_string()),
+            },
             thread: s.h_errno,
         }),
         Err(_) => Err(s.h_errno),
