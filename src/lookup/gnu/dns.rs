@@ -359,8 +359,11 @@ pub(crate) fn gethostbyname3(
 /// `_nss_dns_gethostbyname4_r`: A and AAAA together, the A answer's addresses first; the
 /// canonical name of the first answer that has an address. An answer without addresses is
 /// NOTFOUND (HOST_NOT_FOUND).
-pub(crate) fn gethostbyname4(conf: &ResolvConf, name: &str) -> Result<Nss<(Vec<Address>, String)>> {
-    let Some(name) = module_name(name) else {
+pub(crate) fn gethostbyname4(
+    conf: &ResolvConf,
+    given: &str,
+) -> Result<Nss<(Vec<Address>, String)>> {
+    let Some(name) = module_name(given) else {
         return Ok(Nss::NotFound(Error::NotFound));
     };
     let plan = no_aaaa::questions(conf.no_aaaa, &[rtype::A, rtype::AAAA]);
@@ -379,7 +382,9 @@ pub(crate) fn gethostbyname4(conf: &ResolvConf, name: &str) -> Result<Nss<(Vec<A
     // nothing when the query name is no host name; gaih_getanswer: success if either has an
     // address, else NOTFOUND.
     let qname = wire::as_given(&fqdn);
-    if res_hnok(qname).is_some() {
+    // The name given, as asked (the usual case), passed res_hnok in module_name: the same
+    // body, not checked twice.
+    if qname == wire::as_given(given) || res_hnok(qname).is_some() {
         for (r, &(t, _)) in resps.iter().zip(plan) {
             let c = wire::collect_addresses(&r.message, &fqdn, t);
             if !c.addrs.is_empty() {
@@ -418,6 +423,10 @@ mod tests {
                 .collect();
             let s = String::from_utf8_lossy(&s);
             assert_eq!(res_hnok(&s), res_hnok_escaped(&s), "{s:?}");
+            // gethostbyname4 counts on this: a name that passes passes as asked.
+            if res_hnok(&s).is_some() {
+                assert!(res_hnok(wire::as_given(&s)).is_some(), "{s:?}");
+            }
         }
         for s in [
             "",
