@@ -36,10 +36,10 @@
 //! without any other allocation: that block is the only one.
 
 use super::stack;
-use super::{boundary, c_str, disabled, eai, eai_code};
+use super::{boundary, c_bytes, disabled, eai, eai_code, text};
 use crate::lookup::{getaddrinfo as lookup, numeric, AddrInfo, Entry, Hints, Semantics};
 use crate::sys::RawSockAddr;
-use std::ffi::{c_char, c_int, CStr};
+use std::ffi::{c_char, c_int};
 use std::mem::{offset_of, size_of};
 use std::net::IpAddr;
 use std::ptr;
@@ -218,16 +218,8 @@ unsafe fn ours(ai: *mut libc::addrinfo) -> Option<*mut Header> {
     }
 }
 
-/// A C string that is all ASCII, as `&str`; `None` for NULL or any other byte.
-///
-/// # Safety
-/// `p` is NULL or a NUL-terminated string that outlives the result.
-unsafe fn ascii<'a>(p: *const c_char) -> Option<&'a str> {
-    if p.is_null() {
-        return None;
-    }
-    // SAFETY: a C string (caller).
-    let b = unsafe { CStr::from_ptr(p) }.to_bytes();
+/// `b` as `&str` when it is all ASCII; `None` for any other byte.
+fn ascii(b: &[u8]) -> Option<&str> {
     if !b.is_ascii() {
         return None;
     }
@@ -235,16 +227,12 @@ unsafe fn ascii<'a>(p: *const c_char) -> Option<&'a str> {
     Some(unsafe { std::str::from_utf8_unchecked(b) })
 }
 
-/// As [`ascii`], but NULL is `Ok(None)` and a non-ASCII string `Err`.
-///
-/// # Safety
-/// As for [`ascii`].
-unsafe fn ascii_or_null<'a>(p: *const c_char) -> Result<Option<&'a str>, ()> {
-    if p.is_null() {
-        return Ok(None);
+/// As [`ascii`], but `None` is `Ok(None)` and a non-ASCII string `Err`.
+fn ascii_or_null(b: Option<&[u8]>) -> Result<Option<&str>, ()> {
+    match b {
+        None => Ok(None),
+        Some(b) => ascii(b).map(Some).ok_or(()),
     }
-    // SAFETY: as the caller's.
-    unsafe { ascii(p) }.map(Some).ok_or(())
 }
 
 /// Semantics of this call: glibc's in the glibc build and with `DNSSHIM_COMPAT=glibc`.
@@ -292,9 +280,10 @@ pub unsafe extern "C" fn getaddrinfo(
             unsafe { *res = p };
             0
         };
+        // SAFETY: host and serv are NULL or C strings (getaddrinfo contract), read once here.
+        let (host, serv) = unsafe { (c_bytes(host), c_bytes(serv)) };
         // A numeric host first: no allocation but the result block. Not ASCII: not numeric.
-        // SAFETY: host and serv are NULL or C strings (getaddrinfo contract).
-        if let (Some(h), Ok(s)) = unsafe { (ascii(host), ascii_or_null(serv)) } {
+        if let (Some(h), Ok(s)) = (host.and_then(ascii), ascii_or_null(serv)) {
             if let Some(r) = numeric(h, s, hints, sem).filter(|r| !r.is_empty()) {
                 return put(build(
                     r.len(),
@@ -305,8 +294,7 @@ pub unsafe extern "C" fn getaddrinfo(
                 ));
             }
         }
-        // SAFETY: host and serv are NULL or C strings (getaddrinfo contract).
-        let (host, serv) = unsafe { (c_str(host), c_str(serv)) };
+        let (host, serv) = (host.map(text), serv.map(text));
         let mut modules = super::nss::for_getaddrinfo();
         match crate::oom::check(lookup(
             host.as_deref(),

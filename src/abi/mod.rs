@@ -54,7 +54,8 @@ thread_local! {
 
 /// Run `f`, turning a panic into `on_panic`: no unwinding ever crosses into C. The outermost
 /// export of a thread runs on the library's own stack ([`stack`]); the exports it runs inside
-/// stay there. Allocation failures of `f` ([`crate::oom`]) are for `f` to turn into its
+/// stay there. The environment is read afresh by each outermost export, once
+/// ([`crate::config::env`]). Allocation failures of `f` ([`crate::oom`]) are for `f` to turn into its
 /// error; they are forgotten when the outermost export returns.
 pub fn boundary<T>(on_panic: T, f: impl FnOnce() -> T) -> T {
     let call = || catch_unwind(AssertUnwindSafe(f)).unwrap_or(on_panic);
@@ -66,7 +67,14 @@ pub fn boundary<T>(on_panic: T, f: impl FnOnce() -> T) -> T {
     let depth = unsafe { &*depth };
     let outermost = depth.get() == 0;
     depth.set(depth.get() + 1);
-    let r = if outermost { stack::run(call) } else { call() };
+    let r = if outermost {
+        crate::config::env::call_begins();
+        let r = stack::run(call);
+        crate::config::env::call_ends();
+        r
+    } else {
+        call()
+    };
     depth.set(depth.get() - 1);
     if outermost {
         crate::oom::clear();
@@ -171,11 +179,29 @@ pub fn set_errno(v: c_int) {
 /// # Safety
 /// `p` is NULL or points to a NUL-terminated string that outlives the returned value.
 pub unsafe fn c_str<'a>(p: *const c_char) -> Option<std::borrow::Cow<'a, str>> {
+    // SAFETY: guaranteed by the caller.
+    unsafe { c_bytes(p) }.map(text)
+}
+
+/// A C string argument's bytes (without the NUL): `None` for NULL.
+///
+/// # Safety
+/// `p` is NULL or points to a NUL-terminated string that outlives the returned value.
+pub unsafe fn c_bytes<'a>(p: *const c_char) -> Option<&'a [u8]> {
     if p.is_null() {
         return None;
     }
     // SAFETY: guaranteed by the caller.
-    Some(unsafe { CStr::from_ptr(p) }.to_string_lossy())
+    Some(unsafe { CStr::from_ptr(p) }.to_bytes())
+}
+
+/// `b` as text: borrowed when it is UTF-8 (the usual case: no copy), else a lossy copy (such a
+/// name cannot match anything valid and is rejected further down).
+pub fn text(b: &[u8]) -> std::borrow::Cow<'_, str> {
+    match std::str::from_utf8(b) {
+        Ok(s) => std::borrow::Cow::Borrowed(s),
+        Err(_) => String::from_utf8_lossy(b),
+    }
 }
 
 /// The next definition of a symbol after this library (`dlsym(RTLD_NEXT, name)`), looked up

@@ -15,9 +15,11 @@
 use super::env;
 use super::resolv_conf::{self, ResolvConf};
 use super::{Hosts, Services};
+use crate::sys::file::StaticPath;
+use std::ffi::{CStr, CString};
 use std::fs::File;
 use std::io::Read;
-use std::os::unix::fs::MetadataExt;
+use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, TryLockError};
@@ -65,17 +67,26 @@ pub struct Stamp {
     regular: bool,
 }
 
+/// The file's path, and the same NUL-terminated for `stat` (`None`: the path holds a NUL,
+/// no such file).
 #[derive(Debug)]
 enum FilePath {
-    Static(&'static str),
-    Owned(PathBuf),
+    Static(StaticPath),
+    Owned(PathBuf, Option<CString>),
 }
 
 impl FilePath {
     fn as_path(&self) -> &Path {
         match self {
-            FilePath::Static(s) => Path::new(s),
-            FilePath::Owned(p) => p,
+            FilePath::Static(s) => Path::new(s.as_str()),
+            FilePath::Owned(p, _) => p,
+        }
+    }
+
+    fn as_c_str(&self) -> Option<&CStr> {
+        match self {
+            FilePath::Static(s) => Some(s.as_c_str()),
+            FilePath::Owned(_, c) => c.as_deref(),
         }
     }
 }
@@ -115,7 +126,7 @@ impl<T> FileCache<T> {
     /// [`FileCache::get`]).
     pub const fn new_static(path: &'static str, parse: fn(&[u8]) -> T, max_bytes: u64) -> Self {
         FileCache {
-            path: FilePath::Static(path),
+            path: FilePath::Static(StaticPath::new(path)),
             parse,
             max_bytes,
             state: Mutex::new(None),
@@ -125,8 +136,10 @@ impl<T> FileCache<T> {
 
     /// A cache for any path (tests, tools).
     pub fn new(path: impl Into<PathBuf>, parse: fn(&[u8]) -> T, max_bytes: u64) -> Self {
+        let path = path.into();
+        let c = CString::new(path.as_os_str().as_bytes()).ok();
         FileCache {
-            path: FilePath::Owned(path.into()),
+            path: FilePath::Owned(path, c),
             parse,
             max_bytes,
             state: Mutex::new(None),
@@ -149,8 +162,7 @@ impl<T> FileCache<T> {
     /// parse is in hand; when there is one, `true` returns it instead of reading the changed
     /// file (glibc stops re-reading nsswitch.conf once `/` changed: [`super::nsswitch`]).
     pub fn get_unless(&self, keep: impl FnOnce(bool) -> bool) -> Arc<T> {
-        let path = self.path.as_path();
-        let stamp = stat(path);
+        let stamp = self.path.as_c_str().and_then(stat);
         if let Some(guard) = self.lock() {
             if let Some((s, v)) = guard.as_ref() {
                 if *s == stamp || keep(true) {
@@ -162,7 +174,7 @@ impl<T> FileCache<T> {
         }
         // Read with the stamp taken before reading: if the file changes meanwhile, the next
         // call sees a different stamp and reads again.
-        let text = read_capped(path, stamp, self.max_bytes);
+        let text = read_capped(self.path.as_path(), stamp, self.max_bytes);
         let value = Arc::new((self.parse)(&text));
         // Parsed partly from the allocator's reserve (out of memory): used, not kept.
         if crate::oom::failed() {
@@ -211,15 +223,15 @@ pub(crate) fn lock_briefly<T>(m: &Mutex<T>) -> Option<MutexGuard<'_, T>> {
     None
 }
 
-fn stat(path: &Path) -> Option<Stamp> {
-    let m = std::fs::metadata(path).ok()?;
+fn stat(path: &CStr) -> Option<Stamp> {
+    let s = crate::sys::file::stat(path)?;
     Some(Stamp {
-        dev: m.dev(),
-        ino: m.ino(),
-        size: m.size(),
-        mtime: (m.mtime(), m.mtime_nsec()),
-        ctime: (m.ctime(), m.ctime_nsec()),
-        regular: m.file_type().is_file(),
+        dev: s.dev,
+        ino: s.ino,
+        size: s.size,
+        mtime: s.mtime,
+        ctime: s.ctime,
+        regular: s.regular,
     })
 }
 
@@ -290,18 +302,13 @@ fn effective(
 
 pub(super) fn resolv_conf() -> Arc<ResolvConf> {
     let file = RESOLV_CONF.get();
-    effective(
-        &file,
-        env::var("LOCALDOMAIN"),
-        env::var("RES_OPTIONS"),
-        || {
-            if env::compat_glibc() {
-                resolv_conf::hostname_domain()
-            } else {
-                None
-            }
-        },
-    )
+    effective(&file, env::localdomain(), env::res_options(), || {
+        if env::compat_glibc() {
+            resolv_conf::hostname_domain()
+        } else {
+            None
+        }
+    })
 }
 
 pub(super) fn hosts() -> Arc<Hosts> {

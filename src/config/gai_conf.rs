@@ -23,10 +23,25 @@ struct Prefix {
     prefix: [u8; 16],
     bits: u32,
     val: i32,
+    /// The first `bits` bits set, over an address read as a big-endian number.
+    mask: u128,
+    /// `prefix` as that number, under `mask`.
+    net: u128,
 }
 
+/// The row `prefix/bits → val` (`bits` at most 128).
 const fn p(prefix: [u8; 16], bits: u32, val: i32) -> Prefix {
-    Prefix { prefix, bits, val }
+    let mask = match u128::MAX.checked_shl(128 - bits) {
+        Some(m) => m,
+        None => 0,
+    };
+    Prefix {
+        prefix,
+        bits,
+        val,
+        mask,
+        net: u128::from_be_bytes(prefix) & mask,
+    }
 }
 
 const ZERO: [u8; 16] = [0; 16];
@@ -58,23 +73,14 @@ const PRECEDENCE: [Prefix; 5] = [
     p(ZERO, 0, 40),
 ];
 
-/// glibc `match_prefix`: the first row whose prefix matches.
+/// glibc `match_prefix`: the first row whose prefix matches (its first `bits` bits, compared
+/// as numbers: no byte-slice comparison per row).
 fn match_prefix(a: &[u8; 16], table: &[Prefix]) -> i32 {
-    for row in table {
-        let whole = (row.bits / 8) as usize;
-        let rem = row.bits % 8;
-        if a[..whole] != row.prefix[..whole] {
-            continue;
-        }
-        if rem == 0 {
-            return row.val;
-        }
-        let mask = 0xff00u16 >> rem;
-        if u16::from(row.prefix[whole]) & mask == u16::from(a[whole]) & mask {
-            return row.val;
-        }
-    }
-    0
+    let a = u128::from_be_bytes(*a);
+    table
+        .iter()
+        .find(|row| a & row.mask == row.net)
+        .map_or(0, |row| row.val)
 }
 
 /// `ip` as glibc's sorting sees it: IPv4 as `::ffff:a.b.c.d`.
@@ -163,11 +169,7 @@ pub fn parse(text: &[u8]) -> Tables {
                     Some(Some(b)) if b <= 128 => b as u32,
                     Some(_) => continue,
                 };
-                let row = Prefix {
-                    prefix: prefix.octets(),
-                    bits,
-                    val: value,
-                };
+                let row = p(prefix.octets(), bits, value);
                 if cmd == "label" {
                     labels.push(row);
                 } else {
@@ -212,11 +214,7 @@ pub fn parse(text: &[u8]) -> Tables {
             return default.to_vec();
         }
         if !rows.iter().any(|r| r.bits == 0) {
-            rows.push(Prefix {
-                prefix: ZERO,
-                bits: 0,
-                val: catch_all,
-            });
+            rows.push(p(ZERO, 0, catch_all));
         }
         // glibc's qsort is a stable merge sort: equally specific rows keep file order.
         rows.sort_by_key(|r| std::cmp::Reverse(r.bits));
@@ -274,6 +272,60 @@ mod tests {
 
     fn ip(s: &str) -> IpAddr {
         s.parse().unwrap()
+    }
+
+    #[test]
+    fn prefixes_match_bit_by_bit() {
+        // glibc's rule: `bits / 8` whole bytes equal, then the top `bits % 8` bits of the next.
+        let by_bytes = |a: &[u8; 16], table: &[Prefix]| {
+            for row in table {
+                let whole = (row.bits / 8) as usize;
+                let rem = row.bits % 8;
+                if a[..whole] != row.prefix[..whole] {
+                    continue;
+                }
+                let mask = 0xff00u16 >> rem;
+                if rem == 0 || u16::from(row.prefix[whole]) & mask == u16::from(a[whole]) & mask {
+                    return row.val;
+                }
+            }
+            0
+        };
+        let mut seed = 3u64;
+        let mut next = || {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            seed >> 33
+        };
+        for _ in 0..5000 {
+            let base: [u8; 16] = std::array::from_fn(|_| next() as u8);
+            let table: Vec<Prefix> = (0..4)
+                .map(|v| {
+                    let mut prefix = base;
+                    // Differ from the address somewhere, or nowhere.
+                    let at = next() as usize % 20;
+                    if at < 16 {
+                        prefix[at] ^= 1 << (next() % 8);
+                    }
+                    p(prefix, next() as u32 % 129, v + 1)
+                })
+                .collect();
+            assert_eq!(match_prefix(&base, &table), by_bytes(&base, &table));
+        }
+        for t in [&LABELS[..], &PRECEDENCE[..]] {
+            for a in [
+                "::1",
+                "::ffff:10.0.0.1",
+                "2002::1",
+                "fc00::1",
+                "2001::1",
+                "fe80::1",
+            ] {
+                let a = in6(&ip(a));
+                assert_eq!(match_prefix(&a, t), by_bytes(&a, t));
+            }
+        }
     }
 
     #[test]

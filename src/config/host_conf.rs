@@ -14,7 +14,7 @@ static HOST_CONF: FileCache<bool> =
 
 /// Whether the hosts file returns every matching line (`multi on`, or `RESOLV_MULTI`).
 pub fn multi() -> bool {
-    if let Some(v) = env::var("RESOLV_MULTI") {
+    if let Some(v) = env::resolv_multi() {
         if let Some(b) = bool_arg(&v) {
             return b;
         }

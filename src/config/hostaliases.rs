@@ -11,7 +11,7 @@ pub fn lookup(name: &str) -> Option<String> {
     if name.contains('.') {
         return None;
     }
-    let file = env::var("HOSTALIASES")?;
+    let file = env::hostaliases()?;
     let text = std::fs::read(file).ok()?;
     find(&text, name)
 }

@@ -29,7 +29,8 @@ use std::sync::Arc;
 /// ([`env::compat_glibc`]) and neither the file (`search`/`domain`) nor `LOCALDOMAIN` gives a
 /// search list, the host name's domain is the search list, as glibc does.
 ///
-/// Costs one `stat` and a few `getenv`s per call; the file is re-parsed only when it changed.
+/// Costs one `stat` per call (the environment is read once per call, [`env`]); the file is
+/// re-parsed only when it changed.
 pub fn resolv_conf() -> Arc<ResolvConf> {
     cache::resolv_conf()
 }

@@ -25,7 +25,7 @@ pub mod types;
 pub use gnu::nss::{Modules, NoModules};
 pub use types::{
     ai, known_ai_flags, AddrInfo, Address, Addresses, Entries, Entry, Errnos, Family, Hints,
-    HostEnt, Looked, Names, Semantics, Service, ServiceList, Small, PROGRAM_LIBC,
+    HostEnt, Looked, Names, Semantics, Service, ServiceList, ServiceVec, Small, PROGRAM_LIBC,
 };
 
 use crate::config;

@@ -308,7 +308,7 @@ fn numeric_variant_agrees() {
                         let full = lookup_serv(name, proto, st, flags, &table);
                         match numeric(name, proto, st, flags) {
                             Some(l) => {
-                                assert_eq!(Ok(l.as_slice().to_vec()), full);
+                                assert_eq!(Ok(ServiceVec::from_slice(l.as_slice())), full);
                                 // Nor does lookup_serv read it for these.
                                 assert_eq!(lookup_serv(name, proto, st, flags, &not_read), full);
                             }

@@ -127,6 +127,9 @@ impl crate::wire::AddressItem for Address {
     }
 }
 
+/// The triples a service lookup gives: up to three (one per socket type) without allocating.
+pub type ServiceVec = smallvec::SmallVec<[Service; 3]>;
+
 /// The addresses of a [`Names`].
 pub type Addresses = smallvec::SmallVec<[Address; 4]>;
 
@@ -238,7 +241,7 @@ pub struct Entry {
 pub enum Entries {
     Product {
         addrs: Addresses,
-        services: smallvec::SmallVec<[Service; 3]>,
+        services: ServiceVec,
     },
     List(Vec<Entry>),
 }

@@ -1,6 +1,6 @@
 //! The process's auxiliary vector (`AT_SECURE`) and environment (`environ`).
 
-use std::ffi::CStr;
+use std::ffi::{c_char, CStr};
 use std::sync::atomic::{AtomicU8, Ordering};
 
 /// Longest variable name looked up (ours are all far shorter); longer names read as unset.
@@ -65,4 +65,173 @@ pub(crate) fn with_var<R>(name: &str, f: impl FnOnce(&[u8]) -> R) -> Option<R> {
         }
     }
     None
+}
+
+/// Most names a [`Names`] table holds (one bit each in [`scan`]'s record of those seen).
+const MAX_TABLE: usize = 32;
+
+/// A table of variable names read together in one pass over `environ` ([`scan`]): up to 32
+/// names, each non-empty, at most [`MAX_NAME`] bytes, without NUL or `=`, starting with a byte
+/// from `@` to DEL (upper-case names: `DNSSHIM_*`, `LOCALDOMAIN`, …). Checked when the table
+/// is built, at compile time for a `const`.
+pub(crate) struct Names<const N: usize> {
+    names: [&'static str; N],
+    /// Bit `b - 0x40` set when some name starts with byte `b`: most entries of the
+    /// environment are passed over after one test.
+    first: u64,
+    /// Entry `b - 0x40`: bit `i` set when name `i` starts with byte `b`.
+    by_first: [u32; 64],
+}
+
+impl<const N: usize> Names<N> {
+    /// The table of `names` (panics, at compile time in a `const`, on a name it cannot hold).
+    pub(crate) const fn new(names: [&'static str; N]) -> Self {
+        assert!(N <= MAX_TABLE);
+        let mut first = 0u64;
+        let mut by_first = [0u32; 64];
+        let mut i = 0;
+        while i < N {
+            let n = names[i].as_bytes();
+            assert!(!n.is_empty() && n.len() <= MAX_NAME);
+            assert!(n[0] >= 0x40 && n[0] < 0x80);
+            let mut j = 0;
+            while j < n.len() {
+                assert!(n[j] != 0 && n[j] != b'=');
+                j += 1;
+            }
+            first |= 1 << (n[0] - 0x40);
+            by_first[(n[0] - 0x40) as usize] |= 1 << i;
+            i += 1;
+        }
+        Names {
+            names,
+            first,
+            by_first,
+        }
+    }
+
+    /// Name `i` of the table.
+    pub(crate) fn name(&self, i: usize) -> &'static str {
+        self.names[i]
+    }
+}
+
+/// Runs `f(i, value)` for each name `i` of `table` that is set, in one pass over `environ`:
+/// the first `NAME=` entry of each wins, as with `getenv` (and [`with_var`]).
+pub(crate) fn scan<const N: usize>(table: &Names<N>, f: impl FnMut(usize, &[u8])) {
+    // SAFETY: `environ` is NULL or a NULL-terminated array of pointers to NUL-terminated
+    // strings, valid until the environment is modified (see [`with_var`] on a concurrent
+    // setenv).
+    unsafe { scan_in(super::late::environ(), table, f) }
+}
+
+/// [`scan`] of the environment array `env`.
+///
+/// # Safety
+/// `env` is NULL or a NULL-terminated array of pointers to NUL-terminated strings, valid for
+/// the call.
+unsafe fn scan_in<const N: usize>(
+    env: *const *const c_char,
+    table: &Names<N>,
+    mut f: impl FnMut(usize, &[u8]),
+) {
+    let mut seen = 0u32;
+    // SAFETY: `env` is as the caller guarantees; byte `i` of an entry is read only after
+    // bytes `0..i` matched a name, which holds no NUL, so no read passes an entry's terminator
+    // (the first byte is the terminator at worst); a value is read up to its terminator.
+    unsafe {
+        let mut entry = env;
+        if entry.is_null() {
+            return;
+        }
+        while !(*entry).is_null() {
+            let e = (*entry).cast::<u8>();
+            let b = (*e).wrapping_sub(0x40);
+            if b < 64 && table.first & (1 << b) != 0 {
+                // The names starting with this byte that were not seen yet.
+                let mut left = table.by_first[usize::from(b)] & !seen;
+                while left != 0 {
+                    let k = left.trailing_zeros() as usize;
+                    left &= left - 1;
+                    let name = table.names[k].as_bytes();
+                    let mut i = 1;
+                    while i < name.len() && *e.add(i) == name[i] {
+                        i += 1;
+                    }
+                    if i == name.len() && *e.add(i) == b'=' {
+                        seen |= 1 << k;
+                        f(k, CStr::from_ptr(e.add(i + 1).cast()).to_bytes());
+                        break;
+                    }
+                }
+            }
+            entry = entry.add(1);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::ffi::CString;
+
+    /// What [`scan_in`] finds of `table` in an environment of `entries`: (index, value).
+    fn found<const N: usize>(table: &Names<N>, entries: &[&[u8]]) -> Vec<(usize, Vec<u8>)> {
+        let owned: Vec<CString> = entries.iter().map(|e| CString::new(*e).unwrap()).collect();
+        let mut ptrs: Vec<*const c_char> = owned.iter().map(|c| c.as_ptr()).collect();
+        ptrs.push(std::ptr::null());
+        let mut out = Vec::new();
+        // SAFETY: a NULL-terminated array of C strings that outlive the call.
+        unsafe { scan_in(ptrs.as_ptr(), table, |i, v| out.push((i, v.to_vec()))) };
+        out
+    }
+
+    #[test]
+    fn scan_reads_each_name_once_as_getenv() {
+        let t = Names::new(["DNSSHIM_LOG", "DNSSHIM_LOGS", "HOSTALIASES", "X"]);
+        assert_eq!(found(&t, &[]), []);
+        let env: &[&[u8]] = &[
+            b"",
+            b"=x",
+            b"HOME=/root",
+            b"DNSSHIM_LO=a",
+            b"DNSSHIM_LOGS=2",
+            b"dnsshim_log=b",
+            b"DNSSHIM_LOG",
+            b"DNSSHIM_LOG=1",
+            b"DNSSHIM_LOG=second",
+            b"X=",
+            b"\xff\x80=y",
+            b"HOSTALIASES==v=",
+        ];
+        // The first entry of each name wins, in the environment's order; a prefix, another
+        // case, an entry without `=` is another variable.
+        assert_eq!(
+            found(&t, env),
+            [
+                (1, b"2".to_vec()),
+                (0, b"1".to_vec()),
+                (3, b"".to_vec()),
+                (2, b"=v=".to_vec()),
+            ]
+        );
+        // NULL: no environment.
+        // SAFETY: NULL is allowed.
+        unsafe { scan_in(std::ptr::null(), &t, |_, _| panic!("nothing to find")) };
+    }
+
+    #[test]
+    fn scan_agrees_with_with_var() {
+        let t = Names::new([
+            "PATH",
+            "HOME",
+            "CARGO_MANIFEST_DIR",
+            "DNSSHIM_SURELY_UNSET_42",
+        ]);
+        let mut seen = [None, None, None, None];
+        scan(&t, |i, v| seen[i] = Some(v.to_vec()));
+        for (i, got) in seen.iter().enumerate() {
+            assert_eq!(*got, with_var(t.name(i), <[u8]>::to_vec), "{}", t.name(i));
+        }
+    }
 }

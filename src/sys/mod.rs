@@ -1,7 +1,7 @@
 //! Every call into the C library below `abi/`, as small safe functions: descriptors and
-//! sockets ([`fd`]), socket addresses as C structures ([`sockaddr`]), `poll` ([`poll`]), route
-//! probes ([`route`]), rtnetlink dumps ([`netlink`]), the host name and interfaces and the
-//! locale ([`host`]), the auxiliary vector and the environment ([`env`]), query IDs
+//! sockets ([`fd`]), `stat` of a file ([`file`]), socket addresses as C structures
+//! ([`sockaddr`]), `poll` ([`poll`]), route probes ([`route`]), rtnetlink dumps
+//! ([`netlink`]), the host name and interfaces and the locale ([`host`]), the auxiliary vector and the environment ([`env`]), query IDs
 //! ([`random`]), the receive buffer pool ([`buf`]), and the glibc build's NSS modules
 //! (`nss`: `dlopen` and `dlsym`). Errors are errno values. (No name resolution here, ever.)
 //!
@@ -11,6 +11,7 @@
 pub(crate) mod buf;
 pub(crate) mod env;
 pub(crate) mod fd;
+pub(crate) mod file;
 pub(crate) mod host;
 pub(crate) mod late;
 pub(crate) mod netlink;

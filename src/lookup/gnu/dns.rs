@@ -13,7 +13,7 @@ use crate::lookup::types::{Address, Errnos, Semantics};
 use crate::lookup::{no_aaaa, sortlist};
 use crate::sys::AF_INET6;
 use crate::transport::Question;
-use crate::wire::{self, rcode, rtype, Message, Response, MAX_WIRE_NAME};
+use crate::wire::{self, rcode, rtype, Message, Response, MAX_LABEL_LEN, MAX_WIRE_NAME};
 use crate::{Error, Result};
 use smallvec::SmallVec;
 use std::borrow::Cow;
@@ -28,17 +28,68 @@ use std::net::IpAddr;
 /// `one.test`: every label of a host name is plain text, so its labels joined by dots are the
 /// name `res_mkquery` encodes).
 pub(crate) fn res_hnok(name: &str) -> Option<Cow<'_, str>> {
-    // Without escapes (nearly every name): one pass, no allocation.
-    if !name.contains('\\') && name != "." {
+    if name != "." {
         let body = name.strip_suffix('.').unwrap_or(name);
-        // "" is the root, as "." is (and no query can be made of it: NO_RECOVERY).
-        let ok = body.is_empty()
-            || (body.len() + 2 <= MAX_WIRE_NAME
-                && body.split('.').all(|l| (1..=63).contains(&l.len()))
-                && hnok_labels(body.split('.').map(str::as_bytes)));
-        return ok.then_some(Cow::Borrowed(name));
+        // Without escapes (nearly every name): one pass, no allocation.
+        if let Some(plain) = plain_hnok(body.as_bytes()) {
+            // "" is the root, as "." is (and no query can be made of it: NO_RECOVERY).
+            let ok = body.is_empty() || (body.len() + 2 <= MAX_WIRE_NAME && plain);
+            return ok.then_some(Cow::Borrowed(name));
+        }
     }
     res_hnok_escaped(name)
+}
+
+/// What a byte is to [`plain_hnok`].
+const OTHER: u8 = 0;
+const HOST: u8 = 1;
+const DOT: u8 = 2;
+const ESCAPE: u8 = 3;
+
+/// [`OTHER`], [`HOST`] (letters, digits, `-`, `_`), [`DOT`] or [`ESCAPE`] (`\`) for each byte.
+const CLASS: [u8; 256] = {
+    let mut t = [OTHER; 256];
+    let mut c = 0;
+    while c < 256 {
+        let b = c as u8;
+        if b.is_ascii_alphanumeric() || b == b'-' || b == b'_' {
+            t[c] = HOST;
+        }
+        c += 1;
+    }
+    t[b'.' as usize] = DOT;
+    t[b'\\' as usize] = ESCAPE;
+    t
+};
+
+/// [`hnok_labels`] of a name in one pass over its bytes: labels of 1..=63 bytes split at dots,
+/// letters, digits, `-` and `_`, the first not starting with `-`. `None` when the name holds a
+/// `\` before any byte that fails (an escape: [`res_hnok_escaped`] decides). A byte that fails
+/// before any escape fails the full check too: escapes change only what follows them.
+fn plain_hnok(body: &[u8]) -> Option<bool> {
+    if body.first() == Some(&b'-') {
+        return Some(false);
+    }
+    let mut label = 0;
+    for &c in body {
+        match CLASS[usize::from(c)] {
+            HOST => {
+                label += 1;
+                if label > MAX_LABEL_LEN {
+                    return Some(false);
+                }
+            }
+            DOT => {
+                if label == 0 {
+                    return Some(false);
+                }
+                label = 0;
+            }
+            ESCAPE => return None,
+            _ => return Some(false),
+        }
+    }
+    Some(label > 0)
 }
 
 /// [`res_hnok`] through `ns_name_pton`, escapes and all.
@@ -102,6 +153,19 @@ fn parse_answer(msg: &Message, qname: &str, t: u16) -> Parsed {
         aliases: names,
         addrs: c.addrs.into_vec(),
     }
+}
+
+/// [`parse_answer`]'s `canonical` for a query name that is a host name: the last target on
+/// the chain that is one, else the query name.
+fn canonical(chain: &wire::Chain<'_>, qname: &str) -> String {
+    chain
+        .targets()
+        .rev()
+        .find_map(|t| {
+            let n = network_name(&t, Semantics::Glibc, Taken::Canonical)?;
+            String::from_utf8(n).ok()
+        })
+        .unwrap_or_else(|| qname.to_string())
 }
 
 /// One `res_query`: the responses, or the `h_errno` glibc sets.
@@ -173,19 +237,20 @@ fn res_query(dns: &mut dyn Ask, fqdn: &str, plan: &[(u16, bool)]) -> Result<Quer
 
 /// What a search found: the responses, the full name they answer, and what the search left
 /// in the thread's `h_errno`.
-struct Found {
+struct Found<'a> {
     responses: Vec<Response>,
-    name: String,
+    /// Borrowed from the name searched when that was the name found (no copy).
+    name: Cow<'a, str>,
     thread: Error,
 }
 
 /// `res_search` of `name` for the questions of `plan` (the name as the module has it: checked,
 /// its alias taken): what it found, or the `h_errno` the search left.
-fn search(
+fn search<'a>(
     conf: &ResolvConf,
-    name: &str,
+    name: &'a str,
     plan: &[(u16, bool)],
-) -> Result<std::result::Result<Found, Error>> {
+) -> Result<std::result::Result<Found<'a>, Error>> {
     // Through the answer cache and the parallel walk as `conf` turns them on.
     let policy = Semantics::Glibc.policy(conf);
     let mut servers = Servers::new(conf, &policy);
@@ -200,7 +265,10 @@ fn search(
     Ok(match s.last {
         Ok(responses) => Ok(Found {
             responses,
-            name: question_name(&s.name).to_string(),
+            name: match s.name {
+                Cow::Borrowed(n) => Cow::Borrowed(question_name(n)),
+                Cow::Owned(n) => Cow::Owned(question_name(&n).to_string()),
+            },
             thread: s.h_errno,
         }),
         Err(_) => Err(s.h_errno),
@@ -291,8 +359,11 @@ pub(crate) fn gethostbyname3(
 /// `_nss_dns_gethostbyname4_r`: A and AAAA together, the A answer's addresses first; the
 /// canonical name of the first answer that has an address. An answer without addresses is
 /// NOTFOUND (HOST_NOT_FOUND).
-pub(crate) fn gethostbyname4(conf: &ResolvConf, name: &str) -> Result<Nss<(Vec<Address>, String)>> {
-    let Some(name) = module_name(name) else {
+pub(crate) fn gethostbyname4(
+    conf: &ResolvConf,
+    given: &str,
+) -> Result<Nss<(Vec<Address>, String)>> {
+    let Some(name) = module_name(given) else {
         return Ok(Nss::NotFound(Error::NotFound));
     };
     let plan = no_aaaa::questions(conf.no_aaaa, &[rtype::A, rtype::AAAA]);
@@ -307,13 +378,19 @@ pub(crate) fn gethostbyname4(conf: &ResolvConf, name: &str) -> Result<Nss<(Vec<A
     };
     let mut addrs = Vec::new();
     let mut canon = None;
-    for (r, &(t, _)) in resps.iter().zip(plan) {
-        // gaih_getanswer_slice, for each answer; gaih_getanswer: success if either has an
-        // address, else NOTFOUND.
-        let p = parse_answer(&r.message, &fqdn, t);
-        if p.qname_ok && !p.addrs.is_empty() {
-            canon.get_or_insert(p.canonical);
-            addrs.extend(p.addrs.into_iter().map(Address::new));
+    // gaih_getanswer_slice, for each answer (what parse_answer reads, without the aliases):
+    // nothing when the query name is no host name; gaih_getanswer: success if either has an
+    // address, else NOTFOUND.
+    let qname = wire::as_given(&fqdn);
+    // The name given, as asked (the usual case), passed res_hnok in module_name: the same
+    // body, not checked twice.
+    if qname == wire::as_given(given) || res_hnok(qname).is_some() {
+        for (r, &(t, _)) in resps.iter().zip(plan) {
+            let c = wire::collect_addresses(&r.message, &fqdn, t);
+            if !c.addrs.is_empty() {
+                canon.get_or_insert_with(|| canonical(&c.chain, qname));
+                addrs.extend(c.addrs.iter().map(|&ip| Address::new(ip)));
+            }
         }
     }
     Ok(match canon {
@@ -332,9 +409,10 @@ mod tests {
 
     #[test]
     fn hnok_fast_and_full_agree() {
-        // The one-pass check agrees with the full one on names without escapes.
+        // The one-pass check agrees with the full one, escapes or not (a backslash after a
+        // byte that fails the one-pass check: the full check fails too).
         let mut seed = 7u32;
-        let alphabet = b"ab-_.9Z \x7f\xc3";
+        let alphabet = b"ab-_.9Z \x7f\xc3\\";
         for n in 0..20_000u32 {
             let len = (n % 70) as usize;
             let s: Vec<u8> = (0..len)
@@ -345,6 +423,10 @@ mod tests {
                 .collect();
             let s = String::from_utf8_lossy(&s);
             assert_eq!(res_hnok(&s), res_hnok_escaped(&s), "{s:?}");
+            // gethostbyname4 counts on this: a name that passes passes as asked.
+            if res_hnok(&s).is_some() {
+                assert!(res_hnok(wire::as_given(&s)).is_some(), "{s:?}");
+            }
         }
         for s in [
             "",

@@ -2,7 +2,7 @@
 //! argument, `get_servtuples` over its socket type table, `gaih_inet_serv`).
 
 use crate::config::{Proto, Services};
-use crate::lookup::types::{ai, Service, ServiceList, ServiceStep};
+use crate::lookup::types::{ai, Service, ServiceList, ServiceStep, ServiceVec};
 use crate::numeric::strtoul_parts;
 use crate::sys::{
     IPPROTO_DCCP, IPPROTO_SCTP, IPPROTO_TCP as TCP, IPPROTO_UDP as UDP, IPPROTO_UDPLITE, SOCK_DCCP,
@@ -91,9 +91,9 @@ pub(crate) fn servtuples(
     socktype: i32,
     protocol: i32,
     services: &dyn Fn() -> std::sync::Arc<Services>,
-) -> Result<Vec<Service>> {
+) -> Result<ServiceVec> {
     let (name, chosen) = match step(service, socktype, protocol)? {
-        ServiceStep::Done(list) => return Ok(list.as_slice().to_vec()),
+        ServiceStep::Done(list) => return Ok(ServiceVec::from_slice(list.as_slice())),
         ServiceStep::ByName(by_name) => by_name,
     };
     let matches = |t: &TypeProto| matches_row(t, socktype, protocol);
@@ -116,7 +116,7 @@ pub(crate) fn servtuples(
                 protocol: proto_of(t),
             })
     };
-    let out: Vec<Service> = match chosen {
+    let out: ServiceVec = match chosen {
         Some(t) => lookup(t).into_iter().collect(),
         None => GLIBC_TYPES
             .iter()

@@ -6,7 +6,7 @@ use super::lookup_name::lookup_name;
 use super::{serv, sort};
 use crate::config;
 use crate::lookup::name::MAX_HOST_LEN;
-use crate::lookup::types::{ai, AddrInfo, Address, Entries, Family, Hints, Service, Small};
+use crate::lookup::types::{ai, AddrInfo, Address, Entries, Family, Hints, Small};
 use crate::numeric::{parse_literal, Literal};
 use crate::sys::{EADDRNOTAVAIL, EAFNOSUPPORT, EHOSTUNREACH, ENETDOWN, ENETUNREACH};
 use crate::{Error, Result};
@@ -67,8 +67,7 @@ pub(crate) fn getaddrinfo(
         }
     }
 
-    let services: Vec<Service> =
-        serv::lookup_serv(serv, h.protocol, h.socktype, h.flags, &config::services)?;
+    let services = serv::lookup_serv(serv, h.protocol, h.socktype, h.flags, &config::services)?;
     let mut names = lookup_name(host, family, h.flags)?;
     sort::sort(&mut names.addrs);
 

@@ -12,6 +12,7 @@ use crate::wire::{self, rcode, rtype, Response};
 use crate::{Error, Result};
 use smallvec::SmallVec;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::ops::ControlFlow;
 
 /// Resolve `name` (`None`: the loopback or wildcard address) to addresses of `family`.
 /// `flags` are `AI_*` flags; only PASSIVE, NUMERICHOST, V4MAPPED and ALL matter here.
@@ -123,29 +124,46 @@ pub(crate) fn from_hosts(hosts: &Hosts, name: &str, family: Family) -> Result<Op
     Ok(None)
 }
 
+/// musl's buffer for a name with a search domain (`char canon[256]` in `name_from_dns_search`):
+/// a candidate must fit with its NUL.
+const MUSL_NAME_BUF: usize = 256;
+
 /// The names to try, in order, for `name` with the search list (`name` has no trailing dot
-/// any more; `rooted` says whether it had one): the search domains only below `ndots` dots
-/// (each that fits musl's 256-byte name buffer), then the name as given.
-fn candidates(conf: &ResolvConf, name: &str, rooted: bool) -> Vec<String> {
+/// any more; `rooted` says whether it had one), each handed to `f` until it breaks: the search
+/// domains only below `ndots` dots (each that fits musl's 256-byte name buffer), then the name
+/// as given. Built on the stack: no allocation.
+fn each_candidate<T>(
+    conf: &ResolvConf,
+    name: &str,
+    rooted: bool,
+    mut f: impl FnMut(&str) -> ControlFlow<T>,
+) -> ControlFlow<T> {
     if rooted {
-        return vec![name.to_string()];
+        return f(name);
     }
     let dots = name.bytes().filter(|&b| b == b'.').count() as u32;
-    let mut v: Vec<String> = if dots >= conf.ndots {
-        Vec::new()
-    } else {
-        conf.search
-            .iter()
-            .filter(|d| name.len() + 1 + d.len() < 256)
-            .map(|d| format!("{name}.{d}"))
-            .collect()
-    };
+    if dots < conf.ndots {
+        let mut buf = [0u8; MUSL_NAME_BUF];
+        for d in &conf.search {
+            let len = name.len() + 1 + d.len();
+            if len >= MUSL_NAME_BUF {
+                continue;
+            }
+            buf[..name.len()].copy_from_slice(name.as_bytes());
+            buf[name.len()] = b'.';
+            buf[name.len() + 1..len].copy_from_slice(d.as_bytes());
+            // Two strings and a dot: UTF-8.
+            if let Ok(fqdn) = std::str::from_utf8(&buf[..len]) {
+                f(fqdn)?;
+            }
+        }
+    }
     // `options no-tld-query` (glibc's, honoured here too): a single label is not asked as it
     // is when a search list was tried.
     if !(dots == 0 && conf.no_tld_query && !conf.search.is_empty()) {
-        v.push(name.to_string());
+        f(name)?;
     }
-    v
+    ControlFlow::Continue(())
 }
 
 /// `name_from_dns_search`: the first of the names the search list makes of `name` that `ask`
@@ -163,13 +181,14 @@ pub(crate) fn search<T>(
     if base.is_empty() || base.ends_with('.') {
         return Err(Error::NotFound);
     }
-    for fqdn in candidates(conf, base, rooted) {
-        match ask(&fqdn) {
-            Err(Error::NotFound) => continue,
-            found => return found,
-        }
+    let found = each_candidate(conf, base, rooted, |fqdn| match ask(fqdn) {
+        Err(Error::NotFound) => ControlFlow::Continue(()),
+        found => ControlFlow::Break(found),
+    });
+    match found {
+        ControlFlow::Break(found) => found,
+        ControlFlow::Continue(()) => Err(Error::NotFound),
     }
-    Err(Error::NotFound)
 }
 
 /// DNS with the search list.
@@ -262,6 +281,16 @@ fn v4mapped(addrs: &mut Addresses, all: bool) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every candidate [`each_candidate`] hands out, in order.
+    fn candidates(conf: &ResolvConf, name: &str, rooted: bool) -> Vec<String> {
+        let mut v = Vec::new();
+        let _ = each_candidate(conf, name, rooted, |n| {
+            v.push(n.to_string());
+            ControlFlow::<()>::Continue(())
+        });
+        v
+    }
 
     fn conf(search: &[&str], ndots: u32) -> ResolvConf {
         let mut c = ResolvConf::parse(b"");

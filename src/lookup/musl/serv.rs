@@ -2,7 +2,7 @@
 //! address is returned with.
 
 use crate::config::{Proto, Services};
-use crate::lookup::types::{ai, Service, ServiceList, ServiceStep};
+use crate::lookup::types::{ai, Service, ServiceList, ServiceStep, ServiceVec};
 use crate::numeric::strtoul_parts;
 use crate::sys::{
     IPPROTO_TCP as TCP, IPPROTO_UDP as UDP, SOCK_DGRAM as DGRAM, SOCK_STREAM as STREAM,
@@ -17,9 +17,9 @@ pub(crate) fn lookup_serv(
     socktype: i32,
     flags: i32,
     services: &dyn Fn() -> std::sync::Arc<Services>,
-) -> Result<Vec<Service>> {
+) -> Result<ServiceVec> {
     let (name, protocol) = match step(name, protocol, socktype, flags)? {
-        ServiceStep::Done(list) => return Ok(list.as_slice().to_vec()),
+        ServiceStep::Done(list) => return Ok(ServiceVec::from_slice(list.as_slice())),
         ServiceStep::ByName(by_name) => by_name,
     };
     let v = by_name(&services(), name, |p| match p {
@@ -105,7 +105,7 @@ fn whole_number(s: &str) -> Option<Option<u64>> {
     Some(if neg && v != Some(0) { None } else { v })
 }
 
-fn by_name(services: &Services, name: &str, want: impl Fn(Proto) -> bool) -> Vec<Service> {
+fn by_name(services: &Services, name: &str, want: impl Fn(Proto) -> bool) -> ServiceVec {
     services
         .by_name(name)
         .filter(|e| want(e.proto))
