@@ -5,7 +5,7 @@ use std::net::IpAddr;
 use smallvec::SmallVec;
 
 use super::message::{rtype, Message, Name, Record};
-use super::name::checked_name;
+use super::name::{checked_bytes, checked_name};
 use super::{CLASS_IN, HEADER_LEN};
 
 /// CNAME records followed from the query name before giving up; also bounds the work on
@@ -36,7 +36,8 @@ pub struct Collected<'m> {
 ///
 /// An invalid `qname` (see [`super::build_query`]) yields no records.
 pub fn collect<'m>(message: &'m Message, qname: &str, qtype: u16) -> Collected<'m> {
-    let (end, _) = chain(message, qname, qtype);
+    let mut chain = Chain::empty(message.bytes());
+    let end = follow(message, qname, qtype, &mut chain);
     let mut records: Vec<Record<'m>> = Vec::new();
     let mut seen = Seen::for_records(message.answer_count());
     for r in message.answers().filter(|r| r.rtype == qtype) {
@@ -169,12 +170,17 @@ where
     A: smallvec::Array,
     A::Item: AddressItem,
 {
-    let (end, chain) = chain(message, qname, qtype);
+    // Built in place (the value returned): no copy of its table of positions.
+    let mut chain = Chain::empty(message.bytes());
+    let end = follow(message, qname, qtype, &mut chain);
     let start = out.len();
-    let mut seen = Seen::for_records(message.answer_count());
+    // Few records (the usual answer): each address compared with the few kept; more: a
+    // filter first.
+    let mut seen =
+        (message.answer_count() > LINEAR_DEDUP).then(|| Seen::for_records(message.answer_count()));
     // The owner test of the last record whose owner was a compression pointer: the records
     // of an answer mostly share one (to the question or to the end of the chain).
-    let mut last: Option<(&[u8], bool)> = None;
+    let mut last: Option<([u8; 2], bool)> = None;
     for r in message.answers().filter(|r| r.rtype == qtype) {
         let Some(ip) = address(&r) else { continue };
         let owned = match (r.name.pointer(), last) {
@@ -187,12 +193,21 @@ where
                 owned
             }
         };
-        if owned && !(seen.maybe(ip_key(&ip)) && out[start..].iter().any(|a| a.ip() == ip)) {
+        let kept = || out[start..].iter().any(|a| a.ip() == ip);
+        let dup = match &mut seen {
+            Some(seen) => seen.maybe(ip_key(&ip)) && kept(),
+            None => kept(),
+        };
+        if owned && !dup {
             out.push(A::Item::from_ip(ip));
         }
     }
     chain
 }
+
+/// Up to this many answer records, addresses are de-duplicated by comparing each with the
+/// ones kept (at most 16 × 16 comparisons); past it, through [`Seen`].
+const LINEAR_DEDUP: usize = 16;
 
 /// A filter of the addresses met so far, at least 16 bits per record of the answer (on the
 /// stack up to 64 records): a clear bit means "never met", so the list is searched only
@@ -300,13 +315,30 @@ struct QueryName<'q> {
 }
 
 impl<'q> QueryName<'q> {
-    fn new(message: &Message, labels: &'q [u8]) -> QueryName<'q> {
-        QueryName {
-            labels,
-            is_question: message
-                .question()
-                .map(|(name, _, _)| name.eq_dotted(labels)),
+    /// `qname` as compared with the names of `message`; `None` when it is not a valid query
+    /// name (see [`checked_name`]).
+    fn new(message: &Message, qname: &'q str) -> Option<QueryName<'q>> {
+        let text = qname.as_bytes();
+        let question = message.question().map(|(name, _, _)| name);
+        // The usual case: the question's name. `eq_dotted` is true only for a valid name, so
+        // the name is not checked apart (`""` is no name, though the root's dotted form is
+        // empty).
+        let dotted = match text {
+            b"." => &[][..],
+            t => t.strip_suffix(b".").unwrap_or(t),
+        };
+        if let Some(q) = question.filter(|_| !text.is_empty()) {
+            if q.eq_dotted(dotted) {
+                return Some(QueryName {
+                    labels: dotted,
+                    is_question: Some(true),
+                });
+            }
         }
+        Some(QueryName {
+            labels: checked_bytes(text).ok()?,
+            is_question: question.map(|_| false),
+        })
     }
 
     /// Whether `name` (in the same message) is the query name.
@@ -318,16 +350,20 @@ impl<'q> QueryName<'q> {
     }
 }
 
-/// Follows the CNAME chain of [`collect`] from `qname` to its end: the end, and the chain.
-fn chain<'q, 'm>(message: &'m Message, qname: &'q str, qtype: u16) -> (End<'q, 'm>, Chain<'m>) {
+/// Follows the CNAME chain of [`collect`] from `qname` to its end, filling `chain` (empty):
+/// the end.
+fn follow<'q, 'm>(
+    message: &'m Message,
+    qname: &'q str,
+    qtype: u16,
+    chain: &mut Chain<'m>,
+) -> End<'q, 'm> {
     let bytes = message.bytes();
-    let mut chain = Chain::empty(bytes);
-    let Ok(labels) = checked_name(qname) else {
-        return (End::Invalid, chain);
+    let Some(query) = QueryName::new(message, qname) else {
+        return End::Invalid;
     };
-    let query = QueryName::new(message, labels);
     if qtype == rtype::CNAME || !message.has_cname() {
-        return (End::Query(query), chain);
+        return End::Query(query);
     }
     // Whether `name` is the chain's name at position `i` (0: the query name).
     let is_at = |name: &Name<'_>, i: usize, chain: &Chain<'_>| match i {
@@ -337,14 +373,14 @@ fn chain<'q, 'm>(message: &'m Message, qname: &'q str, qtype: u16) -> (End<'q, '
     while chain.hops < MAX_CNAME_HOPS {
         let hops = chain.hops;
         let target = message.answers().find_map(|r| {
-            (r.rtype == rtype::CNAME && r.class == CLASS_IN && is_at(&r.name, hops, &chain))
+            (r.rtype == rtype::CNAME && r.class == CLASS_IN && is_at(&r.name, hops, chain))
                 .then(|| r.target())
                 .flatten()
         });
         match target {
             // A name in a message of at most 65535 bytes (the transport's limit) is at a
             // position that fits 16 bits.
-            Some(t) if !(0..=hops).any(|i| is_at(&t, i, &chain)) => {
+            Some(t) if !(0..=hops).any(|i| is_at(&t, i, chain)) => {
                 let Ok(at) = u16::try_from(t.at()) else { break };
                 chain.at[hops] = at;
                 chain.hops += 1;
@@ -353,8 +389,8 @@ fn chain<'q, 'm>(message: &'m Message, qname: &'q str, qtype: u16) -> (End<'q, '
         }
     }
     match chain.end() {
-        None => (End::Query(query), chain),
-        Some(t) => (End::Target(t), chain),
+        None => End::Query(query),
+        Some(t) => End::Target(t),
     }
 }
 
@@ -589,6 +625,65 @@ mod tests {
                 IpAddr::from([198, 51, 100, 8])
             ]
         );
+    }
+
+    #[test]
+    fn question_shortcut_agrees_with_checked_names() {
+        use crate::wire::build_query;
+        use crate::wire::testutil::{respond, Reply};
+        // The same answers with and without a question: a query name that is the question's
+        // skips its own check and the owners pointing to the question are not read; without
+        // a question, everything is compared label by label.
+        let answers = vec![
+            a_record("host.test.", [192, 0, 2, 1]),
+            cname_record("alias.test.", "host.test."),
+            a_record("Other.test.", [192, 0, 2, 2]),
+            aaaa_record("host.test.", "2001:db8::1".parse().unwrap()),
+            a_record("host.test.", [192, 0, 2, 1]),
+        ];
+        let bare = msg(answers.clone());
+        for question in ["host.test", "HOST.Test.", "alias.test", "other.test", "."] {
+            let q = build_query(1, question, A, None).unwrap();
+            let asked = Message::parse(&respond(&q, &Reply::records(answers.clone()))).unwrap();
+            for qname in [
+                "host.test",
+                "host.test.",
+                "Host.TEST",
+                "host.test..",
+                ".host.test",
+                "host..test",
+                "host",
+                "alias.test",
+                "other.test.",
+                "",
+                ".",
+                "..",
+            ] {
+                for t in [A, AAAA, CNAME] {
+                    let (x, y) = (
+                        collect_addresses(&asked, qname, t),
+                        collect_addresses(&bare, qname, t),
+                    );
+                    assert_eq!(
+                        x.chain.canonical(),
+                        y.chain.canonical(),
+                        "{question} {qname} {t}"
+                    );
+                    assert_eq!(x.addrs, y.addrs, "{question} {qname} {t}");
+                    let (x, y) = (collect(&asked, qname, t), collect(&bare, qname, t));
+                    assert_eq!(x.canonical, y.canonical, "{question} {qname} {t}");
+                    assert_eq!(ips(&x), ips(&y), "{question} {qname} {t}");
+                }
+            }
+        }
+        // Many records: the filter instead of the comparisons, same result.
+        let many: Vec<HRecord> = (0..40u8)
+            .map(|i| a_record("host.test.", [10, 0, 0, i % 25]))
+            .collect();
+        let many = msg(many);
+        let fast = collect_addresses(&many, "host.test", A);
+        let want: Vec<IpAddr> = (0..25u8).map(|i| IpAddr::from([10, 0, 0, i])).collect();
+        assert_eq!(fast.addrs.as_slice(), want.as_slice());
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! Building a query message, byte for byte (what `res_mkquery` produces).
 
-use super::name::{checked_name, encode_checked};
+use super::name::encode_name;
 use super::{flag, CLASS_IN, HEADER_LEN, TYPE_OPT};
 use crate::Result;
 
@@ -15,7 +15,7 @@ const OPT_LEN: usize = 11;
 ///
 /// Labels are taken byte for byte from `name` (no escapes, no IDNA). With `edns_payload`, an
 /// OPT record (RFC 6891 6.1.2: root owner, class = UDP payload size, TTL 0, no options) is put
-/// in the additional section. Invalid names (see [`checked_name`]) are `Error::NotFound`.
+/// in the additional section. Invalid names (see [`super::name::checked_name`]) are `Error::NotFound`.
 pub fn build_query(id: u16, name: &str, qtype: u16, edns_payload: Option<u16>) -> Result<Vec<u8>> {
     build_query_ad(id, name, qtype, edns_payload, false)
 }
@@ -28,16 +28,19 @@ pub fn build_query_ad(
     edns_payload: Option<u16>,
     ad: bool,
 ) -> Result<Vec<u8>> {
-    let name = checked_name(name)?;
+    let text = name.as_bytes();
     // Each label takes its length byte, the root its zero byte: the dots become length bytes.
-    let name_len = if name.is_empty() { 1 } else { name.len() + 2 };
+    let name_len = match text {
+        b"." => 1,
+        t => t.strip_suffix(b".").unwrap_or(t).len() + 2,
+    };
     let opt_len = if edns_payload.is_some() { OPT_LEN } else { 0 };
     let mut q = Vec::with_capacity(HEADER_LEN + name_len + 4 + opt_len);
     let arcount: u16 = if edns_payload.is_some() { 1 } else { 0 };
     // RD (recursion desired); AD with `trust-ad`; CD and the opcode zero.
     let flags = if ad { flag::RD | flag::AD } else { flag::RD };
     push_header(&mut q, id, flags, arcount);
-    encode_checked(name, &mut q);
+    encode_name(text, &mut q)?;
     let [t0, t1] = qtype.to_be_bytes();
     let [c0, c1] = CLASS_IN.to_be_bytes();
     q.extend_from_slice(&[t0, t1, c0, c1]);
