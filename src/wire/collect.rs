@@ -100,23 +100,25 @@ pub fn collect_addresses<'m>(message: &'m Message, qname: &str, qtype: u16) -> C
 #[derive(Clone)]
 pub struct Chain<'m> {
     msg: &'m [u8],
-    /// Where each target is in the message (messages are at most 65535 bytes).
-    at: [u16; MAX_CNAME_HOPS],
-    hops: usize,
+    /// Where each target is in the message (messages are at most 65535 bytes); inline up to
+    /// [`INLINE_HOPS`] (small to move: the chain is returned by value).
+    at: SmallVec<[u16; INLINE_HOPS]>,
 }
+
+/// CNAME hops a [`Chain`] keeps without allocating (a CDN's chain has two or three).
+const INLINE_HOPS: usize = 8;
 
 impl<'m> Chain<'m> {
     fn empty(msg: &'m [u8]) -> Chain<'m> {
         Chain {
             msg,
-            at: [0; MAX_CNAME_HOPS],
-            hops: 0,
+            at: SmallVec::new(),
         }
     }
 
     /// The targets, in chain order.
     pub fn targets(&self) -> impl DoubleEndedIterator<Item = Name<'m>> + '_ {
-        self.at[..self.hops]
+        self.at
             .iter()
             .map(|&at| Name::new(self.msg, usize::from(at)))
     }
@@ -170,7 +172,6 @@ where
     A: smallvec::Array,
     A::Item: AddressItem,
 {
-    // Built in place (the value returned): no copy of its table of positions.
     let mut chain = Chain::empty(message.bytes());
     let end = follow(message, qname, qtype, &mut chain);
     let start = out.len();
@@ -370,8 +371,8 @@ fn follow<'q, 'm>(
         0 => query.matches(name),
         _ => name.eq_ignore_case(&Name::new(bytes, usize::from(chain.at[i - 1]))),
     };
-    while chain.hops < MAX_CNAME_HOPS {
-        let hops = chain.hops;
+    while chain.at.len() < MAX_CNAME_HOPS {
+        let hops = chain.at.len();
         let target = message.answers().find_map(|r| {
             (r.rtype == rtype::CNAME && r.class == CLASS_IN && is_at(&r.name, hops, chain))
                 .then(|| r.target())
@@ -382,8 +383,7 @@ fn follow<'q, 'm>(
             // position that fits 16 bits.
             Some(t) if !(0..=hops).any(|i| is_at(&t, i, chain)) => {
                 let Ok(at) = u16::try_from(t.at()) else { break };
-                chain.at[hops] = at;
-                chain.hops += 1;
+                chain.at.push(at);
             }
             _ => break,
         }

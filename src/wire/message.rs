@@ -7,8 +7,8 @@ use std::net::{Ipv4Addr, Ipv6Addr};
 
 use smallvec::SmallVec;
 
-use super::name::label_eq;
-use super::{HEADER_LEN, MAX_WIRE_NAME, TYPE_OPT};
+use super::name::{eq8_dotted, label_eq, words};
+use super::{HEADER_LEN, MAX_LABEL_LEN, MAX_WIRE_NAME, TYPE_OPT};
 /// Messages up to this size are kept inside [`Message`]: an answer for one name with a record
 /// or two, a CNAME and its record, or a NODATA answer with its SOA record (50 to 110 bytes).
 /// Larger ones go to a pooled receive buffer (see [`Storage`]). (Every move of a response
@@ -49,6 +49,7 @@ enum Storage {
 }
 
 impl Storage {
+    #[inline(always)]
     fn new(bytes: &[u8]) -> Storage {
         if bytes.len() <= INLINE_MESSAGE {
             return Storage::Inline(SmallVec::from_slice(bytes));
@@ -118,70 +119,33 @@ impl Message {
     /// MX, SRV, SOA: their fixed fields and names) exactly as long as it says. `None` for
     /// anything else. Bytes after the last counted record are ignored (as both libcs do).
     pub fn parse(packet: &[u8]) -> Option<Message> {
-        Message::parse_rest(packet, &Questions::read(packet)?)
+        let questions = Questions::read(packet)?;
+        let body = Body::check(packet, &questions)?;
+        Some(Message::of(packet, &questions, Some(body)))
     }
 
-    /// [`Message::parse`] of a packet whose question section was read into `questions`: the
-    /// records, checked in one pass over the three sections.
-    pub(crate) fn parse_rest(packet: &[u8], questions: &Questions) -> Option<Message> {
-        let answers_at = questions.end;
-        let count = |at: usize| usize::from(u16::from_be_bytes([packet[at], packet[at + 1]]));
-        let answers = count(6);
-        let additional_from = answers + count(8);
-        let total = additional_from + count(10);
-        let mut seen = questions.seen;
-        let mut pos = answers_at;
-        let mut ext_rcode = 0;
-        let mut has_cname = false;
-        for i in 0..total {
-            let fixed = skip_name_cached(packet, pos, &mut seen)?;
-            let f = packet.get(fixed..fixed + 10)?;
-            let rtype = u16::from_be_bytes([f[0], f[1]]);
-            let len = usize::from(u16::from_be_bytes([f[8], f[9]]));
-            let end = fixed + 10 + len;
-            if end > packet.len() {
-                return None;
-            }
-            // Addresses checked here; the types with names in their data in full.
-            let valid = match rtype {
-                rtype::A => len == 4,
-                rtype::AAAA => len == 16,
-                _ => read_record(packet, pos, fixed).is_some_and(|rr| rr.data_is_valid()),
-            };
-            if !valid {
-                return None;
-            }
-            if rtype == rtype::CNAME && i < answers {
-                has_cname = true;
-            } else if rtype == TYPE_OPT && i >= additional_from {
-                ext_rcode = f[4];
-            }
-            pos = end;
+    /// The message of `packet`, whose question section was read into `questions` and whose
+    /// records [`Body::check`] accepted (`body`), or only its header and question (`None`).
+    /// Inlined: the bytes are copied once, straight to where the message is kept.
+    #[inline(always)]
+    pub(crate) fn of(packet: &[u8], questions: &Questions, body: Option<Body>) -> Message {
+        let (bytes, body) = match body {
+            Some(body) => (packet, body),
+            None => (packet.get(..questions.end).unwrap_or(packet), Body::NONE),
+        };
+        Message {
+            bytes: Storage::new(bytes),
+            answers_at: questions.end,
+            answer_count: body.answer_count,
+            ext_rcode: body.ext_rcode,
+            has_cname: body.has_cname,
         }
-        Some(Message {
-            bytes: Storage::new(packet),
-            answers_at,
-            answer_count: answers as u16,
-            ext_rcode,
-            has_cname,
-        })
     }
 
     /// The header and the question of `packet` only (a truncated or malformed answer): no
     /// records. `None` when not even the question can be read.
     pub fn header_only(packet: &[u8]) -> Option<Message> {
-        Message::header_only_of(packet, &Questions::read(packet)?)
-    }
-
-    /// [`Message::header_only`] of a packet whose question section was read into `questions`.
-    pub(crate) fn header_only_of(packet: &[u8], questions: &Questions) -> Option<Message> {
-        Some(Message {
-            bytes: Storage::new(packet.get(..questions.end)?),
-            answers_at: questions.end,
-            answer_count: 0,
-            ext_rcode: 0,
-            has_cname: false,
-        })
+        Some(Message::of(packet, &Questions::read(packet)?, None))
     }
 
     /// The message's bytes (for [`Message::header_only`], up to the end of the question).
@@ -270,6 +234,71 @@ impl Message {
     /// Whether the answer section has a CNAME record.
     pub fn has_cname(&self) -> bool {
         self.has_cname
+    }
+}
+
+/// What the check of a message's records found (see [`Message::parse`]).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Body {
+    answer_count: u16,
+    ext_rcode: u8,
+    has_cname: bool,
+}
+
+impl Body {
+    /// No records read.
+    pub(crate) const NONE: Body = Body {
+        answer_count: 0,
+        ext_rcode: 0,
+        has_cname: false,
+    };
+
+    /// The records of `packet` after its question section (read into `questions`), checked
+    /// in one pass over the three sections; `None` when one does not read.
+    pub(crate) fn check(packet: &[u8], questions: &Questions) -> Option<Body> {
+        let count = |at: usize| usize::from(u16::from_be_bytes([packet[at], packet[at + 1]]));
+        let answers = count(6);
+        let additional_from = answers + count(8);
+        let total = additional_from + count(10);
+        let mut seen = questions.seen;
+        let mut pos = questions.end;
+        let mut body = Body {
+            answer_count: answers as u16,
+            ..Body::NONE
+        };
+        for i in 0..total {
+            let fixed = skip_name_cached(packet, pos, &mut seen)?;
+            let f = packet.get(fixed..fixed + 10)?;
+            let rtype = u16::from_be_bytes([f[0], f[1]]);
+            let len = usize::from(u16::from_be_bytes([f[8], f[9]]));
+            let end = fixed + 10 + len;
+            if end > packet.len() {
+                return None;
+            }
+            // Addresses checked here; the types with names in their data in full.
+            let valid = match rtype {
+                rtype::A => len == 4,
+                rtype::AAAA => len == 16,
+                _ => read_record(packet, pos, fixed).is_some_and(|rr| rr.data_is_valid()),
+            };
+            if !valid {
+                return None;
+            }
+            if rtype == rtype::CNAME && i < answers {
+                body.has_cname = true;
+            } else if rtype == TYPE_OPT && i >= additional_from {
+                body.ext_rcode = f[4];
+            }
+            pos = end;
+        }
+        Some(body)
+    }
+
+    /// The response code of `packet` (the header's four bits, with the OPT record's upper
+    /// eight bits).
+    pub(crate) fn rcode(&self, packet: &[u8]) -> u16 {
+        let low = packet.get(3).map_or(0, |b| b & 0x0f);
+        u16::from(low) | (u16::from(self.ext_rcode) << 4)
     }
 }
 
@@ -446,6 +475,76 @@ impl<'a> Name<'a> {
     /// byte) at a time; a label holding a dot never matches. For any other `dotted` (empty
     /// labels, too long) it is false: true means `dotted` is a valid checked name.
     pub fn eq_dotted(&self, dotted: &[u8]) -> bool {
+        match self.eq_dotted_plain(dotted) {
+            Some(eq) => eq,
+            None => self.eq_dotted_labels(dotted),
+        }
+    }
+
+    /// [`Name::eq_dotted`] for the usual case, a name without a compression pointer and a
+    /// dotted form of at least eight bytes, compared whole rather than label by label: the
+    /// wire form is the dotted one with a length byte in front and in place of each dot, and
+    /// the root's byte after it. `None` (the label walk decides) for anything else.
+    #[inline]
+    fn eq_dotted_plain(&self, dotted: &[u8]) -> Option<bool> {
+        let n = dotted.len();
+        if n < 8 {
+            return None;
+        }
+        let wire = self.msg.get(self.at..self.at + n + 2)?;
+        // The length bytes: each where `dotted` has a dot, the root's right after its end.
+        let mut p = 0;
+        let mut labels = 0;
+        loop {
+            let len = usize::from(wire[p]);
+            if len == 0 {
+                if p != n + 1 {
+                    return Some(false);
+                }
+                break;
+            }
+            if len > MAX_LABEL_LEN {
+                return None;
+            }
+            if p > 0 && dotted[p - 1] != b'.' {
+                return Some(false);
+            }
+            labels += 1;
+            p += len + 1;
+            if p > n + 1 {
+                return Some(false);
+            }
+        }
+        // The bytes between, eight at a time; every dot of `dotted` must be one of the
+        // length bytes (a dot inside a label of the wire form is not).
+        let text = &wire[1..=n];
+        let mut dots = 0;
+        for (x, y) in words(text).zip(words(dotted)) {
+            if !eq8_dotted(x, y, !0, &mut dots) {
+                return Some(false);
+            }
+        }
+        let rest = n % 8;
+        if rest != 0 {
+            // The last eight bytes, only those the chunks did not cover.
+            let (Some(x), Some(y)) = (text.last_chunk::<8>(), dotted.last_chunk::<8>()) else {
+                return None;
+            };
+            let keep = !0u64 << (8 * (8 - rest));
+            if !eq8_dotted(
+                u64::from_le_bytes(*x),
+                u64::from_le_bytes(*y),
+                keep,
+                &mut dots,
+            ) {
+                return Some(false);
+            }
+        }
+        Some(dots + 1 == labels)
+    }
+
+    /// [`Name::eq_dotted`] label by label, compression pointers followed.
+    fn eq_dotted_labels(&self, dotted: &[u8]) -> bool {
         let (msg, mut pos) = (self.msg, self.at);
         // Where the next label starts in `dotted`; past its end once every label was used.
         let mut i = 0;
@@ -951,6 +1050,8 @@ mod tests {
             (seed >> 16) % n
         };
         let pick = b"aAb.-Z@[\xc1\xe1";
+        // How often the whole-name path answered false and true.
+        let mut plain = [0; 2];
         for _ in 0..50_000 {
             // A wire name of up to 4 labels of up to 20 bytes (dots inside labels included),
             // the last labels behind a compression pointer now and then.
@@ -1004,12 +1105,32 @@ mod tests {
             let name = Name::new(&wire, 2);
             // The reference compares checked names only; any other dotted form never matches.
             let checked = dotted.is_empty() || checked_bytes(&dotted) == Ok(&dotted[..]);
-            assert_eq!(
-                name.eq_dotted(&dotted),
-                checked && name.eq_labels(labels_of(&dotted)),
-                "{wire:?} {dotted:?}"
-            );
+            let want = checked && name.eq_labels(labels_of(&dotted));
+            assert_eq!(name.eq_dotted(&dotted), want, "{wire:?} {dotted:?}");
+            // The whole-name path, where it answers, and the label walk agree.
+            assert_eq!(name.eq_dotted_labels(&dotted), want, "{wire:?} {dotted:?}");
+            if let Some(eq) = name.eq_dotted_plain(&dotted) {
+                assert_eq!(eq, want, "plain: {wire:?} {dotted:?}");
+                plain[usize::from(eq)] += 1;
+            }
         }
+        // Both answers of the whole-name path were met, and it left the compressed names to
+        // the walk.
+        assert!(plain[0] > 500 && plain[1] > 500, "{plain:?}");
+        let wire = [0, 0, 5, b'a', b'b', b'c', b'd', b'e', 0xc0, 0];
+        assert_eq!(Name::new(&wire, 2).eq_dotted_plain(b"abcde.x.y"), None);
+        // A label of 46 bytes: its length byte is a dot.
+        let long = [b'q'; 46];
+        let mut wire = vec![0, 0, 46];
+        wire.extend_from_slice(&long);
+        wire.extend_from_slice(&[1, b'Z', 0]);
+        let name = Name::new(&wire, 2);
+        let dotted = [&long[..], b".z"].concat();
+        assert_eq!(name.eq_dotted_plain(&dotted), Some(true));
+        let mut other = dotted.clone();
+        other[46] = b'x';
+        assert_eq!(name.eq_dotted_plain(&other), Some(false));
+        assert!(!name.eq_dotted(&[&long[..], b".z.", &long[..]].concat()));
         // A pointer loop never matches.
         let wire = [0, 0, 1, b'a', 0xc0, 2];
         assert!(!Name::new(&wire, 2).eq_dotted(b"a.a"));

@@ -218,17 +218,16 @@ pub(crate) fn encode_name(name: &[u8], q: &mut Vec<u8>) -> Result<()> {
         label = dot + 1;
         true
     };
-    let (chunks, tail) = name.as_chunks::<8>();
     let mut ok = true;
-    for (k, c) in chunks.iter().enumerate() {
-        let mut dots = byte_mask(u64::from_le_bytes(*c), b'.');
+    for (k, c) in words(name).enumerate() {
+        let mut dots = byte_mask(c, b'.');
         while dots != 0 && ok {
             ok = close(q, k * 8 + (dots.trailing_zeros() / 8) as usize);
             dots &= dots - 1;
         }
     }
-    let base = chunks.len() * 8;
-    for (i, &b) in tail.iter().enumerate() {
+    let base = name.len() / 8 * 8;
+    for (i, &b) in name[base..].iter().enumerate() {
         if b == b'.' && ok {
             ok = close(q, base + i);
         }
@@ -289,6 +288,20 @@ fn eq8(x: u64, y: u64) -> bool {
     byte_mask(x, b'.') == 0 && (x == y || fold8(x) == fold8(y))
 }
 
+/// Eight bytes of a wire name's labels (`x`) against the same eight of its dotted form (`y`),
+/// only the bytes of `keep` (0xff each): where `y` has a dot, `x` has a length byte and is not
+/// compared (the dots are counted into `dots`); elsewhere they must be equal with ASCII case
+/// ignored, and `x` must not be a dot.
+#[inline(always)]
+pub(crate) fn eq8_dotted(x: u64, y: u64, keep: u64, dots: &mut u32) -> bool {
+    let dot = byte_mask(y, b'.') & keep;
+    // One per dot: the dots' high bits moved down and summed into the top byte (no POPCNT
+    // in the baseline x86-64 instruction set).
+    *dots += (((dot >> 7).wrapping_mul(ONES)) >> 56) as u32;
+    let care = !((dot >> 7) * 0xff) & keep;
+    byte_mask(x, b'.') & care == 0 && ((x ^ y) & care == 0 || (fold8(x) ^ fold8(y)) & care == 0)
+}
+
 /// Whether `label` (from the wire) and `want` (from a dotted name) are the same label: the
 /// same length, equal bytes with ASCII case ignored, and no dot in either (a label holding a
 /// dot is never one of a dotted name's). Eight bytes at a time.
@@ -300,10 +313,8 @@ pub(crate) fn label_eq(label: &[u8], want: &[u8]) -> bool {
     if label.len() < 8 {
         return eq8(load_short(label), load_short(want));
     }
-    let (a, _) = label.as_chunks::<8>();
-    let (b, _) = want.as_chunks::<8>();
-    for (x, y) in a.iter().zip(b) {
-        if !eq8(u64::from_le_bytes(*x), u64::from_le_bytes(*y)) {
+    for (x, y) in words(label).zip(words(want)) {
+        if !eq8(x, y) {
             return false;
         }
     }
@@ -324,9 +335,14 @@ pub(crate) fn same_bytes(a: &[u8], b: &[u8]) -> bool {
     if a.len() < 8 {
         return load_short(a) == load_short(b);
     }
-    let (x, _) = a.as_chunks::<8>();
-    let (y, _) = b.as_chunks::<8>();
-    x.iter().zip(y).all(|(x, y)| x == y) && a.last_chunk::<8>() == b.last_chunk::<8>()
+    words(a).zip(words(b)).all(|(x, y)| x == y) && a.last_chunk::<8>() == b.last_chunk::<8>()
+}
+
+/// The whole eight-byte words of `s`, little-endian (the last `s.len() % 8` bytes left out).
+#[inline(always)]
+pub(crate) fn words(s: &[u8]) -> impl Iterator<Item = u64> + '_ {
+    s.chunks_exact(8)
+        .map(|c| c.first_chunk::<8>().map_or(0, |w| u64::from_le_bytes(*w)))
 }
 
 /// The labels of a name that [`checked_name`] returned, in order (none for the root): the

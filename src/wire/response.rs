@@ -1,6 +1,6 @@
 //! Deciding whether a packet answers a query, and reading it.
 
-use super::message::{skip_name, Message, Name, Questions};
+use super::message::{skip_name, Body, Message, Name, Questions};
 use super::name::same_bytes;
 use super::HEADER_LEN;
 
@@ -72,24 +72,15 @@ pub fn check_response(query: &[u8], resp: &[u8]) -> Option<Response> {
         }
     }
     let truncated = resp[2] & 0x02 != 0;
-    match Message::parse_rest(resp, &questions) {
-        Some(message) => Some(Response {
-            rcode: message.rcode(),
-            message,
-            truncated,
-            len: resp.len(),
-            malformed: false,
-            tcp: false,
-        }),
-        None => Some(Response {
-            message: Message::header_only_of(resp, &questions)?,
-            rcode: u16::from(resp[3] & 0x0f),
-            truncated,
-            len: resp.len(),
-            malformed: !truncated,
-            tcp: false,
-        }),
-    }
+    let body = Body::check(resp, &questions);
+    Some(Response {
+        rcode: body.unwrap_or(Body::NONE).rcode(resp),
+        malformed: body.is_none() && !truncated,
+        message: Message::of(resp, &questions, body),
+        truncated,
+        len: resp.len(),
+        tcp: false,
+    })
 }
 
 /// The first question of a message: its name (checked) and where it ends (after its type and
@@ -265,6 +256,13 @@ mod tests {
         assert!(resp.malformed);
         assert!(!resp.truncated);
         assert_eq!(resp.message.answer_count(), 0);
+        assert_eq!(resp.rcode, rcode::NOERROR);
+        // The header's response code is kept.
+        r[3] |= 2;
+        let resp = check_response(&query(), &r).unwrap();
+        assert!(resp.malformed);
+        assert_eq!(resp.rcode, rcode::SERVFAIL);
+        assert_eq!(resp.message.bytes().len(), 12 + 18 + 4);
     }
 
     #[test]
