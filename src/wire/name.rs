@@ -189,54 +189,75 @@ pub(crate) fn encode_checked(checked: &[u8], q: &mut Vec<u8>) {
 
 /// [`checked_name`] and [`encode_checked`] in one pass: appends the wire form of `name` (one
 /// trailing dot allowed, `"."` the root) to `q` when it is a valid query name,
-/// `Error::NotFound` (and `q` as it was) when not. The dots are found eight bytes at a time.
+/// `Error::NotFound` (and `q` as it was) when not.
+#[cfg(test)]
 pub(crate) fn encode_name(name: &[u8], q: &mut Vec<u8>) -> Result<()> {
-    if name == b"." {
+    let Some(name) = query_name_text(name) else {
+        return Err(Error::NotFound);
+    };
+    let start = q.len();
+    if name.is_empty() {
         q.push(0);
         return Ok(());
     }
-    let name = name.strip_suffix(b".").unwrap_or(name);
-    if name.is_empty() || name.len() > MAX_NAME_LEN {
-        return Err(Error::NotFound);
-    }
-    // The name copied whole behind a length byte; then each dot (found in `name`) becomes the
-    // length of the label after it, and the label before it gets its own length byte.
-    let start = q.len();
     q.push(0);
     q.extend_from_slice(name);
     q.push(0);
-    // Where the current label starts in `name`; its length byte is at `start + label`.
+    if set_lengths(name, &mut q[start..]) {
+        return Ok(());
+    }
+    q.truncate(start);
+    Err(Error::NotFound)
+}
+
+/// A query name without its one trailing dot (empty for the root, `"."`); `None` when it is
+/// empty otherwise or longer than [`MAX_NAME_LEN`]. The labels are checked by
+/// [`set_lengths`].
+#[inline]
+pub(crate) fn query_name_text(name: &[u8]) -> Option<&[u8]> {
+    if name == b"." {
+        return Some(&[]);
+    }
+    let name = name.strip_suffix(b".").unwrap_or(name);
+    (!name.is_empty() && name.len() <= MAX_NAME_LEN).then_some(name)
+}
+
+/// The length bytes of the wire form of `name` (not empty, no trailing dot), written into
+/// `wire`, which holds a byte for the first length and then `name` itself: each dot becomes
+/// the length of the label after it. False (and `wire` partly written) when a label is empty
+/// or longer than [`MAX_LABEL_LEN`]: then `name` is not a valid query name. The dots are
+/// found eight bytes at a time.
+#[inline]
+pub(crate) fn set_lengths(name: &[u8], wire: &mut [u8]) -> bool {
+    // Where the current label starts in `name`; its length byte is at `wire[label]`.
     let mut label = 0;
-    let mut close = |q: &mut Vec<u8>, dot: usize| {
+    let mut close = |wire: &mut [u8], dot: usize| {
         let len = dot - label;
         if len == 0 || len > MAX_LABEL_LEN {
             return false;
         }
-        if let Some(b) = q.get_mut(start + label) {
+        if let Some(b) = wire.get_mut(label) {
             *b = len as u8;
         }
         label = dot + 1;
         true
     };
-    let mut ok = true;
     for (k, c) in words(name).enumerate() {
         let mut dots = byte_mask(c, b'.');
-        while dots != 0 && ok {
-            ok = close(q, k * 8 + (dots.trailing_zeros() / 8) as usize);
+        while dots != 0 {
+            if !close(wire, k * 8 + (dots.trailing_zeros() / 8) as usize) {
+                return false;
+            }
             dots &= dots - 1;
         }
     }
     let base = name.len() / 8 * 8;
     for (i, &b) in name[base..].iter().enumerate() {
-        if b == b'.' && ok {
-            ok = close(q, base + i);
+        if b == b'.' && !close(wire, base + i) {
+            return false;
         }
     }
-    if ok && close(q, name.len()) {
-        return Ok(());
-    }
-    q.truncate(start);
-    Err(Error::NotFound)
+    close(wire, name.len())
 }
 
 /// Eight ones, one per byte of a `u64`.
@@ -291,15 +312,14 @@ fn eq8(x: u64, y: u64) -> bool {
 /// Eight bytes of a wire name's labels (`x`) against the same eight of its dotted form (`y`),
 /// only the bytes of `keep` (0xff each): where `y` has a dot, `x` has a length byte and is not
 /// compared (the dots are counted into `dots`); elsewhere they must be equal with ASCII case
-/// ignored, and `x` must not be a dot.
+/// ignored (so `x` is no dot there either: a dot folds to nothing else).
 #[inline(always)]
 pub(crate) fn eq8_dotted(x: u64, y: u64, keep: u64, dots: &mut u32) -> bool {
-    let dot = byte_mask(y, b'.') & keep;
-    // One per dot: the dots' high bits moved down and summed into the top byte (no POPCNT
-    // in the baseline x86-64 instruction set).
-    *dots += (((dot >> 7).wrapping_mul(ONES)) >> 56) as u32;
-    let care = !((dot >> 7) * 0xff) & keep;
-    byte_mask(x, b'.') & care == 0 && ((x ^ y) & care == 0 || (fold8(x) ^ fold8(y)) & care == 0)
+    let dot = (byte_mask(y, b'.') & keep) >> 7;
+    // One per dot: summed into the top byte (no POPCNT in the baseline x86-64 set).
+    *dots += (dot.wrapping_mul(ONES) >> 56) as u32;
+    let care = !(dot * 0xff) & keep;
+    (x ^ y) & care == 0 || (fold8(x) ^ fold8(y)) & care == 0
 }
 
 /// Whether `label` (from the wire) and `want` (from a dotted name) are the same label: the
