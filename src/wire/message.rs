@@ -659,9 +659,30 @@ fn skip_name_cached(
     seen: &mut Option<(usize, usize)>,
 ) -> Option<usize> {
     let start = pos;
+    // The labels before any pointer (a whole question name, usually): their length is where
+    // they end, checked once.
+    loop {
+        let len = usize::from(*msg.get(pos)?);
+        if len == 0 {
+            let wire_len = pos + 1 - start;
+            if wire_len > MAX_WIRE_NAME {
+                return None;
+            }
+            *seen = Some((start, wire_len));
+            return Some(pos + 1);
+        }
+        if len > MAX_LABEL_LEN {
+            break;
+        }
+        pos += 1 + len;
+    }
+    // A pointer (or a label type that is none) at `pos`.
+    let mut wire_len = pos - start;
+    if wire_len > MAX_WIRE_NAME {
+        return None;
+    }
     let mut end = None;
     let mut pointers = 0;
-    let mut wire_len = 0;
     // The first pointer's target and the length before it, to fill `seen` at the end.
     let mut first: Option<(usize, usize)> = None;
     loop {
@@ -1005,6 +1026,32 @@ mod tests {
         p.extend_from_slice(&[1, 2, 3]);
         let m = Message::parse(&p).unwrap();
         assert_eq!(m.answers().next().unwrap().data(), &[7]);
+    }
+
+    #[test]
+    fn longest_names_with_and_without_pointers() {
+        // Owner names of 255 bytes (read) and 256 (not), all labels or ending in a pointer to
+        // the question's "\x04host\x04test\x00" (11 bytes).
+        let owner = |total: usize, pointer: bool| {
+            let mut n = Vec::new();
+            let mut left = total - if pointer { 11 } else { 1 };
+            while left > 0 {
+                let len = (left - 1).min(63);
+                n.push(len as u8);
+                n.extend(std::iter::repeat_n(b'a', len));
+                left -= len + 1;
+            }
+            n.extend_from_slice(if pointer { &[0xc0, 12][..] } else { &[0][..] });
+            n.extend_from_slice(&[0, 1, 0, 1, 0, 0, 0, 60, 0, 4, 10, 0, 0, 1]);
+            n
+        };
+        for pointer in [false, true] {
+            let ok = with_raw_answer(&owner(255, pointer));
+            let m = Message::parse(&ok).unwrap_or_else(|| panic!("{pointer}"));
+            let name = m.answers().next().unwrap().name;
+            assert_eq!(name.labels().map(|l| l.len() + 1).sum::<usize>() + 1, 255);
+            assert!(Message::parse(&with_raw_answer(&owner(256, pointer))).is_none());
+        }
     }
 
     #[test]
