@@ -687,6 +687,73 @@ mod tests {
     }
 
     #[test]
+    fn random_names_with_and_without_the_question() {
+        use crate::wire::testutil::{respond, Reply};
+        use hickory_proto::rr::Name as HName;
+        let mut seed = 77u32;
+        let mut next = |n: u32| {
+            seed = seed.wrapping_mul(1_103_515_245).wrapping_add(12345);
+            (seed >> 8) % n
+        };
+        // Labels of odd bytes (space, dot, case, high bytes), 1 to 12 bytes.
+        let pick = b"aB .-\xe9z9";
+        for _ in 0..3000 {
+            let mut names: Vec<Vec<Vec<u8>>> = Vec::new();
+            for _ in 0..3 {
+                let labels = 1 + next(3);
+                let mut name = Vec::new();
+                for _ in 0..labels {
+                    let len = 1 + next(12) as usize;
+                    name.push(
+                        (0..len)
+                            .map(|_| pick[next(8) as usize])
+                            .collect::<Vec<u8>>(),
+                    );
+                }
+                names.push(name);
+            }
+            let hname =
+                |labels: &Vec<Vec<u8>>| HName::from_labels(labels.iter().map(|l| &l[..])).unwrap();
+            let mut cname = cname_record("x.", "y.");
+            cname.name = hname(&names[0]);
+            cname.data =
+                hickory_proto::rr::RData::CNAME(hickory_proto::rr::rdata::CNAME(hname(&names[1])));
+            let mut a = a_record("x.", [10, 0, 0, next(250) as u8]);
+            a.name = hname(&names[next(3) as usize]);
+            let answers = vec![cname, a];
+            // The query name: one of the names (or a cut or changed form of it), dotted.
+            let mut qname = names[next(3) as usize].join(&b'.');
+            match next(4) {
+                0 => qname.truncate(next(qname.len() as u32 + 1) as usize),
+                1 => qname.push(b'.'),
+                2 if !qname.is_empty() => {
+                    let at = next(qname.len() as u32) as usize;
+                    qname[at] = pick[next(8) as usize];
+                }
+                _ => {}
+            }
+            let Ok(qname) = String::from_utf8(qname) else {
+                continue;
+            };
+            let question = names[0].join(&b'.');
+            let Ok(question) = String::from_utf8(question) else {
+                continue;
+            };
+            let Ok(q) = crate::wire::build_query(1, &question, A, None) else {
+                continue;
+            };
+            let asked = Message::parse(&respond(&q, &Reply::records(answers.clone()))).unwrap();
+            let bare = msg(answers);
+            let (x, y) = (
+                collect_addresses(&asked, &qname, A),
+                collect_addresses(&bare, &qname, A),
+            );
+            assert_eq!(x.chain.canonical(), y.chain.canonical(), "{qname:?}");
+            assert_eq!(x.addrs, y.addrs, "{qname:?}");
+        }
+    }
+
+    #[test]
     fn many_records_deduplicated_in_order() {
         // 3000 distinct addresses, every tenth one repeated later: beyond the stack filter.
         let ip = |i: u32| [10, (i >> 16) as u8, (i >> 8) as u8, i as u8];

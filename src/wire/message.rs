@@ -506,7 +506,8 @@ impl<'a> Name<'a> {
             if len > MAX_LABEL_LEN {
                 return None;
             }
-            if p > 0 && dotted[p - 1] != b'.' {
+            // (Past the end of `dotted`: the name is longer.)
+            if p > 0 && dotted.get(p - 1) != Some(&b'.') {
                 return Some(false);
             }
             labels += 1;
@@ -1136,7 +1137,7 @@ mod tests {
             let mut dotted = labels.join(&b'.');
             // Compare with the name itself and with a mutated dotted form (a byte changed,
             // case swapped, a dot added or taken away).
-            match next(6) {
+            match next(8) {
                 0 if !dotted.is_empty() => {
                     let at = next(dotted.len() as u32) as usize;
                     dotted[at] = pick[next(10) as usize];
@@ -1146,6 +1147,11 @@ mod tests {
                 3 => dotted.insert(0, b'.'),
                 4 if !dotted.is_empty() => {
                     dotted.pop();
+                }
+                // Cut anywhere, or another name altogether.
+                5 => dotted.truncate(next(dotted.len() as u32 + 1) as usize),
+                6 => {
+                    dotted = (0..next(30)).map(|_| pick[next(10) as usize]).collect();
                 }
                 _ => {}
             }
@@ -1178,6 +1184,15 @@ mod tests {
         other[46] = b'x';
         assert_eq!(name.eq_dotted_plain(&other), Some(false));
         assert!(!name.eq_dotted(&[&long[..], b".z.", &long[..]].concat()));
+        // A dotted form that ends where a longer name's first label does (the walk must
+        // not read past its end).
+        let wire = b"\0\0\x0awith space\x07example\0";
+        let name = Name::new(wire, 2);
+        assert_eq!(name.eq_dotted_plain(b"space.test"), Some(false));
+        assert_eq!(name.eq_dotted_plain(b"with space"), Some(false));
+        assert_eq!(name.eq_dotted_plain(b"with spac."), Some(false));
+        assert!(name.eq_dotted(b"with space.example"));
+        assert!(!name.eq_dotted(b"with space.exampl"));
         // A pointer loop never matches.
         let wire = [0, 0, 1, b'a', 0xc0, 2];
         assert!(!Name::new(&wire, 2).eq_dotted(b"a.a"));
