@@ -5,7 +5,7 @@ use std::net::IpAddr;
 use smallvec::SmallVec;
 
 use super::message::{rtype, Message, Name, Record};
-use super::name::checked_name;
+use super::name::{checked_bytes, checked_name};
 use super::{CLASS_IN, HEADER_LEN};
 
 /// CNAME records followed from the query name before giving up; also bounds the work on
@@ -36,7 +36,8 @@ pub struct Collected<'m> {
 ///
 /// An invalid `qname` (see [`super::build_query`]) yields no records.
 pub fn collect<'m>(message: &'m Message, qname: &str, qtype: u16) -> Collected<'m> {
-    let (end, _) = chain(message, qname, qtype);
+    let mut chain = Chain::empty(message.bytes());
+    let end = follow(message, qname, qtype, &mut chain);
     let mut records: Vec<Record<'m>> = Vec::new();
     let mut seen = Seen::for_records(message.answer_count());
     for r in message.answers().filter(|r| r.rtype == qtype) {
@@ -99,23 +100,25 @@ pub fn collect_addresses<'m>(message: &'m Message, qname: &str, qtype: u16) -> C
 #[derive(Clone)]
 pub struct Chain<'m> {
     msg: &'m [u8],
-    /// Where each target is in the message (messages are at most 65535 bytes).
-    at: [u16; MAX_CNAME_HOPS],
-    hops: usize,
+    /// Where each target is in the message (messages are at most 65535 bytes); inline up to
+    /// [`INLINE_HOPS`] (small to move: the chain is returned by value).
+    at: SmallVec<[u16; INLINE_HOPS]>,
 }
+
+/// CNAME hops a [`Chain`] keeps without allocating (a CDN's chain has two or three).
+const INLINE_HOPS: usize = 8;
 
 impl<'m> Chain<'m> {
     fn empty(msg: &'m [u8]) -> Chain<'m> {
         Chain {
             msg,
-            at: [0; MAX_CNAME_HOPS],
-            hops: 0,
+            at: SmallVec::new(),
         }
     }
 
     /// The targets, in chain order.
     pub fn targets(&self) -> impl DoubleEndedIterator<Item = Name<'m>> + '_ {
-        self.at[..self.hops]
+        self.at
             .iter()
             .map(|&at| Name::new(self.msg, usize::from(at)))
     }
@@ -169,12 +172,16 @@ where
     A: smallvec::Array,
     A::Item: AddressItem,
 {
-    let (end, chain) = chain(message, qname, qtype);
+    let mut chain = Chain::empty(message.bytes());
+    let end = follow(message, qname, qtype, &mut chain);
     let start = out.len();
-    let mut seen = Seen::for_records(message.answer_count());
+    // Few records (the usual answer): each address compared with the few kept; more: a
+    // filter first.
+    let mut seen =
+        (message.answer_count() > LINEAR_DEDUP).then(|| Seen::for_records(message.answer_count()));
     // The owner test of the last record whose owner was a compression pointer: the records
     // of an answer mostly share one (to the question or to the end of the chain).
-    let mut last: Option<(&[u8], bool)> = None;
+    let mut last: Option<([u8; 2], bool)> = None;
     for r in message.answers().filter(|r| r.rtype == qtype) {
         let Some(ip) = address(&r) else { continue };
         let owned = match (r.name.pointer(), last) {
@@ -187,12 +194,21 @@ where
                 owned
             }
         };
-        if owned && !(seen.maybe(ip_key(&ip)) && out[start..].iter().any(|a| a.ip() == ip)) {
+        let kept = || out[start..].iter().any(|a| a.ip() == ip);
+        let dup = match &mut seen {
+            Some(seen) => seen.maybe(ip_key(&ip)) && kept(),
+            None => kept(),
+        };
+        if owned && !dup {
             out.push(A::Item::from_ip(ip));
         }
     }
     chain
 }
+
+/// Up to this many answer records, addresses are de-duplicated by comparing each with the
+/// ones kept (at most 16 × 16 comparisons); past it, through [`Seen`].
+const LINEAR_DEDUP: usize = 16;
 
 /// A filter of the addresses met so far, at least 16 bits per record of the answer (on the
 /// stack up to 64 records): a clear bit means "never met", so the list is searched only
@@ -300,13 +316,30 @@ struct QueryName<'q> {
 }
 
 impl<'q> QueryName<'q> {
-    fn new(message: &Message, labels: &'q [u8]) -> QueryName<'q> {
-        QueryName {
-            labels,
-            is_question: message
-                .question()
-                .map(|(name, _, _)| name.eq_dotted(labels)),
+    /// `qname` as compared with the names of `message`; `None` when it is not a valid query
+    /// name (see [`checked_name`]).
+    fn new(message: &Message, qname: &'q str) -> Option<QueryName<'q>> {
+        let text = qname.as_bytes();
+        let question = message.question().map(|(name, _, _)| name);
+        // The usual case: the question's name. `eq_dotted` is true only for a valid name, so
+        // the name is not checked apart (`""` is no name, though the root's dotted form is
+        // empty).
+        let dotted = match text {
+            b"." => &[][..],
+            t => t.strip_suffix(b".").unwrap_or(t),
+        };
+        if let Some(q) = question.filter(|_| !text.is_empty()) {
+            if q.eq_dotted(dotted) {
+                return Some(QueryName {
+                    labels: dotted,
+                    is_question: Some(true),
+                });
+            }
         }
+        Some(QueryName {
+            labels: checked_bytes(text).ok()?,
+            is_question: question.map(|_| false),
+        })
     }
 
     /// Whether `name` (in the same message) is the query name.
@@ -318,43 +351,46 @@ impl<'q> QueryName<'q> {
     }
 }
 
-/// Follows the CNAME chain of [`collect`] from `qname` to its end: the end, and the chain.
-fn chain<'q, 'm>(message: &'m Message, qname: &'q str, qtype: u16) -> (End<'q, 'm>, Chain<'m>) {
+/// Follows the CNAME chain of [`collect`] from `qname` to its end, filling `chain` (empty):
+/// the end.
+fn follow<'q, 'm>(
+    message: &'m Message,
+    qname: &'q str,
+    qtype: u16,
+    chain: &mut Chain<'m>,
+) -> End<'q, 'm> {
     let bytes = message.bytes();
-    let mut chain = Chain::empty(bytes);
-    let Ok(labels) = checked_name(qname) else {
-        return (End::Invalid, chain);
+    let Some(query) = QueryName::new(message, qname) else {
+        return End::Invalid;
     };
-    let query = QueryName::new(message, labels);
     if qtype == rtype::CNAME || !message.has_cname() {
-        return (End::Query(query), chain);
+        return End::Query(query);
     }
     // Whether `name` is the chain's name at position `i` (0: the query name).
     let is_at = |name: &Name<'_>, i: usize, chain: &Chain<'_>| match i {
         0 => query.matches(name),
         _ => name.eq_ignore_case(&Name::new(bytes, usize::from(chain.at[i - 1]))),
     };
-    while chain.hops < MAX_CNAME_HOPS {
-        let hops = chain.hops;
+    while chain.at.len() < MAX_CNAME_HOPS {
+        let hops = chain.at.len();
         let target = message.answers().find_map(|r| {
-            (r.rtype == rtype::CNAME && r.class == CLASS_IN && is_at(&r.name, hops, &chain))
+            (r.rtype == rtype::CNAME && r.class == CLASS_IN && is_at(&r.name, hops, chain))
                 .then(|| r.target())
                 .flatten()
         });
         match target {
             // A name in a message of at most 65535 bytes (the transport's limit) is at a
             // position that fits 16 bits.
-            Some(t) if !(0..=hops).any(|i| is_at(&t, i, &chain)) => {
+            Some(t) if !(0..=hops).any(|i| is_at(&t, i, chain)) => {
                 let Ok(at) = u16::try_from(t.at()) else { break };
-                chain.at[hops] = at;
-                chain.hops += 1;
+                chain.at.push(at);
             }
             _ => break,
         }
     }
     match chain.end() {
-        None => (End::Query(query), chain),
-        Some(t) => (End::Target(t), chain),
+        None => End::Query(query),
+        Some(t) => End::Target(t),
     }
 }
 
@@ -589,6 +625,132 @@ mod tests {
                 IpAddr::from([198, 51, 100, 8])
             ]
         );
+    }
+
+    #[test]
+    fn question_shortcut_agrees_with_checked_names() {
+        use crate::wire::build_query;
+        use crate::wire::testutil::{respond, Reply};
+        // The same answers with and without a question: a query name that is the question's
+        // skips its own check and the owners pointing to the question are not read; without
+        // a question, everything is compared label by label.
+        let answers = vec![
+            a_record("host.test.", [192, 0, 2, 1]),
+            cname_record("alias.test.", "host.test."),
+            a_record("Other.test.", [192, 0, 2, 2]),
+            aaaa_record("host.test.", "2001:db8::1".parse().unwrap()),
+            a_record("host.test.", [192, 0, 2, 1]),
+        ];
+        let bare = msg(answers.clone());
+        for question in ["host.test", "HOST.Test.", "alias.test", "other.test", "."] {
+            let q = build_query(1, question, A, None).unwrap();
+            let asked = Message::parse(&respond(&q, &Reply::records(answers.clone()))).unwrap();
+            for qname in [
+                "host.test",
+                "host.test.",
+                "Host.TEST",
+                "host.test..",
+                ".host.test",
+                "host..test",
+                "host",
+                "alias.test",
+                "other.test.",
+                "",
+                ".",
+                "..",
+            ] {
+                for t in [A, AAAA, CNAME] {
+                    let (x, y) = (
+                        collect_addresses(&asked, qname, t),
+                        collect_addresses(&bare, qname, t),
+                    );
+                    assert_eq!(
+                        x.chain.canonical(),
+                        y.chain.canonical(),
+                        "{question} {qname} {t}"
+                    );
+                    assert_eq!(x.addrs, y.addrs, "{question} {qname} {t}");
+                    let (x, y) = (collect(&asked, qname, t), collect(&bare, qname, t));
+                    assert_eq!(x.canonical, y.canonical, "{question} {qname} {t}");
+                    assert_eq!(ips(&x), ips(&y), "{question} {qname} {t}");
+                }
+            }
+        }
+        // Many records: the filter instead of the comparisons, same result.
+        let many: Vec<HRecord> = (0..40u8)
+            .map(|i| a_record("host.test.", [10, 0, 0, i % 25]))
+            .collect();
+        let many = msg(many);
+        let fast = collect_addresses(&many, "host.test", A);
+        let want: Vec<IpAddr> = (0..25u8).map(|i| IpAddr::from([10, 0, 0, i])).collect();
+        assert_eq!(fast.addrs.as_slice(), want.as_slice());
+    }
+
+    #[test]
+    fn random_names_with_and_without_the_question() {
+        use crate::wire::testutil::{respond, Reply};
+        use hickory_proto::rr::Name as HName;
+        let mut seed = 77u32;
+        let mut next = |n: u32| {
+            seed = seed.wrapping_mul(1_103_515_245).wrapping_add(12345);
+            (seed >> 8) % n
+        };
+        // Labels of odd bytes (space, dot, case, high bytes), 1 to 12 bytes.
+        let pick = b"aB .-\xe9z9";
+        for _ in 0..3000 {
+            let mut names: Vec<Vec<Vec<u8>>> = Vec::new();
+            for _ in 0..3 {
+                let labels = 1 + next(3);
+                let mut name = Vec::new();
+                for _ in 0..labels {
+                    let len = 1 + next(12) as usize;
+                    name.push(
+                        (0..len)
+                            .map(|_| pick[next(8) as usize])
+                            .collect::<Vec<u8>>(),
+                    );
+                }
+                names.push(name);
+            }
+            let hname =
+                |labels: &Vec<Vec<u8>>| HName::from_labels(labels.iter().map(|l| &l[..])).unwrap();
+            let mut cname = cname_record("x.", "y.");
+            cname.name = hname(&names[0]);
+            cname.data =
+                hickory_proto::rr::RData::CNAME(hickory_proto::rr::rdata::CNAME(hname(&names[1])));
+            let mut a = a_record("x.", [10, 0, 0, next(250) as u8]);
+            a.name = hname(&names[next(3) as usize]);
+            let answers = vec![cname, a];
+            // The query name: one of the names (or a cut or changed form of it), dotted.
+            let mut qname = names[next(3) as usize].join(&b'.');
+            match next(4) {
+                0 => qname.truncate(next(qname.len() as u32 + 1) as usize),
+                1 => qname.push(b'.'),
+                2 if !qname.is_empty() => {
+                    let at = next(qname.len() as u32) as usize;
+                    qname[at] = pick[next(8) as usize];
+                }
+                _ => {}
+            }
+            let Ok(qname) = String::from_utf8(qname) else {
+                continue;
+            };
+            let question = names[0].join(&b'.');
+            let Ok(question) = String::from_utf8(question) else {
+                continue;
+            };
+            let Ok(q) = crate::wire::build_query(1, &question, A, None) else {
+                continue;
+            };
+            let asked = Message::parse(&respond(&q, &Reply::records(answers.clone()))).unwrap();
+            let bare = msg(answers);
+            let (x, y) = (
+                collect_addresses(&asked, &qname, A),
+                collect_addresses(&bare, &qname, A),
+            );
+            assert_eq!(x.chain.canonical(), y.chain.canonical(), "{qname:?}");
+            assert_eq!(x.addrs, y.addrs, "{qname:?}");
+        }
     }
 
     #[test]

@@ -7,7 +7,8 @@ use std::net::{Ipv4Addr, Ipv6Addr};
 
 use smallvec::SmallVec;
 
-use super::{HEADER_LEN, MAX_WIRE_NAME, TYPE_OPT};
+use super::name::{eq8_dotted, label_eq, words};
+use super::{HEADER_LEN, MAX_LABEL_LEN, MAX_WIRE_NAME, TYPE_OPT};
 /// Messages up to this size are kept inside [`Message`]: an answer for one name with a record
 /// or two, a CNAME and its record, or a NODATA answer with its SOA record (50 to 110 bytes).
 /// Larger ones go to a pooled receive buffer (see [`Storage`]). (Every move of a response
@@ -48,6 +49,7 @@ enum Storage {
 }
 
 impl Storage {
+    #[inline(always)]
     fn new(bytes: &[u8]) -> Storage {
         if bytes.len() <= INLINE_MESSAGE {
             return Storage::Inline(SmallVec::from_slice(bytes));
@@ -117,58 +119,33 @@ impl Message {
     /// MX, SRV, SOA: their fixed fields and names) exactly as long as it says. `None` for
     /// anything else. Bytes after the last counted record are ignored (as both libcs do).
     pub fn parse(packet: &[u8]) -> Option<Message> {
-        let mut pos = question_end(packet)?;
-        let answers_at = pos;
-        let count = |at: usize| u16::from_be_bytes([packet[at], packet[at + 1]]);
-        let mut ext_rcode = 0;
-        let mut has_cname = false;
-        let mut seen = None;
-        for (section, n) in [count(6), count(8), count(10)].into_iter().enumerate() {
-            for _ in 0..n {
-                let fixed = skip_name_cached(packet, pos, &mut seen)?;
-                let f = packet.get(fixed..fixed + 10)?;
-                let rtype = u16::from_be_bytes([f[0], f[1]]);
-                let len = usize::from(u16::from_be_bytes([f[8], f[9]]));
-                let end = fixed + 10 + len;
-                if end > packet.len() {
-                    return None;
-                }
-                // Addresses checked here; the types with names in their data in full.
-                let valid = match rtype {
-                    rtype::A => len == 4,
-                    rtype::AAAA => len == 16,
-                    _ => read_record(packet, pos, fixed).is_some_and(|rr| rr.data_is_valid()),
-                };
-                if !valid {
-                    return None;
-                }
-                if section == 2 && rtype == TYPE_OPT {
-                    ext_rcode = f[4];
-                }
-                has_cname |= section == 0 && rtype == rtype::CNAME;
-                pos = end;
-            }
+        let questions = Questions::read(packet)?;
+        let body = Body::check(packet, &questions)?;
+        Some(Message::of(packet, &questions, Some(body)))
+    }
+
+    /// The message of `packet`, whose question section was read into `questions` and whose
+    /// records [`Body::check`] accepted (`body`), or only its header and question (`None`).
+    /// Inlined: the bytes are copied once, straight to where the message is kept.
+    #[inline(always)]
+    pub(crate) fn of(packet: &[u8], questions: &Questions, body: Option<Body>) -> Message {
+        let (bytes, body) = match body {
+            Some(body) => (packet, body),
+            None => (packet.get(..questions.end).unwrap_or(packet), Body::NONE),
+        };
+        Message {
+            bytes: Storage::new(bytes),
+            answers_at: questions.end,
+            answer_count: body.answer_count,
+            ext_rcode: body.ext_rcode,
+            has_cname: body.has_cname,
         }
-        Some(Message {
-            bytes: Storage::new(packet),
-            answers_at,
-            answer_count: count(6),
-            ext_rcode,
-            has_cname,
-        })
     }
 
     /// The header and the question of `packet` only (a truncated or malformed answer): no
     /// records. `None` when not even the question can be read.
     pub fn header_only(packet: &[u8]) -> Option<Message> {
-        let end = question_end(packet)?;
-        Some(Message {
-            bytes: Storage::new(&packet[..end]),
-            answers_at: end,
-            answer_count: 0,
-            ext_rcode: 0,
-            has_cname: false,
-        })
+        Some(Message::of(packet, &Questions::read(packet)?, None))
     }
 
     /// The message's bytes (for [`Message::header_only`], up to the end of the question).
@@ -193,14 +170,18 @@ impl Message {
 
     /// The first question: name, type, class (`None` when QDCOUNT is 0).
     pub fn question(&self) -> Option<(Name<'_>, u16, u16)> {
-        if u16::from_be_bytes([self.bytes[4], self.bytes[5]]) == 0 {
-            return None;
-        }
-        let end = skip_name(&self.bytes, HEADER_LEN)?;
-        let t = self.bytes.get(end..end + 4)?;
+        let bytes = &self.bytes;
+        let qdcount = bytes.get(4..6).map(|c| u16::from_be_bytes([c[0], c[1]]))?;
+        // With one question, the answers start right after its type and class.
+        let end = match qdcount {
+            0 => return None,
+            1 => self.answers_at,
+            _ => skip_name(bytes, HEADER_LEN)? + 4,
+        };
+        let t = bytes.get(end.checked_sub(4)?..end)?;
         Some((
             Name {
-                msg: &self.bytes,
+                msg: bytes,
                 at: HEADER_LEN,
             },
             u16::from_be_bytes([t[0], t[1]]),
@@ -253,6 +234,71 @@ impl Message {
     /// Whether the answer section has a CNAME record.
     pub fn has_cname(&self) -> bool {
         self.has_cname
+    }
+}
+
+/// What the check of a message's records found (see [`Message::parse`]).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Body {
+    answer_count: u16,
+    ext_rcode: u8,
+    has_cname: bool,
+}
+
+impl Body {
+    /// No records read.
+    pub(crate) const NONE: Body = Body {
+        answer_count: 0,
+        ext_rcode: 0,
+        has_cname: false,
+    };
+
+    /// The records of `packet` after its question section (read into `questions`), checked
+    /// in one pass over the three sections; `None` when one does not read.
+    pub(crate) fn check(packet: &[u8], questions: &Questions) -> Option<Body> {
+        let count = |at: usize| usize::from(u16::from_be_bytes([packet[at], packet[at + 1]]));
+        let answers = count(6);
+        let additional_from = answers + count(8);
+        let total = additional_from + count(10);
+        let mut seen = questions.seen;
+        let mut pos = questions.end;
+        let mut body = Body {
+            answer_count: answers as u16,
+            ..Body::NONE
+        };
+        for i in 0..total {
+            let fixed = skip_name_cached(packet, pos, &mut seen)?;
+            let f = packet.get(fixed..fixed + 10)?;
+            let rtype = u16::from_be_bytes([f[0], f[1]]);
+            let len = usize::from(u16::from_be_bytes([f[8], f[9]]));
+            let end = fixed + 10 + len;
+            if end > packet.len() {
+                return None;
+            }
+            // Addresses checked here; the types with names in their data in full.
+            let valid = match rtype {
+                rtype::A => len == 4,
+                rtype::AAAA => len == 16,
+                _ => read_record(packet, pos, fixed).is_some_and(|rr| rr.data_is_valid()),
+            };
+            if !valid {
+                return None;
+            }
+            if rtype == rtype::CNAME && i < answers {
+                body.has_cname = true;
+            } else if rtype == TYPE_OPT && i >= additional_from {
+                body.ext_rcode = f[4];
+            }
+            pos = end;
+        }
+        Some(body)
+    }
+
+    /// The response code of `packet` (the header's four bits, with the OPT record's upper
+    /// eight bits).
+    pub(crate) fn rcode(&self, packet: &[u8]) -> u16 {
+        let low = packet.get(3).map_or(0, |b| b & 0x0f);
+        u16::from(low) | (u16::from(self.ext_rcode) << 4)
     }
 }
 
@@ -405,10 +451,9 @@ impl<'a> Name<'a> {
     }
 
     /// The two bytes of the name when it is only a compression pointer.
-    pub(crate) fn pointer(&self) -> Option<&'a [u8]> {
-        self.msg
-            .get(self.at..self.at + 2)
-            .filter(|p| p[0] & 0xc0 == 0xc0)
+    pub(crate) fn pointer(&self) -> Option<[u8; 2]> {
+        let p = *self.msg.get(self.at..)?.first_chunk::<2>()?;
+        (p[0] & 0xc0 == 0xc0).then_some(p)
     }
 
     /// Whether the name is a compression pointer to position `pos`, and nothing before it.
@@ -424,11 +469,86 @@ impl<'a> Name<'a> {
         labels_eq(self.labels(), labels)
     }
 
-    /// Whether this name is `dotted`: a name as [`super::name::checked_name`] gives it
-    /// (labels joined by dots, no trailing dot, empty for the root), ASCII case ignored. What
-    /// `eq_labels(labels_of(dotted))` says, in one pass; a label holding a dot never matches.
+    /// Whether this name is `dotted`: its labels joined by dots, no trailing dot, empty for
+    /// the root (a name as [`super::name::checked_name`] gives it), ASCII case ignored. What
+    /// `eq_labels(labels_of(dotted))` says for a checked name, in one pass, a label (not a
+    /// byte) at a time; a label holding a dot never matches. For any other `dotted` (empty
+    /// labels, too long) it is false: true means `dotted` is a valid checked name.
     pub fn eq_dotted(&self, dotted: &[u8]) -> bool {
-        let (msg, mut pos, mut i) = (self.msg, self.at, 0);
+        match self.eq_dotted_plain(dotted) {
+            Some(eq) => eq,
+            None => self.eq_dotted_labels(dotted),
+        }
+    }
+
+    /// [`Name::eq_dotted`] for the usual case, a name without a compression pointer and a
+    /// dotted form of at least eight bytes, compared whole rather than label by label: the
+    /// wire form is the dotted one with a length byte in front and in place of each dot, and
+    /// the root's byte after it. `None` (the label walk decides) for anything else.
+    #[inline]
+    fn eq_dotted_plain(&self, dotted: &[u8]) -> Option<bool> {
+        let n = dotted.len();
+        if n < 8 {
+            return None;
+        }
+        let wire = self.msg.get(self.at..self.at + n + 2)?;
+        // The length bytes: each where `dotted` has a dot, the root's right after its end.
+        let mut p = 0;
+        let mut labels = 0;
+        loop {
+            let len = usize::from(wire[p]);
+            if len == 0 {
+                if p != n + 1 {
+                    return Some(false);
+                }
+                break;
+            }
+            if len > MAX_LABEL_LEN {
+                return None;
+            }
+            // (Past the end of `dotted`: the name is longer.)
+            if p > 0 && dotted.get(p - 1) != Some(&b'.') {
+                return Some(false);
+            }
+            labels += 1;
+            p += len + 1;
+            if p > n + 1 {
+                return Some(false);
+            }
+        }
+        // The bytes between, eight at a time; every dot of `dotted` must be one of the
+        // length bytes (a dot inside a label of the wire form is not).
+        let text = &wire[1..=n];
+        let mut dots = 0;
+        for (x, y) in words(text).zip(words(dotted)) {
+            if !eq8_dotted(x, y, !0, &mut dots) {
+                return Some(false);
+            }
+        }
+        let rest = n % 8;
+        if rest != 0 {
+            // The last eight bytes, only those the chunks did not cover.
+            let (Some(x), Some(y)) = (text.last_chunk::<8>(), dotted.last_chunk::<8>()) else {
+                return None;
+            };
+            let keep = !0u64 << (8 * (8 - rest));
+            if !eq8_dotted(
+                u64::from_le_bytes(*x),
+                u64::from_le_bytes(*y),
+                keep,
+                &mut dots,
+            ) {
+                return Some(false);
+            }
+        }
+        Some(dots + 1 == labels)
+    }
+
+    /// [`Name::eq_dotted`] label by label, compression pointers followed.
+    fn eq_dotted_labels(&self, dotted: &[u8]) -> bool {
+        let (msg, mut pos) = (self.msg, self.at);
+        // Where the next label starts in `dotted`; past its end once every label was used.
+        let mut i = 0;
         let mut pointers = 0;
         loop {
             let Some(&len) = msg.get(pos) else {
@@ -436,25 +556,23 @@ impl<'a> Name<'a> {
             };
             let len = usize::from(len);
             match len & 0xc0 {
-                0x00 if len == 0 => return i == dotted.len(),
+                0x00 if len == 0 => return i > dotted.len() || (i == 0 && dotted.is_empty()),
                 0x00 => {
-                    if i > 0 {
-                        if dotted.get(i) != Some(&b'.') {
-                            return false;
-                        }
-                        i += 1;
-                    }
                     let (Some(label), Some(want)) =
                         (msg.get(pos + 1..pos + 1 + len), dotted.get(i..i + len))
                     else {
                         return false;
                     };
-                    for (&a, &b) in label.iter().zip(want) {
-                        if a == b'.' || !a.eq_ignore_ascii_case(&b) {
-                            return false;
-                        }
+                    if !label_eq(label, want) {
+                        return false;
                     }
+                    // A dot after the label, or the end of `dotted`.
                     i += len;
+                    match dotted.get(i) {
+                        None => i += 1,
+                        Some(b'.') if i + 1 < dotted.len() => i += 1,
+                        Some(_) => return false,
+                    }
                     pos += 1 + len;
                 }
                 0xc0 => {
@@ -532,17 +650,40 @@ pub(crate) fn skip_name(msg: &[u8], pos: usize) -> Option<usize> {
     skip_name_cached(msg, pos, &mut None)
 }
 
-/// [`skip_name`], remembering in `seen` the target of the last first pointer met and the
-/// length of the (checked) name from there: the names of one message mostly point to the same
-/// place (the question), which is then read once.
+/// [`skip_name`], remembering in `seen` where the last name read starts (its first pointer's
+/// target, or the name itself when it has no pointer) and the length of the (checked) name
+/// from there: the names of one message mostly point to the same place (the question),
+/// which is then read once.
 fn skip_name_cached(
     msg: &[u8],
     mut pos: usize,
     seen: &mut Option<(usize, usize)>,
 ) -> Option<usize> {
+    let start = pos;
+    // The labels before any pointer (a whole question name, usually): their length is where
+    // they end, checked once.
+    loop {
+        let len = usize::from(*msg.get(pos)?);
+        if len == 0 {
+            let wire_len = pos + 1 - start;
+            if wire_len > MAX_WIRE_NAME {
+                return None;
+            }
+            *seen = Some((start, wire_len));
+            return Some(pos + 1);
+        }
+        if len > MAX_LABEL_LEN {
+            break;
+        }
+        pos += 1 + len;
+    }
+    // A pointer (or a label type that is none) at `pos`.
+    let mut wire_len = pos - start;
+    if wire_len > MAX_WIRE_NAME {
+        return None;
+    }
     let mut end = None;
     let mut pointers = 0;
-    let mut wire_len = 0;
     // The first pointer's target and the length before it, to fill `seen` at the end.
     let mut first: Option<(usize, usize)> = None;
     loop {
@@ -554,9 +695,10 @@ fn skip_name_cached(
                     return None;
                 }
                 if len == 0 {
-                    if let Some((target, before)) = first {
-                        *seen = Some((target, wire_len - before));
-                    }
+                    *seen = Some(match first {
+                        Some((target, before)) => (target, wire_len - before),
+                        None => (start, wire_len),
+                    });
                     return Some(end.unwrap_or(pos + 1));
                 }
                 if pos + 1 + len > msg.len() {
@@ -603,17 +745,43 @@ fn name_end(msg: &[u8], mut pos: usize) -> Option<usize> {
 /// Where the question section of `msg` ends (every question checked), `None` when the
 /// message is shorter than a header or a question does not read.
 pub fn question_end(msg: &[u8]) -> Option<usize> {
-    if msg.len() < HEADER_LEN {
-        return None;
-    }
-    let mut pos = HEADER_LEN;
-    for _ in 0..u16::from_be_bytes([msg[4], msg[5]]) {
-        pos = skip_name(msg, pos)? + 4;
-        if pos > msg.len() {
+    Questions::read(msg).map(|q| q.end)
+}
+
+/// The question section of a message, read (every question checked).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Questions {
+    /// Where the section ends.
+    pub(crate) end: usize,
+    /// What [`skip_name_cached`] left after the last question name: the records' names,
+    /// which mostly point to the question, are then not read again.
+    seen: Option<(usize, usize)>,
+}
+
+impl Questions {
+    /// `None` when the message is shorter than a header or a question does not read.
+    pub(crate) fn read(msg: &[u8]) -> Option<Questions> {
+        if msg.len() < HEADER_LEN {
             return None;
         }
+        let mut seen = None;
+        let mut pos = HEADER_LEN;
+        for _ in 0..u16::from_be_bytes([msg[4], msg[5]]) {
+            pos = skip_name_cached(msg, pos, &mut seen)? + 4;
+            if pos > msg.len() {
+                return None;
+            }
+        }
+        Some(Questions { end: pos, seen })
     }
-    Some(pos)
+
+    /// With one question: whether its name has no compression pointer (its bytes are then
+    /// the whole name).
+    pub(crate) fn plain_single(&self) -> bool {
+        // The name at the header's end was the last read; the cache holds its start only when
+        // it has no pointer (a pointer back to its own start would be a loop).
+        matches!(self.seen, Some((HEADER_LEN, _)))
+    }
 }
 
 /// The record at `pos` whose owner name ends at `fixed`: fixed fields read, data inside the
@@ -774,6 +942,33 @@ mod tests {
     }
 
     #[test]
+    fn first_of_several_questions() {
+        let mut p = answer(vec![a_record("host.test.", [192, 0, 2, 1])]);
+        let end = question_end(&p).unwrap();
+        // A second question (AAAA for the same name, through a pointer) after the first.
+        p[5] = 2;
+        p.splice(end..end, [0xc0, 12, 0, 28, 0, 1]);
+        let m = Message::parse(&p).unwrap();
+        let (name, qtype, class) = m.question().unwrap();
+        assert_eq!(
+            (name_to_string(&name).as_str(), qtype, class),
+            ("host.test", 1, 1)
+        );
+        assert_eq!(
+            m.answers().next().unwrap().a(),
+            Some(Ipv4Addr::new(192, 0, 2, 1))
+        );
+        let h = Message::header_only(&p).unwrap();
+        assert_eq!(h.bytes().len(), end + 6);
+        assert_eq!(h.question().unwrap().1, 1);
+        p[5] = 0;
+        p[7] = 0;
+        p.truncate(12);
+        assert!(Message::parse(&p).unwrap().question().is_none());
+        assert!(Message::default().question().is_none());
+    }
+
+    #[test]
     fn extended_rcode_from_opt() {
         let mut p = answer(vec![]);
         p[11] = 1; // ARCOUNT
@@ -835,6 +1030,32 @@ mod tests {
     }
 
     #[test]
+    fn longest_names_with_and_without_pointers() {
+        // Owner names of 255 bytes (read) and 256 (not), all labels or ending in a pointer to
+        // the question's "\x04host\x04test\x00" (11 bytes).
+        let owner = |total: usize, pointer: bool| {
+            let mut n = Vec::new();
+            let mut left = total - if pointer { 11 } else { 1 };
+            while left > 0 {
+                let len = (left - 1).min(63);
+                n.push(len as u8);
+                n.extend(std::iter::repeat_n(b'a', len));
+                left -= len + 1;
+            }
+            n.extend_from_slice(if pointer { &[0xc0, 12][..] } else { &[0][..] });
+            n.extend_from_slice(&[0, 1, 0, 1, 0, 0, 0, 60, 0, 4, 10, 0, 0, 1]);
+            n
+        };
+        for pointer in [false, true] {
+            let ok = with_raw_answer(&owner(255, pointer));
+            let m = Message::parse(&ok).unwrap_or_else(|| panic!("{pointer}"));
+            let name = m.answers().next().unwrap().name;
+            assert_eq!(name.labels().map(|l| l.len() + 1).sum::<usize>() + 1, 255);
+            assert!(Message::parse(&with_raw_answer(&owner(256, pointer))).is_none());
+        }
+    }
+
+    #[test]
     fn forward_pointers_are_followed() {
         // An owner that points forward to a name stored in a later record's data.
         let mut p = answer(vec![]);
@@ -870,44 +1091,111 @@ mod tests {
 
     #[test]
     fn eq_dotted_agrees_with_labels() {
-        use crate::wire::name::labels_of;
+        use crate::wire::name::{checked_bytes, labels_of};
         let mut seed = 99u32;
         let mut next = |n: u32| {
             seed = seed.wrapping_mul(1_103_515_245).wrapping_add(12345);
             (seed >> 16) % n
         };
-        let pick = b"aAb.-";
-        for _ in 0..5000 {
-            // A wire name of up to 3 labels of up to 3 bytes (dots inside labels included).
+        let pick = b"aAb.-Z@[\xc1\xe1";
+        // How often the whole-name path answered false and true.
+        let mut plain = [0; 2];
+        for _ in 0..50_000 {
+            // A wire name of up to 4 labels of up to 20 bytes (dots inside labels included),
+            // the last labels behind a compression pointer now and then.
             let mut wire = vec![0xc0, 12]; // any 2 bytes before: names start at 2
-            let mut dotted = Vec::new();
-            for i in 0..next(4) {
-                let len = 1 + next(3) as usize;
-                let label: Vec<u8> = (0..len).map(|_| pick[next(5) as usize]).collect();
-                wire.push(len as u8);
-                wire.extend_from_slice(&label);
-                if i > 0 {
-                    dotted.push(b'.');
+            let mut labels = Vec::new();
+            for _ in 0..next(5) {
+                let longest = if next(3) == 0 { 20 } else { 3 };
+                let len = 1 + next(longest) as usize;
+                labels.push(
+                    (0..len)
+                        .map(|_| pick[next(10) as usize])
+                        .collect::<Vec<u8>>(),
+                );
+            }
+            let split = next(labels.len() as u32 + 2) as usize;
+            let mut tail = Vec::new();
+            for (i, label) in labels.iter().enumerate() {
+                let part = if i < split { &mut wire } else { &mut tail };
+                part.push(label.len() as u8);
+                part.extend_from_slice(label);
+            }
+            if split < labels.len() {
+                // The rest of the name after the pointer, itself reached through a second
+                // pointer half the time.
+                let here = wire.len();
+                wire.extend_from_slice(&[0xc0, (here + 2) as u8]);
+                if next(2) == 0 {
+                    wire.extend_from_slice(&[0xc0, (here + 4) as u8]);
                 }
-                dotted.extend_from_slice(&label);
+                tail.push(0);
+                wire.extend_from_slice(&tail);
+            } else {
+                wire.push(0);
             }
-            wire.push(0);
-            // Compare with the name itself and with a mutated dotted form.
-            if next(2) == 0 && !dotted.is_empty() {
-                let at = next(dotted.len() as u32) as usize;
-                dotted[at] = pick[next(5) as usize];
-            }
-            // Only checked names are compared (no empty label).
-            if dotted.split(|&b| b == b'.').any(|l| l.is_empty()) && !dotted.is_empty() {
-                continue;
+            let mut dotted = labels.join(&b'.');
+            // Compare with the name itself and with a mutated dotted form (a byte changed,
+            // case swapped, a dot added or taken away).
+            match next(8) {
+                0 if !dotted.is_empty() => {
+                    let at = next(dotted.len() as u32) as usize;
+                    dotted[at] = pick[next(10) as usize];
+                }
+                1 => dotted.make_ascii_uppercase(),
+                2 => dotted.push(b'.'),
+                3 => dotted.insert(0, b'.'),
+                4 if !dotted.is_empty() => {
+                    dotted.pop();
+                }
+                // Cut anywhere, or another name altogether.
+                5 => dotted.truncate(next(dotted.len() as u32 + 1) as usize),
+                6 => {
+                    dotted = (0..next(30)).map(|_| pick[next(10) as usize]).collect();
+                }
+                _ => {}
             }
             let name = Name::new(&wire, 2);
-            assert_eq!(
-                name.eq_dotted(&dotted),
-                name.eq_labels(labels_of(&dotted)),
-                "{wire:?} {dotted:?}"
-            );
+            // The reference compares checked names only; any other dotted form never matches.
+            let checked = dotted.is_empty() || checked_bytes(&dotted) == Ok(&dotted[..]);
+            let want = checked && name.eq_labels(labels_of(&dotted));
+            assert_eq!(name.eq_dotted(&dotted), want, "{wire:?} {dotted:?}");
+            // The whole-name path, where it answers, and the label walk agree.
+            assert_eq!(name.eq_dotted_labels(&dotted), want, "{wire:?} {dotted:?}");
+            if let Some(eq) = name.eq_dotted_plain(&dotted) {
+                assert_eq!(eq, want, "plain: {wire:?} {dotted:?}");
+                plain[usize::from(eq)] += 1;
+            }
         }
+        // Both answers of the whole-name path were met, and it left the compressed names to
+        // the walk.
+        assert!(plain[0] > 500 && plain[1] > 500, "{plain:?}");
+        let wire = [0, 0, 5, b'a', b'b', b'c', b'd', b'e', 0xc0, 0];
+        assert_eq!(Name::new(&wire, 2).eq_dotted_plain(b"abcde.x.y"), None);
+        // A label of 46 bytes: its length byte is a dot.
+        let long = [b'q'; 46];
+        let mut wire = vec![0, 0, 46];
+        wire.extend_from_slice(&long);
+        wire.extend_from_slice(&[1, b'Z', 0]);
+        let name = Name::new(&wire, 2);
+        let dotted = [&long[..], b".z"].concat();
+        assert_eq!(name.eq_dotted_plain(&dotted), Some(true));
+        let mut other = dotted.clone();
+        other[46] = b'x';
+        assert_eq!(name.eq_dotted_plain(&other), Some(false));
+        assert!(!name.eq_dotted(&[&long[..], b".z.", &long[..]].concat()));
+        // A dotted form that ends where a longer name's first label does (the walk must
+        // not read past its end).
+        let wire = b"\0\0\x0awith space\x07example\0";
+        let name = Name::new(wire, 2);
+        assert_eq!(name.eq_dotted_plain(b"space.test"), Some(false));
+        assert_eq!(name.eq_dotted_plain(b"with space"), Some(false));
+        assert_eq!(name.eq_dotted_plain(b"with spac."), Some(false));
+        assert!(name.eq_dotted(b"with space.example"));
+        assert!(!name.eq_dotted(b"with space.exampl"));
+        // A pointer loop never matches.
+        let wire = [0, 0, 1, b'a', 0xc0, 2];
+        assert!(!Name::new(&wire, 2).eq_dotted(b"a.a"));
     }
 
     #[test]

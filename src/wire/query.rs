@@ -1,8 +1,8 @@
 //! Building a query message, byte for byte (what `res_mkquery` produces).
 
-use super::name::{checked_name, encode_checked};
+use super::name::{query_name_text, set_lengths};
 use super::{flag, CLASS_IN, HEADER_LEN, TYPE_OPT};
-use crate::Result;
+use crate::{Error, Result};
 
 /// UDP payload size advertised with `options edns0` (DNS flag day 2020; glibc uses 1200).
 pub const EDNS_PAYLOAD: u16 = 1232;
@@ -15,7 +15,7 @@ const OPT_LEN: usize = 11;
 ///
 /// Labels are taken byte for byte from `name` (no escapes, no IDNA). With `edns_payload`, an
 /// OPT record (RFC 6891 6.1.2: root owner, class = UDP payload size, TTL 0, no options) is put
-/// in the additional section. Invalid names (see [`checked_name`]) are `Error::NotFound`.
+/// in the additional section. Invalid names (see [`super::name::checked_name`]) are `Error::NotFound`.
 pub fn build_query(id: u16, name: &str, qtype: u16, edns_payload: Option<u16>) -> Result<Vec<u8>> {
     build_query_ad(id, name, qtype, edns_payload, false)
 }
@@ -28,22 +28,40 @@ pub fn build_query_ad(
     edns_payload: Option<u16>,
     ad: bool,
 ) -> Result<Vec<u8>> {
-    let name = checked_name(name)?;
-    // Each label takes its length byte, the root its zero byte: the dots become length bytes.
-    let name_len = if name.is_empty() { 1 } else { name.len() + 2 };
-    let opt_len = if edns_payload.is_some() { OPT_LEN } else { 0 };
-    let mut q = Vec::with_capacity(HEADER_LEN + name_len + 4 + opt_len);
-    let arcount: u16 = if edns_payload.is_some() { 1 } else { 0 };
+    let name = query_name_text(name.as_bytes()).ok_or(Error::NotFound)?;
+    let root = name.is_empty();
     // RD (recursion desired); AD with `trust-ad`; CD and the opcode zero.
     let flags = if ad { flag::RD | flag::AD } else { flag::RD };
-    push_header(&mut q, id, flags, arcount);
-    encode_checked(name, &mut q);
+    let [id0, id1] = id.to_be_bytes();
+    let [f0, f1] = flags.to_be_bytes();
+    let ar = u8::from(edns_payload.is_some());
+    // The header (QDCOUNT 1, ARCOUNT 1 with the OPT record), then the first length byte:
+    // the root's zero byte when the name is the root.
+    let head = [id0, id1, f0, f1, 0, 1, 0, 0, 0, 0, 0, ar, 0];
+    // The root's byte (unless the name is the root), type, class, the OPT record.
     let [t0, t1] = qtype.to_be_bytes();
     let [c0, c1] = CLASS_IN.to_be_bytes();
-    q.extend_from_slice(&[t0, t1, c0, c1]);
-    if let Some(payload) = edns_payload {
-        push_opt(&mut q, payload);
+    let [p0, p1] = edns_payload.unwrap_or(0).to_be_bytes();
+    let [o0, o1] = TYPE_OPT.to_be_bytes();
+    let tail = [0, t0, t1, c0, c1, 0, o0, o1, p0, p1, 0, 0, 0, 0, 0, 0];
+    let tail = match (root, edns_payload.is_some()) {
+        (false, true) => &tail[..],
+        (false, false) => &tail[..5],
+        (true, true) => &tail[1..],
+        (true, false) => &tail[1..5],
+    };
+    // Each label takes its length byte, the root its zero byte: the dots become length bytes.
+    let mut q = Vec::with_capacity(head.len() + name.len() + tail.len());
+    q.extend_from_slice(&head);
+    q.extend_from_slice(name);
+    if !root
+        && !q
+            .get_mut(HEADER_LEN..)
+            .is_some_and(|wire| set_lengths(name, wire))
+    {
+        return Err(Error::NotFound);
     }
+    q.extend_from_slice(tail);
     Ok(q)
 }
 
@@ -84,7 +102,6 @@ pub fn with_opt(query: &[u8], payload: u16) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::Error;
 
     #[test]
     fn golden_a_query() {
@@ -149,6 +166,56 @@ mod tests {
         assert_eq!(m.queries.len(), 1);
         assert_eq!(m.queries[0].name.to_ascii(), "a.example.org.");
         assert_eq!(m.edns.as_ref().map(|e| e.max_payload()), Some(1232));
+    }
+
+    #[test]
+    fn agrees_with_check_then_encode() {
+        use crate::wire::name::{checked_name, encode_checked};
+        // The query as the separate steps build it.
+        let reference = |id: u16, name: &str, qtype: u16, edns: Option<u16>, ad: bool| {
+            let checked = checked_name(name)?;
+            let mut q = Vec::new();
+            let flags = if ad { flag::RD | flag::AD } else { flag::RD };
+            push_header(&mut q, id, flags, u16::from(edns.is_some()));
+            encode_checked(checked, &mut q);
+            q.extend_from_slice(&qtype.to_be_bytes());
+            q.extend_from_slice(&CLASS_IN.to_be_bytes());
+            if let Some(p) = edns {
+                push_opt(&mut q, p);
+            }
+            Ok(q)
+        };
+        let mut seed = 5u32;
+        let mut next = |n: u32| {
+            seed = seed.wrapping_mul(1_103_515_245).wrapping_add(12345);
+            (seed >> 8) % n
+        };
+        // The edge cases, separated by '|' (the first one is empty).
+        let mut names: Vec<String> = "|.|..|a|a.|a..|.a|small.bench.test|exactly8.exactly8."
+            .split('|')
+            .map(str::to_string)
+            .collect();
+        names.push("a".repeat(63) + "." + &"b".repeat(63));
+        names.push("a".repeat(64));
+        for _ in 0..5000 {
+            let len = next(80) as usize;
+            names.push(
+                (0..len)
+                    .map(|_| ['x', 'Y', '.', '-'][next(4) as usize])
+                    .collect(),
+            );
+        }
+        for name in &names {
+            for (edns, ad) in [(None, false), (Some(1232), true), (Some(512), false)] {
+                let id = next(65536) as u16;
+                let qtype = [1, 28, 12][next(3) as usize];
+                let got = build_query_ad(id, name, qtype, edns, ad);
+                assert_eq!(got, reference(id, name, qtype, edns, ad), "{name:?}");
+                if let Ok(q) = got {
+                    assert_eq!(q.len(), q.capacity(), "{name:?}");
+                }
+            }
+        }
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! Deciding whether a packet answers a query, and reading it.
 
-use super::message::{skip_name, Message, Name};
+use super::message::{skip_name, Body, Message, Name, Questions};
+use super::name::same_bytes;
 use super::HEADER_LEN;
 
 /// A packet that answers the query it was checked against (see [`check_response`]).
@@ -55,34 +56,31 @@ pub fn check_response(query: &[u8], resp: &[u8]) -> Option<Response> {
     if u16::from_be_bytes([resp[4], resp[5]]) != 1 {
         return None;
     }
-    let (want, want_end) = read_question(query)?;
-    // Servers copy the question as it was asked: the same bytes are the same question.
-    if resp.get(HEADER_LEN..want_end) != Some(&query[HEADER_LEN..want_end]) {
-        let (got, got_end) = read_question(resp)?;
-        if resp[got_end - 4..got_end] != query[want_end - 4..want_end] || !got.eq_ignore_case(&want)
-        {
+    let questions = Questions::read(resp)?;
+    let end = questions.end;
+    // Servers copy the question as it was asked: the same bytes, without a compression
+    // pointer, are the same question.
+    let copied = questions.plain_single()
+        && query
+            .get(HEADER_LEN..end)
+            .is_some_and(|q| same_bytes(q, &resp[HEADER_LEN..end]));
+    if !copied {
+        let (want, want_end) = read_question(query)?;
+        let got = Name::new(resp, HEADER_LEN);
+        if resp[end - 4..end] != query[want_end - 4..want_end] || !got.eq_ignore_case(&want) {
             return None;
         }
     }
     let truncated = resp[2] & 0x02 != 0;
-    match Message::parse(resp) {
-        Some(message) => Some(Response {
-            rcode: message.rcode(),
-            message,
-            truncated,
-            len: resp.len(),
-            malformed: false,
-            tcp: false,
-        }),
-        None => Some(Response {
-            message: Message::header_only(resp)?,
-            rcode: u16::from(resp[3] & 0x0f),
-            truncated,
-            len: resp.len(),
-            malformed: !truncated,
-            tcp: false,
-        }),
-    }
+    let body = Body::check(resp, &questions);
+    Some(Response {
+        rcode: body.unwrap_or(Body::NONE).rcode(resp),
+        malformed: body.is_none() && !truncated,
+        message: Message::of(resp, &questions, body),
+        truncated,
+        len: resp.len(),
+        tcp: false,
+    })
 }
 
 /// The first question of a message: its name (checked) and where it ends (after its type and
@@ -199,6 +197,33 @@ mod tests {
     }
 
     #[test]
+    fn compressed_question_is_compared_as_a_name() {
+        // The question "host" + a pointer to "example.com" kept after the (empty) sections:
+        // not the query's bytes, the same name.
+        let q = query();
+        let question = |suffix: &[u8], rest: &[u8]| {
+            let mut r = good()[..12].to_vec();
+            r[7] = 0; // no answer records
+            r.extend_from_slice(b"\x04host\xc0\x17\x00\x01\x00\x01");
+            assert_eq!(r.len(), 0x17);
+            r.extend_from_slice(suffix);
+            r.extend_from_slice(rest);
+            r
+        };
+        let r = check_response(&q, &question(b"\x07EXAMPLE\x03com\x00", b"")).unwrap();
+        assert!(!r.malformed);
+        assert_eq!(r.message.question().unwrap().1, 1);
+        assert!(check_response(&q, &question(b"\x07exampl3\x03com\x00", b"")).is_none());
+        // The same bytes as the query up to a pointer's target are not enough: the name is
+        // read through the pointer.
+        let mut r = good();
+        let plain = r.clone();
+        r[2] |= 0x02;
+        assert!(check_response(&q, &plain).is_some());
+        assert!(check_response(&q, &r).unwrap().truncated);
+    }
+
+    #[test]
     fn compressed_question_pointer_loop_is_rejected() {
         let mut r = good()[..12].to_vec();
         r.extend_from_slice(&[0xc0, 12, 0, 1, 0, 1]);
@@ -231,6 +256,13 @@ mod tests {
         assert!(resp.malformed);
         assert!(!resp.truncated);
         assert_eq!(resp.message.answer_count(), 0);
+        assert_eq!(resp.rcode, rcode::NOERROR);
+        // The header's response code is kept.
+        r[3] |= 2;
+        let resp = check_response(&query(), &r).unwrap();
+        assert!(resp.malformed);
+        assert_eq!(resp.rcode, rcode::SERVFAIL);
+        assert_eq!(resp.message.bytes().len(), 12 + 18 + 4);
     }
 
     #[test]
