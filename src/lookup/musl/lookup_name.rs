@@ -7,7 +7,7 @@ use crate::lookup::name::{is_valid_hostname, network_name, Taken, MAX_HOST_LEN};
 use crate::lookup::no_aaaa;
 use crate::lookup::types::{ai, Address, Addresses, Family, Names, Semantics};
 use crate::numeric::{parse_literal, Literal};
-use crate::transport::Question;
+use crate::transport::{Question, Results};
 use crate::wire::{self, rcode, rtype, Response};
 use crate::{Error, Result};
 use smallvec::SmallVec;
@@ -214,7 +214,8 @@ fn from_dns(dns: &mut dyn Ask, conf: &ResolvConf, fqdn: &str, family: Family) ->
         .iter()
         .map(|&(qtype, _)| Question { name: fqdn, qtype })
         .collect();
-    let answers = dns.ask(&questions);
+    let mut answers = Results::new();
+    dns.ask_into(&questions, &mut answers);
 
     let mut responses: SmallVec<[&Response; 2]> = SmallVec::new();
     for a in &answers {
