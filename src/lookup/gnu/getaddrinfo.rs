@@ -13,7 +13,7 @@ use super::{netlink, serv, sort};
 use crate::config;
 use crate::config::nsswitch::Hosts;
 use crate::lookup::types::{
-    ai, known_ai_flags, AddrInfo, Address, Entries, Hints, Small, PROGRAM_LIBC,
+    ai, known_ai_flags, AddrInfo, Address, Canon, Entries, Hints, Small, PROGRAM_LIBC,
 };
 use crate::numeric::{has_colon, inet_aton, inet_pton6, may_be_literal, scopeid_pton};
 use crate::sys::{AF_INET, AF_INET6, AF_UNSPEC};
@@ -87,7 +87,7 @@ pub(crate) fn getaddrinfo(
     }
     Ok(AddrInfo {
         entries,
-        canon: res.canon,
+        canon: res.canon.map(Canon::from_vec),
         canon_on_all: false,
         flags: h.flags,
     })
