@@ -6,7 +6,7 @@ use crate::lookup::ask::{self, Ask, Servers};
 use crate::lookup::name::{is_valid_hostname, network_name, Taken, MAX_HOST_LEN};
 use crate::lookup::no_aaaa;
 use crate::lookup::types::{ai, Address, Addresses, Canon, Family, Names, Semantics};
-use crate::numeric::{parse_literal, Literal};
+use crate::numeric::{may_be_literal, parse_literal, Literal};
 use crate::transport::{Question, Results};
 use crate::wire::{self, rcode, rtype, Response};
 use crate::{Error, Result};
@@ -75,6 +75,10 @@ fn from_null(family: Family, flags: i32) -> Names {
 /// A numeric host: `Ok(None)` if `name` is not an address literal; an address of the wrong
 /// family is `EAI_NONAME`.
 fn from_numeric(name: &str, family: Family) -> Result<Option<Names>> {
+    // A host name (the usual case) is not parsed.
+    if !may_be_literal(name) {
+        return Ok(None);
+    }
     match parse_literal(name) {
         Literal::NotLiteral => Ok(None),
         Literal::BadScope => Err(Error::NotFound),
