@@ -216,6 +216,14 @@ pub fn has_colon(s: &str) -> bool {
     false
 }
 
+/// Whether `s` may be an address literal: it starts with a digit (all [`inet_aton`] accepts
+/// does) or [`has_colon`] (all [`inet_pton6`] accepts is). `false`: [`parse_literal`],
+/// [`inet_aton`] and [`inet_pton6`] all fail, so a host name is known not numeric before any
+/// other work.
+pub fn may_be_literal(s: &str) -> bool {
+    s.as_bytes().first().is_some_and(u8::is_ascii_digit) || has_colon(s)
+}
+
 fn is_link_local(a: &Ipv6Addr) -> bool {
     let o = a.octets();
     (o[0] == 0xfe && (o[1] & 0xc0) == 0x80) || (o[0] == 0xff && (o[1] & 0x0f) == 0x02)
@@ -358,6 +366,46 @@ pub fn strtoul(s: &str) -> Option<u64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn what_may_not_be_a_literal_parses_as_none() {
+        let seeds = [
+            "",
+            "a",
+            "small.bench.test",
+            "x1.2.3.4",
+            " 1.2.3.4",
+            "+1",
+            ".1",
+            "localhost",
+            "abcde:1",
+            "ff::1",
+            "fe80::1%eth0",
+            "::",
+            "1.2.3.4",
+            "0x7f.1",
+            "1",
+            "1a",
+            "a:",
+            "abcd::",
+            "[::1]",
+            "\u{e9}1",
+            "12345:",
+        ];
+        for s in seeds {
+            if !may_be_literal(s) {
+                assert_eq!(parse_literal(s), Literal::NotLiteral, "{s:?}");
+                assert_eq!(inet_aton(s), None, "{s:?}");
+                assert_eq!(inet_pton6(s), None, "{s:?}");
+            }
+        }
+        for s in ["1.2.3.4", "ff::1", "::", "0x7f.1", "abcd::"] {
+            assert!(may_be_literal(s), "{s:?}");
+        }
+        for s in ["", "small.bench.test", "x1.2.3.4", "abcde:1", "localhost"] {
+            assert!(!may_be_literal(s), "{s:?}");
+        }
+    }
 
     #[test]
     fn aton_forms() {

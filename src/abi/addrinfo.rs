@@ -39,6 +39,7 @@ use super::stack;
 use super::{boundary, c_bytes, disabled, eai, eai_code, text};
 use crate::lookup::{getaddrinfo as lookup, numeric, AddrInfo, Entry, Hints, Semantics};
 use crate::sys::RawSockAddr;
+use std::borrow::Cow;
 use std::ffi::{c_char, c_int};
 use std::mem::{offset_of, size_of};
 use std::net::IpAddr;
@@ -283,7 +284,8 @@ pub unsafe extern "C" fn getaddrinfo(
         // SAFETY: host and serv are NULL or C strings (getaddrinfo contract), read once here.
         let (host, serv) = unsafe { (c_bytes(host), c_bytes(serv)) };
         // A numeric host first: no allocation but the result block. Not ASCII: not numeric.
-        if let (Some(h), Ok(s)) = (host.and_then(ascii), ascii_or_null(serv)) {
+        let ascii_host = host.and_then(ascii);
+        if let (Some(h), Ok(s)) = (ascii_host, ascii_or_null(serv)) {
             if let Some(r) = numeric(h, s, hints, sem).filter(|r| !r.is_empty()) {
                 return put(build(
                     r.len(),
@@ -294,7 +296,12 @@ pub unsafe extern "C" fn getaddrinfo(
                 ));
             }
         }
-        let (host, serv) = (host.map(text), serv.map(text));
+        // An ASCII host is its own text (checked once, above).
+        let host = match ascii_host {
+            Some(h) => Some(Cow::Borrowed(h)),
+            None => host.map(text),
+        };
+        let serv = serv.map(text);
         let mut modules = super::nss::for_getaddrinfo();
         match crate::oom::check(lookup(
             host.as_deref(),

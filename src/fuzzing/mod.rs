@@ -264,7 +264,7 @@ pub fn addrinfo(data: &[u8]) {
             protocol: i32::from(b.u8()),
         });
     }
-    let canon = (mode & 1 != 0).then(|| b.string(255).into_bytes());
+    let canon = (mode & 1 != 0).then(|| b.string(255).into_bytes().into());
     let r = AddrInfo {
         entries: Entries::List(entries),
         canon,

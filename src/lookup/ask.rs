@@ -31,7 +31,16 @@ use smallvec::SmallVec;
 /// Asks DNS questions: one result per question, in order, as [`transport::resolve`] gives
 /// them (an answer is NOERROR or NXDOMAIN; a failure an [`Error`]).
 pub trait Ask {
-    fn ask(&mut self, questions: &[Question<'_>]) -> Results;
+    /// The results into `out` (what it held before is dropped): built where the caller keeps
+    /// them, never copied on the way back (a result is large).
+    fn ask_into(&mut self, questions: &[Question<'_>], out: &mut Results);
+
+    /// [`Ask::ask_into`] a new list.
+    fn ask(&mut self, questions: &[Question<'_>]) -> Results {
+        let mut out = Results::new();
+        self.ask_into(questions, &mut out);
+        out
+    }
 }
 
 /// The nameservers of a policy, through the answer cache when it is on.
@@ -53,10 +62,10 @@ impl<'p> Servers<'p> {
 }
 
 impl Ask for Servers<'_> {
-    fn ask(&mut self, questions: &[Question<'_>]) -> Results {
+    fn ask_into(&mut self, questions: &[Question<'_>], out: &mut Results) {
         match self.cache {
-            Some(max_ttl) => cache::shared().resolve(questions, self.policy, max_ttl),
-            None => transport::resolve(questions, self.policy),
+            Some(max_ttl) => *out = cache::shared().resolve(questions, self.policy, max_ttl),
+            None => transport::resolve_into(questions, self.policy, out),
         }
     }
 }
@@ -142,7 +151,7 @@ struct Recording {
 }
 
 impl Ask for Recording {
-    fn ask(&mut self, questions: &[Question<'_>]) -> Results {
+    fn ask_into(&mut self, questions: &[Question<'_>], out: &mut Results) {
         for q in questions {
             let known = self
                 .questions
@@ -154,10 +163,10 @@ impl Ask for Recording {
             }
         }
         self.calls += 1;
-        questions
+        *out = questions
             .iter()
             .map(|q| nxdomain(q.name, q.qtype))
-            .collect()
+            .collect();
     }
 }
 
@@ -172,7 +181,7 @@ struct Batch<'a, 's, 'p> {
 }
 
 impl Ask for Batch<'_, '_, '_> {
-    fn ask(&mut self, questions: &[Question<'_>]) -> Results {
+    fn ask_into(&mut self, questions: &[Question<'_>], out: &mut Results) {
         let found: SmallVec<[Option<&Result<Response>>; 2]> = questions
             .iter()
             .map(|q| {
@@ -184,13 +193,14 @@ impl Ask for Batch<'_, '_, '_> {
             })
             .collect();
         if found.iter().all(Option::is_some) {
-            return found.into_iter().flatten().cloned().collect();
+            *out = found.into_iter().flatten().cloned().collect();
+            return;
         }
         match self.servers.as_deref_mut() {
-            Some(servers) => servers.ask(questions),
+            Some(servers) => servers.ask_into(questions, out),
             None => {
                 self.open = true;
-                questions.iter().map(|_| Err(Error::TryAgain)).collect()
+                *out = questions.iter().map(|_| Err(Error::TryAgain)).collect();
             }
         }
     }

@@ -94,7 +94,7 @@ fn numeric_agrees_with_the_full_flow() {
                         ),
                         (
                             full.entries.iter().collect::<Vec<_>>(),
-                            full.canon,
+                            full.canon.map(|c| c.to_vec()),
                             full.canon_on_all,
                             full.flags
                         ),

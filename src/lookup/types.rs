@@ -133,6 +133,15 @@ pub type ServiceVec = smallvec::SmallVec<[Service; 3]>;
 /// The addresses of a [`Names`].
 pub type Addresses = smallvec::SmallVec<[Address; 4]>;
 
+/// How many bytes of a canonical name [`Canon`] holds without allocating: most names asked
+/// (not a libc limit; a longer name, up to a host name's 253 bytes and beyond for a name from
+/// the network, is kept on the heap).
+pub const CANON_INLINE: usize = 64;
+
+/// A canonical name ([`Names::canon`], [`AddrInfo::canon`]): inline up to [`CANON_INLINE`]
+/// bytes, so the usual lookup allocates nothing for it.
+pub type Canon = smallvec::SmallVec<[u8; CANON_INLINE]>;
+
 /// Addresses of one name and its canonical name.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Names {
@@ -142,7 +151,7 @@ pub struct Names {
     /// ([`super::name::network_name`]), the hosts file's first name, or the name itself (fully
     /// qualified by the search list). Bytes: a name from the network may hold any byte musl
     /// passes on. Empty for a NULL name.
-    pub canon: Vec<u8>,
+    pub canon: Canon,
     /// The addresses came from DNS (not the hosts file, a numeric host or a NULL name).
     pub from_dns: bool,
 }
@@ -293,7 +302,7 @@ impl Entries {
 pub struct AddrInfo {
     pub entries: Entries,
     /// `ai_canonname` (bytes: see [`HostEnt`]).
-    pub canon: Option<Vec<u8>>,
+    pub canon: Option<Canon>,
     /// musl puts the canonical name on every entry, glibc only on the first.
     pub canon_on_all: bool,
     /// `ai_flags` of every entry: 0 in musl, the hints' flags in glibc (`AI_DEFAULT` for NULL

@@ -71,42 +71,43 @@ pub(crate) fn with_var<R>(name: &str, f: impl FnOnce(&[u8]) -> R) -> Option<R> {
 const MAX_TABLE: usize = 32;
 
 /// A table of variable names read together in one pass over `environ` ([`scan`]): up to 32
-/// names, each non-empty, at most [`MAX_NAME`] bytes, without NUL or `=`, starting with a byte
-/// from `@` to DEL (upper-case names: `DNSSHIM_*`, `LOCALDOMAIN`, …). Checked when the table
-/// is built, at compile time for a `const`.
+/// names, each non-empty, at most [`MAX_NAME`] bytes, without NUL or `=`. Checked when the
+/// table is built, at compile time for a `const`.
 pub(crate) struct Names<const N: usize> {
     names: [&'static str; N],
-    /// Bit `b - 0x40` set when some name starts with byte `b`: most entries of the
-    /// environment are passed over after one test.
-    first: u64,
-    /// Entry `b - 0x40`: bit `i` set when name `i` starts with byte `b`.
-    by_first: [u32; 64],
+    /// Entry `b`: bit `i` set when name `i` starts with byte `b`. An entry of the environment
+    /// whose first byte starts no name (most of them) is passed over after one load and one
+    /// test.
+    by_first: [u32; 256],
+    /// Entry `b`: bit `i` set when byte `b` follows the first byte of name `i` in a matching
+    /// entry (its second byte, or `=` for a one-byte name): most entries whose first byte
+    /// starts a name are passed over after a second test.
+    by_second: [u32; 256],
 }
 
 impl<const N: usize> Names<N> {
     /// The table of `names` (panics, at compile time in a `const`, on a name it cannot hold).
     pub(crate) const fn new(names: [&'static str; N]) -> Self {
         assert!(N <= MAX_TABLE);
-        let mut first = 0u64;
-        let mut by_first = [0u32; 64];
+        let mut by_first = [0u32; 256];
+        let mut by_second = [0u32; 256];
         let mut i = 0;
         while i < N {
             let n = names[i].as_bytes();
             assert!(!n.is_empty() && n.len() <= MAX_NAME);
-            assert!(n[0] >= 0x40 && n[0] < 0x80);
             let mut j = 0;
             while j < n.len() {
                 assert!(n[j] != 0 && n[j] != b'=');
                 j += 1;
             }
-            first |= 1 << (n[0] - 0x40);
-            by_first[(n[0] - 0x40) as usize] |= 1 << i;
+            by_first[n[0] as usize] |= 1 << i;
+            by_second[if n.len() > 1 { n[1] } else { b'=' } as usize] |= 1 << i;
             i += 1;
         }
         Names {
             names,
-            first,
             by_first,
+            by_second,
         }
     }
 
@@ -135,10 +136,12 @@ unsafe fn scan_in<const N: usize>(
     table: &Names<N>,
     mut f: impl FnMut(usize, &[u8]),
 ) {
-    let mut seen = 0u32;
+    // The names not seen yet.
+    let mut unseen = u32::MAX;
     // SAFETY: `env` is as the caller guarantees; byte `i` of an entry is read only after
-    // bytes `0..i` matched a name, which holds no NUL, so no read passes an entry's terminator
-    // (the first byte is the terminator at worst); a value is read up to its terminator.
+    // bytes `0..i` matched the first bytes of a name, which hold no NUL, so no read passes an
+    // entry's terminator (the first byte is the terminator at worst: no name starts with NUL,
+    // so its second byte is not read); a value is read up to its terminator.
     unsafe {
         let mut entry = env;
         if entry.is_null() {
@@ -146,26 +149,27 @@ unsafe fn scan_in<const N: usize>(
         }
         while !(*entry).is_null() {
             let e = (*entry).cast::<u8>();
-            let b = (*e).wrapping_sub(0x40);
-            if b < 64 && table.first & (1 << b) != 0 {
-                // The names starting with this byte that were not seen yet.
-                let mut left = table.by_first[usize::from(b)] & !seen;
-                while left != 0 {
-                    let k = left.trailing_zeros() as usize;
-                    left &= left - 1;
-                    let name = table.names[k].as_bytes();
-                    let mut i = 1;
-                    while i < name.len() && *e.add(i) == name[i] {
-                        i += 1;
-                    }
-                    if i == name.len() && *e.add(i) == b'=' {
-                        seen |= 1 << k;
-                        f(k, CStr::from_ptr(e.add(i + 1).cast()).to_bytes());
-                        break;
-                    }
+            entry = entry.add(1);
+            // The names not seen yet that start with this byte, then with these two bytes.
+            let mut left = table.by_first[usize::from(*e)] & unseen;
+            if left == 0 {
+                continue;
+            }
+            left &= table.by_second[usize::from(*e.add(1))];
+            while left != 0 {
+                let k = left.trailing_zeros() as usize;
+                left &= left - 1;
+                let name = table.names[k].as_bytes();
+                let mut i = 1;
+                while i < name.len() && *e.add(i) == name[i] {
+                    i += 1;
+                }
+                if i == name.len() && *e.add(i) == b'=' {
+                    unseen &= !(1 << k);
+                    f(k, CStr::from_ptr(e.add(i + 1).cast()).to_bytes());
+                    break;
                 }
             }
-            entry = entry.add(1);
         }
     }
 }
@@ -200,12 +204,17 @@ mod tests {
             b"DNSSHIM_LOG",
             b"DNSSHIM_LOG=1",
             b"DNSSHIM_LOG=second",
+            b"XY=first two bytes differ",
+            b"D",
+            b"H=one byte of a longer name",
+            b"HOSTALIASE=",
             b"X=",
             b"\xff\x80=y",
             b"HOSTALIASES==v=",
         ];
         // The first entry of each name wins, in the environment's order; a prefix, another
-        // case, an entry without `=` is another variable.
+        // case, an entry without `=`, a longer name (also of a one-byte name), a one-byte
+        // entry is another variable.
         assert_eq!(
             found(&t, env),
             [

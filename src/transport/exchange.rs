@@ -361,7 +361,7 @@ impl Slot {
                     false
                 }
                 Progress::Done(packet) => {
-                    let checked = wire::check_response(&self.query, &packet);
+                    let mut checked = wire::check_response(&self.query, &packet);
                     match &checked {
                         // One query on the connection: anything else in reply is a broken
                         // server.
@@ -378,7 +378,7 @@ impl Slot {
                         }
                         Some(r) => {
                             tag.trace(self, Proto::Tcp, response_outcome(&packet, r));
-                            self.on_response(tag, checked, Proto::Tcp, out)
+                            self.on_response(tag, &mut checked, Proto::Tcp, out)
                         }
                     }
                 }
@@ -413,12 +413,12 @@ impl Slot {
                         tag.trace(self, Proto::Udp, Outcome::Ignored { bytes: n });
                         continue;
                     }
-                    let checked = wire::check_response(&self.query, packet);
+                    let mut checked = wire::check_response(&self.query, packet);
                     match &checked {
                         None => tag.trace(self, Proto::Udp, Outcome::Ignored { bytes: n }),
                         Some(r) => {
                             tag.trace(self, Proto::Udp, response_outcome(packet, r));
-                            return self.on_response(tag, checked, Proto::Udp, out);
+                            return self.on_response(tag, &mut checked, Proto::Udp, out);
                         }
                     }
                 }
@@ -429,12 +429,13 @@ impl Slot {
 
     /// A response that matches the query (`checked`, never `None`): an answer (moved to `out`:
     /// `true`), a reason to go on (TCP, no EDNS) or the end of this server for this question.
-    /// (The response is moved once, to where it is kept: it is large.)
+    /// (The response is moved once, from where `check_response` left it to where it is kept:
+    /// it is large; `checked` is left `None` when it was moved.)
     #[inline(always)]
     fn on_response(
         &mut self,
         tag: &Tag<'_>,
-        mut checked: Option<Response>,
+        checked: &mut Option<Response>,
         proto: Proto,
         out: &mut Result<Response>,
     ) -> bool {
@@ -445,11 +446,11 @@ impl Slot {
         match self.judge(tag, r, proto) {
             Verdict::Answer => {
                 // Some: moved as it is, in one copy.
-                *out = checked.ok_or(Error::TryAgain);
+                *out = checked.take().ok_or(Error::TryAgain);
                 true
             }
             Verdict::Servfail => {
-                self.servfail = checked.map(Box::new);
+                self.servfail = checked.take().map(Box::new);
                 false
             }
             Verdict::Other => false,

@@ -378,15 +378,21 @@ pub type Enough<'f> = dyn FnMut(&[Option<&Result<Response>>]) -> bool + 'f;
 /// A truncated UDP answer is never used: the same question goes over TCP to that server under
 /// the same deadline, while UDP answers for the other questions are still being collected.
 pub fn resolve(questions: &[Question<'_>], policy: &Policy) -> Results {
+    let mut out = Results::new();
+    resolve_into(questions, policy, &mut out);
+    out
+}
+
+/// [`resolve`] into the caller's `out` (what it held before is dropped): the results are
+/// built where the caller keeps them, never copied on the way back (a result is large).
+pub fn resolve_into(questions: &[Question<'_>], policy: &Policy, out: &mut Results) {
     let mut pending = SmallVec::new();
     asked(questions, policy, &mut pending);
-    let mut out = Results::new();
-    // Built in place (a result is large).
+    out.clear();
     for _ in questions {
         out.push(Err(Error::TryAgain));
     }
-    run(&mut pending, policy, None, &mut out, &mut []);
-    out
+    run(&mut pending, policy, None, out, &mut []);
 }
 
 /// [`resolve`], ending as soon as `enough` says the results so far are all the caller needs

@@ -12,7 +12,7 @@ use crate::lookup::name::{hnok_labels, network_name, Taken};
 use crate::lookup::types::{Address, Errnos, Semantics};
 use crate::lookup::{no_aaaa, sortlist};
 use crate::sys::AF_INET6;
-use crate::transport::Question;
+use crate::transport::{Question, Results};
 use crate::wire::{self, rcode, rtype, Message, Response, MAX_LABEL_LEN, MAX_WIRE_NAME};
 use crate::{Error, Result};
 use smallvec::SmallVec;
@@ -182,7 +182,8 @@ fn res_query(dns: &mut dyn Ask, fqdn: &str, plan: &[(u16, bool)]) -> Result<Quer
         .map(|&(qtype, _)| Question { name: fqdn, qtype })
         .collect();
     let answered = |r: &Response| r.rcode == rcode::NOERROR && r.message.answer_count() > 0;
-    let results = dns.ask(&questions);
+    let mut results = Results::new();
+    dns.ask_into(&questions, &mut results);
     // send_dg: when one of the two questions got an answer and the other timed out (servers
     // and firewalls that drop AAAA queries), glibc retries one question at a time and then
     // returns the answer it has, the other as an unusable 1-byte reply. Here the missing one

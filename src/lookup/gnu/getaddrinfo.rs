@@ -13,9 +13,9 @@ use super::{netlink, serv, sort};
 use crate::config;
 use crate::config::nsswitch::Hosts;
 use crate::lookup::types::{
-    ai, known_ai_flags, AddrInfo, Address, Entries, Hints, Small, PROGRAM_LIBC,
+    ai, known_ai_flags, AddrInfo, Address, Canon, Entries, Hints, Small, PROGRAM_LIBC,
 };
-use crate::numeric::{has_colon, inet_aton, inet_pton6, scopeid_pton};
+use crate::numeric::{has_colon, inet_aton, inet_pton6, may_be_literal, scopeid_pton};
 use crate::sys::{AF_INET, AF_INET6, AF_UNSPEC};
 use crate::{Error, Result};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
@@ -87,7 +87,7 @@ pub(crate) fn getaddrinfo(
     }
     Ok(AddrInfo {
         entries,
-        canon: res.canon,
+        canon: res.canon.map(Canon::from_vec),
         canon_on_all: false,
         flags: h.flags,
     })
@@ -238,6 +238,10 @@ pub(crate) fn numeric<'a>(
     serv: Option<&str>,
     hints: Option<Hints>,
 ) -> Option<Small<'a>> {
+    // A host name (the usual case): nothing else to look at.
+    if !may_be_literal(host) {
+        return None;
+    }
     // NULL hints mean AI_ADDRCONFIG; "*" is no service.
     let h = hints?;
     if h.flags & !GLIBC_NUMERIC_FLAGS != 0 {

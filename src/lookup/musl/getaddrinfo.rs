@@ -7,7 +7,7 @@ use super::{serv, sort};
 use crate::config;
 use crate::lookup::name::MAX_HOST_LEN;
 use crate::lookup::types::{ai, AddrInfo, Address, Entries, Family, Hints, Small};
-use crate::numeric::{parse_literal, Literal};
+use crate::numeric::{may_be_literal, parse_literal, Literal};
 use crate::sys::{EADDRNOTAVAIL, EAFNOSUPPORT, EHOSTUNREACH, ENETDOWN, ENETUNREACH};
 use crate::{Error, Result};
 use std::net::IpAddr;
@@ -87,6 +87,10 @@ pub(crate) fn numeric<'a>(
     serv: Option<&str>,
     hints: Option<Hints>,
 ) -> Option<Small<'a>> {
+    // A host name (the usual case): nothing else to look at.
+    if !may_be_literal(host) {
+        return None;
+    }
     let h = hints.unwrap_or(Hints::with_flags(0));
     if h.flags & !ai::MUSL_FLAGS != 0 || h.flags & ai::ADDRCONFIG != 0 || host.len() > MAX_HOST_LEN
     {

@@ -26,8 +26,8 @@ fn by_name(name: &str, af: i32) -> Result<HostEnt> {
     let mut names = lookup_name(Some(name), family, ai::CANONNAME)?;
     sort::sort(&mut names.addrs);
     // musl: h_aliases[0] is the canonical name, then the name asked for if different.
-    let mut aliases = vec![names.canon.clone()];
-    if names.canon != name.as_bytes() {
+    let mut aliases = vec![names.canon.to_vec()];
+    if names.canon.as_slice() != name.as_bytes() {
         aliases.push(name.as_bytes().to_vec());
     }
     let mut addrs: Vec<IpAddr> = names.addrs.iter().map(|a| a.ip).collect();
@@ -36,7 +36,7 @@ fn by_name(name: &str, af: i32) -> Result<HostEnt> {
         sortlist::apply(&config::resolv_conf().sortlist, &mut addrs);
     }
     Ok(HostEnt {
-        name: names.canon,
+        name: names.canon.into_vec(),
         aliases,
         addrtype: af,
         addrs,

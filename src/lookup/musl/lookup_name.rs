@@ -5,9 +5,9 @@ use crate::config::{self, Hosts, ResolvConf};
 use crate::lookup::ask::{self, Ask, Servers};
 use crate::lookup::name::{is_valid_hostname, network_name, Taken, MAX_HOST_LEN};
 use crate::lookup::no_aaaa;
-use crate::lookup::types::{ai, Address, Addresses, Family, Names, Semantics};
-use crate::numeric::{parse_literal, Literal};
-use crate::transport::Question;
+use crate::lookup::types::{ai, Address, Addresses, Canon, Family, Names, Semantics};
+use crate::numeric::{may_be_literal, parse_literal, Literal};
+use crate::transport::{Question, Results};
 use crate::wire::{self, rcode, rtype, Response};
 use crate::{Error, Result};
 use smallvec::SmallVec;
@@ -75,6 +75,10 @@ fn from_null(family: Family, flags: i32) -> Names {
 /// A numeric host: `Ok(None)` if `name` is not an address literal; an address of the wrong
 /// family is `EAI_NONAME`.
 fn from_numeric(name: &str, family: Family) -> Result<Option<Names>> {
+    // A host name (the usual case) is not parsed.
+    if !may_be_literal(name) {
+        return Ok(None);
+    }
     match parse_literal(name) {
         Literal::NotLiteral => Ok(None),
         Literal::BadScope => Err(Error::NotFound),
@@ -84,7 +88,7 @@ fn from_numeric(name: &str, family: Family) -> Result<Option<Names>> {
             }
             Ok(Some(Names {
                 addrs: smallvec::smallvec![Address { ip, scope_id }],
-                canon: name.as_bytes().to_vec(),
+                canon: Canon::from_slice(name.as_bytes()),
                 from_dns: false,
             }))
         }
@@ -109,12 +113,12 @@ pub(crate) fn from_hosts(hosts: &Hosts, name: &str, family: Family) -> Result<Op
         }
         if !have_canon && is_valid_hostname(e.names[0].as_bytes()) {
             have_canon = true;
-            out.canon = e.names[0].as_bytes().to_vec();
+            out.canon = Canon::from_slice(e.names[0].as_bytes());
         }
     }
     if !out.addrs.is_empty() {
         if !have_canon {
-            out.canon = name.as_bytes().to_vec();
+            out.canon = Canon::from_slice(name.as_bytes());
         }
         return Ok(Some(out));
     }
@@ -214,7 +218,8 @@ fn from_dns(dns: &mut dyn Ask, conf: &ResolvConf, fqdn: &str, family: Family) ->
         .iter()
         .map(|&(qtype, _)| Question { name: fqdn, qtype })
         .collect();
-    let answers = dns.ask(&questions);
+    let mut answers = Results::new();
+    dns.ask_into(&questions, &mut answers);
 
     let mut responses: SmallVec<[&Response; 2]> = SmallVec::new();
     for a in &answers {
@@ -232,7 +237,7 @@ fn from_dns(dns: &mut dyn Ask, conf: &ResolvConf, fqdn: &str, family: Family) ->
         return Err(Error::NotFound);
     }
     let mut out = Names {
-        canon: fqdn.as_bytes().to_vec(),
+        canon: Canon::from_slice(fqdn.as_bytes()),
         from_dns: true,
         ..Names::default()
     };
@@ -255,7 +260,7 @@ fn from_dns(dns: &mut dyn Ask, conf: &ResolvConf, fqdn: &str, family: Family) ->
                 .rev()
                 .find_map(|t| network_name(&t, Semantics::Musl, Taken::Canonical));
             if let Some(canonical) = valid {
-                out.canon = canonical;
+                out.canon = Canon::from_vec(canonical);
             }
         }
     }
@@ -360,7 +365,7 @@ mod tests {
         assert!(from_numeric("host", Family::Inet).unwrap().is_none());
         let n = from_numeric("127.1", Family::Unspec).unwrap().unwrap();
         assert_eq!(n.addrs[0].ip, IpAddr::V4(Ipv4Addr::LOCALHOST));
-        assert_eq!(n.canon, b"127.1");
+        assert_eq!(n.canon.as_slice(), b"127.1");
     }
 
     #[test]
@@ -368,7 +373,7 @@ mod tests {
         let h = Hosts::parse(b"10.0.0.1 Web web.alias\n::1 six\n10.0.0.2 web\n");
         let n = from_hosts(&h, "web", Family::Unspec).unwrap().unwrap();
         assert_eq!(n.addrs.len(), 1);
-        assert_eq!(n.canon, b"web");
+        assert_eq!(n.canon.as_slice(), b"web");
         assert_eq!(from_hosts(&h, "six", Family::Inet), Err(Error::NotFound));
         assert_eq!(from_hosts(&h, "none", Family::Unspec), Ok(None));
     }
