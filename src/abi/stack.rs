@@ -151,12 +151,22 @@ thread_local! {
 pub fn on_caller_stack<T, F: FnOnce() -> T>(f: F) -> T {
     let sp = CALLER_SP.try_with(Cell::get).unwrap_or(0);
     if !SWITCHES || sp == 0 {
-        return f();
+        return in_place(f);
     }
     // SAFETY: `sp` is the lowest byte the caller's stack uses while the export runs (the
     // switch's own saved frame pointer): below it the stack is the thread's own and unused,
     // the thread being busy in this export; 16-byte aligned down as the ABI wants.
     unsafe { call_at((sp & !15) as *mut u8, f, false) }
+}
+
+/// Calls `f` where the stack is. Never inlined: were `f`'s body inlined into its caller, the
+/// caller's frame (which may be on the library's stack, in an export that calls
+/// [`on_caller_stack`] from inside a switch) would reserve `f`'s locals too, whichever branch
+/// runs: a closure with a large frame meant for the caller's stack overflowed the library's
+/// (seen in a release build of `runs_on_a_stack_of_its_own_and_comes_back`).
+#[inline(never)]
+fn in_place<T, F: FnOnce() -> T>(f: F) -> T {
+    f()
 }
 
 /// Calls `f` with the stack pointer at `top`; `to_library`: the switch leaves the caller's
