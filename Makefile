@@ -192,10 +192,13 @@ cli: deps-build musl glibc
 ## then, on x86_64, the aarch64 builds and the aarch64 slice of the suite under qemu-user
 ## (test-arch). The `fuzzing` feature gives tests/fuzz_corpus.rs the fuzz target bodies; the
 ## libraries under test are the release builds above, which never have it (tests/elf.rs).
+## The library's unit tests run a second time built as it ships (release: inlining and stack
+## frames differ, and the stack switch's tests depend on them).
 test: build cli
 	DNSSHIM_MUSL_SO=$(CURDIR)/$(MUSL_SO) DNSSHIM_GLIBC_SO=$(CURDIR)/$(GLIBC_SO) \
 	DNSSHIM_TESTSRV=$(CURDIR)/$(TESTSRV) DNSSHIM_CLI=$(CURDIR)/$(CLI) \
 	$(CARGO) test --locked --workspace --features dnsshim/fuzzing -- --test-threads=2
+	$(CARGO) test --locked --release -p dnsshim --lib -- --test-threads=2
 	$(if $(TEST_ARCH),@$(MAKE) --no-print-directory ARCH=$(TEST_ARCH) test-arch)
 
 ## test-arch (with ARCH=aarch64): both libraries and the static command for ARCH, then the
