@@ -71,7 +71,7 @@ pub(super) struct Slot {
     /// The current query carries an OPT record.
     edns: bool,
     /// The query in flight on this slot (its ID is what answers must match).
-    query: Vec<u8>,
+    query: Query,
     pub(super) link: Link,
     /// When this exchange started (reset when it moves to TCP), for the log (`None` when
     /// the question is not logged: no clock read).
@@ -97,6 +97,27 @@ pub(super) enum Source<'a> {
     },
 }
 
+/// A slot's query: built here, inline in the slot (no allocation), or the caller's message
+/// ([`Source::Fixed`], any length up to 64 KiB), on the heap. Derefs to the message.
+// Inline on purpose: the query is built in place in the slot, and no allocation is made.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub(super) enum Query {
+    Built(wire::Query),
+    Fixed(Vec<u8>),
+}
+
+impl std::ops::Deref for Query {
+    type Target = [u8];
+
+    fn deref(&self) -> &[u8] {
+        match self {
+            Query::Built(q) => q,
+            Query::Fixed(m) => m,
+        }
+    }
+}
+
 /// What the log and the queries need to know about the question.
 #[derive(Debug, Clone, Copy)]
 pub(super) struct Tag<'a> {
@@ -110,19 +131,6 @@ pub(super) struct Tag<'a> {
 }
 
 impl Tag<'_> {
-    /// The query to send, with ID `id` when it is built here.
-    pub(super) fn query(&self, edns: bool, id: u16) -> Result<Vec<u8>> {
-        match self.source {
-            Source::Built { ad, edns_payload } => {
-                wire::build_query_ad(id, self.name, self.qtype, edns.then_some(edns_payload), ad)
-            }
-            Source::Fixed { message, plain } => Ok(match (edns, plain) {
-                (false, Some(p)) => p.to_vec(),
-                _ => message.to_vec(),
-            }),
-        }
-    }
-
     /// Logs how the exchange of `slot` went, when the question is logged. (Inlined down to
     /// the check: the outcome is not even computed for a question that is not logged.)
     #[inline(always)]
@@ -168,18 +176,53 @@ fn response_outcome(packet: &[u8], r: &Response) -> Outcome {
 }
 
 impl Slot {
-    /// A slot for question `question` (`tag`'s) to `server`, with `query` (built with or without an OPT
-    /// record as `edns` says); not asked yet ([`Slot::start`]).
-    pub(super) fn new(question: usize, server: SocketAddr, edns: bool, query: Vec<u8>) -> Slot {
+    /// A slot for question `question` to `server`, its query with or without an OPT record
+    /// as `edns` says, not made yet ([`Slot::make_query`], [`Slot::copy_query`]); not asked
+    /// yet ([`Slot::start`]).
+    pub(super) fn new(question: usize, server: SocketAddr, edns: bool) -> Slot {
         Slot {
             question,
             server,
             edns,
-            query,
+            query: Query::Fixed(Vec::new()),
             link: Link::Failed(Failure::Temporary),
             started: None,
             servfail: None,
             parked: false,
+        }
+    }
+
+    /// Makes the slot's query (`tag`'s, with an OPT record when the slot's `edns` says so),
+    /// with ID `id` when it is built here: in place, in the slot. An invalid name is
+    /// `Error::NotFound`.
+    pub(super) fn make_query(&mut self, tag: &Tag<'_>, id: u16) -> Result<()> {
+        match tag.source {
+            Source::Built { ad, edns_payload } => {
+                if !matches!(self.query, Query::Built(_)) {
+                    self.query = Query::Built(wire::Query::EMPTY);
+                }
+                let Query::Built(q) = &mut self.query else {
+                    return Err(Error::NotFound);
+                };
+                let edns = self.edns.then_some(edns_payload);
+                q.build(id, tag.name, tag.qtype, edns, ad)
+            }
+            Source::Fixed { message, plain } => {
+                self.query = Query::Fixed(match (self.edns, plain) {
+                    (false, Some(p)) => p.to_vec(),
+                    _ => message.to_vec(),
+                });
+                Ok(())
+            }
+        }
+    }
+
+    /// Takes `other`'s query (the same question to another server), with ID `id` when it
+    /// is built here (the caller's message is sent as it is).
+    pub(super) fn copy_query(&mut self, other: &Slot, id: u16) {
+        self.query.clone_from(&other.query);
+        if let Query::Built(q) = &mut self.query {
+            q.set_id(id);
         }
     }
 
@@ -479,12 +522,9 @@ impl Slot {
                 // RFC 6891 7: a server that does not know EDNS0 may answer FORMERR; ask again
                 // without the OPT record.
                 self.edns = false;
-                match tag.query(false, random_id()) {
-                    Ok(q) => self.query = q,
-                    Err(_) => {
-                        self.fail(Failure::Permanent);
-                        return Verdict::Other;
-                    }
+                if self.make_query(tag, random_id()).is_err() {
+                    self.fail(Failure::Permanent);
+                    return Verdict::Other;
                 }
                 match proto {
                     Proto::Udp => self.send_udp(tag),

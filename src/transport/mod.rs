@@ -227,7 +227,8 @@ impl Pending<'_> {
 type Slots = SmallVec<[Slot; 2 * MAXNS]>;
 
 /// Asks question `p` to every server: its slots are added at the end of `slots`, each built in
-/// place. The query is built once and copied for the other servers with their own IDs.
+/// place. The query is built once, in the first server's slot, and copied for the other
+/// servers with their own IDs.
 fn start(
     question: usize,
     p: &mut Pending<'_>,
@@ -248,55 +249,36 @@ fn start(
             policy.use_vc || message.len() > MAX_UDP_QUERY,
         ),
     };
-    // An invalid name is never sent anywhere (`Error::NotFound`).
-    let query = match tag.query(edns, ids.next()) {
-        Ok(q) => q,
-        Err(e) => return finish(p, slots, out, Err(e)),
-    };
-    let Some((last, others)) = servers.split_last() else {
-        // No server at all.
-        return finish(p, slots, out, Err(Error::TryAgain));
-    };
-    let built = matches!(tag.source, Source::Built { .. });
-    let at = Asking {
-        question,
-        tag,
-        edns,
-        tcp,
-    };
-    for server in others {
-        let mut q = query.clone();
-        if built {
-            // A fresh ID for each server's query.
-            q[..2].copy_from_slice(&ids.next().to_be_bytes());
+    let first = p.first;
+    for (k, server) in servers.iter().enumerate() {
+        let id = ids.next();
+        slots.push(Slot::new(question, *server, edns));
+        let made = match slots.split_last_mut() {
+            // The query is made in the first server's slot, in place, and copied from there.
+            Some((slot, _)) if k == 0 => slot.make_query(tag, id),
+            Some((slot, earlier)) => {
+                if let Some(made) = earlier.get(first) {
+                    slot.copy_query(made, id);
+                }
+                Ok(())
+            }
+            None => Ok(()),
+        };
+        if let Err(e) = made {
+            // An invalid name is never sent anywhere (`Error::NotFound`).
+            slots.truncate(first);
+            return finish(p, slots, out, Err(e));
         }
-        open(slots, at, *server, q);
+        if let Some(slot) = slots.last_mut() {
+            slot.start(tag, tcp);
+        }
     }
-    open(slots, at, *last, query);
     p.end = slots.len();
-}
-
-/// How a question is asked (see [`start`]).
-#[derive(Clone, Copy)]
-struct Asking<'t, 'a> {
-    /// Its index in the poll loop.
-    question: usize,
-    tag: &'t Tag<'a>,
-    edns: bool,
-    tcp: bool,
-}
-
-/// Adds a slot for `server` and asks on it.
-fn open(slots: &mut Slots, at: Asking<'_, '_>, server: SocketAddr, q: Vec<u8>) {
-    let Asking {
-        question,
-        tag,
-        edns,
-        tcp,
-    } = at;
-    slots.push(Slot::new(question, server, edns, q));
-    if let Some(slot) = slots.last_mut() {
-        slot.start(tag, tcp);
+    if servers.is_empty() {
+        // No server at all (an invalid name is still `Error::NotFound`).
+        let mut probe = Slot::new(question, DEFAULT_SERVER, edns);
+        let r = probe.make_query(tag, 0).and(Err(Error::TryAgain));
+        finish(p, slots, out, r);
     }
 }
 

@@ -24,7 +24,7 @@ pub use collect::{
 pub use message::{name_to_string, question_end, rtype, Labels, Message, Name, Record, Records};
 pub use name::{check_name, pton, WireName};
 pub(crate) use query::push_header;
-pub use query::{build_query, build_query_ad, with_opt, EDNS_PAYLOAD};
+pub use query::{build_query, build_query_ad, with_opt, Query, EDNS_PAYLOAD, MAX_QUERY};
 pub use response::{check_response, query_id, Response};
 
 /// Longest name accepted, in presentation form without the trailing dot (RFC 1035: 255 octets

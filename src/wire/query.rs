@@ -1,7 +1,7 @@
 //! Building a query message, byte for byte (what `res_mkquery` produces).
 
 use super::name::{query_name_text, set_lengths};
-use super::{flag, CLASS_IN, HEADER_LEN, TYPE_OPT};
+use super::{flag, CLASS_IN, HEADER_LEN, MAX_WIRE_NAME, TYPE_OPT};
 use crate::{Error, Result};
 
 /// UDP payload size advertised with `options edns0` (DNS flag day 2020; glibc uses 1200).
@@ -28,41 +28,108 @@ pub fn build_query_ad(
     edns_payload: Option<u16>,
     ad: bool,
 ) -> Result<Vec<u8>> {
-    let name = query_name_text(name.as_bytes()).ok_or(Error::NotFound)?;
-    let root = name.is_empty();
-    // RD (recursion desired); AD with `trust-ad`; CD and the opcode zero.
-    let flags = if ad { flag::RD | flag::AD } else { flag::RD };
-    let [id0, id1] = id.to_be_bytes();
-    let [f0, f1] = flags.to_be_bytes();
-    let ar = u8::from(edns_payload.is_some());
-    // The header (QDCOUNT 1, ARCOUNT 1 with the OPT record), then the first length byte:
-    // the root's zero byte when the name is the root.
-    let head = [id0, id1, f0, f1, 0, 1, 0, 0, 0, 0, 0, ar, 0];
-    // The root's byte (unless the name is the root), type, class, the OPT record.
-    let [t0, t1] = qtype.to_be_bytes();
-    let [c0, c1] = CLASS_IN.to_be_bytes();
-    let [p0, p1] = edns_payload.unwrap_or(0).to_be_bytes();
-    let [o0, o1] = TYPE_OPT.to_be_bytes();
-    let tail = [0, t0, t1, c0, c1, 0, o0, o1, p0, p1, 0, 0, 0, 0, 0, 0];
-    let tail = match (root, edns_payload.is_some()) {
-        (false, true) => &tail[..],
-        (false, false) => &tail[..5],
-        (true, true) => &tail[1..],
-        (true, false) => &tail[1..5],
+    let mut q = Query::EMPTY;
+    q.build(id, name, qtype, edns_payload, ad)?;
+    Ok(q.to_vec())
+}
+
+/// Longest query [`Query::build`] makes: the header, the longest name on the wire (RFC 1035
+/// 3.1, [`MAX_WIRE_NAME`]), type and class, an OPT record.
+pub const MAX_QUERY: usize = HEADER_LEN + MAX_WIRE_NAME + 4 + OPT_LEN;
+
+/// A query built in place, inline (no allocation): what [`build_query_ad`] returns, in a
+/// fixed buffer of [`MAX_QUERY`] bytes. Derefs to the message.
+#[derive(Clone, Copy)]
+pub struct Query {
+    len: usize,
+    bytes: [u8; MAX_QUERY],
+}
+
+impl Query {
+    /// No message (zero bytes).
+    pub const EMPTY: Query = Query {
+        len: 0,
+        bytes: [0; MAX_QUERY],
     };
-    // Each label takes its length byte, the root its zero byte: the dots become length bytes.
-    let mut q = Vec::with_capacity(head.len() + name.len() + tail.len());
-    q.extend_from_slice(&head);
-    q.extend_from_slice(name);
-    if !root
-        && !q
-            .get_mut(HEADER_LEN..)
-            .is_some_and(|wire| set_lengths(name, wire))
-    {
-        return Err(Error::NotFound);
+
+    /// Makes this the query of [`build_query_ad`] (byte for byte); on error (an invalid name:
+    /// `Error::NotFound`) it is left empty.
+    pub fn build(
+        &mut self,
+        id: u16,
+        name: &str,
+        qtype: u16,
+        edns_payload: Option<u16>,
+        ad: bool,
+    ) -> Result<()> {
+        self.len = 0;
+        let name = query_name_text(name.as_bytes()).ok_or(Error::NotFound)?;
+        let root = name.is_empty();
+        // RD (recursion desired); AD with `trust-ad`; CD and the opcode zero.
+        let flags = if ad { flag::RD | flag::AD } else { flag::RD };
+        let [id0, id1] = id.to_be_bytes();
+        let [f0, f1] = flags.to_be_bytes();
+        let ar = u8::from(edns_payload.is_some());
+        // The header (QDCOUNT 1, ARCOUNT 1 with the OPT record), then the first length byte:
+        // the root's zero byte when the name is the root.
+        let head = [id0, id1, f0, f1, 0, 1, 0, 0, 0, 0, 0, ar, 0];
+        // The root's byte (unless the name is the root), type, class, the OPT record.
+        let [t0, t1] = qtype.to_be_bytes();
+        let [c0, c1] = CLASS_IN.to_be_bytes();
+        let [p0, p1] = edns_payload.unwrap_or(0).to_be_bytes();
+        let [o0, o1] = TYPE_OPT.to_be_bytes();
+        let tail = [0, t0, t1, c0, c1, 0, o0, o1, p0, p1, 0, 0, 0, 0, 0, 0];
+        let tail = match (root, edns_payload.is_some()) {
+            (false, true) => &tail[..],
+            (false, false) => &tail[..5],
+            (true, true) => &tail[1..],
+            (true, false) => &tail[1..5],
+        };
+        // At most 13 + MAX_NAME_LEN + 16 = MAX_QUERY bytes.
+        let named = head.len() + name.len();
+        let end = named + tail.len();
+        let Some(out) = self.bytes.get_mut(..end) else {
+            return Err(Error::NotFound);
+        };
+        let (h, rest) = out.split_at_mut(head.len());
+        let (n, t) = rest.split_at_mut(name.len());
+        h.copy_from_slice(&head);
+        n.copy_from_slice(name);
+        t.copy_from_slice(tail);
+        // Each label takes its length byte, the root its zero byte: the dots become length
+        // bytes.
+        if !root
+            && !self
+                .bytes
+                .get_mut(HEADER_LEN..named)
+                .is_some_and(|wire| set_lengths(name, wire))
+        {
+            return Err(Error::NotFound);
+        }
+        self.len = end;
+        Ok(())
     }
-    q.extend_from_slice(tail);
-    Ok(q)
+
+    /// Sets the query's ID (its first two bytes).
+    pub fn set_id(&mut self, id: u16) {
+        if let Some(b) = self.bytes.get_mut(..2) {
+            b.copy_from_slice(&id.to_be_bytes());
+        }
+    }
+}
+
+impl std::ops::Deref for Query {
+    type Target = [u8];
+
+    fn deref(&self) -> &[u8] {
+        self.bytes.get(..self.len).unwrap_or_default()
+    }
+}
+
+impl std::fmt::Debug for Query {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("Query").field(&&**self).finish()
+    }
 }
 
 /// The header of a query with one question: `id`, `flags` (the second word: opcode and
@@ -216,6 +283,35 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn inline_query_holds_the_longest() {
+        // 253 characters and a trailing dot, with an OPT record: the largest query built.
+        let mut q = Query::EMPTY;
+        let a63 = "a".repeat(63);
+        let n253 = "b".repeat(61) + "." + &[&a63[..]; 3].join(".");
+        assert_eq!(n253.len(), 253);
+        q.build(9, &(n253.clone() + "."), 28, Some(EDNS_PAYLOAD), true)
+            .unwrap();
+        assert_eq!(q.len(), MAX_QUERY);
+        assert_eq!(
+            &q[..],
+            &build_query_ad(9, &n253, 28, Some(EDNS_PAYLOAD), true).unwrap()[..]
+        );
+        // An invalid name leaves it empty; a valid one after it is whole again.
+        assert_eq!(
+            q.build(9, &(n253 + "a"), 1, None, false),
+            Err(Error::NotFound)
+        );
+        assert!(q.is_empty());
+        q.build(0x1234, "www.example.com", 1, None, false).unwrap();
+        q.set_id(0xbeef);
+        assert_eq!(
+            &q[..],
+            &build_query(0xbeef, "www.example.com", 1, None).unwrap()[..]
+        );
+        assert_eq!(format!("{q:?}"), format!("Query({:?})", &q[..]));
     }
 
     #[test]
