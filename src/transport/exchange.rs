@@ -205,7 +205,7 @@ impl Slot {
                     return Err(Error::NotFound);
                 };
                 let edns = self.edns.then_some(edns_payload);
-                q.build(id, tag.name, tag.qtype, edns, ad)
+                q.build(id, tag.name.as_bytes(), tag.qtype, edns, ad)
             }
             Source::Fixed { message, plain } => {
                 self.query = Query::Fixed(match (self.edns, plain) {

@@ -187,29 +187,6 @@ pub(crate) fn encode_checked(checked: &[u8], q: &mut Vec<u8>) {
     q.push(0);
 }
 
-/// [`checked_name`] and [`encode_checked`] in one pass: appends the wire form of `name` (one
-/// trailing dot allowed, `"."` the root) to `q` when it is a valid query name,
-/// `Error::NotFound` (and `q` as it was) when not.
-#[cfg(test)]
-pub(crate) fn encode_name(name: &[u8], q: &mut Vec<u8>) -> Result<()> {
-    let Some(name) = query_name_text(name) else {
-        return Err(Error::NotFound);
-    };
-    let start = q.len();
-    if name.is_empty() {
-        q.push(0);
-        return Ok(());
-    }
-    q.push(0);
-    q.extend_from_slice(name);
-    q.push(0);
-    if set_lengths(name, &mut q[start..]) {
-        return Ok(());
-    }
-    q.truncate(start);
-    Err(Error::NotFound)
-}
-
 /// A query name without its one trailing dot (empty for the root, `"."`); `None` when it is
 /// empty otherwise or longer than [`MAX_NAME_LEN`]. The labels are checked by
 /// [`set_lengths`].
@@ -441,7 +418,7 @@ mod tests {
     }
 
     #[test]
-    fn encode_name_agrees_with_check_then_encode() {
+    fn query_names_agree_with_check_then_encode() {
         let mut next = rng(7);
         let pick = b"aZ.-\\\x80";
         let mut names: Vec<Vec<u8>> = vec![
@@ -479,16 +456,20 @@ mod tests {
             }
             names.push(n);
         }
+        // The name as a query carries it: after the header, before type and class.
+        let mut q = crate::wire::query::Query::EMPTY;
         for n in names {
-            let mut want = vec![9u8];
+            let mut want = Vec::new();
             let expect = checked_bytes(&n).map(|c| encode_checked(c, &mut want));
-            let mut got = vec![9u8];
-            let r = encode_name(&n, &mut got);
+            let r = q.build(0, &n, 1, None, false);
             assert_eq!(r, expect, "{n:?}");
-            if r.is_err() {
-                want.truncate(1);
-            }
-            assert_eq!(got, want, "{n:?}");
+            let got = match r {
+                Ok(()) => q
+                    .get(crate::wire::HEADER_LEN..q.len() - 4)
+                    .unwrap_or_default(),
+                Err(_) => &q[..],
+            };
+            assert_eq!(got, &want[..], "{n:?}");
         }
     }
 

@@ -29,7 +29,7 @@ pub fn build_query_ad(
     ad: bool,
 ) -> Result<Vec<u8>> {
     let mut q = Query::EMPTY;
-    q.build(id, name, qtype, edns_payload, ad)?;
+    q.build(id, name.as_bytes(), qtype, edns_payload, ad)?;
     Ok(q.to_vec())
 }
 
@@ -57,13 +57,13 @@ impl Query {
     pub fn build(
         &mut self,
         id: u16,
-        name: &str,
+        name: &[u8],
         qtype: u16,
         edns_payload: Option<u16>,
         ad: bool,
     ) -> Result<()> {
         self.len = 0;
-        let name = query_name_text(name.as_bytes()).ok_or(Error::NotFound)?;
+        let name = query_name_text(name).ok_or(Error::NotFound)?;
         let root = name.is_empty();
         // RD (recursion desired); AD with `trust-ad`; CD and the opcode zero.
         let flags = if ad { flag::RD | flag::AD } else { flag::RD };
@@ -292,8 +292,14 @@ mod tests {
         let a63 = "a".repeat(63);
         let n253 = "b".repeat(61) + "." + &[&a63[..]; 3].join(".");
         assert_eq!(n253.len(), 253);
-        q.build(9, &(n253.clone() + "."), 28, Some(EDNS_PAYLOAD), true)
-            .unwrap();
+        q.build(
+            9,
+            (n253.clone() + ".").as_bytes(),
+            28,
+            Some(EDNS_PAYLOAD),
+            true,
+        )
+        .unwrap();
         assert_eq!(q.len(), MAX_QUERY);
         assert_eq!(
             &q[..],
@@ -301,11 +307,11 @@ mod tests {
         );
         // An invalid name leaves it empty; a valid one after it is whole again.
         assert_eq!(
-            q.build(9, &(n253 + "a"), 1, None, false),
+            q.build(9, (n253 + "a").as_bytes(), 1, None, false),
             Err(Error::NotFound)
         );
         assert!(q.is_empty());
-        q.build(0x1234, "www.example.com", 1, None, false).unwrap();
+        q.build(0x1234, b"www.example.com", 1, None, false).unwrap();
         q.set_id(0xbeef);
         assert_eq!(
             &q[..],
