@@ -15,7 +15,7 @@
 use super::env;
 use super::resolv_conf::{self, ResolvConf};
 use super::{Hosts, Services};
-use crate::sys::file::StaticPath;
+use crate::sys::file::{FileStat, StaticPath};
 use std::ffi::{CStr, CString};
 use std::fs::File;
 use std::io::Read;
@@ -56,16 +56,10 @@ pub fn generation() -> u64 {
     GENERATION.load(Ordering::Relaxed)
 }
 
-/// What `stat` said about the file: changes when the file is replaced or written.
+/// What `stat` said about the file (device, inode, size, modification and change times,
+/// whether it is a regular file): changes when the file is replaced or written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Stamp {
-    dev: u64,
-    ino: u64,
-    size: u64,
-    mtime: (i64, i64),
-    ctime: (i64, i64),
-    regular: bool,
-}
+pub struct Stamp(FileStat);
 
 /// The file's path, and the same NUL-terminated for `stat` (`None`: the path holds a NUL,
 /// no such file).
@@ -224,22 +218,14 @@ pub(crate) fn lock_briefly<T>(m: &Mutex<T>) -> Option<MutexGuard<'_, T>> {
 }
 
 fn stat(path: &CStr) -> Option<Stamp> {
-    let s = crate::sys::file::stat(path)?;
-    Some(Stamp {
-        dev: s.dev,
-        ino: s.ino,
-        size: s.size,
-        mtime: s.mtime,
-        ctime: s.ctime,
-        regular: s.regular,
-    })
+    crate::sys::file::stat(path).map(Stamp)
 }
 
 /// The file's first `max` bytes; empty when it is missing, unreadable or not a regular file
 /// (a FIFO or device could block or never end).
 fn read_capped(path: &Path, stamp: Option<Stamp>, max: u64) -> Vec<u8> {
     match stamp {
-        Some(s) if s.regular => {}
+        Some(Stamp(s)) if s.regular => {}
         _ => return Vec::new(),
     }
     let Ok(f) = File::open(path) else {
